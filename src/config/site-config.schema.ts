@@ -1,0 +1,81 @@
+/**
+ * The site config: one YAML file per reseller site in `crawlers/`.
+ * This zod schema is the single source of truth; `mapwatch sites schema`
+ * writes the JSON Schema for editors from it.
+ */
+import { z } from 'zod';
+import { isCurrencyCode } from '../normalize/currency.js';
+
+const currency = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .refine(isCurrencyCode, { message: 'must be an ISO 4217 currency code such as USD or EUR' });
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' });
+
+export const selectorsSchema = z
+  .strictObject({
+    price: z.string().min(1).optional().describe('CSS selector of the element whose text is the price'),
+    sku: z.string().min(1).optional(),
+    availability: z.string().min(1).optional(),
+    seller: z.string().min(1).optional(),
+  })
+  .describe('Optional CSS selectors. Sites with JSON-LD, microdata or product meta tags need none.');
+
+export const listingSchema = z.strictObject({
+  sku: z.string().min(1).describe('Product SKU, as imported with `mapwatch import products`'),
+  url: httpUrl,
+  pack_size: z.number().int().positive().optional().describe('Units sold under this URL (a 2-pack is 2)'),
+});
+
+export const siteConfigSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ - only').optional()
+      .describe('Site name used by `--site`; defaults to the file name'),
+    reseller: z.string().min(1).describe('Reseller name, as imported with `mapwatch import resellers`'),
+    domain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name such as shop.example.com (optionally :port)'),
+    render: z.enum(['static', 'browser']).default('static'),
+    currency: currency.describe('Currency assumed when a page gives a bare amount or an ambiguous symbol'),
+    locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 locale such as en-US or de-DE').default('en-US'),
+    vat: z
+      .strictObject({
+        included: z.boolean().describe('Whether advertised prices include VAT'),
+        rate: z.number().min(0).max(100).describe('VAT rate in percent, e.g. 20'),
+      })
+      .optional(),
+    selectors: selectorsSchema.optional(),
+    listings: z.array(listingSchema).default([]),
+    listings_csv: z.string().min(1).optional()
+      .describe('CSV file of listings (columns sku,url[,pack_size]), relative to this config file'),
+    rate_limit: z
+      .strictObject({
+        concurrency: z.number().int().min(1).max(16).default(1),
+        delay_ms: z.number().int().min(0).default(2000),
+      })
+      .default({ concurrency: 1, delay_ms: 2000 }),
+    headers: z.record(z.string(), z.string()).default({}),
+    user_agent: z.string().min(1).optional(),
+    respect_robots: z.boolean().default(true),
+    schedule: z.string().default('0 */6 * * *').describe('cron expression (5 or 6 fields)'),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [i, l] of cfg.listings.entries()) {
+      let host: string;
+      try {
+        host = new URL(l.url).host.toLowerCase();
+      } catch {
+        continue; // reported by the url validator
+      }
+      if (host !== cfg.domain.toLowerCase() && !host.endsWith('.' + cfg.domain.toLowerCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listings', i, 'url'],
+          message: `host "${host}" is not on the site's domain "${cfg.domain}"`,
+        });
+      }
+    }
+  });
+
+export type SiteConfigInput = z.input<typeof siteConfigSchema>;
+export type SiteConfig = z.output<typeof siteConfigSchema>;
+export type SiteSelectors = z.output<typeof selectorsSchema>;
