@@ -1,0 +1,151 @@
+/**
+ * Opens the database: real Postgres when DATABASE_URL is set, otherwise an embedded
+ * PGlite (Postgres compiled to WASM) in the data folder.
+ *
+ * Why PGlite is reached through @electric-sql/pglite-socket and `pg`, not through
+ * kysely's PGlite dialect: PGlite is a single Postgres session. The BullMQ backend
+ * (a later issue) talks to it over the socket server, whose multiplexer keeps one
+ * client's transaction exclusive until COMMIT. Kysely's dialect would call PGlite
+ * directly, and those calls would land inside another client's open transaction.
+ * With everything on the socket server there is exactly one arbiter, and both
+ * paths run the same driver, so types (int8 etc.) come back identical.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { UserError } from '../errors.js';
+import type { Database } from './tables.js';
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** Settings a second `pg` client (e.g. BullMQ's backend) can use to reach the same database. */
+  pgConfig: pg.PoolConfig;
+  schema: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** Postgres schema for mapwatch's tables; created if missing. Ignored on PGlite (always public). */
+  schema?: string;
+  /** PGlite data folder; 'memory://' for a throwaway database. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+/** int8 → number on every path, refusing values a JS number can't hold exactly. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint value ${value} exceeds JavaScript's safe integer range`);
+  return n;
+}
+
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function makeDb(config: pg.PoolConfig): { db: Kysely<Database>; pool: pg.Pool } {
+  const pool = new pg.Pool({ ...config, types });
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
+}
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
+  const schema = opts.schema ?? 'public';
+  const pgConfig: pg.PoolConfig = {
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    options: schema === 'public' ? undefined : `-c search_path=${schema},public`,
+  };
+  const { db } = makeDb(pgConfig);
+  try {
+    if (schema !== 'public') await db.schema.createSchema(schema).ifNotExists().execute();
+  } catch (err) {
+    await db.destroy();
+    throw new UserError(`cannot connect to DATABASE_URL (${redact(url)}): ${(err as Error).message}`, { cause: err });
+  }
+  return { db, kind: 'postgres', pgConfig, schema, close: () => db.destroy() };
+}
+
+async function openPglite(opts: OpenOptions): Promise<DbHandle> {
+  const [{ PGlite }, { btree_gist }, { PGLiteSocketServer }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/btree_gist'),
+    import('@electric-sql/pglite-socket'),
+  ]);
+  const dataDir = opts.dataDir ?? 'memory://';
+  const release = dataDir.startsWith('memory://') ? () => {} : lockDataDir(dataDir);
+  let pglite;
+  try {
+    pglite = await PGlite.create(dataDir, { extensions: { btree_gist } });
+  } catch (err) {
+    release();
+    throw new UserError(`cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, { cause: err });
+  }
+  // A private unix socket: the embedded database has no password, so it is not put on TCP.
+  const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-'));
+  fs.chmodSync(sockDir, 0o700);
+  const port = 5432;
+  const server = new PGLiteSocketServer({ db: pglite, path: path.join(sockDir, `.s.PGSQL.${port}`), maxConnections: 64 });
+  await server.start();
+  const pgConfig: pg.PoolConfig = { host: sockDir, port, user: 'postgres', database: 'postgres', max: opts.poolSize ?? 4 };
+  const { db } = makeDb(pgConfig);
+  let closed = false;
+  return {
+    db,
+    kind: 'pglite',
+    pgConfig,
+    schema: 'public',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await server.stop();
+      await pglite.close();
+      fs.rmSync(sockDir, { recursive: true, force: true });
+      release();
+    },
+  };
+}
+
+/** PGlite files must have one writer: a second process would corrupt them. */
+function lockDataDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, 'mapwatch.lock');
+  try {
+    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const pid = Number(fs.readFileSync(lock, 'utf8'));
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new UserError(
+        `the embedded database in ${dir} is in use by process ${pid}. Stop it, or set DATABASE_URL to use a Postgres server.`,
+      );
+    }
+    fs.writeFileSync(lock, String(process.pid)); // stale lock from a process that died
+  }
+  return () => fs.rmSync(lock, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
