@@ -20,8 +20,6 @@ const envSchema = z.object({
   /** Private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default). */
   MAPWATCH_ALLOW_PRIVATE: list,
   MAPWATCH_USER_AGENT: z.string().optional(),
-  /** Clean observations in a row that resolve a case automatically. */
-  MAPWATCH_RESOLVE_AFTER: z.coerce.number().int().min(1).default(2),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema> & { dataDir: string; crawlersDir: string }>;

@@ -1,0 +1,64 @@
+/**
+ * Writes one observation and applies it to the listing's case, in one transaction, so
+ * an observation never exists without its case effect or the reverse. A `readKey`
+ * makes the write idempotent: a retried read of the same slot returns the first row.
+ */
+import type { Kysely } from 'kysely';
+import type { Verdict } from '../compare/compare-to-map.js';
+import type { Database } from '../db/tables.js';
+import type { ObservationDraft } from '../schedule/read-listing.js';
+import { type CaseOutcome, type CasePolicy, openOrUpdateCase } from './open-or-update-case.js';
+
+export interface Recorded {
+  observationId: number;
+  duplicate: boolean;
+  outcome: CaseOutcome;
+}
+
+export async function recordObservation(
+  db: Kysely<Database>,
+  listingId: number,
+  draft: ObservationDraft,
+  verdict: Verdict | null,
+  policy: CasePolicy,
+  readKey?: string,
+): Promise<Recorded> {
+  return db.transaction().execute(async (trx) => {
+    const judged = verdict && verdict.kind !== 'not_comparable' ? verdict : null;
+    const inserted = await trx
+      .insertInto('observations')
+      .values({
+        listing_id: listingId,
+        captured_at: draft.capturedAt,
+        status: draft.status,
+        reason: draft.reason?.slice(0, 2000) ?? null,
+        amount_minor: draft.amountMinor,
+        currency: draft.currency,
+        raw_price_text: draft.offer?.raw?.slice(0, 500) ?? null,
+        extraction_source: draft.offer?.source ?? null,
+        product_name: draft.offer?.name?.slice(0, 500) ?? null,
+        verdict: verdict?.kind ?? null,
+        normalized_minor: judged?.normalizedMinor ?? null,
+        map_minor: judged?.mapMinor ?? (verdict?.kind === 'not_comparable' ? verdict.rule?.mapMinor ?? null : null),
+        verdict_detail: verdict ? JSON.stringify(verdict) : null,
+        http_status: draft.httpStatus,
+        final_url: draft.finalUrl,
+        content_sha256: draft.contentSha256,
+        read_key: readKey ?? null,
+      })
+      .onConflict((oc) => oc.column('read_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) {
+      const existing = await trx.selectFrom('observations').select('id').where('read_key', '=', readKey!).executeTakeFirstOrThrow();
+      return { observationId: existing.id, duplicate: true, outcome: { action: 'none' } };
+    }
+    const outcome = await openOrUpdateCase(
+      trx,
+      { id: inserted.id, listingId, capturedAt: draft.capturedAt, status: draft.status },
+      draft.status === 'ok' ? verdict : null,
+      policy,
+    );
+    return { observationId: inserted.id, duplicate: false, outcome };
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * `mapwatch import promos FILE.csv` — promo windows in which MAP is suspended or lowered.
+ * Columns: kind, starts_at, ends_at, time_zone (required); sku or brand (one of them);
+ * map + currency (a lowered MAP) or percent_off; note.
+ * Times are local wall-clock times in `time_zone`, the way OEM promo calendars are written.
+ * Re-importing a window with the same scope, kind and times replaces it.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/tables.js';
+import { InputError } from '../errors.js';
+import { toMinorUnits } from '../normalize/currency.js';
+import { currencyField, decimalField, timeZoneField, wallTimeField } from './csv-fields.js';
+import { readCsv } from './read-csv.js';
+
+const row = z
+  .object({
+    sku: z.string().optional(),
+    brand: z.string().optional(),
+    kind: z.enum(['suspend', 'lower'], { message: 'must be "suspend" or "lower"' }),
+    map: decimalField.optional(),
+    currency: currencyField.optional(),
+    percent_off: z.string().regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a percentage between 0 and 100 such as 15 or 12.5').optional(),
+    starts_at: wallTimeField,
+    ends_at: wallTimeField,
+    time_zone: timeZoneField,
+    note: z.string().max(500).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.sku === !v.brand) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'give either sku or brand (exactly one)' });
+    if (v.ends_at <= v.starts_at) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
+    if (v.kind === 'lower') {
+      if (!v.map === !v.percent_off) ctx.addIssue({ code: 'custom', path: ['map'], message: 'a "lower" window needs either map (with currency) or percent_off' });
+      if (v.map && !v.currency) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with map' });
+      if (v.percent_off && Number(v.percent_off) <= 0) ctx.addIssue({ code: 'custom', path: ['percent_off'], message: 'must be greater than 0' });
+    }
+    if (v.map && v.currency) {
+      try {
+        toMinorUnits(v.map, v.currency);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['map'], message: (err as Error).message });
+      }
+    }
+  });
+
+export const PROMO_COLUMNS = {
+  required: ['kind', 'starts_at', 'ends_at', 'time_zone'],
+  optional: ['sku', 'brand', 'map', 'currency', 'percent_off', 'note'],
+};
+
+export async function importPromos(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
+  const rows = readCsv(file, row, PROMO_COLUMNS);
+  await db.transaction().execute(async (trx) => {
+    const skus = [...new Set(rows.flatMap((r) => (r.value.sku ? [r.value.sku] : [])))];
+    const products = skus.length ? await trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', skus).execute() : [];
+    const idBySku = new Map(products.map((p) => [p.sku, p.id]));
+    const unknown = rows.filter((r) => r.value.sku && !idBySku.has(r.value.sku));
+    if (unknown.length) {
+      throw new InputError(unknown.map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` })));
+    }
+    for (const { value: v } of rows) {
+      const productId = v.sku ? idBySku.get(v.sku)! : null;
+      await trx
+        .deleteFrom('promo_windows')
+        .where((eb) => (productId === null ? eb('product_id', 'is', null) : eb('product_id', '=', productId)))
+        .where((eb) => (v.brand ? eb('brand', '=', v.brand) : eb('brand', 'is', null)))
+        .where('kind', '=', v.kind)
+        .where('starts_at', '=', v.starts_at)
+        .where('ends_at', '=', v.ends_at)
+        .execute();
+      await trx
+        .insertInto('promo_windows')
+        .values({
+          product_id: productId,
+          brand: v.brand ?? null,
+          kind: v.kind,
+          map_minor: v.map && v.currency ? toMinorUnits(v.map, v.currency) : null,
+          currency: v.currency ?? null,
+          percent_off: v.percent_off ?? null,
+          starts_at: v.starts_at,
+          ends_at: v.ends_at,
+          time_zone: v.time_zone,
+          note: v.note ?? null,
+        })
+        .execute();
+    }
+  });
+  return { rows: rows.length };
+}

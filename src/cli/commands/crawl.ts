@@ -1,0 +1,116 @@
+/** `mapwatch sites …`, `mapwatch crawl`, `mapwatch cases`. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { z } from 'zod';
+import { loadSites } from '../../config/load-sites.js';
+import { loadPolicy } from '../../config/policy.js';
+import { siteConfigSchema } from '../../config/site-config.schema.js';
+import { resolveSiteRefs } from '../../config/sync-sites.js';
+import type { CaseStatus } from '../../db/tables.js';
+import { formatProblem, InputError, UserError } from '../../errors.js';
+import { listCases } from '../../review/list-cases.js';
+import { crawlNow } from '../../schedule/crawl-now.js';
+import { json, progressLine } from '../output.js';
+import { formatCases, formatCrawlSummary } from '../print.js';
+import { type EnvLoader, withDb } from '../with-db.js';
+
+export function siteConfigJsonSchema(): object {
+  return z.toJSONSchema(siteConfigSchema, { io: 'input', target: 'draft-2020-12' });
+}
+
+export function registerCrawlCommands(program: Command, env: EnvLoader): void {
+  const sites = program.command('sites').description('reseller site configs in crawlers/');
+  sites
+    .command('check')
+    .description('validate every site config; report each problem as file + field')
+    .option('--dir <dir>', 'folder of site configs (default: $MAPWATCH_CRAWLERS_DIR or ./crawlers)')
+    .option('--no-db', 'skip the checks that need the database (unknown SKU or reseller)')
+    .action(async (opts: { dir?: string; db: boolean }) => {
+      const e = env();
+      const dir = path.resolve(opts.dir ?? e.crawlersDir);
+      if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such folder of site configs`);
+      const { sites: loaded, problems } = loadSites(dir);
+      if (opts.db && loaded.length) {
+        await withDb(e, async ({ db }) => problems.push(...(await resolveSiteRefs(db, loaded)).problems));
+      }
+      for (const s of loaded) console.log(`ok  ${s.file}  (${s.name}: ${s.listings.length} listing(s), ${s.config.render})`);
+      if (problems.length) throw new InputError(problems);
+      if (!loaded.length) throw new UserError(`${dir}: no site configs (*.yaml) found`);
+      console.log(`${loaded.length} site config(s) valid.`);
+    });
+  sites
+    .command('schema')
+    .description('print (or write) the JSON Schema of site configs, for editors')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((opts: { out?: string }) => {
+      const text = json(siteConfigJsonSchema()) + '\n';
+      if (opts.out) {
+        fs.writeFileSync(opts.out, text);
+        console.log(`Wrote ${opts.out}`);
+      } else process.stdout.write(text);
+    });
+
+  program
+    .command('crawl')
+    .description('check every listing now, in this process')
+    .option('--site <name>', 'only this site')
+    .option('--dir <dir>', 'folder of site configs')
+    .option('--concurrency <n>', 'checks in flight across domains', (v) => positiveInt('--concurrency', v), 8)
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { site?: string; dir?: string; concurrency: number; json?: boolean }) => {
+      const e = env();
+      const { sites: loaded, problems } = loadSites(path.resolve(opts.dir ?? e.crawlersDir));
+      const chosen = opts.site ? loaded.filter((s) => s.name === opts.site) : loaded;
+      if (opts.site && !chosen.length) {
+        const bad = problems.filter((p) => path.basename(p.file).replace(/\.ya?ml$/, '') === opts.site);
+        if (bad.length) throw new InputError(bad);
+        throw new UserError(`--site: no site named "${opts.site}" (known: ${loaded.map((s) => s.name).join(', ') || 'none'})`);
+      }
+      // A broken config never stops the valid ones from being crawled; it is reported.
+      for (const p of problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
+      if (!chosen.length) throw new UserError('no valid site configs to crawl');
+      const policy = loadPolicy();
+      const progress = progressLine();
+      const summary = await withDb(e, ({ db }) =>
+        crawlNow(db, chosen, {
+          policy,
+          concurrency: opts.concurrency,
+          fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
+          onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${p.site} ${p.status} ${p.url}`),
+        }),
+      );
+      progress.done();
+      if (opts.json) {
+        console.log(json({ checked: summary.checked, byStatus: summary.byStatus, cases: summary.cases, failures: summary.failures }));
+      } else {
+        console.log(formatCrawlSummary(summary));
+      }
+      for (const f of summary.failures) process.stderr.write(`mapwatch: ${f.site} ${f.url}: ${f.message}\n`);
+      if (summary.failures.length) process.exitCode = 1;
+    });
+
+  program
+    .command('cases')
+    .description('list violation cases')
+    .addOption(new Option('--status <status>', 'only cases in this status').choices(['open', 'notified', 'resolved', 'dismissed']))
+    .option('--json', 'print as JSON')
+    .action(async (opts: { status?: CaseStatus; json?: boolean }) => {
+      const rows = await withDb(env(), ({ db }) => listCases(db, { status: opts.status }));
+      if (opts.json) {
+        console.log(json(rows));
+        return;
+      }
+      if (!rows.length) {
+        console.log(opts.status ? `No ${opts.status} cases.` : 'No cases yet.');
+        return;
+      }
+      console.log(formatCases(rows));
+    });
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: must be a whole number ≥ 1, got "${v}"`);
+  return n;
+}

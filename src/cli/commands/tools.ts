@@ -1,0 +1,100 @@
+/** `mapwatch extract`, `mapwatch price`, `mapwatch demo`. */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { Command } from 'commander';
+import { loadSiteFile } from '../../config/load-sites.js';
+import { InputError, UserError } from '../../errors.js';
+import { extractOffers } from '../../extract/extract-offers.js';
+import { fetchPage } from '../../fetch/fetch-page.js';
+import { isCurrencyCode } from '../../normalize/currency.js';
+import { parsePrice } from '../../normalize/parse-price.js';
+import { runDemo } from '../../demo/run-demo.js';
+import { json, safeText } from '../output.js';
+import { formatCases, formatCrawlSummary } from '../print.js';
+import type { EnvLoader } from '../with-db.js';
+
+export function registerToolCommands(program: Command, env: EnvLoader): void {
+  program
+    .command('extract <file-or-url>')
+    .description('extract the offers of one product page (a saved .html/.html.gz file or an http(s) URL)')
+    .option('--site <config>', 'a site config (crawlers/NAME.yaml) for its selectors, currency and locale')
+    .option('--json', 'print the full result as JSON')
+    .action(async (target: string, opts: { site?: string; json?: boolean }) => {
+      const e = env();
+      let site;
+      if (opts.site) {
+        const r = loadSiteFile(path.resolve(opts.site));
+        if (!r.site) throw new InputError(r.problems);
+        site = r.site.config;
+      }
+      let html: string;
+      let url: string;
+      if (/^https?:\/\//i.test(target)) {
+        const res = await fetchPage(target, { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT, headers: site?.headers });
+        if (res.status !== 'ok' || res.body === undefined) throw new UserError(`${target}: ${res.status}: ${res.reason ?? 'no body'}`);
+        html = res.body;
+        url = res.finalUrl;
+      } else {
+        html = readPage(target);
+        url = site ? `https://${site.domain}/` : `file://${path.resolve(target)}`;
+      }
+      const result = extractOffers(html, { url, site });
+      if (opts.json) {
+        console.log(json(result));
+        return;
+      }
+      const p = result.primary;
+      console.log(p ? `${p.amount} ${p.currency}  (from ${p.source}${p.name ? `: ${safeText(p.name, 60)}` : ''})` : result.ambiguous ? 'ambiguous: no single price for this product' : 'no price found');
+      for (const w of result.warnings) console.log(`warning: ${safeText(w, 200)}`);
+      if (result.offers.length > 1) console.log(`${result.offers.length} candidate offers; use --json to see them all`);
+    });
+
+  program
+    .command('price <text>')
+    .description('parse one price text, e.g. "1.299,00 €"')
+    .option('--currency-hint <code>', 'currency for bare amounts and ambiguous symbols ($, kr)')
+    .option('--locale <locale>', 'locale hint for separators, e.g. de-DE')
+    .option('--json', 'print as JSON')
+    .action((text: string, opts: { currencyHint?: string; locale?: string; json?: boolean }) => {
+      const hint = opts.currencyHint?.toUpperCase();
+      if (hint && !isCurrencyCode(hint)) throw new UserError(`--currency-hint: "${opts.currencyHint}" is not an ISO 4217 currency code`);
+      const r = parsePrice(text, { currencyHint: hint, locale: opts.locale });
+      if (opts.json) console.log(json(r));
+      else console.log(r.amount === null ? 'no price' : `${r.amount} ${r.currency ?? '(currency unknown)'}`);
+      if (r.amount === null) process.exitCode = 1;
+    });
+
+  program
+    .command('demo')
+    .description('run the whole pipeline on the embedded database against the bundled example storefronts')
+    .option('--workspace <dir>', 'where to put the demo database, configs and catalog (default: a new temp folder)')
+    .action(async (opts: { workspace?: string }) => {
+      const started = Date.now();
+      const r = await runDemo({ workspace: opts.workspace && path.resolve(opts.workspace), log: (l) => console.log(l) });
+      console.log('\n' + formatCrawlSummary(r.summary));
+      console.log(`\nOpen violation cases (${r.cases.length}):\n` + formatCases(r.cases));
+      console.log(
+        `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Workspace: ${r.workspace}\n` +
+          `  site configs: ${path.join(r.workspace, 'crawlers')}\n  catalog CSVs: ${path.join(r.workspace, 'catalog')}\n` +
+          `Look again with: MAPWATCH_DATA_DIR=${r.workspace} MAPWATCH_CRAWLERS_DIR=${path.join(r.workspace, 'crawlers')} mapwatch cases`,
+      );
+    });
+}
+
+function readPage(file: string): string {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    throw new UserError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = zlib.gunzipSync(buf);
+    } catch {
+      throw new UserError(`${file}: looks gzipped but cannot be decompressed`);
+    }
+  }
+  return buf.toString('utf8');
+}

@@ -1,0 +1,159 @@
+/**
+ * Loads every site config in crawlers/ (YAML, recursively), validates it with the one
+ * zod schema, and returns frozen configs plus every problem found, each located by
+ * file, line and field so ops can fix a config without reading code.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { InputError, type InputProblem } from '../errors.js';
+import { readCsv } from '../catalog/read-csv.js';
+import { listingSchema, type SiteConfig, siteConfigSchema } from './site-config.schema.js';
+
+export interface SiteListing {
+  sku: string;
+  url: string;
+  pack_size: number;
+  /** Where this listing was declared, for error messages. */
+  origin: { file: string; line?: number; field: string };
+}
+
+export interface LoadedSite {
+  name: string;
+  file: string;
+  config: Readonly<SiteConfig>;
+  listings: readonly SiteListing[];
+  /** sha256 of the canonical config including CSV listings; changes whenever behaviour may change. */
+  hash: string;
+}
+
+export interface LoadResult {
+  sites: LoadedSite[];
+  problems: InputProblem[];
+}
+
+export function listConfigFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+export function fieldPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+}
+
+function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | undefined {
+  // Walk down to the deepest node that exists, so a missing field points at its parent.
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+export function loadSiteFile(file: string): { site?: LoadedSite; problems: InputProblem[] } {
+  const rel = path.relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { problems: [{ file: rel, message: `cannot read (${(err as NodeJS.ErrnoException).code})` }] };
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    return {
+      problems: doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
+    };
+  }
+  if (!isMap(doc.contents)) return { problems: [{ file: rel, line: 1, message: 'must be a YAML mapping of site settings (reseller:, domain:, ...)' }] };
+
+  const parsed = siteConfigSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((i) => ({
+        file: rel,
+        line: lineOf(doc, lc, i.path),
+        field: fieldPath(i.path) || undefined,
+        message: i.message,
+      })),
+    };
+  }
+  const config = parsed.data;
+  const listings: SiteListing[] = config.listings.map((l, i) => ({
+    sku: l.sku,
+    url: l.url,
+    pack_size: l.pack_size ?? 1,
+    origin: { file: rel, line: lineOf(doc, lc, ['listings', i, 'sku']), field: `listings[${i}].sku` },
+  }));
+  const problems: InputProblem[] = [];
+  if (config.listings_csv) {
+    const csvFile = path.resolve(path.dirname(file), config.listings_csv);
+    const csvRel = path.relative(process.cwd(), csvFile);
+    try {
+      const rows = readCsv(csvFile, listingSchema.extend({ pack_size: z.coerce.number().int().min(1).optional() }), {
+        required: ['sku', 'url'],
+        optional: ['pack_size'],
+      });
+      for (const r of rows) listings.push({ sku: r.value.sku, url: r.value.url, pack_size: r.value.pack_size ?? 1, origin: { file: csvRel, line: r.line, field: 'sku' } });
+    } catch (err) {
+      if (err instanceof InputError) problems.push(...err.problems);
+      else problems.push({ file: rel, field: 'listings_csv', line: lineOf(doc, lc, ['listings_csv']), message: (err as Error).message });
+    }
+  }
+  for (const l of listings) {
+    const host = safeHost(l.url);
+    if (host && host !== config.domain.toLowerCase() && !host.endsWith('.' + config.domain.toLowerCase())) {
+      if (l.origin.file !== rel) problems.push({ file: l.origin.file, line: l.origin.line, column: 'url', message: `host "${host}" is not on the site's domain "${config.domain}"` });
+    }
+  }
+  if (listings.length === 0) problems.push({ file: rel, field: 'listings', message: 'the site lists no product pages (add listings: or listings_csv:)' });
+  if (problems.length) return { problems };
+
+  const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
+  const hash = createHash('sha256').update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) })).digest('hex');
+  const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, hash });
+  return { site, problems: [] };
+}
+
+function safeHost(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadSites(dir: string): LoadResult {
+  const sites: LoadedSite[] = [];
+  const problems: InputProblem[] = [];
+  const byName = new Map<string, string>();
+  for (const file of listConfigFiles(dir)) {
+    const r = loadSiteFile(file);
+    problems.push(...r.problems);
+    if (!r.site) continue;
+    const prev = byName.get(r.site.name);
+    if (prev) {
+      problems.push({ file: r.site.file, field: 'name', message: `site name "${r.site.name}" is already used by ${prev}` });
+      continue;
+    }
+    byName.set(r.site.name, r.site.file);
+    sites.push(r.site);
+  }
+  return { sites, problems };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+

@@ -1,0 +1,75 @@
+/**
+ * `mapwatch crawl`: checks every listing of the given sites now, in this process.
+ * Per-domain politeness comes from the gate (each site's rate_limit); across domains,
+ * up to `concurrency` checks run at once.
+ */
+import type { Kysely } from 'kysely';
+import { loadMapRules } from '../catalog/load-map-rules.js';
+import type { LoadedSite } from '../config/load-sites.js';
+import type { ComparePolicy } from '../config/policy.js';
+import { syncSites } from '../config/sync-sites.js';
+import type { Database } from '../db/tables.js';
+import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
+import type { FetchOptions } from '../fetch/fetch-page.js';
+import type { ObservationStatus } from '../types.js';
+import { type CheckResult, checkListing } from './check-listing.js';
+import type { Fetcher } from './read-listing.js';
+
+export interface CrawlProgress {
+  done: number;
+  total: number;
+  site: string;
+  url: string;
+  status: ObservationStatus | 'failed';
+}
+
+export interface CrawlSummary {
+  checked: number;
+  byStatus: Record<string, number>;
+  cases: { opened: number; updated: number; resolved: number };
+  failures: { site: string; url: string; message: string }[];
+  results: (CheckResult & { site: string; url: string; sku: string })[];
+}
+
+export interface CrawlOptions {
+  policy: ComparePolicy;
+  fetchOptions: Omit<FetchOptions, 'gate'>;
+  gate?: DomainGate;
+  concurrency?: number;
+  fetcher?: Fetcher;
+  onProgress?: (p: CrawlProgress) => void;
+}
+
+export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[], opts: CrawlOptions): Promise<CrawlSummary> {
+  const synced = await syncSites(db, sites);
+  const rules = await loadMapRules(db, synced.flatMap((s) => s.listings.map((l) => l.productId)));
+  const gate = opts.gate ?? new InProcessDomainGate();
+  for (const s of synced) {
+    gate.configure(s.site.config.domain, { concurrency: s.site.config.rate_limit.concurrency, delayMs: s.site.config.rate_limit.delay_ms });
+  }
+  const tasks = synced.flatMap((s) => s.listings.map((l) => ({ s, l })));
+  const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0 }, failures: [], results: [] };
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const { s, l } = tasks[next++]!;
+      let status: CrawlProgress['status'];
+      try {
+        const r = await checkListing(db, s.site, l, rules.get(l.productId)!, opts.policy, { ...opts.fetchOptions, gate }, { fetcher: opts.fetcher });
+        delete r.draft.html; // the summary must not pin every page in memory
+        summary.results.push({ ...r, site: s.site.name, url: l.url, sku: l.sku });
+        status = r.draft.status;
+        if (r.outcome.action === 'opened' || r.outcome.action === 'updated' || r.outcome.action === 'resolved') summary.cases[r.outcome.action]++;
+      } catch (err) {
+        // A database or programming error on one listing must not stop the others; it is reported at the end.
+        status = 'failed';
+        summary.failures.push({ site: s.site.name, url: l.url, message: (err as Error).message });
+      }
+      summary.checked++;
+      summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
+      opts.onProgress?.({ done: summary.checked, total: tasks.length, site: s.site.name, url: l.url, status });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
+  return summary;
+}
