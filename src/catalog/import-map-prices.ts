@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
-import { toMinorUnits } from '../normalize/currency.js';
+import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, instantField } from './csv-fields.js';
 import { assertUniqueRows, readCsv } from './read-csv.js';
 
@@ -25,7 +25,8 @@ const row = z
   .superRefine((v, ctx) => {
     for (const col of ['map', 'list_price'] as const) {
       const amount = v[col];
-      if (amount === undefined) continue;
+      // Only well-formed parts get the exponent check, so one mistake is reported once.
+      if (amount === undefined || !isCurrencyCode(v.currency) || !/^\d+(\.\d+)?$/.test(amount)) continue;
       try {
         if (toMinorUnits(amount, v.currency) <= 0) ctx.addIssue({ code: 'custom', path: [col], message: 'must be greater than 0' });
       } catch (err) {

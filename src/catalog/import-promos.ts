@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
 import { InputError } from '../errors.js';
-import { toMinorUnits } from '../normalize/currency.js';
+import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, timeZoneField, wallTimeField } from './csv-fields.js';
 import { readCsv } from './read-csv.js';
 
@@ -34,7 +34,7 @@ const row = z
       if (v.map && !v.currency) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with map' });
       if (v.percent_off && Number(v.percent_off) <= 0) ctx.addIssue({ code: 'custom', path: ['percent_off'], message: 'must be greater than 0' });
     }
-    if (v.map && v.currency) {
+    if (v.map && v.currency && isCurrencyCode(v.currency) && /^\d+(\.\d+)?$/.test(v.map)) {
       try {
         toMinorUnits(v.map, v.currency);
       } catch (err) {

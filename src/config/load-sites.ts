@@ -65,10 +65,10 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     return { problems: [{ file: rel, message: `cannot read (${(err as NodeJS.ErrnoException).code})` }] };
   }
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
     return {
-      problems: doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
+      problems: doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
     };
   }
   if (!isMap(doc.contents)) return { problems: [{ file: rel, line: 1, message: 'must be a YAML mapping of site settings (reseller:, domain:, ...)' }] };
@@ -96,23 +96,21 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     const csvFile = path.resolve(path.dirname(file), config.listings_csv);
     const csvRel = path.relative(process.cwd(), csvFile);
     try {
-      const rows = readCsv(csvFile, listingSchema.extend({ pack_size: z.coerce.number().int().min(1).optional() }), {
-        required: ['sku', 'url'],
-        optional: ['pack_size'],
+      const domain = config.domain.toLowerCase();
+      const csvRow = listingSchema.extend({ pack_size: z.coerce.number().int().min(1).optional() }).superRefine((l, ctx) => {
+        const host = safeHost(l.url);
+        if (host && host !== domain && !host.endsWith('.' + domain)) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: `host "${host}" is not on the site's domain "${config.domain}"` });
+        }
       });
+      const rows = readCsv(csvFile, csvRow, { required: ['sku', 'url'], optional: ['pack_size'] });
       for (const r of rows) listings.push({ sku: r.value.sku, url: r.value.url, pack_size: r.value.pack_size ?? 1, origin: { file: csvRel, line: r.line, field: 'sku' } });
     } catch (err) {
       if (err instanceof InputError) problems.push(...err.problems);
       else problems.push({ file: rel, field: 'listings_csv', line: lineOf(doc, lc, ['listings_csv']), message: (err as Error).message });
     }
   }
-  for (const l of listings) {
-    const host = safeHost(l.url);
-    if (host && host !== config.domain.toLowerCase() && !host.endsWith('.' + config.domain.toLowerCase())) {
-      if (l.origin.file !== rel) problems.push({ file: l.origin.file, line: l.origin.line, column: 'url', message: `host "${host}" is not on the site's domain "${config.domain}"` });
-    }
-  }
-  if (listings.length === 0) problems.push({ file: rel, field: 'listings', message: 'the site lists no product pages (add listings: or listings_csv:)' });
+  if (listings.length === 0 && !problems.length) problems.push({ file: rel, field: 'listings', message: 'the site lists no product pages (add listings: or listings_csv:)' });
   if (problems.length) return { problems };
 
   const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
