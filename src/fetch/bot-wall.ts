@@ -1,0 +1,152 @@
+/**
+ * Bot-wall / captcha detection for pages served with a 2xx status.
+ *
+ * Three kinds of markers:
+ * - strong: only ever found on challenge pages (Cloudflare `_cf_chl_opt` / "Just a moment...",
+ *   PerimeterX `px-captcha`, DataDome `captcha-delivery.com`, Akamai "Access Denied ... Reference #",
+ *   Imperva/Incapsula incident pages, "Pardon Our Interruption", Sucuri).
+ * - weak: generic phrases ("are you a robot", "unusual traffic", "verify you are human").
+ * - widget: captcha widgets (reCAPTCHA, hCaptcha, Turnstile), which normal pages also carry
+ *   (newsletter and login forms).
+ *
+ * Strong → bot wall unless the page also has product markup and real text.
+ * Weak → bot wall only without product markup, without a price in the text, and with little
+ * text (< 2000 chars). Widget only → the same, but the page must be nearly empty (< 500 chars).
+ * A product page that loads reCAPTCHA for its newsletter form is therefore not flagged.
+ */
+
+export interface BotWall {
+  /** Human label, e.g. 'Cloudflare challenge'. */
+  vendor: string;
+  strength: 'strong' | 'weak';
+}
+
+interface Marker {
+  vendor: string;
+  re: RegExp;
+  /** Extra test, OR-ed with `re`. */
+  test?: (html: string) => boolean;
+}
+
+const STRONG: Marker[] = [
+  { vendor: 'Cloudflare challenge', re: /<title>\s*just a moment\.*\s*<\/title>/i },
+  {
+    vendor: 'Cloudflare challenge',
+    re: /window\._cf_chl_opt|\bcf-chl-(?:widget|bypass|captcha|opt)|cf_chl_prog|id=["']challenge-form["']|cf-browser-verification|\/cdn-cgi\/challenge-platform\/h\/[a-z]\/orchestrate\//i,
+  },
+  { vendor: 'Cloudflare block', re: /<title>\s*attention required!?\s*\|\s*cloudflare\s*<\/title>/i },
+  { vendor: 'PerimeterX/HUMAN captcha', re: /id=["']px-captcha["']|_pxCaptcha|captcha\.px-cdn\.net|<title>\s*access to this page has been denied\.?\s*<\/title>/i },
+  { vendor: 'DataDome captcha', re: /(?:geo|ct|interstitial)\.captcha-delivery\.com|\bdd\s*=\s*\{\s*['"]rt['"]\s*:\s*['"][ci]['"]/i },
+  {
+    vendor: 'Akamai access denied',
+    re: /errors\.edgesuite\.net/i,
+    test: (h) => /<title>\s*access denied\s*<\/title>/i.test(h) && /reference(?:&#32;|\s)+#\s*\d+(?:\.|&#46;)/i.test(h),
+  },
+  { vendor: 'Imperva/Incapsula', re: /incapsula incident id|request unsuccessful\. incapsula|id=["']main-iframe["'][^>]*_incapsula_resource/i },
+  { vendor: 'Distil/Imperva "Pardon Our Interruption"', re: /<title>\s*pardon our interruption\.*\s*<\/title>|distil_r_captcha|distilcaptchaform/i },
+  { vendor: 'Sucuri firewall', re: /sucuri website firewall - (?:access denied|cloudproxy)/i },
+];
+
+const WEAK: Marker[] = [
+  { vendor: 'bot check ("are you a robot")', re: /are you (?:a )?(?:robot|human)\b/i },
+  { vendor: 'bot check ("unusual traffic")', re: /unusual traffic/i },
+  { vendor: 'bot check ("verify you are human")', re: /verify(?:ing)? (?:that )?you(?:'re| are) (?:a )?human|human verification/i },
+  { vendor: 'bot check ("security check")', re: /complete (?:the|a) security check|checking (?:your browser|if the site connection is secure)/i },
+  { vendor: 'bot check ("enable JavaScript and cookies")', re: /enable (?:javascript|js) and (?:cookies|disable any ad ?blocker)/i },
+  { vendor: 'bot check ("press and hold")', re: /press (?:&amp;|&|and) hold/i },
+  { vendor: 'access denied page', re: /<title>\s*(?:access denied|403 forbidden|forbidden|blocked|security check|one more step)\s*<\/title>/i },
+];
+
+/** Captcha widgets: on their own they only mean "this page has a form with a captcha". */
+const WIDGET: Marker[] = [
+  { vendor: 'reCAPTCHA challenge', re: /class=["'][^"']*\bg-recaptcha\b|google\.com\/recaptcha\/(?:api|enterprise)|recaptcha\.net\/recaptcha/i },
+  { vendor: 'hCaptcha challenge', re: /class=["'][^"']*\bh-captcha\b|hcaptcha\.com\/1\/api/i },
+  { vendor: 'Turnstile challenge', re: /class=["'][^"']*\bcf-turnstile\b|challenges\.cloudflare\.com\/turnstile/i },
+];
+
+/** Structured product/price markup: challenge pages never carry it. */
+const PRODUCT_MARKUP =
+  /"@type"\s*:\s*(?:\[[^\]]*)?"(?:Product|ProductGroup|IndividualProduct|Offer|AggregateOffer)"|itemtype=["']https?:\/\/schema\.org\/(?:Product|Offer)|property=["']og:type["'][^>]*content=["']product|property=["']product:price:amount|itemprop=["']price["']/i;
+
+/** A price in the visible text ("$12.99", "12,99 €", "EUR 12"): bot walls show none. */
+const PRICE_TEXT = /(?:[$€£¥]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)\s?\d|\d(?:[\d.,\s]{0,16}\d)?\s?(?:[€£]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)/;
+
+/** Visible text of at least this many characters means a real page, not an interstitial. */
+const CONTENT_TEXT_CHARS = 2000;
+const SCAN_CHARS = 1_000_000;
+/** A page that is little more than a captcha widget has less visible text than this. */
+const WIDGET_ONLY_TEXT_CHARS = 500;
+
+const RAW_TEXT_TAGS = new Set(['script', 'style', 'template', 'svg', 'noscript']);
+
+/**
+ * Rough visible text: tags, comments, scripts, styles and entities removed, whitespace collapsed.
+ * A linear scanner (regexes like `<script[\s\S]*?</script>` go quadratic on unclosed tags).
+ */
+export function visibleText(html: string): string {
+  const lower = html.toLowerCase();
+  const parts: string[] = [];
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    if (lt === -1) {
+      parts.push(html.slice(i));
+      break;
+    }
+    parts.push(html.slice(i, lt));
+    if (html.startsWith('<!--', lt)) {
+      const close = html.indexOf('-->', lt + 4);
+      if (close === -1) break;
+      i = close + 3;
+      continue;
+    }
+    const gt = html.indexOf('>', lt + 1);
+    if (gt === -1) break;
+    const name = /^<([a-z][a-z0-9-]*)/.exec(lower.slice(lt, Math.min(gt, lt + 20)))?.[1];
+    i = gt + 1;
+    if (name && RAW_TEXT_TAGS.has(name) && lower[gt - 1] !== '/') {
+      const close = lower.indexOf(`</${name}`, i);
+      if (close === -1) break;
+      const closeEnd = html.indexOf('>', close);
+      if (closeEnd === -1) break;
+      i = closeEnd + 1;
+    }
+    parts.push(' ');
+  }
+  return parts
+    .join('')
+    .replace(/&[#a-z0-9]+;/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function firstMatch(markers: Marker[], html: string): Marker | undefined {
+  return markers.find((m) => m.re.test(html) || m.test?.(html) === true);
+}
+
+/** Which bot-wall vendor a page (of any status) looks like, ignoring how much content it has. */
+export function botWallVendor(html: string, headers: Record<string, string> = {}): string | undefined {
+  if (/challenge/i.test(headers['cf-mitigated'] ?? '')) return 'Cloudflare challenge';
+  return (firstMatch(STRONG, html) ?? firstMatch(WEAK, html) ?? firstMatch(WIDGET, html))?.vendor;
+}
+
+/** A 2xx page that is really a bot wall / captcha, or null for an ordinary page. */
+export function detectBotWall(html: string, headers: Record<string, string> = {}): BotWall | null {
+  if (/challenge/i.test(headers['cf-mitigated'] ?? '')) return { vendor: 'Cloudflare challenge', strength: 'strong' };
+  const strong = firstMatch(STRONG, html);
+  const weak = strong ? undefined : firstMatch(WEAK, html);
+  const widget = strong || weak ? undefined : firstMatch(WIDGET, html);
+  if (!strong && !weak && !widget) return null;
+
+  const hasProductMarkup = PRODUCT_MARKUP.test(html);
+  // Bot walls are small: looking at the first 1 MB is plenty and keeps the regexes cheap.
+  const text = visibleText(html.length > SCAN_CHARS ? html.slice(0, SCAN_CHARS) : html);
+  if (strong) {
+    // Only a page with product markup AND real text overrides a challenge-page marker.
+    if (hasProductMarkup && text.length >= CONTENT_TEXT_CHARS / 2) return null;
+    return { vendor: strong.vendor, strength: 'strong' };
+  }
+  if (hasProductMarkup || PRICE_TEXT.test(text.slice(0, 100_000))) return null;
+  if (weak) return text.length < CONTENT_TEXT_CHARS ? { vendor: weak.vendor, strength: 'weak' } : null;
+  return text.length < WIDGET_ONLY_TEXT_CHARS ? { vendor: widget!.vendor, strength: 'weak' } : null;
+}
