@@ -1,0 +1,52 @@
+/**
+ * One walk over the parsed document collecting everything the extractors look at, so no
+ * extractor scans the whole document again (this is the hot path: thousands of pages a run).
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+
+export interface DomIndex {
+  h1: Element[];
+  meta: Element[];
+  ldScripts: Element[];
+  itemscopes: Element[];
+  itemprops: Element[];
+  /** Elements whose class/id names a price (document order). */
+  priceEls: Element[];
+  canonical?: string;
+  docTitle: string;
+}
+
+const PRICE_ATTR = /price|prix|preis|precio|prezzo|cena|preco/i;
+
+export function indexDom($: CheerioAPI): DomIndex {
+  const idx: DomIndex = { h1: [], meta: [], ldScripts: [], itemscopes: [], itemprops: [], priceEls: [], docTitle: '' };
+  const root = $.root().get(0);
+  if (!root) return idx;
+  const stack: AnyNode[] = [root];
+  const order: Element[] = [];
+  // iterative pre-order walk (document order)
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'tag' || n.type === 'script' || n.type === 'style') {
+      order.push(n as Element);
+    }
+    const kids = (n as { children?: AnyNode[] }).children;
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  for (const el of order) {
+    const a = el.attribs;
+    const name = el.name;
+    if (name === 'h1') idx.h1.push(el);
+    else if (name === 'meta') idx.meta.push(el);
+    else if (name === 'script') {
+      if (/ld\+json/i.test(a['type'] ?? '')) idx.ldScripts.push(el);
+      continue;
+    } else if (name === 'title' && !idx.docTitle) idx.docTitle = $(el).text();
+    else if (name === 'link' && idx.canonical === undefined && /(^|\s)canonical(\s|$)/i.test(a['rel'] ?? '') && a['href']) idx.canonical = a['href'];
+    if (a['itemscope'] !== undefined) idx.itemscopes.push(el);
+    if (a['itemprop'] !== undefined) idx.itemprops.push(el);
+    if (PRICE_ATTR.test(a['class'] ?? '') || PRICE_ATTR.test(a['id'] ?? '') || a['itemprop'] === 'price' || a['data-price'] !== undefined) idx.priceEls.push(el);
+  }
+  return idx;
+}
