@@ -54,7 +54,7 @@ describe('mapwatch CLI', () => {
     });
     const r = mapwatch(['extract', path.join(dir, 'page.html'), '--site', path.join(dir, 'site.yaml'), '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).primary).toMatchObject({ amount: '219.00', currency: 'EUR', source: 'selector' });
+    expect(JSON.parse(r.stdout).primary).toMatchObject({ amount: '219', currency: 'EUR', source: 'selector' });
     const missing = mapwatch(['extract', path.join(dir, 'nope.html')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.html: cannot read (ENOENT)');

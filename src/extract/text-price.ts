@@ -15,15 +15,8 @@ export interface TextPrice {
   after: string;
 }
 
-/** Local currency words parsePrice does not know yet, rewritten to their ISO code first. */
-const LOCAL_WORDS: Array<[RegExp, string]> = [
-  [/(\d)\s*(тг|тенге)\.?(?![\p{L}])/giu, '$1 KZT'],
-  [/(\d)\s*₸/gu, '$1 KZT'],
-];
-
 export function priceFromText(text: string, currencyHint?: string, locale?: string): TextPrice | null {
-  let t = text.replace(/\s+/g, ' ').trim();
-  for (const [re, code] of LOCAL_WORDS) t = t.replace(re, code);
+  const t = text.replace(/\s+/g, ' ').trim();
   if (!t || t.length > 400 || !/\d/.test(t)) return null;
   let r;
   try {

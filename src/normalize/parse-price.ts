@@ -66,7 +66,7 @@ const MARKER_TABLE: Array<[string[], Marker]> = [
   [['﷼'], { codes: ['SAR', 'IRR', 'OMR', 'QAR', 'YER'], dflt: null }], [['ر.ق'], fixed('QAR')],
   [['د.ك'], fixed('KWD')], [['د.ب'], fixed('BHD')], [['ر.ع'], fixed('OMR')], [['E£', 'ج.م'], fixed('EGP')],
   [['₪'], fixed('ILS')], [['฿'], fixed('THB')], [['₱'], fixed('PHP')], [['₴', 'грн', 'грн.'], fixed('UAH')],
-  [['лв', 'лв.'], fixed('BGN')], [['₸'], fixed('KZT')], [['₦'], fixed('NGN')], [['₵'], fixed('GHS')],
+  [['лв', 'лв.'], fixed('BGN')], [['₸', 'тг', 'тг.', 'тенге'], fixed('KZT')], [['₦'], fixed('NGN')], [['₵'], fixed('GHS')],
   [['₡'], fixed('CRC')], [['₲'], fixed('PYG')], [['৳'], fixed('BDT')], [['₾'], fixed('GEL')], [['₼'], fixed('AZN')],
   [['RM'], fixed('MYR')], [['Rp'], fixed('IDR')], [['S/', 'S/.'], fixed('PEN')], [['KSh'], fixed('KES')],
   // Weak markers are too short or shared to trust unless the site's hint agrees.
