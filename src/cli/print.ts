@@ -1,4 +1,5 @@
 /** Human-readable renderings shared by `crawl`, `cases` and `demo`. */
+import type { Verdict } from '../compare/compare-to-map.js';
 import { formatMoney } from '../normalize/currency.js';
 import type { CaseRow } from '../review/list-cases.js';
 import type { CrawlSummary } from '../schedule/crawl-now.js';
@@ -13,7 +14,7 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
       r.draft.status,
       r.draft.amountMinor !== null && r.draft.currency ? formatMoney(r.draft.amountMinor, r.draft.currency) : '',
       r.verdict?.kind === 'violation' ? `VIOLATION ${r.verdict.percentBelow}% below ${formatMoney(r.verdict.mapMinor, r.verdict.currency)}` : (r.verdict?.kind ?? ''),
-      safeText(r.verdict?.kind === 'not_comparable' ? r.verdict.detail : r.draft.status !== 'ok' ? r.draft.reason : '', 70),
+      safeText(r.verdict?.kind === 'not_comparable' ? r.verdict.detail : r.draft.status !== 'ok' ? r.draft.reason : explainRule(r.verdict), 70),
     ]);
   const counts = Object.entries(summary.byStatus).map(([k, v]) => `${v} ${k}`).join(', ');
   return (
@@ -21,6 +22,17 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
     `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved.`
   );
+}
+
+/** What normalization or promo shaped a verdict, in a few words. */
+function explainRule(v: Verdict | null): string {
+  if (!v || v.kind === 'not_comparable') return '';
+  const parts: string[] = [];
+  const { rule } = v;
+  if (rule.vatAdjustment !== 'none') parts.push(`${rule.vatAdjustment === 'removed' ? 'net of' : 'plus'} ${rule.vatRatePercent}% VAT: ${formatMoney(v.normalizedMinor, v.currency)}`);
+  if (rule.packFactor.listingPackSize !== rule.packFactor.productPackSize) parts.push(`${rule.packFactor.listingPackSize}-pack vs MAP for ${rule.packFactor.productPackSize}`);
+  if (rule.promo) parts.push(`promo${rule.promo.note ? ` "${rule.promo.note}"` : ''}: MAP ${formatMoney(rule.mapMinor, v.currency)}`);
+  return parts.join('; ');
 }
 
 export function formatCases(rows: CaseRow[]): string {

@@ -77,7 +77,7 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
       console.log(
         `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Workspace: ${r.workspace}\n` +
           `  site configs: ${path.join(r.workspace, 'crawlers')}\n  catalog CSVs: ${path.join(r.workspace, 'catalog')}\n` +
-          `Look again with: MAPWATCH_DATA_DIR=${r.workspace} MAPWATCH_CRAWLERS_DIR=${path.join(r.workspace, 'crawlers')} mapwatch cases`,
+          `Look again with: MAPWATCH_DATA_DIR=${r.workspace} MAPWATCH_CRAWLERS_DIR=${path.join(r.workspace, 'crawlers')} npx mapwatch cases`,
       );
     });
 }
