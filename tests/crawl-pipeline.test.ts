@@ -84,7 +84,7 @@ listings:
     expect(bySku.EPS!.draft).toMatchObject({ status: 'error', reason: expect.stringMatching(/too_large/) });
     expect(bySku.ZETA!.draft).toMatchObject({ status: 'error', reason: expect.stringMatching(/redirect/) });
     expect(bySku.ETA!.draft).toMatchObject({ status: 'ambiguous', reason: expect.stringMatching(/GTIN/) });
-    expect(summary.cases).toEqual({ opened: 2, updated: 0, resolved: 0 }); // ALPHA and XSS
+    expect(summary.cases).toEqual({ opened: 2, updated: 0, resolved: 0, suppressed: 0 }); // ALPHA and XSS
 
     const obs = await h.db.selectFrom('observations').select(['status']).execute();
     expect(obs).toHaveLength(8);
@@ -138,5 +138,25 @@ listings:
     expect(s.cases.opened).toBe(1);
     const all = (await listCases(h.db)).filter((c) => c.sku === 'ALPHA');
     expect(all.map((c) => c.status).sort()).toEqual(['open', 'resolved']);
+  });
+
+  it('records but does not open cases while the site is suppressed, and reports case changes inside the transaction', async () => {
+    srv.routes.set('/p/compliant', { body: productPage({ name: 'Beta Speaker', price: '60.00' }) });
+    const seen: string[] = [];
+    const only = loadSites(crawlers).sites;
+    const s = await crawlNow(h.db, only, {
+      policy,
+      fetchOptions: { allowPrivate: ['127.0.0.1'] },
+      isSuppressed: () => true,
+      onCaseChange: async (trx, change) => {
+        // runs in the same transaction: the observation is visible here
+        const o = await trx.selectFrom('observations').select('id').where('id', '=', change.observationId).executeTakeFirst();
+        seen.push(`${change.outcome.action}:${o ? 'visible' : 'missing'}`);
+      },
+    });
+    expect(s.results.find((r) => r.sku === 'BETA')!.outcome).toEqual({ action: 'suppressed', reason: expect.any(String) });
+    expect((await listCases(h.db, { status: 'open' })).some((c) => c.sku === 'BETA')).toBe(false);
+    expect(seen).toContain('suppressed:visible');
+    expect(seen).toContain('updated:visible'); // ALPHA's open case is still updated
   });
 });

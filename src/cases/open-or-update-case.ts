@@ -17,6 +17,8 @@ export interface CasePolicy {
   resolveAfter: number;
   /** Severity names from least to most severe, to tell an escalation from a de-escalation. */
   severityOrder: readonly string[];
+  /** Site extraction is broken (site health): a violation opens no new case, only logs on an open one. */
+  suppressNew?: boolean;
 }
 
 export interface ObservationRef {
@@ -28,6 +30,7 @@ export interface ObservationRef {
 
 export type CaseOutcome =
   | { action: 'none' }
+  | { action: 'suppressed'; reason: string }
   | { action: 'opened' | 'updated' | 'resolved' | 'logged'; caseId: number };
 
 type Trx = Transaction<Database> | Kysely<Database>;
@@ -56,6 +59,7 @@ export async function openOrUpdateCase(trx: Trx, obs: ObservationRef, verdict: V
   const summary = { status: obs.status, verdict: verdict?.kind ?? null };
 
   if (trusted && verdict.kind === 'violation') {
+    if (!open && policy.suppressNew) return { action: 'suppressed', reason: 'site extraction needs attention' };
     if (!open) {
       const inserted = await trx
         .insertInto('cases')

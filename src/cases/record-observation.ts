@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Database } from '../db/tables.js';
+import type { PipelineContext } from '../schedule/pipeline-context.js';
 import type { ObservationDraft } from '../schedule/read-listing.js';
 import { type CaseOutcome, type CasePolicy, openOrUpdateCase } from './open-or-update-case.js';
 
@@ -15,14 +16,24 @@ export interface Recorded {
   outcome: CaseOutcome;
 }
 
+export interface RecordOptions {
+  /** Idempotency key of this logical read (listing + slot). */
+  readKey?: string;
+  /** Site health says extraction is broken: record the read, open no new case. */
+  suppressed?: boolean;
+  onCaseChange?: PipelineContext['onCaseChange'];
+}
+
 export async function recordObservation(
   db: Kysely<Database>,
-  listingId: number,
+  where: { listingId: number; siteId: number },
   draft: ObservationDraft,
   verdict: Verdict | null,
   policy: CasePolicy,
-  readKey?: string,
+  opts: RecordOptions = {},
 ): Promise<Recorded> {
+  const { listingId } = where;
+  const readKey = opts.readKey;
   return db.transaction().execute(async (trx) => {
     const judged = verdict && verdict.kind !== 'not_comparable' ? verdict : null;
     const inserted = await trx
@@ -57,8 +68,11 @@ export async function recordObservation(
       trx,
       { id: inserted.id, listingId, capturedAt: draft.capturedAt, status: draft.status },
       draft.status === 'ok' ? verdict : null,
-      policy,
+      { ...policy, suppressNew: opts.suppressed === true },
     );
+    if (opts.onCaseChange && outcome.action !== 'none') {
+      await opts.onCaseChange(trx, { outcome, observationId: inserted.id, listingId, siteId: where.siteId, draft, verdict });
+    }
     return { observationId: inserted.id, duplicate: false, outcome };
   });
 }

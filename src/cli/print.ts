@@ -20,7 +20,8 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
   return (
     table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], rows) +
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
-    `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved.`
+    `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved` +
+    (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention).` : '.')
   );
 }
 

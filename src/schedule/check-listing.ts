@@ -2,16 +2,14 @@
  * The whole check of one listing: read it, compare the price with the MAP in effect at
  * capture time, record the observation and its case effect.
  */
-import type { Kysely } from 'kysely';
 import { recordObservation, type Recorded } from '../cases/record-observation.js';
 import type { ProductRules } from '../catalog/load-map-rules.js';
 import { compareToMap, type Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { ComparePolicy } from '../config/policy.js';
 import type { SyncedListing } from '../config/sync-sites.js';
-import type { Database } from '../db/tables.js';
-import type { FetchOptions } from '../fetch/fetch-page.js';
-import { type Fetcher, type ObservationDraft, readListing } from './read-listing.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { type ObservationDraft, readListing } from './read-listing.js';
 
 export interface CheckResult extends Recorded {
   draft: ObservationDraft;
@@ -34,16 +32,19 @@ export function judge(draft: ObservationDraft, site: LoadedSite, listing: Pick<S
 }
 
 export async function checkListing(
-  db: Kysely<Database>,
+  ctx: PipelineContext,
   site: LoadedSite,
-  listing: SyncedListing,
+  listing: SyncedListing & { siteId: number },
   rules: ProductRules,
-  policy: ComparePolicy,
-  fetchOptions: FetchOptions,
-  opts: { readKey?: string; fetcher?: Fetcher } = {},
+  opts: { readKey?: string } = {},
 ): Promise<CheckResult> {
-  const draft = await readListing(site, listing, { gtin: rules.gtin }, fetchOptions, opts.fetcher);
-  const verdict = judge(draft, site, listing, rules, policy);
-  const recorded = await recordObservation(db, listing.id, draft, verdict, policy, opts.readKey);
+  const draft = await readListing(site, listing, { gtin: rules.gtin }, ctx.fetchOptions, ctx.fetcher);
+  const verdict = judge(draft, site, listing, rules, ctx.policy);
+  const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
+  const recorded = await recordObservation(ctx.db, { listingId: listing.id, siteId: listing.siteId }, draft, verdict, ctx.policy, {
+    readKey: opts.readKey,
+    suppressed,
+    onCaseChange: ctx.onCaseChange,
+  });
   return { ...recorded, draft, verdict };
 }

@@ -13,7 +13,7 @@ import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import type { ObservationStatus } from '../types.js';
 import { type CheckResult, checkListing } from './check-listing.js';
-import type { Fetcher } from './read-listing.js';
+import type { PipelineContext } from './pipeline-context.js';
 
 export interface CrawlProgress {
   done: number;
@@ -26,17 +26,16 @@ export interface CrawlProgress {
 export interface CrawlSummary {
   checked: number;
   byStatus: Record<string, number>;
-  cases: { opened: number; updated: number; resolved: number };
+  cases: { opened: number; updated: number; resolved: number; suppressed: number };
   failures: { site: string; url: string; message: string }[];
   results: (CheckResult & { site: string; url: string; sku: string })[];
 }
 
-export interface CrawlOptions {
+export interface CrawlOptions extends Pick<PipelineContext, 'onCaseChange' | 'isSuppressed' | 'fetcher'> {
   policy: ComparePolicy;
   fetchOptions: Omit<FetchOptions, 'gate'>;
   gate?: DomainGate;
   concurrency?: number;
-  fetcher?: Fetcher;
   onProgress?: (p: CrawlProgress) => void;
 }
 
@@ -47,19 +46,27 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
   for (const s of synced) {
     gate.configure(s.site.config.domain, { concurrency: s.site.config.rate_limit.concurrency, delayMs: s.site.config.rate_limit.delay_ms });
   }
+  const ctx: PipelineContext = {
+    db,
+    policy: opts.policy,
+    fetchOptions: { ...opts.fetchOptions, gate },
+    fetcher: opts.fetcher,
+    onCaseChange: opts.onCaseChange,
+    isSuppressed: opts.isSuppressed,
+  };
   const tasks = synced.flatMap((s) => s.listings.map((l) => ({ s, l })));
-  const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0 }, failures: [], results: [] };
+  const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 }, failures: [], results: [] };
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {
       const { s, l } = tasks[next++]!;
       let status: CrawlProgress['status'];
       try {
-        const r = await checkListing(db, s.site, l, rules.get(l.productId)!, opts.policy, { ...opts.fetchOptions, gate }, { fetcher: opts.fetcher });
+        const r = await checkListing(ctx, s.site, { ...l, siteId: s.id }, rules.get(l.productId)!);
         delete r.draft.html; // the summary must not pin every page in memory
         summary.results.push({ ...r, site: s.site.name, url: l.url, sku: l.sku });
         status = r.draft.status;
-        if (r.outcome.action === 'opened' || r.outcome.action === 'updated' || r.outcome.action === 'resolved') summary.cases[r.outcome.action]++;
+        if (r.outcome.action !== 'none' && r.outcome.action !== 'logged') summary.cases[r.outcome.action]++;
       } catch (err) {
         // A database or programming error on one listing must not stop the others; it is reported at the end.
         status = 'failed';

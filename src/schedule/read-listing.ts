@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
 import { extractOffers } from '../extract/extract-offers.js';
-import { type FetchOptions, type FetchResult, fetchPage } from '../fetch/fetch-page.js';
+import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
+import type { Fetcher } from './pipeline-context.js';
 import { toMinorUnits } from '../normalize/currency.js';
 import type { ObservationStatus, Offer } from '../types.js';
 
@@ -29,7 +30,6 @@ export interface ProductIdentity {
   gtin: string | null;
 }
 
-export type Fetcher = (url: string, opts: FetchOptions) => Promise<FetchResult>;
 
 /** GTIN-8/12/13/14 compare equal once left-padded to 14 digits. */
 function gtin14(g: string): string {

@@ -1,0 +1,36 @@
+/**
+ * Everything a listing check needs besides the listing itself, built once per crawl or
+ * per worker. The optional hooks are where later stages plug in without the check
+ * knowing about them:
+ * - `onCaseChange` runs inside the observation's transaction, so whatever it writes
+ *   (an outbox row, an audit record) commits or rolls back with the case change;
+ * - `isSuppressed` lets site health stop a site with broken extraction from opening
+ *   cases while its reads are still recorded.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { CaseOutcome } from '../cases/open-or-update-case.js';
+import type { Verdict } from '../compare/compare-to-map.js';
+import type { ComparePolicy } from '../config/policy.js';
+import type { Database } from '../db/tables.js';
+import type { FetchOptions } from '../fetch/fetch-page.js';
+import type { ObservationDraft } from './read-listing.js';
+
+export interface CaseChange {
+  outcome: CaseOutcome;
+  observationId: number;
+  listingId: number;
+  siteId: number;
+  draft: ObservationDraft;
+  verdict: Verdict | null;
+}
+
+export type Fetcher = (url: string, opts: FetchOptions) => Promise<import('../fetch/fetch-page.js').FetchResult>;
+
+export interface PipelineContext {
+  db: Kysely<Database>;
+  policy: ComparePolicy;
+  fetchOptions: FetchOptions;
+  fetcher?: Fetcher;
+  onCaseChange?: (trx: Transaction<Database>, change: CaseChange) => Promise<void>;
+  isSuppressed?: (siteId: number) => boolean | Promise<boolean>;
+}
