@@ -56,6 +56,7 @@ describe.each(BACKENDS)('crawl pipeline on %s', (backend) => {
 domain: "${srv.host}"
 currency: USD
 rate_limit: { concurrency: 4, delay_ms: 0 }
+recheck: { delay_ms: 50 }
 listings:
   - { sku: ALPHA, url: ${u('/p/violating')} }
   - { sku: BETA,  url: ${u('/p/compliant')} }
@@ -86,8 +87,10 @@ listings:
     expect(bySku.ETA!.draft).toMatchObject({ status: 'ambiguous', reason: expect.stringMatching(/GTIN/) });
     expect(summary.cases).toEqual({ opened: 2, updated: 0, resolved: 0, suppressed: 0 }); // ALPHA and XSS
 
+    // 8 listings read once, plus the re-check read of the two that would open a case
     const obs = await h.db.selectFrom('observations').select(['status']).execute();
-    expect(obs).toHaveLength(8);
+    expect(obs).toHaveLength(10);
+    expect(await h.db.selectFrom('rechecks').select('agreed').execute()).toEqual([{ agreed: true }, { agreed: true }]);
     const open = await listCases(h.db, { status: 'open' });
     expect(open.map((c) => c.sku).sort()).toEqual(['ALPHA', 'XSS']);
   });

@@ -22,6 +22,8 @@ export interface RecordOptions {
   /** Site health says extraction is broken: record the read, open no new case. */
   suppressed?: boolean;
   onCaseChange?: PipelineContext['onCaseChange'];
+  /** False: store the observation only; its case effect waits for a confirming re-check. */
+  applyToCase?: boolean;
 }
 
 export async function recordObservation(
@@ -64,6 +66,7 @@ export async function recordObservation(
       const existing = await trx.selectFrom('observations').select('id').where('read_key', '=', readKey!).executeTakeFirstOrThrow();
       return { observationId: existing.id, duplicate: true, outcome: { action: 'none' } };
     }
+    if (opts.applyToCase === false) return { observationId: inserted.id, duplicate: false, outcome: { action: 'none' } as CaseOutcome };
     const outcome = await openOrUpdateCase(
       trx,
       { id: inserted.id, listingId, capturedAt: draft.capturedAt, status: draft.status },

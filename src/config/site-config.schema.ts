@@ -28,6 +28,60 @@ export const listingSchema = z.strictObject({
   pack_size: z.number().int().positive().optional().describe('Units sold under this URL (a 2-pack is 2)'),
 });
 
+const stepTimeout = z.number().int().min(100).max(120_000).optional().describe('deadline of this step in ms (default: browser.step_timeout_ms)');
+const cssSelector = z.string().min(1);
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as SHOP_PASSWORD');
+
+/** One declarative browser step; exactly one action key per step. */
+export const browserStepSchema = z.union([
+  z.strictObject({ click: cssSelector.describe('click the element'), timeout_ms: stepTimeout }),
+  z.strictObject({
+    select: cssSelector.describe('a <select> element (variant, size, colour)'),
+    option: z.string().min(1).describe('option value or visible label to choose'),
+    timeout_ms: stepTimeout,
+  }),
+  z.strictObject({
+    fill: cssSelector.describe('an input to type into'),
+    value: z.string().optional().describe('literal text (never a secret: use value_env)'),
+    value_env: envName.optional().describe('environment variable holding the text (credentials)'),
+    timeout_ms: stepTimeout,
+  }),
+  z.strictObject({ wait_for: cssSelector.describe('wait until the element is visible'), timeout_ms: stepTimeout }),
+  z.strictObject({ wait_for_network_idle: z.literal(true), timeout_ms: stepTimeout }),
+  z.strictObject({ add_to_cart: cssSelector.describe('the add-to-cart button; waits for the network to settle'), timeout_ms: stepTimeout }),
+  z.strictObject({
+    open_cart: z.string().min(1).describe('cart URL (absolute, or relative to the page) whose price is then read'),
+    timeout_ms: stepTimeout,
+  }),
+]);
+
+export const browserSchema = z
+  .strictObject({
+    steps: z.array(browserStepSchema).default([]).describe('run after the product page loads, before the price is read'),
+    login: z
+      .strictObject({
+        url: httpUrl.describe('login page'),
+        steps: z.array(browserStepSchema).min(1).describe('fill steps must use value_env: credentials never go in this file'),
+      })
+      .optional(),
+    fallback: z.boolean().default(false).describe('render static-site pages in the browser when the static read finds no price'),
+    step_timeout_ms: z.number().int().min(100).max(120_000).default(15_000),
+    navigation_timeout_ms: z.number().int().min(1000).max(180_000).default(30_000),
+  })
+  .superRefine((b, ctx) => {
+    for (const [i, st] of (b.login?.steps ?? []).entries()) {
+      if ('fill' in st && st.value !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['login', 'steps', i, 'value'], message: 'login credentials must come from value_env, never from the config file' });
+      }
+    }
+    for (const [i, st] of [...b.steps, ...(b.login?.steps ?? [])].entries()) {
+      if ('fill' in st && (st.value === undefined) === (st.value_env === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a fill step needs exactly one of value or value_env' });
+      }
+    }
+  })
+  .describe('Browser rendering (render: browser, or the static fallback): scripted steps and login');
+
 export const siteConfigSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ - only').optional()
@@ -57,6 +111,13 @@ export const siteConfigSchema = z
     user_agent: z.string().min(1).optional(),
     respect_robots: z.boolean().default(true),
     schedule: z.string().default('0 */6 * * *').describe('cron expression (5 or 6 fields)'),
+    browser: browserSchema.optional(),
+    recheck: z
+      .strictObject({ delay_ms: z.number().int().min(0).max(600_000).default(5000).describe('wait before the confirming second read') })
+      .default({ delay_ms: 5000 })
+      .describe('a suspected violation is read a second time before a case opens or escalates'),
+    evasion_phrases: z.array(z.string().min(3)).optional()
+      .describe('phrases that hide the price ("see price in cart"); replaces the built-in list'),
   })
   .superRefine((cfg, ctx) => {
     for (const [i, l] of cfg.listings.entries()) {
@@ -79,3 +140,5 @@ export const siteConfigSchema = z
 export type SiteConfigInput = z.input<typeof siteConfigSchema>;
 export type SiteConfig = z.output<typeof siteConfigSchema>;
 export type SiteSelectors = z.output<typeof selectorsSchema>;
+export type BrowserStep = z.output<typeof browserStepSchema>;
+export type BrowserConfig = z.output<typeof browserSchema>;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration';
 import { UserError } from '../errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,4 +54,9 @@ export async function migrateToLatest(db: Kysely<any>, schema = 'public'): Promi
 
 export async function migrateDown(db: Kysely<any>, schema = 'public'): Promise<string[]> {
   return check(await migrator(db, schema).migrateDown());
+}
+
+/** Reverts every migration (tests and `down` checks). */
+export async function migrateAllDown(db: Kysely<any>, schema = 'public'): Promise<string[]> {
+  return check(await migrator(db, schema).migrateTo(NO_MIGRATIONS));
 }

@@ -33,4 +33,10 @@ export interface PipelineContext {
   fetcher?: Fetcher;
   onCaseChange?: (trx: Transaction<Database>, change: CaseChange) => Promise<void>;
   isSuppressed?: (siteId: number) => boolean | Promise<boolean>;
+  /** Chromium for `render: browser` sites, the static fallback and screenshots. Absent: those reads are `error`. */
+  browser?: import('../fetch/browser/browser-pool.js').BrowserPool;
+  /** Where evidence files go. Absent: no evidence is captured. */
+  evidence?: import('../evidence/evidence-store.js').EvidenceStore;
+  /** Overrides every site's `recheck.delay_ms` (the wait before the confirming read). */
+  recheckDelayMs?: number;
 }

@@ -1,0 +1,115 @@
+/**
+ * Stores the files of one read as evidence (original and annotated screenshots, rendered
+ * DOM, WARC) and prepares its manifest. This runs before the observation's transaction,
+ * so no screenshot is ever taken while a case row is locked; the manifest is completed
+ * with the case and observation ids, and chained, inside the transaction (record-evidence.ts).
+ */
+import type { Verdict } from '../compare/compare-to-map.js';
+import type { BrowserPool } from '../fetch/browser/browser-pool.js';
+import type { Exchange, PageCapture, TlsDetails } from '../fetch/browser/render-page.js';
+import type { FetchResult } from '../fetch/fetch-page.js';
+import { formatMoney } from '../normalize/currency.js';
+import type { ObservationDraft } from '../schedule/read-listing.js';
+import { annotateScreenshot } from './annotate-screenshot.js';
+import type { EvidenceStore } from './evidence-store.js';
+import type { FileRole, Manifest, ManifestFile } from './manifest.js';
+import { writeWarc } from './write-warc.js';
+
+/** What one read saw, beyond the observation draft. */
+export interface ReadCapture {
+  render: 'static' | 'browser';
+  requestedUrl: string;
+  fetch: FetchResult;
+  userAgent: string;
+  tls: TlsDetails | null;
+  exchanges: Exchange[];
+  page?: PageCapture;
+}
+
+export type PreparedManifest = Omit<Manifest, 'case_id' | 'observation_id' | 'recheck'>;
+
+export interface ListingRef {
+  listingId: number;
+  site: string;
+  reseller: string;
+  sku: string;
+}
+
+/** Static reads have no browser exchanges: the main document alone is recorded. */
+export function exchangesOf(capture: ReadCapture): Exchange[] {
+  if (capture.exchanges.length) return capture.exchanges;
+  const f = capture.fetch;
+  if (f.body === undefined) return [];
+  return [
+    {
+      url: f.finalUrl,
+      method: 'GET',
+      requestHeaders: { 'user-agent': capture.userAgent },
+      status: f.httpStatus ?? 200,
+      statusText: '',
+      responseHeaders: f.headers ?? {},
+      body: Buffer.from(f.body),
+      at: f.fetchedAt,
+    },
+  ];
+}
+
+export async function captureEvidence(
+  store: EvidenceStore,
+  pool: BrowserPool | undefined,
+  ref: ListingRef,
+  capture: ReadCapture,
+  draft: ObservationDraft,
+  verdict: Verdict | null,
+  findings: { kind: string; detail: unknown }[],
+): Promise<PreparedManifest> {
+  const files: ManifestFile[] = [];
+  const put = async (role: FileRole, bytes: Uint8Array, mime: string) => {
+    const s = await store.put(bytes);
+    files.push({ role, key: s.key, sha256: s.sha256, size: s.size, mime });
+  };
+  if (capture.page) {
+    await put('screenshot_viewport', capture.page.viewportPng, 'image/png');
+    await put('screenshot_full', capture.page.fullPagePng, 'image/png');
+    if (pool) {
+      const map = verdict && verdict.kind !== 'not_comparable' ? formatMoney(verdict.mapMinor, verdict.currency) : verdict?.rule ? formatMoney(verdict.rule.mapMinor, verdict.rule.currency) : null;
+      const observed = draft.amountMinor !== null && draft.currency ? formatMoney(draft.amountMinor, draft.currency) : `no price (${draft.status})`;
+      const annotated = await annotateScreenshot(pool, capture.page.viewportPng, capture.page.priceBox, {
+        url: capture.fetch.finalUrl,
+        capturedAt: draft.capturedAt,
+        observed,
+        map,
+        note: verdict?.kind === 'violation' ? `${verdict.percentBelow}% below MAP` : undefined,
+      });
+      await put('screenshot_annotated', annotated, 'image/png');
+    }
+  }
+  const html = capture.fetch.body ?? draft.html;
+  if (html !== undefined) await put('dom_html', Buffer.from(html), 'text/html; charset=utf-8');
+  const exchanges = exchangesOf(capture);
+  if (exchanges.length) await put('warc', await writeWarc(exchanges, { filename: `observation-${ref.listingId}.warc` }), 'application/warc');
+
+  const offer = draft.offer ? { ...draft.offer, amount_minor: draft.amountMinor } : null;
+  return {
+    version: 1,
+    listing_id: ref.listingId,
+    site: ref.site,
+    reseller: ref.reseller,
+    sku: ref.sku,
+    render: capture.render,
+    requested_url: capture.requestedUrl,
+    final_url: capture.fetch.finalUrl ?? null,
+    captured_at: draft.capturedAt.toISOString(),
+    user_agent: capture.userAgent,
+    server_ip: capture.fetch.serverIp ?? null,
+    tls: capture.tls ? { ...capture.tls } : null,
+    http_status: capture.fetch.httpStatus ?? null,
+    status: draft.status,
+    reason: draft.reason,
+    offer: offer ? JSON.parse(JSON.stringify(offer)) : null,
+    verdict: verdict ? JSON.parse(JSON.stringify({ ...verdict, rule: undefined })) : null,
+    map_rule: verdict?.rule ? JSON.parse(JSON.stringify(verdict.rule)) : null,
+    findings: JSON.parse(JSON.stringify(findings)),
+    files,
+  };
+}

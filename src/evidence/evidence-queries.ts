@@ -1,0 +1,34 @@
+/**
+ * Read side of evidence for other stages (digests, notices). Both use the store under
+ * `<data dir>/evidence` unless one is given.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/tables.js';
+import { renderCaseSummary } from './case-summary.js';
+import { defaultEvidenceStore } from './default-store.js';
+import { sha256Hex, type EvidenceStore } from './evidence-store.js';
+import { manifestSchema } from './manifest.js';
+
+/** The newest annotated viewport screenshot of the case (the plain one if none was annotated), or null. */
+export async function latestScreenshot(
+  db: Kysely<Database>,
+  caseId: number,
+  store: EvidenceStore = defaultEvidenceStore(),
+): Promise<{ bytes: Buffer; sha256: string; mime: 'image/png' } | null> {
+  const rows = await db.selectFrom('evidence').select(['manifest']).where('case_id', '=', caseId).orderBy('id', 'desc').limit(20).execute();
+  for (const r of rows) {
+    const m = manifestSchema.safeParse(r.manifest);
+    if (!m.success) continue;
+    const f = m.data.files.find((x) => x.role === 'screenshot_annotated') ?? m.data.files.find((x) => x.role === 'screenshot_viewport');
+    if (!f) continue;
+    const bytes = await store.get(f.key);
+    // A file that no longer matches its hash is not evidence; never hand it out as such.
+    if (bytes && sha256Hex(bytes) === f.sha256) return { bytes, sha256: f.sha256, mime: 'image/png' };
+  }
+  return null;
+}
+
+/** The case summary HTML (as in the export bundle), screenshots inlined. Reseller text is escaped. */
+export async function caseSummaryHtml(db: Kysely<Database>, caseId: number, store: EvidenceStore = defaultEvidenceStore()): Promise<string> {
+  return renderCaseSummary(db, caseId, { store, images: 'inline' });
+}

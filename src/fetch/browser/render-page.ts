@@ -1,0 +1,287 @@
+/**
+ * Renders one page in a fresh browser context and returns it as a FetchResult (the
+ * rendered DOM as `body`), so the same extraction and classification apply as for static
+ * pages. Two modes:
+ * - `extract`: images, fonts and media are blocked (service workers always are) to keep reads cheap;
+ * - `capture`: nothing is blocked, every HTTP exchange is kept for the WARC, and the page is
+ *   screenshotted for evidence.
+ * The private-address guard applies to every request the page makes, redirects included
+ * (the peer address of each response is checked again after the fact).
+ */
+import type { BrowserContext, Page, Request, Response } from 'playwright-core';
+import type { BrowserConfig } from '../../config/site-config.schema.js';
+import { extractOffers } from '../../extract/extract-offers.js';
+import { AddressGuard } from '../address-guard.js';
+import { detectBotWall } from '../bot-wall.js';
+import { classifyStatus } from '../classify-response.js';
+import type { DomainGate } from '../domain-gate.js';
+import type { FetchResult } from '../fetch-page.js';
+import { DEFAULT_USER_AGENT } from '../user-agent.js';
+import type { BrowserPool } from './browser-pool.js';
+import { runSteps } from './run-steps.js';
+import type { SiteConfig } from '../../config/site-config.schema.js';
+
+const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
+/** Full-page screenshots stop here: an endless feed must not produce a 200 MB PNG. */
+export const FULL_PAGE_MAX_HEIGHT = 8000;
+/** Bytes of response bodies kept for the WARC of one page. */
+const WARC_BODY_CAP = 25 * 1024 * 1024;
+
+export interface Exchange {
+  url: string;
+  method: string;
+  requestHeaders: Record<string, string>;
+  status: number;
+  statusText: string;
+  responseHeaders: Record<string, string>;
+  body: Buffer | null;
+  at: Date;
+}
+
+export interface TlsDetails {
+  protocol?: string;
+  subjectName?: string;
+  issuer?: string;
+  validFrom?: number;
+  validTo?: number;
+}
+
+export interface PageCapture {
+  viewportPng: Buffer;
+  fullPagePng: Buffer;
+  /** Where the price element is on the viewport screenshot (CSS px = image px at scale 1). */
+  priceBox: { x: number; y: number; width: number; height: number } | null;
+  fullPageTruncated: boolean;
+}
+
+export interface RenderResult {
+  fetch: FetchResult;
+  /** Visible text of the product page before any step ran (for the evasion signal). */
+  pageText: string;
+  tls: TlsDetails | null;
+  userAgent: string;
+  exchanges: Exchange[];
+  capture?: PageCapture;
+}
+
+export interface RenderOptions {
+  mode: 'extract' | 'capture';
+  site: Pick<SiteConfig, 'selectors' | 'currency' | 'locale' | 'headers' | 'user_agent'> & { browser?: BrowserConfig };
+  userAgent?: string;
+  headers?: Record<string, string>;
+  allowPrivate?: string[];
+  gate?: DomainGate;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * A statically fetched page to screenshot as it was read: the main document is served from
+   * here (no second request for it), its subresources load normally, and no steps run.
+   */
+  preloaded?: { html: string; status: number; headers: Record<string, string> };
+}
+
+const DEFAULT_BROWSER: BrowserConfig = { steps: [], fallback: false, step_timeout_ms: 15_000, navigation_timeout_ms: 30_000 };
+
+async function guardContext(ctx: BrowserContext, guard: AddressGuard, opts: RenderOptions, url: string, refusals: string[]): Promise<void> {
+  const mode = opts.mode;
+  await ctx.route('**/*', async (route) => {
+    const req = route.request();
+    if (opts.preloaded && req.resourceType() === 'document' && req.url() === url) {
+      const headers = Object.fromEntries(Object.entries(opts.preloaded.headers).filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k)));
+      return route.fulfill({ status: opts.preloaded.status, headers, body: opts.preloaded.html });
+    }
+    let u: URL;
+    try {
+      u = new URL(req.url());
+    } catch {
+      return route.abort('blockedbyclient');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return route.continue();
+    if (mode === 'extract' && BLOCKED_TYPES.has(req.resourceType())) return route.abort('blockedbyclient');
+    try {
+      await guard.resolve(u.hostname);
+    } catch (err) {
+      refusals.push(`private_address: ${(err as Error).message}`);
+      return route.abort('blockedbyclient');
+    }
+    return route.continue();
+  });
+}
+
+function recordExchanges(page: Page, sink: Promise<Exchange | null>[]): void {
+  let kept = 0;
+  page.on('response', (res: Response) => {
+    const req: Request = res.request();
+    sink.push(
+      (async () => {
+        const status = res.status();
+        // Redirect bodies are not available; the exchange is still recorded with its headers.
+        const body = status >= 300 && status < 400 ? null : await res.body().catch(() => null);
+        if (body && kept + body.length > WARC_BODY_CAP) return null;
+        kept += body?.length ?? 0;
+        return {
+          url: res.url(),
+          method: req.method(),
+          requestHeaders: await req.allHeaders().catch(() => req.headers()),
+          status,
+          statusText: res.statusText(),
+          responseHeaders: await res.allHeaders().catch(() => res.headers()),
+          body,
+          at: new Date(),
+        };
+      })(),
+    );
+  });
+}
+
+/** Smallest visible element whose text contains one of `needles` (or matches the selector). */
+async function locatePrice(page: Page, needles: string[], selector: string | undefined): Promise<PageCapture['priceBox']> {
+  // Passed as source text: a bundler's helper (e.g. esbuild's __name) must not leak into the page.
+  return page.evaluate(`(${LOCATE_PRICE_SRC})(${JSON.stringify({ needles, selector: selector ?? null })})`);
+}
+
+const LOCATE_PRICE_SRC = `function ({ needles, selector }) {
+  function visible(el) { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 ? r : null; }
+  function box(r) { return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height }; }
+  if (selector) {
+    const el = document.querySelector(selector);
+    const r = el && visible(el);
+    if (r) return box(r);
+  }
+  function norm(s) { return s.replace(/\\s+/g, ' ').trim(); }
+  let best = null;
+  for (const el of Array.from(document.body ? document.body.querySelectorAll('*') : [])) {
+    if (el.closest('script,style,noscript,template')) continue;
+    const text = norm(el.innerText || '');
+    if (!text || !needles.some((n) => n && text.includes(n))) continue;
+    const r = visible(el);
+    if (r && (!best || text.length < best.len)) best = { r, len: text.length };
+  }
+  return best ? box(best.r) : null;
+}`;
+
+async function capturePage(page: Page, html: string, opts: RenderOptions): Promise<PageCapture> {
+  const offer = extractOffers(html, { url: page.url(), site: opts.site }).primary;
+  const needles = offer ? [offer.raw ?? '', offer.amount, offer.amount.replace('.', ',')].map((s) => s.replace(/\s+/g, ' ').trim()) : [];
+  const priceBox = offer ? await locatePrice(page, needles, opts.site.selectors?.price) : null;
+  await page.evaluate('window.scrollTo(0, 0)');
+  const shot = { animations: 'disabled', caret: 'hide', type: 'png' } as const;
+  const viewportPng = await page.screenshot({ ...shot, timeout: 15_000 });
+  const height = await page.evaluate<number>('Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)');
+  const width = page.viewportSize()?.width ?? 1280;
+  const fullPageTruncated = height > FULL_PAGE_MAX_HEIGHT;
+  const fullPagePng = await page.screenshot({
+    ...shot,
+    fullPage: true,
+    timeout: 30_000,
+    ...(fullPageTruncated ? { clip: { x: 0, y: 0, width, height: FULL_PAGE_MAX_HEIGHT } } : {}),
+  });
+  return { viewportPng, fullPagePng, priceBox, fullPageTruncated };
+}
+
+/**
+ * Never throws for page problems: they come back as a FetchResult with status error/blocked,
+ * like fetchPage. Only a pool that cannot start a browser at all throws.
+ */
+export async function renderPage(pool: BrowserPool, url: string, opts: RenderOptions): Promise<RenderResult> {
+  const fetchedAt = new Date();
+  const t0 = performance.now();
+  const cfg = { ...DEFAULT_BROWSER, ...opts.site.browser };
+  const userAgent = opts.site.user_agent ?? opts.userAgent ?? DEFAULT_USER_AGENT;
+  const guard = new AddressGuard(opts.allowPrivate ?? []);
+  const refusals: string[] = [];
+  const pending: Promise<Exchange | null>[] = [];
+  const base = { requestedUrl: url, finalUrl: url, fetchedAt };
+  const finish = (r: Omit<FetchResult, 'requestedUrl' | 'finalUrl' | 'fetchedAt' | 'elapsedMs'> & { finalUrl?: string }): FetchResult => ({
+    ...base,
+    ...r,
+    elapsedMs: Math.round(performance.now() - t0),
+  });
+
+  let host: string;
+  try {
+    host = new URL(url).host;
+  } catch {
+    return { fetch: finish({ status: 'error', reason: `invalid_url: "${url.slice(0, 200)}" is not an absolute URL`, retryable: false }), pageText: '', tls: null, userAgent, exchanges: [] };
+  }
+  const release = opts.gate ? await opts.gate.acquire(host) : undefined;
+  try {
+    return await pool.withContext(
+      {
+        userAgent,
+        extraHTTPHeaders: { ...opts.site.headers, ...opts.headers },
+        serviceWorkers: opts.mode === 'extract' ? 'block' : 'allow',
+        javaScriptEnabled: true,
+      },
+      async (ctx) => {
+        ctx.setDefaultTimeout(cfg.step_timeout_ms);
+        ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
+        await guardContext(ctx, guard, opts, url, refusals);
+        const page = await ctx.newPage();
+        if (opts.mode === 'capture') recordExchanges(page, pending);
+        const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
+          fetch: finish({ status: 'error', reason, retryable, finalUrl: page.url() === 'about:blank' ? url : page.url(), ...extra }),
+          pageText: '',
+          tls: null,
+          userAgent,
+          exchanges: [],
+        });
+
+        if (cfg.login) {
+          try {
+            await page.goto(cfg.login.url, { waitUntil: 'load' });
+            await runSteps(page, cfg.login.steps, { stepTimeoutMs: cfg.step_timeout_ms, env: opts.env });
+          } catch (err) {
+            return fail(`login_failed: ${(err as Error).message.split('\n')[0]}`, false);
+          }
+        }
+
+        let res: Response | null;
+        try {
+          res = await page.goto(url, { waitUntil: 'load' });
+        } catch (err) {
+          if (refusals.length) return fail(refusals[0]!, false);
+          const msg = (err as Error).message.split('\n')[0]!;
+          return fail(/Timeout/i.test(msg) ? `timeout: ${msg}` : `network: ${msg}`, true);
+        }
+        if (!res) return fail('network: navigation produced no response', true);
+        // Late XHR-built prices: give the page a moment to go quiet, but never wait forever.
+        await page.waitForLoadState('networkidle', { timeout: Math.min(cfg.step_timeout_ms, 5000) }).catch(() => {});
+
+        const addr = await res.serverAddr().catch(() => null);
+        const refusal = addr ? guard.check(addr.ipAddress, new URL(res.url()).hostname) : null;
+        if (refusal) return fail(`private_address: ${refusal.message}`, false);
+        const httpStatus = res.status();
+        const headers = await res.allHeaders().catch(() => res!.headers());
+        const sec = await res.securityDetails().catch(() => null);
+        const tls: TlsDetails | null = sec ? { protocol: sec.protocol, subjectName: sec.subjectName, issuer: sec.issuer, validFrom: sec.validFrom, validTo: sec.validTo } : null;
+        const common = { httpStatus, headers, contentType: headers['content-type'], serverIp: addr?.ipAddress };
+        const verdict = classifyStatus(httpStatus, res.statusText());
+        if (verdict) return { ...fail(verdict.reason, verdict.retryable, common), fetch: finish({ ...common, status: verdict.status, reason: verdict.reason, retryable: verdict.retryable, finalUrl: page.url() }) };
+
+        const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
+        try {
+          if (!opts.preloaded) await runSteps(page, cfg.steps, { stepTimeoutMs: cfg.step_timeout_ms, env: opts.env });
+        } catch (err) {
+          return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
+        }
+        const html = await page.content();
+        const wall = detectBotWall(html, headers);
+        if (wall) {
+          return { ...fail('', false), pageText, fetch: finish({ ...common, status: 'blocked', reason: `captcha: page looks like a bot wall (${wall.vendor})`, retryable: false, finalUrl: page.url() }) };
+        }
+        const capture = opts.mode === 'capture' ? await capturePage(page, html, opts) : undefined;
+        const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
+        return {
+          fetch: finish({ ...common, status: 'ok', retryable: false, body: html, bytes: Buffer.byteLength(html), finalUrl: page.url() }),
+          pageText,
+          tls,
+          userAgent,
+          exchanges,
+          capture,
+        };
+      },
+    );
+  } finally {
+    release?.();
+  }
+}
