@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
+import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {
@@ -98,6 +99,8 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   fs.chmodSync(sockDir, 0o700);
   const port = 5432;
   const server = new PGLiteSocketServer({ db: pglite, path: path.join(sockDir, `.s.PGSQL.${port}`), maxConnections: 64 });
+  // Keep each client's Parse…Sync batch together (see src/queue/pglite-batch-guard.ts).
+  guardExtendedProtocol(server);
   await server.start();
   const pgConfig: pg.PoolConfig = { host: sockDir, port, user: 'postgres', database: 'postgres', max: opts.poolSize ?? 4 };
   const { db } = makeDb(pgConfig);

@@ -1,0 +1,174 @@
+/**
+ * `mapwatch worker`, `mapwatch scheduler`, `mapwatch serve`, `mapwatch queues` and
+ * `mapwatch sites health`. With REDIS_URL the queues live in Redis, otherwise in the
+ * app's database (BullMQ's PostgreSQL backend). On the embedded database only one
+ * process may open it, so `mapwatch serve` runs worker, scheduler and HTTP together.
+ */
+import type { Command } from 'commander';
+import { loadPolicy } from '../../config/policy.js';
+import type { Env } from '../../config/env.js';
+import { formatProblem, UserError } from '../../errors.js';
+import { formatSiteHealth } from '../../health/format-site-health.js';
+import { makeIsSuppressed } from '../../health/is-suppressed.js';
+import { loadHealthThresholds } from '../../health/judge-site-health.js';
+import { listSiteHealth } from '../../health/list-site-health.js';
+import { openQueueConnection, type QueueConnection } from '../../queue/connection.js';
+import { loadNotifyHooks } from '../../queue/notify-wiring.js';
+import { makeGateStore, openQueues } from '../../queue/open-queues.js';
+import { startWorkers } from '../../queue/worker.js';
+import type { WorkerDeps } from '../../queue/worker-deps.js';
+import { startHttpServer } from '../../review/http-server.js';
+import { SiteScheduler } from '../../schedule/scheduler.js';
+import type { DbHandle } from '../../db/connect.js';
+import { json } from '../output.js';
+import { type EnvLoader, withDb } from '../with-db.js';
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`${flag}: must be a whole number from 1, got "${v}"`);
+  return n;
+}
+
+const log = (s: string) => process.stderr.write(`mapwatch: ${s}\n`);
+
+async function withQueues<T>(e: Env, h: DbHandle, fn: (conn: QueueConnection, queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
+  const conn = await openQueueConnection({ redisUrl: e.REDIS_URL, db: h });
+  for (const w of conn.warnings) log(`warning: ${w}`);
+  const queues = openQueues(conn);
+  try {
+    return await fn(conn, queues);
+  } finally {
+    await queues.closeAll();
+    await conn.close();
+  }
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => () => resolve(sig);
+    process.once('SIGTERM', on('SIGTERM'));
+    process.once('SIGINT', on('SIGINT'));
+  });
+}
+
+async function buildDeps(e: Env, h: DbHandle, conn: QueueConnection, queues: ReturnType<typeof openQueues>): Promise<WorkerDeps> {
+  const notify = await loadNotifyHooks(h.db, e);
+  return {
+    db: h.db,
+    policy: loadPolicy(),
+    fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
+    gateStore: makeGateStore(conn, h.db),
+    health: loadHealthThresholds(),
+    queues,
+    isSuppressed: makeIsSuppressed(h.db),
+    ...notify,
+  };
+}
+
+interface RunOpts {
+  worker: boolean;
+  scheduler: boolean;
+  http: boolean;
+  concurrency: number;
+  port: number;
+  host: string;
+}
+
+async function runService(e: Env, o: RunOpts): Promise<void> {
+  await withDb(e, ({ ...h }) =>
+    withQueues(e, h, async (conn, queues) => {
+      const stops: (() => Promise<void>)[] = [];
+      log(`queues on ${conn.describe}`);
+      if (o.scheduler) {
+        const sched = new SiteScheduler({
+          db: h.db,
+          crawlQueue: queues.crawl,
+          dir: e.crawlersDir,
+          onProblem: (p) => log(`config: ${formatProblem(p)}`),
+          onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
+        });
+        await sched.reload(true);
+        sched.start();
+        stops.push(() => sched.stop());
+        log(`scheduler watching ${e.crawlersDir}`);
+      }
+      if (o.worker) {
+        const w = startWorkers(conn, await buildDeps(e, h, conn, queues), { concurrency: o.concurrency });
+        stops.unshift(() => w.close());
+        log(`worker running (concurrency ${o.concurrency})`);
+      }
+      if (o.http) {
+        const srv = await startHttpServer({ db: h.db, queues: Object.values(queues).filter((q) => typeof q === 'object') as never, host: o.host, port: o.port });
+        stops.push(() => srv.close());
+        log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+      }
+      const sig = await untilSignal();
+      log(`${sig}: finishing active jobs, then stopping`);
+      for (const stop of stops) await stop();
+    }),
+  );
+}
+
+export function registerQueueCommands(program: Command, env: EnvLoader): void {
+  program
+    .command('worker')
+    .description('run queued jobs (crawl, notify) until SIGTERM; start more on more machines to scale out')
+    .option('--concurrency <n>', 'crawl jobs in flight in this process', (v) => positiveInt('--concurrency', v), 8)
+    .option('--with-scheduler', 'also run the scheduler in this process')
+    .action((opts: { concurrency: number; withScheduler?: boolean }) =>
+      runService(env(), { worker: true, scheduler: opts.withScheduler === true, http: false, concurrency: opts.concurrency, port: 0, host: '127.0.0.1' }),
+    );
+  program
+    .command('scheduler')
+    .description("enqueue every site's crawl on its cron `schedule`; picks up edits to crawlers/ without a restart")
+    .action(() => runService(env(), { worker: false, scheduler: true, http: false, concurrency: 1, port: 0, host: '127.0.0.1' }));
+  program
+    .command('serve')
+    .description('worker + scheduler + HTTP (/healthz, bull-board at /queues) in one process')
+    .option('--port <n>', 'HTTP port', (v) => positiveInt('--port', v), 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--concurrency <n>', 'crawl jobs in flight', (v) => positiveInt('--concurrency', v), 8)
+    .option('--no-worker', 'do not run jobs here')
+    .option('--no-scheduler', 'do not schedule here')
+    .action((opts: { port: number; host: string; concurrency: number; worker: boolean; scheduler: boolean }) =>
+      runService(env(), { worker: opts.worker, scheduler: opts.scheduler, http: true, concurrency: opts.concurrency, port: opts.port, host: opts.host }),
+    );
+  program
+    .command('queues')
+    .description('summarise the queues: jobs by state, and the site schedules')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const e = env();
+      await withDb(e, (h) =>
+        withQueues(e, h, async (conn, queues) => {
+          const out: Record<string, unknown> = { backend: conn.describe };
+          for (const [role, q] of Object.entries(queues)) {
+            if (typeof q !== 'object') continue;
+            out[role] = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+          }
+          const schedules = (await queues.crawl.getJobSchedulers(0, -1)).map((s) => ({ id: s.key, pattern: s.pattern, next: s.next ? new Date(s.next).toISOString() : null }));
+          if (opts.json) return console.log(json({ ...out, schedules }));
+          console.log(`queues on ${conn.describe}`);
+          for (const [role, counts] of Object.entries(out)) {
+            if (role === 'backend') continue;
+            console.log(`${role.padEnd(9)} ${Object.entries(counts as Record<string, number>).map(([k, v]) => `${k} ${v}`).join('  ')}`);
+          }
+          console.log(schedules.length ? `${schedules.length} site schedule(s):` : 'no site schedules (run `mapwatch scheduler`)');
+          for (const s of schedules) console.log(`  ${s.id}  ${s.pattern}  next ${s.next ?? '-'}`);
+        }),
+      );
+    });
+
+  const sites = program.commands.find((c) => c.name() === 'sites') ?? program.command('sites');
+  sites
+    .command('health')
+    .description('extraction success, blocked rate, re-check disagreement, last good read and suppression, per site')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await withDb(env(), ({ db }) => listSiteHealth(db));
+      if (opts.json) return console.log(json(rows));
+      if (!rows.length) return console.log('No sites yet (run `mapwatch crawl` or `mapwatch scheduler`).');
+      console.log(formatSiteHealth(rows));
+    });
+}

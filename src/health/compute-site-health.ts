@@ -1,0 +1,131 @@
+/**
+ * Site health figures, per site, from its recent reads:
+ * - extraction success rate: share of reads that got a page (ok / no_price / ambiguous) whose price was read;
+ * - blocked rate: share of all reads answered with a block (403, 429, captcha, ...);
+ * - re-check disagreement: share of re-checks (two reads before an accusation) that disagreed;
+ * - last good read, and whether every listing's latest page read failed (a selector that stopped matching).
+ * Rolling = the last `windowReads` reads of the site within `maxAgeDays`.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/tables.js';
+import type { ObservationStatus } from '../types.js';
+
+export interface SiteHealthStats {
+  siteId: number;
+  site: string;
+  reads: number;
+  pageReads: number;
+  okReads: number;
+  blockedReads: number;
+  successRate: number | null;
+  blockedRate: number | null;
+  recheckTotal: number;
+  recheckDisagreed: number;
+  recheckDisagreementRate: number | null;
+  lastGoodReadAt: Date | null;
+  /** Statuses of the latest page reads, newest first (for recovery). */
+  latestPageStatuses: ObservationStatus[];
+  /** Listings with a page read in the window, and how many of them failed on their latest one. */
+  listingsRead: number;
+  listingsFailingLatest: number;
+}
+
+export interface HealthWindow {
+  windowReads: number;
+  maxAgeDays: number;
+}
+
+export const DEFAULT_WINDOW: HealthWindow = { windowReads: 50, maxAgeDays: 7 };
+
+const PAGE_STATUSES: ObservationStatus[] = ['ok', 'no_price', 'ambiguous'];
+
+export async function computeSiteHealth(db: Kysely<Database>, opts: { siteIds?: number[]; window?: HealthWindow } = {}): Promise<SiteHealthStats[]> {
+  const w = opts.window ?? DEFAULT_WINDOW;
+  let sitesQ = db.selectFrom('sites').select(['id', 'name']).orderBy('name');
+  if (opts.siteIds) {
+    if (!opts.siteIds.length) return [];
+    sitesQ = sitesQ.where('id', 'in', opts.siteIds);
+  }
+  const sites = await sitesQ.execute();
+  if (!sites.length) return [];
+  const ids = sites.map((s) => s.id);
+  const since = sql<Date>`now() - ${w.maxAgeDays} * interval '1 day'`;
+
+  const recent = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('observations as o')
+        .innerJoin('listings as l', 'l.id', 'o.listing_id')
+        .select([
+          'l.site_id',
+          'o.listing_id',
+          'o.status',
+          sql<number>`row_number() over (partition by l.site_id order by o.captured_at desc, o.id desc)`.as('rn'),
+        ])
+        .where('l.site_id', 'in', ids)
+        .where('o.captured_at', '>', since)
+        .as('r'),
+    )
+    .selectAll()
+    .where('rn', '<=', w.windowReads)
+    .orderBy('site_id')
+    .orderBy('rn')
+    .execute();
+
+  const lastGood = await db
+    .selectFrom('observations as o')
+    .innerJoin('listings as l', 'l.id', 'o.listing_id')
+    .select(['l.site_id', (eb) => eb.fn.max('o.captured_at').as('at')])
+    .where('l.site_id', 'in', ids)
+    .where('o.status', '=', 'ok')
+    .groupBy('l.site_id')
+    .execute();
+  const lastGoodBy = new Map(lastGood.map((r) => [r.site_id, r.at as Date | null]));
+
+  const rechecks = await recheckCounts(db, ids, w.maxAgeDays);
+
+  return sites.map((s) => {
+    const rows = recent.filter((r) => r.site_id === s.id);
+    const page = rows.filter((r) => PAGE_STATUSES.includes(r.status));
+    const ok = page.filter((r) => r.status === 'ok').length;
+    const blocked = rows.filter((r) => r.status === 'blocked').length;
+    const latestByListing = new Map<number, ObservationStatus>();
+    for (const r of page) if (!latestByListing.has(r.listing_id)) latestByListing.set(r.listing_id, r.status);
+    const rc = rechecks.get(s.id) ?? { total: 0, disagreed: 0 };
+    return {
+      siteId: s.id,
+      site: s.name,
+      reads: rows.length,
+      pageReads: page.length,
+      okReads: ok,
+      blockedReads: blocked,
+      successRate: page.length ? ok / page.length : null,
+      blockedRate: rows.length ? blocked / rows.length : null,
+      recheckTotal: rc.total,
+      recheckDisagreed: rc.disagreed,
+      recheckDisagreementRate: rc.total ? rc.disagreed / rc.total : null,
+      lastGoodReadAt: lastGoodBy.get(s.id) ?? null,
+      latestPageStatuses: page.map((r) => r.status),
+      listingsRead: latestByListing.size,
+      listingsFailingLatest: [...latestByListing.values()].filter((st) => st !== 'ok').length,
+    };
+  });
+}
+
+/** Re-checks come from issue 3's `rechecks` table; a database without it has none. */
+async function recheckCounts(db: Kysely<Database>, ids: number[], maxAgeDays: number): Promise<Map<number, { total: number; disagreed: number }>> {
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass('rechecks') is not null as exists`.execute(db);
+  if (!rows[0]?.exists) return new Map();
+  const counts = await db
+    .selectFrom('rechecks')
+    .select([
+      'site_id',
+      (eb) => eb.fn.countAll<number>().as('total'),
+      sql<number>`count(*) filter (where not agreed)`.as('disagreed'),
+    ])
+    .where('site_id', 'in', ids)
+    .where('at', '>', sql<Date>`now() - ${maxAgeDays} * interval '1 day'`)
+    .groupBy('site_id')
+    .execute();
+  return new Map(counts.map((c) => [c.site_id, { total: Number(c.total), disagreed: Number(c.disagreed) }]));
+}

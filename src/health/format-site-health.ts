@@ -1,0 +1,30 @@
+/** `mapwatch sites health` output: one line per site, plain text or JSON. */
+import type { SiteHealthStats } from './compute-site-health.js';
+import { pct } from './judge-site-health.js';
+
+export interface SiteHealthRow extends SiteHealthStats {
+  suppressed: boolean;
+  since: Date | null;
+  reason: string | null;
+}
+
+const rate = (x: number | null) => (x === null ? '-' : pct(x));
+
+export function formatSiteHealth(rows: SiteHealthRow[]): string {
+  const head = ['site', 'state', 'extraction', 'blocked', 're-check disagree', 'last good read', 'reads'];
+  const body = rows.map((r) => [
+    r.site,
+    r.suppressed ? 'SUPPRESSED' : 'ok',
+    rate(r.successRate),
+    rate(r.blockedRate),
+    r.recheckTotal ? `${rate(r.recheckDisagreementRate)} of ${r.recheckTotal}` : '-',
+    r.lastGoodReadAt ? r.lastGoodReadAt.toISOString().replace('.000Z', 'Z') : 'never',
+    String(r.reads),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = rows
+    .filter((r) => r.suppressed)
+    .map((r) => `${r.site}: new violations are suppressed since ${r.since?.toISOString() ?? '?'}: ${r.reason ?? ''}`);
+  return [line(head), ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}

@@ -1,0 +1,8 @@
+/** The registry: every job type mapwatch runs, by id. */
+import { crawlListingJob, crawlSiteJob } from './crawl-jobs.js';
+import type { JobDefinition } from './job-registry.js';
+import { notifyJob } from './notify-job.js';
+
+export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
+  ([crawlSiteJob, crawlListingJob, notifyJob] as unknown as JobDefinition[]).map((j) => [j.id, j]),
+);
