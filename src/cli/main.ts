@@ -7,8 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { env as loadEnv } from '../config/env.js';
 import { UserError } from '../errors.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerCasesCommands } from './commands/cases.js';
 import { registerCrawlCommands } from './commands/crawl.js';
+import { registerNotifyCommands } from './commands/notify.js';
 import { registerToolCommands } from './commands/tools.js';
+import { registerEvidenceCommands } from './commands/evidence.js';
+import { registerQueueCommands } from './commands/queue.js';
 import { VERSION } from '../version.js';
 
 export function buildProgram(): Command {
@@ -19,7 +23,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCatalogCommands(program, loadEnv);
   registerCrawlCommands(program, loadEnv);
+  registerCasesCommands(program, loadEnv);
+  registerNotifyCommands(program, loadEnv);
   registerToolCommands(program, loadEnv);
+  registerEvidenceCommands(program, loadEnv);
+  registerQueueCommands(program, loadEnv);
   return program;
 }
 

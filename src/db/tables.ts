@@ -127,6 +127,117 @@ export interface CaseEventsTable {
   detail: Json;
 }
 
+/** One captured observation's evidence: append-only, hash-chained (migrations/20261122140000). */
+export interface EvidenceTable {
+  id: Generated<number>;
+  case_id: number;
+  observation_id: number;
+  captured_at: Timestamp;
+  manifest_sha256: string;
+  prev_sha256: string;
+  chain_sha256: string;
+  storage_keys: string[];
+  manifest: Json;
+  created_at: Generated<Date>;
+}
+
+/** The second read before a case opens or escalates; `agreed = false` opened nothing. */
+export interface RechecksTable {
+  id: Generated<number>;
+  site_id: number;
+  listing_id: number;
+  first_observation_id: number;
+  second_observation_id: number | null;
+  agreed: boolean;
+  detail: Json;
+  at: Generated<Date>;
+}
+
+/** A signal found on a page besides its price, e.g. `map_evasion` ("see price in cart"). */
+export interface FindingsTable {
+  id: Generated<number>;
+  observation_id: number;
+  listing_id: number;
+  kind: string;
+  detail: Json;
+  at: Timestamp;
+}
+
+/** One email in the transactional outbox (migrations/20261122142000). */
+export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: OutboxKind;
+  idempotency_key: string;
+  message_id: string;
+  case_id: number | null;
+  reseller_id: number | null;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  attachments: ColumnType<unknown, string | undefined, string>;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempt_started_at: Timestamp | null;
+  last_error: string | null;
+  transport_response: string | null;
+  created_at: Generated<Date>;
+  sent_at: Timestamp | null;
+}
+
+/** A reseller notice on the escalation ladder (step 1, 2, 3 = final). */
+export type NoticeStatus = 'proposed' | 'approved' | 'sent' | 'blocked' | 'failed' | 'cancelled';
+export interface NoticesTable {
+  id: Generated<number>;
+  case_id: number;
+  reseller_id: number;
+  step: number | null;
+  status: NoticeStatus;
+  reason: string | null;
+  not_before: Timestamp | null;
+  outbox_id: number | null;
+  proposed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  approved_at: Timestamp | null;
+  approved_by: string | null;
+  sent_at: Timestamp | null;
+}
+
+/** Site health state (migrations/20261122141000): whether a site's new violations are suppressed. */
+export interface SiteHealthTable {
+  site_id: number;
+  suppressed: Generated<boolean>;
+  since: ColumnType<Date, Date | string | undefined, Date | string>;
+  reason: string | null;
+  checked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export type SiteAlertKind = 'needs_attention' | 'recovered';
+/** "Site needs attention" / "recovered" for ops; the notifier sets `notified_at` once sent. */
+export interface SiteAlertsTable {
+  id: Generated<number>;
+  site_id: number;
+  kind: SiteAlertKind;
+  at: Generated<Date>;
+  detail: Json;
+  notified_at: Timestamp | null;
+}
+
+/** Cross-worker politeness gate on Postgres (used when there is no Redis). */
+export interface DomainGatesTable {
+  domain: string;
+  next_start_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  backoff_until: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface DomainLeasesTable {
+  token: string;
+  domain: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   products: ProductsTable;
   map_prices: MapPricesTable;
@@ -137,6 +248,15 @@ export interface Database {
   observations: ObservationsTable;
   cases: CasesTable;
   case_events: CaseEventsTable;
+  outbox: OutboxTable;
+  notices: NoticesTable;
+  evidence: EvidenceTable;
+  rechecks: RechecksTable;
+  findings: FindingsTable;
+  site_health: SiteHealthTable;
+  site_alerts: SiteAlertsTable;
+  domain_gates: DomainGatesTable;
+  domain_leases: DomainLeasesTable;
 }
 
 export type Product = Selectable<ProductsTable>;

@@ -17,6 +17,10 @@ import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { listCases, type CaseRow } from '../review/list-cases.js';
 import { crawlNow, type CrawlSummary } from '../schedule/crawl-now.js';
+import { createMailTransport } from '../notify/mail-transport.js';
+import { notifySchema } from '../notify/notify-config.js';
+import { makeNotifyOnCaseChange } from '../notify/on-case-change.js';
+import { sendPendingNotifications } from '../notify/send-pending.js';
 import { EXAMPLES_DIR, exampleSiteConfigs, startExampleStore } from './example-store.js';
 
 export interface DemoResult {
@@ -59,10 +63,16 @@ export async function runDemo(opts: { workspace?: string; log?: (line: string) =
     const { sites, problems } = loadSites(crawlers);
     if (problems.length) throw new InputError(problems);
     log(`Crawling ${sites.reduce((n, s) => n + s.listings.length, 0)} listings on ${sites.length} sites…`);
+    const policy = loadPolicy();
+    // One pricing manager who gets alerts and a digest; mail lands as .eml files in the workspace.
+    const notify = notifySchema.parse({ company: 'Northwind Audio', alerts: { min_severity: policy.severityOrder[0] }, recipients: [{ email: 'pricing@northwind.example', digest_at: '00:00' }] });
     const summary = await crawlNow(handle.db, sites, {
-      policy: loadPolicy(),
+      policy,
+      onCaseChange: makeNotifyOnCaseChange(notify, policy.severityOrder),
       fetchOptions: { allowPrivate: ['127.0.0.1'] },
     });
+    const mail = await sendPendingNotifications(handle.db, { transport: createMailTransport({ dataDir: workspace }), config: notify });
+    log(`Wrote ${mail.sent} email(s) (alerts and the daily digest) as .eml files to ${path.join(workspace, 'outbox')}`);
     const cases = await listCases(handle.db, { status: 'open' });
     return { workspace, summary, cases };
   } finally {

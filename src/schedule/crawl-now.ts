@@ -12,6 +12,8 @@ import type { Database } from '../db/tables.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import type { ObservationStatus } from '../types.js';
+import type { EvidenceStore } from '../evidence/evidence-store.js';
+import { BrowserPool } from '../fetch/browser/browser-pool.js';
 import { type CheckResult, checkListing } from './check-listing.js';
 import type { PipelineContext } from './pipeline-context.js';
 
@@ -37,6 +39,20 @@ export interface CrawlOptions extends Pick<PipelineContext, 'onCaseChange' | 'is
   gate?: DomainGate;
   concurrency?: number;
   onProgress?: (p: CrawlProgress) => void;
+  /** Chromium pool; default: one started on demand when a Chromium is found (closed at the end). false: none. */
+  browser?: BrowserPool | false;
+  /** Evidence files go here (the CLI passes `<data dir>/evidence`); absent: no evidence. */
+  evidence?: EvidenceStore;
+  recheckDelayMs?: number;
+}
+
+/** A pool only launches Chromium on first use, so making one for a static-only crawl costs nothing. */
+function defaultPool(): BrowserPool | undefined {
+  try {
+    return new BrowserPool();
+  } catch {
+    return undefined; // no Chromium: browser sites are recorded as `error` with the reason
+  }
 }
 
 export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[], opts: CrawlOptions): Promise<CrawlSummary> {
@@ -46,6 +62,7 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
   for (const s of synced) {
     gate.configure(s.site.config.domain, { concurrency: s.site.config.rate_limit.concurrency, delayMs: s.site.config.rate_limit.delay_ms });
   }
+  const ownPool = opts.browser === undefined ? defaultPool() : undefined;
   const ctx: PipelineContext = {
     db,
     policy: opts.policy,
@@ -53,6 +70,9 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
     fetcher: opts.fetcher,
     onCaseChange: opts.onCaseChange,
     isSuppressed: opts.isSuppressed,
+    browser: ownPool ?? (opts.browser || undefined),
+    evidence: opts.evidence,
+    recheckDelayMs: opts.recheckDelayMs,
   };
   const tasks = synced.flatMap((s) => s.listings.map((l) => ({ s, l })));
   const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 }, failures: [], results: [] };
@@ -77,6 +97,10 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
       opts.onProgress?.({ done: summary.checked, total: tasks.length, site: s.site.name, url: l.url, status });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
+  } finally {
+    await ownPool?.close();
+  }
   return summary;
 }

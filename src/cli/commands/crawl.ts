@@ -1,18 +1,20 @@
-/** `mapwatch sites …`, `mapwatch crawl`, `mapwatch cases`. */
+/** `mapwatch sites …`, `mapwatch crawl`. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadSites } from '../../config/load-sites.js';
 import { loadPolicy } from '../../config/policy.js';
 import { siteConfigSchema } from '../../config/site-config.schema.js';
 import { resolveSiteRefs } from '../../config/sync-sites.js';
-import type { CaseStatus } from '../../db/tables.js';
 import { formatProblem, InputError, UserError } from '../../errors.js';
-import { listCases } from '../../review/list-cases.js';
+import { loadNotifyConfig } from '../../notify/notify-config.js';
+import { makeNotifyOnCaseChange } from '../../notify/on-case-change.js';
 import { crawlNow } from '../../schedule/crawl-now.js';
+import { evidenceDir } from '../../evidence/default-store.js';
+import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
 import { json, progressLine } from '../output.js';
-import { formatCases, formatCrawlSummary } from '../print.js';
+import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 
 export function siteConfigJsonSchema(): object {
@@ -71,12 +73,17 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       for (const p of problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
       if (!chosen.length) throw new UserError('no valid site configs to crawl');
       const policy = loadPolicy();
+      // Read before crawling, so a bad notify config stops the command instead of every check.
+      const onCaseChange = makeNotifyOnCaseChange(loadNotifyConfig(), policy.severityOrder);
       const progress = progressLine();
       const summary = await withDb(e, ({ db }) =>
         crawlNow(db, chosen, {
           policy,
           concurrency: opts.concurrency,
+          // Alerts and notice proposals go into the outbox in each observation's transaction.
+          onCaseChange,
           fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
+          evidence: new LocalEvidenceStore(evidenceDir(e.dataDir)),
           onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${p.site} ${p.status} ${p.url}`),
         }),
       );
@@ -90,23 +97,7 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       if (summary.failures.length) process.exitCode = 1;
     });
 
-  program
-    .command('cases')
-    .description('list violation cases')
-    .addOption(new Option('--status <status>', 'only cases in this status').choices(['open', 'notified', 'resolved', 'dismissed']))
-    .option('--json', 'print as JSON')
-    .action(async (opts: { status?: CaseStatus; json?: boolean }) => {
-      const rows = await withDb(env(), ({ db }) => listCases(db, { status: opts.status }));
-      if (opts.json) {
-        console.log(json(rows));
-        return;
-      }
-      if (!rows.length) {
-        console.log(opts.status ? `No ${opts.status} cases.` : 'No cases yet.');
-        return;
-      }
-      console.log(formatCases(rows));
-    });
+  // `mapwatch cases` and its subcommands live in cases.ts.
 }
 
 function positiveInt(flag: string, v: string): number {

@@ -1,0 +1,99 @@
+/**
+ * `mapwatch cases approve-notice N`: a person approves the proposed notice of case N, and
+ * it goes into the outbox (due when the cool-down after the previous step ends).
+ *
+ * The step is recomputed here: another case of the same reseller may have moved the
+ * ladder since the proposal. Problems that only a person can fix (no valid reseller
+ * email, a template with an unknown merge field, a blocked region) are noted on the case
+ * and returned; the notice stays proposed, so approving again after the fix works.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/tables.js';
+import { loadCaseFacts, mergeFields } from '../notify/case-facts.js';
+import { type AttachmentSpec, enqueueMessage, noteOnCase } from '../notify/enqueue-message.js';
+import { noticeAllowed } from '../notify/jurisdiction-guard.js';
+import type { NotifyConfig } from '../notify/notify-config.js';
+import { renderTemplate, TemplateError } from '../notify/render-template.js';
+import { resellerViolationLevel } from './violation-level.js';
+
+const DAY = 86_400_000;
+const STEP_NAMES = ['', 'first notice', 'second notice', 'final notice'];
+
+export type ApproveResult =
+  | { ok: true; noticeId: number; step: number; outboxId: number; dueAt: Date; to: string }
+  | { ok: false; error: string };
+
+export async function approveNotice(db: Kysely<Database>, caseId: number, cfg: NotifyConfig, opts: { by: string; now?: Date }): Promise<ApproveResult> {
+  return db.transaction().execute((trx) => approveNoticeIn(trx, caseId, cfg, { by: opts.by, now: opts.now ?? new Date() }));
+}
+
+export async function approveNoticeIn(trx: Transaction<Database>, caseId: number, cfg: NotifyConfig, opts: { by: string; now: Date }): Promise<ApproveResult> {
+  const { now } = opts;
+  const notice = await trx
+    .selectFrom('notices')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .where('status', '=', 'proposed')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!notice) {
+    const last = await trx.selectFrom('notices').select(['status', 'reason', 'step']).where('case_id', '=', caseId).orderBy('id', 'desc').executeTakeFirst();
+    const why = !last
+      ? 'no notice has been proposed for it'
+      : last.status === 'blocked'
+        ? `its notice is blocked: ${last.reason}`
+        : `its latest notice (step ${last.step}) is ${last.status}`;
+    return { ok: false, error: `case #${caseId} has no notice waiting for approval: ${why}` };
+  }
+  const [facts] = await loadCaseFacts(trx, [caseId]);
+  if (!facts) return { ok: false, error: `case #${caseId} does not exist` };
+  const fail = async (error: string) => {
+    await noteOnCase(trx, caseId, { notice: 'not approved', error });
+    return { ok: false as const, error: `case #${caseId}: ${error}` };
+  };
+
+  const guard = noticeAllowed(facts.resellerRegion, cfg.notices.blocked_regions, cfg.notices.blocked_reason);
+  if (!guard.allowed) {
+    await trx.updateTable('notices').set({ status: 'blocked', reason: guard.reason }).where('id', '=', notice.id).execute();
+    return fail(guard.reason);
+  }
+  const to = z.email().safeParse(facts.contactEmail?.trim());
+  if (!to.success) {
+    return fail(
+      facts.contactEmail
+        ? `reseller "${facts.resellerName}" has an invalid contact_email "${facts.contactEmail}"; fix it in resellers.csv and import again`
+        : `reseller "${facts.resellerName}" has no contact_email; add it in resellers.csv and import again`,
+    );
+  }
+  const lvl = await resellerViolationLevel(trx, facts.resellerId, now, cfg.notices.reset_after_days_clean);
+  if (lvl.level >= 3) return fail('the final notice has already gone to this reseller; the ladder is complete');
+  const step = lvl.level + 1;
+  const dueAt = lvl.lastStepDue ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cfg.notices.cooldown_days * DAY)) : now;
+
+  let rendered;
+  try {
+    rendered = renderTemplate(`notice-${step}.txt`, mergeFields(facts, now, { company: cfg.company, step, step_name: STEP_NAMES[step]! }), cfg.templatesDir);
+  } catch (err) {
+    if (err instanceof TemplateError) return fail(err.message);
+    throw err;
+  }
+  const attachments: AttachmentSpec[] = cfg.notices.attach_evidence
+    ? [
+        { type: 'case_summary', caseId, filename: `case-${caseId}-evidence.html` },
+        { type: 'screenshot', caseId, cid: `case-${caseId}-screenshot` },
+      ]
+    : [];
+  const { id: outboxId } = await enqueueMessage(
+    trx,
+    { kind: 'notice', key: `notice:${notice.id}:step-${step}`, to: to.data, subject: rendered.subject, text: rendered.text, html: rendered.html, caseId, resellerId: facts.resellerId, attachments, dueAt },
+    cfg.from,
+  );
+  await trx
+    .updateTable('notices')
+    .set({ status: 'approved', step, approved_at: now, approved_by: opts.by, outbox_id: outboxId, not_before: dueAt })
+    .where('id', '=', notice.id)
+    .execute();
+  await noteOnCase(trx, caseId, { notice: 'approved', step, by: opts.by, due: dueAt.toISOString(), to: to.data });
+  return { ok: true, noticeId: notice.id, step, outboxId, dueAt, to: to.data };
+}

@@ -1,0 +1,62 @@
+/** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`. */
+import os from 'node:os';
+import { type Command, Option } from 'commander';
+import { approveNotice } from '../../cases/approve-notice.js';
+import { dismissCase } from '../../cases/dismiss-case.js';
+import { loadPolicy } from '../../config/policy.js';
+import type { CaseStatus } from '../../db/tables.js';
+import { UserError } from '../../errors.js';
+import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
+import { listCases } from '../../review/list-cases.js';
+import { json } from '../output.js';
+import { formatCases } from '../print.js';
+import { type EnvLoader, withDb } from '../with-db.js';
+
+export function caseId(v: string): number {
+  const n = Number(v.replace(/^#/, ''));
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`case: must be a case number like 12, got "${v}"`);
+  return n;
+}
+
+export function registerCasesCommands(program: Command, env: EnvLoader): void {
+  const cases = program
+    .command('cases')
+    .description('list violation cases; approve notices; dismiss cases')
+    .addOption(new Option('--status <status>', 'only cases in this status').choices(['open', 'notified', 'resolved', 'dismissed']))
+    .option('--json', 'print as JSON')
+    .action(async (opts: { status?: CaseStatus; json?: boolean }) => {
+      const rows = await withDb(env(), ({ db }) => listCases(db, { status: opts.status }));
+      if (opts.json) {
+        console.log(json(rows));
+        return;
+      }
+      if (!rows.length) {
+        console.log(opts.status ? `No ${opts.status} cases.` : 'No cases yet.');
+        return;
+      }
+      console.log(formatCases(rows));
+    });
+
+  cases
+    .command('approve-notice <case>')
+    .description("approve the proposed notice of a case: it goes to the reseller's contact_email once its cool-down ends")
+    .option('--by <name>', 'who approves (recorded on the case)', os.userInfo().username)
+    .action(async (id: string, opts: { by: string }) => {
+      const cfg = loadNotifyConfig();
+      checkSeverity(cfg, loadPolicy().severityOrder);
+      const r = await withDb(env(), ({ db }) => approveNotice(db, caseId(id), cfg, { by: opts.by }));
+      if (!r.ok) throw new UserError(r.error);
+      const when = r.dueAt.getTime() <= Date.now() + 1000 ? 'now' : `at ${r.dueAt.toISOString()} (cool-down)`;
+      console.log(`Approved notice step ${r.step} for case #${caseId(id)} to ${r.to}; due ${when}. Outbox message ${r.outboxId}; send with \`mapwatch outbox --send\`.`);
+    });
+
+  cases
+    .command('dismiss <case>')
+    .description('close a case as not a violation; a note saying why is required')
+    .requiredOption('--note <text>', 'why the case is dismissed')
+    .option('--by <name>', 'who dismisses (recorded on the case)', os.userInfo().username)
+    .action(async (id: string, opts: { note: string; by: string }) => {
+      await withDb(env(), ({ db }) => dismissCase(db, caseId(id), opts.note, { by: opts.by }));
+      console.log(`Dismissed case #${caseId(id)}.`);
+    });
+}

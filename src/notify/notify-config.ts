@@ -1,0 +1,139 @@
+/**
+ * The `notify:` section of mapwatch.config.yaml: who gets which alert and digest, the
+ * notice ladder (cool-down, auto-send, reset after N clean days) and the jurisdiction
+ * guard. Validated by zod; every problem names the file, line and field. Secrets (the
+ * SMTP password) never live here: they come from MAPWATCH_SMTP_URL.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { InputError, type InputProblem } from '../errors.js';
+
+const email = z.email({ message: 'must be an email address like name@example.com' });
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as America/New_York' },
+);
+const names = z.array(z.string().min(1)).optional();
+
+export const recipientSchema = z
+  .object({
+    email,
+    name: z.string().optional(),
+    /** Immediate alerts for new cases at or above `alerts.min_severity`. */
+    alerts: z.boolean().default(true),
+    /** The daily digest. */
+    digest: z.boolean().default(true),
+    time_zone: timeZone.default('UTC'),
+    /** Local wall-clock time the digest is due, HH:MM. */
+    digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM, e.g. 08:00' }).default('08:00'),
+    /** Only cases matching every given list (brand of the product, reseller region, tier or name). */
+    brands: names,
+    regions: names,
+    tiers: names,
+    resellers: names,
+  })
+  .strict();
+
+export const notifySchema = z
+  .object({
+    from: z.string().min(3).default('mapwatch <mapwatch@localhost>'),
+    reply_to: email.optional(),
+    /** The brand owner as named in notices ("Northwind Audio"). */
+    company: z.string().min(1).default('The manufacturer'),
+    /** A folder of templates overriding the bundled ones file by file; relative to the config file. */
+    templates_dir: z.string().optional(),
+    /** Receives site-health alerts (broken extraction, blocked sites). */
+    ops: z.array(email).default([]),
+    alerts: z.object({ min_severity: z.string().min(1).default('medium') }).strict().default({ min_severity: 'medium' }),
+    recipients: z.array(recipientSchema).default([]),
+    notices: z
+      .object({
+        /** Send ladder steps without a person approving them. */
+        auto_send: z.boolean().default(false),
+        cooldown_days: z.number().min(0).default(7),
+        /** A reseller's violation level drops back to 0 after this many days without a case. */
+        reset_after_days_clean: z.number().int().min(1).default(90),
+        attach_evidence: z.boolean().default(true),
+        /**
+         * Jurisdiction guard: no notices to resellers in these regions. `EEA` covers every
+         * EU/EEA member's ISO code. A reseller with no region gets no notice either.
+         */
+        blocked_regions: z.array(z.string().min(2)).default(['EEA']),
+        blocked_reason: z
+          .string()
+          .default('resale price maintenance is restricted in this jurisdiction (EU/EEA competition law); enforce through other means'),
+      })
+      .strict()
+      .prefault({}),
+    /** Retries before an outbox row is marked failed. */
+    max_attempts: z.number().int().min(1).max(50).default(6),
+  })
+  .strict();
+
+export type NotifyConfig = z.infer<typeof notifySchema> & { /** absolute, or undefined for bundled only */ templatesDir?: string; file?: string };
+export type Recipient = z.infer<typeof recipientSchema>;
+
+export function defaultNotifyConfig(): NotifyConfig {
+  return notifySchema.parse({});
+}
+
+/** Reads `notify:` from the config file. A missing file means defaults (no recipients). */
+export function loadNotifyConfig(file = process.env.MAPWATCH_CONFIG || 'mapwatch.config.yaml'): NotifyConfig {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs) || abs;
+  if (!fs.existsSync(abs)) {
+    if (process.env.MAPWATCH_CONFIG) throw new InputError([{ file: rel, message: 'no such config file (set by MAPWATCH_CONFIG)' }]);
+    return defaultNotifyConfig();
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(abs, 'utf8'), { lineCounter: lc, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new InputError(doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` })));
+  }
+  const root = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const parsed = notifySchema.safeParse(root.notify ?? {});
+  if (!parsed.success) {
+    const problems: InputProblem[] = parsed.error.issues.map((i) => {
+      const p = ['notify', ...i.path] as (string | number)[];
+      return { file: rel, line: lineOf(doc, lc, p), field: fieldPath(p), message: i.message };
+    });
+    throw new InputError(problems);
+  }
+  const cfg: NotifyConfig = { ...parsed.data, file: abs };
+  if (cfg.templates_dir) cfg.templatesDir = path.resolve(path.dirname(abs), cfg.templates_dir);
+  return cfg;
+}
+
+function fieldPath(p: readonly (string | number)[]): string {
+  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, p: (string | number)[]): number | undefined {
+  for (let n = p.length; n >= 0; n--) {
+    const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Checks the parts of the config that depend on the comparison policy. */
+export function checkSeverity(cfg: NotifyConfig, severityOrder: readonly string[]): void {
+  if (!severityOrder.includes(cfg.alerts.min_severity)) {
+    throw new InputError([
+      {
+        file: cfg.file ? path.relative(process.cwd(), cfg.file) : 'mapwatch.config.yaml',
+        field: 'notify.alerts.min_severity',
+        message: `"${cfg.alerts.min_severity}" is not a severity band (known: ${severityOrder.join(', ')}; see MAPWATCH_SEVERITY_BANDS)`,
+      },
+    ]);
+  }
+}
