@@ -13,6 +13,8 @@ COPY migrations ./migrations
 COPY bin ./bin
 COPY examples ./examples
 COPY schema ./schema
+# The notify job (run by `mapwatch worker`) renders the bundled email templates.
+COPY templates ./templates
 RUN npm run build && npm prune --omit=dev && ln -s /app/bin/mapwatch.js /usr/local/bin/mapwatch
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--", "mapwatch"]

@@ -30,6 +30,12 @@ export interface QueueConnection {
   redis?: Redis;
   /** Key prefix on Redis (tests and multi-tenant Redis give each their own). */
   prefix: string;
+  /**
+   * Set on the embedded PGlite: BullMQ's LISTEN/NOTIFY wake-up never reaches other clients
+   * there (pglite-socket hands a notification back to the client that caused it), so idle
+   * workers must poll instead of blocking (see startWorkers).
+   */
+  notificationsUnreliable?: boolean;
   close(): Promise<void>;
 }
 
@@ -115,6 +121,7 @@ async function openPostgres(opts: QueueConnectionOptions): Promise<QueueConnecti
   return {
     kind: 'postgres',
     describe: opts.db.kind === 'pglite' ? 'PostgreSQL backend on the embedded PGlite' : `PostgreSQL backend (schema ${schema})`,
+    notificationsUnreliable: opts.db.kind === 'pglite',
     warnings: [],
     prefix: schema,
     newQueue: (name, o) => new B.Queue(name, { ...o, connection }) as unknown as Queue,

@@ -99,12 +99,12 @@ export const crawlListingJob = defineJob({
     const done = await deps.db.selectFrom('observations').select(['id', 'status']).where('read_key', '=', readKey).executeTakeFirst();
     if (done) return { observationId: done.id, status: done.status, duplicate: true };
 
-    const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
-    if (!rules) throw new UserError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
     const site: LoadedSite = { name: data.site, file: `(queued ${data.site})`, config: data.config, listings: [], hash: data.configHash };
     const gate = new SharedDomainGate(deps.gateStore, deps.gateOptions);
     gate.configure(data.config.domain, { concurrency: data.config.rate_limit.concurrency, delayMs: data.config.rate_limit.delay_ms });
     // Take the domain's slot before anything else: a busy domain throws DomainBusyError → delayed.
+    // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
+    // try should cost as little as possible.)
     await gate.preacquire(new URL(data.listing.url).host);
     const ctx: PipelineContext = {
       db: deps.db,
@@ -113,8 +113,13 @@ export const crawlListingJob = defineJob({
       fetcher: deps.fetcher,
       onCaseChange: deps.onCaseChange,
       isSuppressed: deps.isSuppressed,
+      browser: deps.browser,
+      evidence: deps.evidence,
+      recheckDelayMs: deps.recheckDelayMs,
     };
     try {
+      const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
+      if (!rules) throw new UserError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
       const r = await checkListing(ctx, site, { id: data.listing.id, sku: data.listing.sku, url: data.listing.url, packSize: data.listing.packSize, productId: data.listing.productId, siteId: data.siteId }, rules, { readKey });
       const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
       return { observationId: r.observationId, status: r.draft.status, duplicate: r.duplicate, case: r.outcome.action, suppressed: health.suppressed };

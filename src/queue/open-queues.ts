@@ -14,6 +14,17 @@ export function openQueues(conn: QueueConnection): Record<QueueRole, Queue> & { 
     notify: conn.newQueue(QUEUE_NAMES.notify),
   };
   const all = Object.values(queues);
+  // Without a listener BullMQ prints each connection error with its stack; while Redis
+  // restarts that is one line per retry, and ioredis reconnects by itself.
+  // Repeats of the same message are dropped.
+  for (const q of all) {
+    let last = '';
+    q.on('error', (err) => {
+      if (err.message === last) return;
+      last = err.message;
+      process.stderr.write(`mapwatch queue ${q.name}: ${err.message}\n`);
+    });
+  }
   return Object.assign(queues, { closeAll: async () => void (await Promise.all(all.map((q) => q.close()))) });
 }
 

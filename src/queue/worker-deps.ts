@@ -28,4 +28,10 @@ export interface WorkerDeps {
   /** Sends the outbox once; the notify job calls it. */
   sendNotifications?: () => Promise<unknown>;
   isSuppressed?: PipelineContext['isSuppressed'];
+  /** Chromium for `render: browser` sites and screenshots; absent: those reads are `error` and no screenshots are taken. */
+  browser?: PipelineContext['browser'];
+  /** Where evidence files go; absent: no evidence is captured. */
+  evidence?: PipelineContext['evidence'];
+  /** Overrides every site's `recheck.delay_ms`. */
+  recheckDelayMs?: number;
 }

@@ -7,7 +7,8 @@
  *
  * Browser work must not starve lock renewal: renewal runs on this process's event loop,
  * and playwright drives Chromium out of process, so page rendering never blocks it; the
- * lock is still generous (lockDuration) so a busy event loop has slack.
+ * lock is still generous (lockDuration) so a busy event loop has slack. The settings and
+ * their reasoning are in worker-settings.ts.
  */
 import type { Worker } from 'bullmq';
 import type { JobDefinition, QueueRole } from './job-registry.js';
@@ -24,6 +25,13 @@ export interface WorkerOptions {
   jobs?: ReadonlyMap<string, JobDefinition>;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  /**
+   * Seconds an idle worker blocks before looking for jobs again (BullMQ default 5). On the
+   * embedded PGlite, BullMQ's LISTEN/NOTIFY wake-up never arrives (the socket server hands a
+   * notification to the client that caused it), so a short value keeps new jobs prompt.
+   */
+  drainDelaySeconds?: number;
 }
 
 export interface RunningWorkers {
@@ -34,12 +42,16 @@ export interface RunningWorkers {
 export function startWorkers(conn: QueueConnection, deps: WorkerDeps, opts: WorkerOptions = {}): RunningWorkers {
   const jobs = opts.jobs ?? JOBS;
   const roles = opts.roles ?? (['crawl', 'notify'] as QueueRole[]);
+  // Without working notifications an idle worker would block for its whole drain delay (up to
+  // the next scheduled job) and miss new work; a one-second poll keeps it prompt.
+  const drainDelaySeconds = opts.drainDelaySeconds ?? (conn.notificationsUnreliable ? 1 : undefined);
   const workers = roles.map((role) =>
     conn.newWorker(QUEUE_NAMES[role], (job, token) => runJob(jobs, deps, job, token), {
       concurrency: role === 'crawl' ? (opts.concurrency ?? 8) : 1,
       lockDuration: opts.lockDurationMs ?? 60_000,
       stalledInterval: opts.stalledIntervalMs ?? 30_000,
-      maxStalledCount: 2,
+      maxStalledCount: opts.maxStalledCount ?? 2,
+      ...(drainDelaySeconds ? { drainDelay: drainDelaySeconds } : {}),
       autorun: true,
     }),
   );

@@ -8,6 +8,10 @@
  * and container volumes). A file that stops being valid is reported with its file, line
  * and field, and the site keeps running on its last good config; a deleted file stops
  * its site's schedule.
+ *
+ * It also keeps the notify job's scheduler (`notify-every-minute`): once a minute a
+ * `send-notifications` job sends the outbox, queues the digests due in each recipient's time
+ * zone, and the site alerts. One id, one job per slot, so replicas add it once too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,10 +23,14 @@ import { syncSites } from '../config/sync-sites.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { crawlSiteJob } from '../queue/crawl-jobs.js';
+import { notifyJob } from '../queue/notify-job.js';
 
 export interface SchedulerOptions {
   db: Kysely<Database>;
   crawlQueue: Queue;
+  /** When given, the notify job is scheduled on it (every minute unless `notifyPattern`). */
+  notifyQueue?: Queue;
+  notifyPattern?: string;
   dir: string;
   pollMs?: number;
   onProblem?: (p: InputProblem) => void;
@@ -30,6 +38,7 @@ export interface SchedulerOptions {
 }
 
 export const schedulerIdFor = (site: string): string => `site-${site}`;
+export const NOTIFY_SCHEDULER_ID = 'notify-every-minute';
 
 export class SiteScheduler {
   /** Last good config per file. */
@@ -38,11 +47,24 @@ export class SiteScheduler {
   private signature = '';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private notifyScheduled = false;
 
   constructor(private readonly o: SchedulerOptions) {}
 
+  /** Keeps the notify job's scheduler (idempotent: same id on every replica). */
+  async scheduleNotify(): Promise<void> {
+    if (!this.o.notifyQueue || this.notifyScheduled) return;
+    await this.o.notifyQueue.upsertJobScheduler(
+      NOTIFY_SCHEDULER_ID,
+      { pattern: this.o.notifyPattern ?? '0 * * * * *' },
+      { name: notifyJob.id, data: {}, opts: notifyJob.options },
+    );
+    this.notifyScheduled = true;
+  }
+
   /** Loads crawlers/ now and (re)schedules; returns the problems found in this pass. */
   async reload(force = false): Promise<InputProblem[]> {
+    await this.scheduleNotify();
     const files = listConfigFiles(this.o.dir);
     const sig = files.map((f) => `${f}:${statSig(f)}`).join('|');
     if (!force && sig === this.signature) return [];

@@ -5,6 +5,9 @@
  * process may open it, so `mapwatch serve` runs worker, scheduler and HTTP together.
  */
 import type { Command } from 'commander';
+import { evidenceDir } from '../../evidence/default-store.js';
+import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
+import { BrowserPool } from '../../fetch/browser/browser-pool.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { Env } from '../../config/env.js';
 import { formatProblem, UserError } from '../../errors.js';
@@ -16,6 +19,7 @@ import { openQueueConnection, type QueueConnection } from '../../queue/connectio
 import { loadNotifyHooks } from '../../queue/notify-wiring.js';
 import { makeGateStore, openQueues } from '../../queue/open-queues.js';
 import { startWorkers } from '../../queue/worker.js';
+import { loadLockSettings } from '../../queue/worker-settings.js';
 import type { WorkerDeps } from '../../queue/worker-deps.js';
 import { startHttpServer } from '../../review/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
@@ -52,9 +56,12 @@ function untilSignal(): Promise<string> {
   });
 }
 
-async function buildDeps(e: Env, h: DbHandle, conn: QueueConnection, queues: ReturnType<typeof openQueues>): Promise<WorkerDeps> {
+async function buildDeps(e: Env, h: DbHandle, conn: QueueConnection, queues: ReturnType<typeof openQueues>, browser?: BrowserPool): Promise<WorkerDeps> {
   const notify = await loadNotifyHooks(h.db, e);
   return {
+    // One Chromium per worker process, launched on first use; evidence next to the data.
+    browser,
+    evidence: new LocalEvidenceStore(evidenceDir(e.dataDir)),
     db: h.db,
     policy: loadPolicy(),
     fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
@@ -75,6 +82,15 @@ interface RunOpts {
   host: string;
 }
 
+/** A pool only launches Chromium on first use; without any Chromium, browser sites record an error. */
+function optionalBrowserPool(): BrowserPool | undefined {
+  try {
+    return new BrowserPool();
+  } catch {
+    return undefined;
+  }
+}
+
 async function runService(e: Env, o: RunOpts): Promise<void> {
   await withDb(e, ({ ...h }) =>
     withQueues(e, h, async (conn, queues) => {
@@ -84,6 +100,7 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
         const sched = new SiteScheduler({
           db: h.db,
           crawlQueue: queues.crawl,
+          notifyQueue: queues.notify,
           dir: e.crawlersDir,
           onProblem: (p) => log(`config: ${formatProblem(p)}`),
           onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
@@ -91,12 +108,18 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
         await sched.reload(true);
         sched.start();
         stops.push(() => sched.stop());
-        log(`scheduler watching ${e.crawlersDir}`);
+        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
       }
       if (o.worker) {
-        const w = startWorkers(conn, await buildDeps(e, h, conn, queues), { concurrency: o.concurrency });
-        stops.unshift(() => w.close());
-        log(`worker running (concurrency ${o.concurrency})`);
+        const lock = loadLockSettings();
+        const browser = optionalBrowserPool();
+        const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), { concurrency: o.concurrency, ...lock });
+        stops.unshift(async () => {
+          await w.close();
+          await browser?.close();
+        });
+        if (!browser) log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+        log(`worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`);
       }
       if (o.http) {
         const srv = await startHttpServer({ db: h.db, queues: Object.values(queues).filter((q) => typeof q === 'object') as never, host: o.host, port: o.port });

@@ -1,0 +1,78 @@
+/**
+ * The scheduler keeps the notify job on a job scheduler (every minute by default), and a
+ * worker wired the way `mapwatch worker` wires it sends the outbox when that job fires:
+ * a pending outbox row ends up as an .eml file in the data dir's outbox folder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv } from '../src/config/env.js';
+import { emlFileName } from '../src/notify/mail-transport.js';
+import { enqueueMessage } from '../src/notify/enqueue-message.js';
+import { notifyJob } from '../src/queue/notify-job.js';
+import { loadNotifyHooks } from '../src/queue/notify-wiring.js';
+import { startWorkers } from '../src/queue/worker.js';
+import { NOTIFY_SCHEDULER_ID, SiteScheduler } from '../src/schedule/scheduler.js';
+import { type Combo, openQueueEnv, type QueueEnv, waitFor } from './support/queue.js';
+import { tmpDir } from './support/tmp.js';
+
+const combos: Combo[] = ['pglite+pg-queue', 'postgres+redis'];
+
+describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
+  let env: QueueEnv;
+  beforeAll(async () => {
+    env = await openQueueEnv(combo);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('the scheduler registers the notify job every minute, once however many replicas run', async () => {
+    const crawlers = tmpDir({});
+    const s1 = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, dir: crawlers });
+    const s2 = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, dir: crawlers });
+    expect(await s1.reload(true)).toEqual([]);
+    expect(await s2.reload(true)).toEqual([]);
+    const schedulers = await env.queues.notify.getJobSchedulers(0, -1);
+    expect(schedulers).toHaveLength(1);
+    expect(schedulers[0]).toMatchObject({ key: NOTIFY_SCHEDULER_ID, pattern: '0 * * * * *', name: notifyJob.id });
+    const next = Number(schedulers[0]!.next);
+    expect(next).toBeGreaterThan(Date.now() - 1000);
+    expect(next).toBeLessThanOrEqual(Date.now() + 61_000);
+    // Exactly one job is waiting for the next minute, not one per replica.
+    const delayed = (await env.queues.notify.getJobs(['delayed', 'waiting'], 0, -1)).filter((j) => j.name === notifyJob.id);
+    expect(delayed).toHaveLength(1);
+  });
+
+  it('a worker runs the scheduled notify job and delivers a pending outbox row to the .eml outbox', async () => {
+    const dataDir = tmpDir({});
+    const e = loadEnv({ MAPWATCH_DATA_DIR: dataDir });
+    const { id } = await enqueueMessage(
+      env.h.db,
+      { kind: 'alert', key: `sched-test-${combo}`, to: 'ops@brand.example', subject: 'scheduled send', text: 'sent by the scheduled notify job' },
+      'mapwatch <mapwatch@brand.example>',
+    );
+    const row = await env.h.db.selectFrom('outbox').select(['message_id', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('pending');
+    // Every second instead of every minute, so the test need not wait for the minute.
+    const sched = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, notifyPattern: '*/1 * * * * *', dir: tmpDir({}) });
+    await sched.reload(true);
+    const workers = startWorkers(env.conn, { ...env.deps, ...(await loadNotifyHooks(env.h.db, e)) }, { roles: ['notify'] });
+    try {
+      await waitFor(
+        async () => (await env.h.db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status === 'sent',
+        'the outbox row to be sent by the scheduled job',
+        60_000,
+      );
+    } finally {
+      await env.queues.notify.removeJobScheduler(NOTIFY_SCHEDULER_ID);
+      await workers.close();
+    }
+    const eml = fs.readFileSync(path.join(dataDir, 'outbox', emlFileName(row.message_id)), 'utf8');
+    expect(eml).toMatch(/^Subject: scheduled send/m);
+    expect(eml).toContain('sent by the scheduled notify job');
+    const done = (await env.queues.notify.getJobs(['completed'], 0, -1)).filter((j) => j.name === notifyJob.id);
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(done.some((j) => (j.returnvalue as { sent?: number }).sent === 1)).toBe(true);
+  });
+});
