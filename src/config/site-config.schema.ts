@@ -118,6 +118,8 @@ export const siteConfigSchema = z
       .describe('a suspected violation is read a second time before a case opens or escalates'),
     evasion_phrases: z.array(z.string().min(3)).optional()
       .describe('phrases that hide the price ("see price in cart"); replaces the built-in list'),
+    authorized_sellers: z.array(z.string().trim().min(1)).min(1).optional()
+      .describe('marketplace sites: seller names allowed to sell the product here; an offer on the page from any other named seller is recorded as an unauthorized_seller finding'),
   })
   .superRefine((cfg, ctx) => {
     for (const [i, l] of cfg.listings.entries()) {

@@ -1,7 +1,14 @@
 /**
- * `mapwatch demo`: the whole pipeline on the embedded default, against the bundled
- * example storefronts: import a catalog from CSV, write site configs, crawl, show cases.
- * Everything lands in a fresh workspace folder the user can inspect afterwards.
+ * `mapwatch demo`: the whole product on the embedded default, against nine realistic
+ * reseller storefronts served on loopback addresses. No Docker, no Postgres server, no
+ * Redis: the database is PGlite, and the queues are BullMQ's PostgreSQL backend on it.
+ *
+ * What runs is what a deployment runs: catalog CSVs go through the importers, site
+ * configs are YAML files loaded by the SiteScheduler (which syncs them and registers each
+ * site's cron schedule), sweeps are `crawl-site` jobs fanned out by in-process workers
+ * into `crawl-listing` jobs, browser sites and screenshots use a Chromium pool, evidence
+ * goes to a content-addressed store, and mail goes through the outbox to .eml files.
+ * Everything lands in one workspace folder the user can open and query afterwards.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,73 +17,172 @@ import { importMapPrices } from '../catalog/import-map-prices.js';
 import { importProducts } from '../catalog/import-products.js';
 import { importPromos } from '../catalog/import-promos.js';
 import { importResellers } from '../catalog/import-resellers.js';
-import { InputError } from '../errors.js';
 import { loadSites } from '../config/load-sites.js';
 import { loadPolicy } from '../config/policy.js';
+import { syncSites } from '../config/sync-sites.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { listCases, type CaseRow } from '../review/list-cases.js';
-import { crawlNow, type CrawlSummary } from '../schedule/crawl-now.js';
+import { InputError } from '../errors.js';
+import { LocalEvidenceStore } from '../evidence/evidence-store.js';
+import { BrowserPool } from '../fetch/browser/browser-pool.js';
+import { makeIsSuppressed } from '../health/is-suppressed.js';
+import { loadHealthThresholds } from '../health/judge-site-health.js';
 import { createMailTransport } from '../notify/mail-transport.js';
-import { notifySchema } from '../notify/notify-config.js';
+import { loadNotifyConfig } from '../notify/notify-config.js';
 import { makeNotifyOnCaseChange } from '../notify/on-case-change.js';
 import { sendPendingNotifications } from '../notify/send-pending.js';
-import { EXAMPLES_DIR, exampleSiteConfigs, startExampleStore } from './example-store.js';
+import { openQueueConnection } from '../queue/connection.js';
+import { notifyJob } from '../queue/notify-job.js';
+import { makeGateStore, openQueues } from '../queue/open-queues.js';
+import { startWorkers } from '../queue/worker.js';
+import type { WorkerDeps } from '../queue/worker-deps.js';
+import { SiteScheduler } from '../schedule/scheduler.js';
+import { collectDemoReport, type DemoPaths, type DemoReport } from './collect-demo-report.js';
+import { runSweep, type SweepResult, waitForJob } from './run-sweep.js';
+import { siteConfigYaml } from './site-configs.js';
+import { mapPricesCsv, productsCsv, promosCsv, resellersCsv } from './storefronts/catalog.js';
+import { serveStorefronts } from './storefronts/serve-storefronts.js';
+
+export interface DemoOptions {
+  /** Where everything goes; default: a new folder under the system temp dir. */
+  workspace?: string;
+  log?: (line: string) => void;
+}
 
 export interface DemoResult {
-  workspace: string;
-  summary: CrawlSummary;
-  cases: CaseRow[];
+  report: DemoReport;
+  sweeps: SweepResult[];
+  totalMs: number;
+  browser: boolean;
 }
 
-/** A promo window around "now", in New York time, so the demo always has one in effect. */
-function promoCsv(now: Date): string {
-  const day = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-  return `sku,kind,percent_off,starts_at,ends_at,time_zone,note\nNW-AMP5,lower,10,${day(-1)}T00:00,${day(7)}T00:00,America/New_York,Holiday amplifier event\n`;
-}
+const NOTIFY_YAML = `# What the demo's notifier does. Mail goes to .eml files in ./outbox (set
+# MAPWATCH_SMTP_URL to send real mail instead).
+notify:
+  from: "mapwatch demo <mapwatch@northwind.example>"
+  company: Northwind Audio
+  ops: [ops@northwind.example]          # site-health alerts
+  alerts: { min_severity: low }          # an alert for every new case
+  recipients:
+    - email: pricing@northwind.example
+      name: Northwind pricing team
+      time_zone: UTC
+      digest_at: "00:00"                 # so the daily digest is always due in the demo
+`;
 
-export async function runDemo(opts: { workspace?: string; log?: (line: string) => void } = {}): Promise<DemoResult> {
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  const startedAt = new Date();
   const log = opts.log ?? (() => {});
-  const workspace = opts.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mapwatch-demo-'));
-  const crawlers = path.join(workspace, 'crawlers');
-  const catalog = path.join(workspace, 'catalog');
-  fs.mkdirSync(crawlers, { recursive: true });
-  fs.mkdirSync(catalog, { recursive: true });
-
-  const store = await startExampleStore();
-  const handle = await openDatabase({ dataDir: path.join(workspace, 'pgdata') });
+  const workspace = path.resolve(opts.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mapwatch-demo-')));
+  const paths: DemoPaths = {
+    workspace,
+    crawlers: path.join(workspace, 'crawlers'),
+    catalog: path.join(workspace, 'catalog'),
+    config: path.join(workspace, 'mapwatch.config.yaml'),
+    evidence: path.join(workspace, 'evidence'),
+    screenshots: path.join(workspace, 'screenshots'),
+    outbox: path.join(workspace, 'outbox'),
+  };
+  for (const dir of [paths.crawlers, paths.catalog]) fs.mkdirSync(dir, { recursive: true });
+  const closers: (() => Promise<unknown>)[] = [];
   try {
-    log(`Example storefronts on ${store.origin}; workspace ${workspace}`);
-    for (const [file, yaml] of Object.entries(exampleSiteConfigs(store.host))) fs.writeFileSync(path.join(crawlers, file), yaml);
-    for (const f of ['products.csv', 'resellers.csv', 'map-prices.csv']) fs.copyFileSync(path.join(EXAMPLES_DIR, 'catalog', f), path.join(catalog, f));
-    fs.writeFileSync(path.join(catalog, 'promos.csv'), promoCsv(new Date()));
+    const stores = await serveStorefronts();
+    closers.push(() => stores.close());
+    log(`Started ${stores.stores.length} demo storefronts on ${stores.stores.map((s) => s.host.split(':')[0]).join(', ')}`);
 
+    // The catalog, as CSV files imported by the normal importers.
+    const csv = { 'products.csv': productsCsv(), 'resellers.csv': resellersCsv(), 'map-prices.csv': mapPricesCsv(), 'promos.csv': promosCsv(startedAt) };
+    for (const [file, text] of Object.entries(csv)) fs.writeFileSync(path.join(paths.catalog, file), text);
+    for (const s of stores.stores) fs.writeFileSync(path.join(paths.crawlers, `${s.store.id}.yaml`), siteConfigYaml(s));
+    fs.writeFileSync(paths.config, NOTIFY_YAML);
+
+    const handle = await openDatabase({ dataDir: path.join(workspace, 'pgdata') });
+    closers.push(() => handle.close());
     await migrateToLatest(handle.db, handle.schema);
-    const imported = [
-      await importProducts(handle.db, path.join(catalog, 'products.csv')),
-      await importResellers(handle.db, path.join(catalog, 'resellers.csv')),
-      await importMapPrices(handle.db, path.join(catalog, 'map-prices.csv')),
-      await importPromos(handle.db, path.join(catalog, 'promos.csv')),
-    ];
-    log(`Imported ${imported.map((r) => r.rows).join(' + ')} catalog rows (products, resellers, MAP prices, promo windows)`);
+    const db = handle.db;
+    const rows = [
+      await importProducts(db, path.join(paths.catalog, 'products.csv')),
+      await importResellers(db, path.join(paths.catalog, 'resellers.csv')),
+      await importMapPrices(db, path.join(paths.catalog, 'map-prices.csv')),
+      await importPromos(db, path.join(paths.catalog, 'promos.csv')),
+    ].map((r) => r.rows);
+    log(`Imported the catalog from ${paths.catalog}: ${rows[0]} products, ${rows[1]} resellers, ${rows[2]} MAP prices, ${rows[3]} promo window`);
 
-    const { sites, problems } = loadSites(crawlers);
-    if (problems.length) throw new InputError(problems);
-    log(`Crawling ${sites.reduce((n, s) => n + s.listings.length, 0)} listings on ${sites.length} sites…`);
-    const policy = loadPolicy();
-    // One pricing manager who gets alerts and a digest; mail lands as .eml files in the workspace.
-    const notify = notifySchema.parse({ company: 'Northwind Audio', alerts: { min_severity: policy.severityOrder[0] }, recipients: [{ email: 'pricing@northwind.example', digest_at: '00:00' }] });
-    const summary = await crawlNow(handle.db, sites, {
-      policy,
-      onCaseChange: makeNotifyOnCaseChange(notify, policy.severityOrder),
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
+    // The embedded default, whatever the environment says: a demo must not touch a real Redis.
+    const conn = await openQueueConnection({ db: handle });
+    const queues = openQueues(conn);
+    closers.push(async () => {
+      await queues.closeAll();
+      await conn.close();
     });
-    const mail = await sendPendingNotifications(handle.db, { transport: createMailTransport({ dataDir: workspace }), config: notify });
-    log(`Wrote ${mail.sent} email(s) (alerts and the daily digest) as .eml files to ${path.join(workspace, 'outbox')}`);
-    const cases = await listCases(handle.db, { status: 'open' });
-    return { workspace, summary, cases };
+    const loaded = loadSites(paths.crawlers);
+    if (loaded.problems.length) throw new InputError(loaded.problems);
+    const sites = loaded.sites;
+    await syncSites(db, sites);
+    log(`Loaded ${sites.length} site configs from ${paths.crawlers} (queues: ${conn.describe})`);
+
+    let browser: BrowserPool | undefined;
+    try {
+      // Two pages at once: the demo must stay quick on a 2-core machine.
+      browser = new BrowserPool({ maxContexts: 2 });
+      closers.push(() => browser!.close());
+    } catch (err) {
+      log(`warning: ${(err as Error).message}\n  The JS-rendered and price-in-cart stores will be recorded as errors, and no screenshots taken.`);
+    }
+    const evidence = new LocalEvidenceStore(paths.evidence);
+    const notify = { ...loadNotifyConfig(paths.config), evidenceStore: evidence };
+    const policy = loadPolicy({}); // the documented defaults, so every run tells the same story
+    const transport = createMailTransport({ dataDir: workspace });
+    closers.push(async () => transport.close());
+    const allowPrivate = stores.stores.map((s) => s.host.split(':')[0]!);
+    const deps: WorkerDeps = {
+      db,
+      policy,
+      fetchOptions: { allowPrivate, timeoutMs: 15_000 },
+      gateStore: makeGateStore(conn, db),
+      health: loadHealthThresholds({}),
+      queues,
+      isSuppressed: makeIsSuppressed(db, { cacheMs: 0 }),
+      onCaseChange: makeNotifyOnCaseChange(notify, policy.severityOrder),
+      sendNotifications: () => sendPendingNotifications(db, { transport, config: notify }),
+      browser,
+      evidence,
+    };
+    // Idle workers look for jobs every 0.3 s: on PGlite, BullMQ's NOTIFY wake-up does not arrive (see worker.ts).
+    const workers = startWorkers(conn, deps, { concurrency: 6, drainDelaySeconds: 0.3 });
+    closers.push(() => workers.close());
+
+    const progress = (label: string) => (done: number, total: number) => log(`${label}: ${done}/${total} listings checked`);
+    const sweeps: SweepResult[] = [];
+    log('Sweep 1: every site, through the crawl queue…');
+    sweeps.push(await runSweep(db, queues.crawl, sites, startedAt.getTime(), { onProgress: throttle(progress('  sweep 1')) }));
+    log(`Sweep 1 done in ${(sweeps[0]!.ms / 1000).toFixed(1)} s. Now Shifty Sounds ships its redesign…`);
+    stores.shiftLayouts();
+    log('Sweep 2: every site again…');
+    sweeps.push(await runSweep(db, queues.crawl, sites, startedAt.getTime() + 1, { onProgress: throttle(progress('  sweep 2')) }));
+    log(`Sweep 2 done in ${(sweeps[1]!.ms / 1000).toFixed(1)} s. Sending alerts, site alerts and the digest through the notify queue…`);
+    await queues.notify.add(notifyJob.id, {}, { ...notifyJob.options, jobId: `demo-notify-${startedAt.getTime()}` });
+    await waitForJob(queues.notify, `demo-notify-${startedAt.getTime()}`);
+
+    // Now register each site's cron schedule, as `mapwatch serve` would, so the workspace is ready to
+    // run on. Not before the sweeps: a far-future scheduled job makes an idle PGlite worker sleep until it.
+    const scheduler = new SiteScheduler({ db, crawlQueue: queues.crawl, dir: paths.crawlers });
+    const problems = await scheduler.reload(true);
+    if (problems.length) throw new InputError(problems);
+
+    const report = await collectDemoReport(db, paths, startedAt);
+    return { report, sweeps, totalMs: Date.now() - startedAt.getTime(), browser: browser !== undefined };
   } finally {
-    await handle.close();
-    await store.close();
+    for (const close of closers.reverse()) await close().catch(() => {});
   }
+}
+
+/** Progress lines only when the count changes, so a long wait does not flood the terminal. */
+function throttle(fn: (done: number, total: number) => void): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    if (done === last) return;
+    last = done;
+    fn(done, total);
+  };
 }

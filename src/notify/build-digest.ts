@@ -53,7 +53,7 @@ export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cf
   const attachments: AttachmentSpec[] = [];
   const thumbs = new Set<number>();
   for (const f of facts) {
-    if (await latestScreenshot(db, f.caseId)) {
+    if (await latestScreenshot(db, f.caseId, cfg.evidenceStore)) {
       thumbs.add(f.caseId);
       attachments.push({ type: 'screenshot', caseId: f.caseId, cid: `shot-${f.caseId}` });
     }

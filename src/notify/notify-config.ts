@@ -79,7 +79,12 @@ export const notifySchema = z
   })
   .strict();
 
-export type NotifyConfig = z.infer<typeof notifySchema> & { /** absolute, or undefined for bundled only */ templatesDir?: string; file?: string };
+export type NotifyConfig = z.infer<typeof notifySchema> & {
+  /** absolute, or undefined for bundled only */ templatesDir?: string;
+  file?: string;
+  /** Where screenshots for digests and notices are read from (default `<data dir>/evidence`): the store the crawl wrote to. */
+  evidenceStore?: import('../evidence/evidence-store.js').EvidenceStore;
+};
 export type Recipient = z.infer<typeof recipientSchema>;
 
 export function defaultNotifyConfig(): NotifyConfig {

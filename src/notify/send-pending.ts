@@ -143,10 +143,10 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
   const attachments: Mail.Attachment[] = [];
   for (const spec of attachmentSpec.array().parse(row.attachments)) {
     if (spec.type === 'screenshot') {
-      const shot = await latestScreenshot(db, spec.caseId);
+      const shot = await latestScreenshot(db, spec.caseId, cfg.evidenceStore);
       if (shot) attachments.push({ filename: `case-${spec.caseId}.${shot.mime.split('/')[1] ?? 'png'}`, content: Buffer.from(shot.bytes), contentType: shot.mime, cid: spec.cid });
     } else {
-      const html = await caseSummaryHtml(db, spec.caseId);
+      const html = await caseSummaryHtml(db, spec.caseId, cfg.evidenceStore);
       if (html) attachments.push({ filename: spec.filename, content: html, contentType: 'text/html; charset=utf-8' });
     }
   }

@@ -10,6 +10,7 @@ import type { ComparePolicy } from '../config/policy.js';
 import type { SyncedListing } from '../config/sync-sites.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { type ObservationDraft } from './read-listing.js';
+import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
 import { captureEvidence, type PreparedManifest } from '../evidence/capture-evidence.js';
 import { recordEvidence } from '../evidence/record-evidence.js';
 import {
@@ -61,6 +62,12 @@ export async function checkListing(
   const where = { listingId: listing.id, siteId: listing.siteId };
   const ref = { listingId: listing.id, site: site.name, reseller: site.config.reseller, sku: listing.sku };
   const judgeRead = (r: ListingRead) => judge(r.draft, site, listing, rules, ctx.policy);
+  // Each read also looks for other sellers a marketplace site does not authorize.
+  const readOnce = async (capture: boolean): Promise<ListingRead> => {
+    const r = await readForCheck(ctx, site, listing, rules.gtin, { capture });
+    r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, (d) => judge(d, site, listing, rules, ctx.policy)));
+    return r;
+  };
 
   // Stores the read's evidence files (outside any transaction), then the observation; the
   // evidence row joins the hash chain inside the observation's transaction, only when the
@@ -91,7 +98,7 @@ export async function checkListing(
 
   const open = await openCaseOf(ctx.db, listing.id);
   // A read of a listing with an open case will update it, so it is captured as evidence.
-  const first = await readForCheck(ctx, site, listing, rules.gtin, { capture: ctx.evidence !== undefined && open !== undefined });
+  const first = await readOnce(ctx.evidence !== undefined && open !== undefined);
   const verdict = judgeRead(first);
   const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
   if (!needsRecheck(verdict, open, ctx.policy.severityOrder, suppressed)) {
@@ -111,7 +118,7 @@ export async function checkListing(
   await waitForRecheck(delayMs);
   let second: ListingRead;
   try {
-    second = await readForCheck(ctx, site, listing, rules.gtin, { capture: ctx.evidence !== undefined });
+    second = await readOnce(ctx.evidence !== undefined);
   } catch (err) {
     await recordRecheck(ctx.db, { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, secondObservationId: null, agreed: false, first: first.draft, second: null, delayMs });
     throw err;

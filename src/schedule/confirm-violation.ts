@@ -23,10 +23,9 @@ import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
 import type { Fetcher, PipelineContext } from './pipeline-context.js';
 import { type ObservationDraft, readListing } from './read-listing.js';
 
-export interface Finding {
-  kind: 'map_evasion';
-  detail: { phrases: string[]; revealed_by_steps: boolean };
-}
+export type Finding =
+  | { kind: 'map_evasion'; detail: { phrases: string[]; revealed_by_steps: boolean } }
+  | import('./find-unauthorized-sellers.js').UnauthorizedSellerFinding;
 
 export interface ListingRead {
   draft: ObservationDraft;

@@ -74,7 +74,11 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
     evidence: opts.evidence,
     recheckDelayMs: opts.recheckDelayMs,
   };
-  const tasks = synced.flatMap((s) => s.listings.map((l) => ({ s, l })));
+  // Round-robin across sites: in site order, every worker would queue on the first site's
+  // politeness gate (1 in flight, 2 s apart by default) while the other domains sit idle.
+  const tasks = Array.from({ length: Math.max(0, ...synced.map((s) => s.listings.length)) }, (_, i) =>
+    synced.flatMap((s) => (i < s.listings.length ? [{ s, l: s.listings[i]! }] : [])),
+  ).flat();
   const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 }, failures: [], results: [] };
   let next = 0;
   const worker = async () => {

@@ -24,6 +24,8 @@ export interface ObservationDraft {
   retryable: boolean;
   /** The fetched page, kept in memory only for evidence capture by later stages. */
   html?: string;
+  /** Every offer the page carries (other sellers on a marketplace listing), not only the primary. */
+  offers?: Offer[];
 }
 
 export interface ProductIdentity {
@@ -68,6 +70,7 @@ export async function readListing(
   const html = res.body;
   const withBody = { ...base, retryable: false, html, contentSha256: createHash('sha256').update(html).digest('hex') };
   const result = extractOffers(html, { url: res.finalUrl, site: cfg });
+  withBody.offers = result.offers;
   if (result.ambiguous) {
     return { ...withBody, status: 'ambiguous', reason: result.warnings.join('; ') || 'candidates disagree' };
   }

@@ -10,8 +10,8 @@ import { fetchPage } from '../../fetch/fetch-page.js';
 import { isCurrencyCode } from '../../normalize/currency.js';
 import { parsePrice } from '../../normalize/parse-price.js';
 import { runDemo } from '../../demo/run-demo.js';
+import { formatDemoReport } from '../../demo/format-demo-report.js';
 import { json, safeText } from '../output.js';
-import { formatCases, formatCrawlSummary } from '../print.js';
 import type { EnvLoader } from '../with-db.js';
 
 export function registerToolCommands(program: Command, env: EnvLoader): void {
@@ -67,18 +67,15 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
 
   program
     .command('demo')
-    .description('run the whole pipeline on the embedded database against the bundled example storefronts')
-    .option('--workspace <dir>', 'where to put the demo database, configs and catalog (default: a new temp folder)')
-    .action(async (opts: { workspace?: string }) => {
-      const started = Date.now();
-      const r = await runDemo({ workspace: opts.workspace && path.resolve(opts.workspace), log: (l) => console.log(l) });
-      console.log('\n' + formatCrawlSummary(r.summary));
-      console.log(`\nOpen violation cases (${r.cases.length}):\n` + formatCases(r.cases));
-      console.log(
-        `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Workspace: ${r.workspace}\n` +
-          `  site configs: ${path.join(r.workspace, 'crawlers')}\n  catalog CSVs: ${path.join(r.workspace, 'catalog')}\n` +
-          `Look again with: MAPWATCH_DATA_DIR=${r.workspace} MAPWATCH_CRAWLERS_DIR=${path.join(r.workspace, 'crawlers')} npx mapwatch cases`,
-      );
+    .description('the whole product on the embedded database (no Docker, Postgres or Redis) against nine demo reseller storefronts on 127.0.0.x')
+    .option('--workspace <dir>', 'where to put the demo database, configs, catalog, evidence and emails (default: a new temp folder)')
+    .option('--json', 'print the summary facts as JSON')
+    .action(async (opts: { workspace?: string; json?: boolean }) => {
+      if (opts.workspace && fs.existsSync(opts.workspace) && fs.readdirSync(opts.workspace).length) {
+        throw new UserError(`--workspace: ${opts.workspace} is not empty; the demo needs a fresh folder`);
+      }
+      const r = await runDemo({ workspace: opts.workspace && path.resolve(opts.workspace), log: opts.json ? undefined : (l) => console.log(l) });
+      console.log(opts.json ? json(r) : formatDemoReport(r));
     });
 }
 
