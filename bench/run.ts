@@ -1,7 +1,17 @@
 /** `npm run bench`: every benchmark in bench/, each printing its figures beside a baseline from the same run. */
 import { runExtractBench } from './extract.js';
 import { runBrowserBench } from './browser.js';
+import { runQueueBench } from './queue.js';
+import { runStaticBench } from './static.js';
+import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
+import { runDbBench } from './db.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 console.log(runExtractBench(seconds));
 console.log(await runBrowserBench(Math.min(seconds, 5)));
+console.log(await runQueueBench());
+// Issue 6: mapwatch against the raw limit and Crawlee, and the database path (BENCH_ONLY=static,browser-vs-crawlee,db runs a subset).
+const only = process.env.BENCH_ONLY?.split(',');
+if (!only || only.includes('static')) console.log('\n' + (await runStaticBench()));
+if (!only || only.includes('browser-vs-crawlee')) console.log('\n' + (await runBrowserVsCrawleeBench()));
+if (!only || only.includes('db')) console.log('\n' + (await runDbBench()));

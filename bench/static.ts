@@ -1,0 +1,276 @@
+/**
+ * Static path: listing checks/s, CPU seconds per 1,000 checks and peak RSS on many local
+ * fixture domains, four variants side by side on the same pages, all reading the same price:
+ *
+ * - raw limit:       undici.request + one cheerio.load + the JSON-LD offer price. No pipeline.
+ * - crawlee:         @crawlee/cheerio CheerioCrawler, same JSON-LD price, robots.txt obeyed.
+ * - mapwatch read:   readListing (fetchPage: address guard, robots.txt, domain gate, body caps,
+ *                    charset, bot-wall check; extractOffers over every source) + compareToMap.
+ *                    No database.
+ * - mapwatch crawl:  crawlNow, the `mapwatch crawl` code path, on real Postgres: the above plus
+ *                    one transaction per observation (observation row + case check). The product
+ *                    does not batch observation writes; bench/db.ts measures what batching buys.
+ *
+ * Each variant is its own child process (its own peak RSS). CPU is the child's own user+system
+ * time during the crawl; for `mapwatch crawl` the Postgres backends' CPU is shown apart.
+ *
+ * Politeness: mapwatch's gate is set per site to `rate_limit: { concurrency: 1, delay_ms: 0 }`
+ * (one request in flight per domain, no delay between requests); with many domains and
+ * round-robin listing order the gate never holds a request back. Crawlee has no per-domain limit
+ * by default; the raw limit none at all.
+ *
+ *   node --import tsx bench/static.ts
+ *   BENCH_STATIC_DOMAINS=100 BENCH_STATIC_LISTINGS=15 BENCH_STATIC_CONCURRENCY=16
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { argOf, envNumber, formatTable, processCpuSeconds, runPool, runVariantChild, type VariantReport } from './support/measure.js';
+import { centsOf, type FixtureListing, fixtureListings, serveFixtureStores, staticPage } from './support/fixture-stores.js';
+import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
+
+const self = fileURLToPath(import.meta.url);
+const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Job {
+  listings: FixtureListing[];
+  concurrency: number;
+}
+
+export const STATIC_VARIANTS = ['raw', 'crawlee', 'mapwatch-read', 'mapwatch-crawl'] as const;
+type Variant = (typeof STATIC_VARIANTS)[number];
+
+/** The JSON-LD offer price the raw limit and Crawlee read, with cheerio (Crawlee ships its own cheerio version). */
+function jsonLdCents($: (selector: string) => { first(): { text(): string } }): number {
+  const text = $('script[type="application/ld+json"]').first().text();
+  try {
+    const data = JSON.parse(text) as { offers?: { price?: string } };
+    return centsOf(data.offers?.price);
+  } catch {
+    return NaN;
+  }
+}
+
+function finish(variant: Variant, listings: number, correct: number, t0: number, cpu0: NodeJS.CpuUsage, note?: string): VariantReport {
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    variant,
+    checks: listings,
+    correct,
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    ...(note ? { note } : {}),
+  };
+}
+
+async function runRaw(job: Job): Promise<VariantReport> {
+  const { request, Agent } = await import('undici');
+  const { load } = await import('cheerio');
+  const dispatcher = new Agent({ connections: 4 });
+  let correct = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runPool(job.listings, job.concurrency, async (l) => {
+    const res = await request(l.url, { dispatcher });
+    const html = await res.body.text();
+    if (jsonLdCents(load(html)) === l.priceMinor) correct++;
+  });
+  const r = finish('raw', job.listings.length, correct, t0, cpu0);
+  await dispatcher.close();
+  return r;
+}
+
+async function runCrawlee(job: Job): Promise<VariantReport> {
+  process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
+  const { CheerioCrawler, Configuration, log } = await import('@crawlee/cheerio');
+  log.setLevel(log.LEVELS.WARNING);
+  const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
+  let correct = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const crawler = new CheerioCrawler(
+    {
+      minConcurrency: job.concurrency,
+      maxConcurrency: job.concurrency,
+      respectRobotsTxtFile: true,
+      maxRequestRetries: 1,
+      requestHandler: async ({ $, request }) => {
+        if (jsonLdCents($) === expected.get(request.url)) correct++;
+      },
+    },
+    new Configuration({ persistStorage: false, purgeOnStart: true }),
+  );
+  const stats = await crawler.run(job.listings.map((l) => l.url));
+  return finish('crawlee', job.listings.length, correct, t0, cpu0, stats.requestsFailed ? `${stats.requestsFailed} failed` : undefined);
+}
+
+/** Site configs for the fixture stores, as `mapwatch sites check` would load them. */
+async function writeSites(job: Job, dir: string): Promise<void> {
+  const byDomain = new Map<number, FixtureListing[]>();
+  for (const l of job.listings) byDomain.set(l.domain, [...(byDomain.get(l.domain) ?? []), l]);
+  for (const [d, ls] of byDomain) {
+    const host = new URL(ls[0]!.url).host;
+    const yaml = [
+      `reseller: "Reseller ${d}"`,
+      `domain: "${host}"`,
+      'currency: USD',
+      'rate_limit: { concurrency: 1, delay_ms: 0 }',
+      'listings:',
+      ...ls.map((l) => `  - { sku: ${l.sku}, url: "${l.url}" }`),
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, `store-${d}.yaml`), yaml + '\n');
+  }
+}
+
+async function runMapwatchRead(job: Job): Promise<VariantReport> {
+  const { loadSites } = await import('../src/config/load-sites.js');
+  const { readListing } = await import('../src/schedule/read-listing.js');
+  const { judge } = await import('../src/schedule/check-listing.js');
+  const { loadPolicy } = await import('../src/config/policy.js');
+  const { InProcessDomainGate } = await import('../src/fetch/domain-gate.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sites-'));
+  await writeSites(job, dir);
+  const { sites, problems } = loadSites(dir);
+  if (problems.length) throw new Error(JSON.stringify(problems[0]));
+  const gate = new InProcessDomainGate();
+  for (const s of sites) gate.configure(s.config.domain, { concurrency: s.config.rate_limit.concurrency, delayMs: s.config.rate_limit.delay_ms });
+  const policy = loadPolicy({});
+  const rules = new Map(
+    DEMO_PRODUCTS.map((p, i) => [
+      p.sku,
+      {
+        productId: i + 1, sku: p.sku, name: p.name, brand: 'Northwind', gtin: p.gtin, packSize: 1, mapIncludesVat: false, promos: [],
+        mapPrices: [{ currency: 'USD', mapMinor: Math.round(Number(p.mapUsd) * 100), listMinor: null, effectiveFrom: new Date('2025-01-01T00:00:00Z'), effectiveTo: null }],
+      },
+    ]),
+  );
+  const siteOf = new Map(sites.flatMap((s) => s.listings.map((l) => [l.url, s] as const)));
+  let correct = 0;
+  let compliant = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runPool(job.listings, job.concurrency, async (l) => {
+    const site = siteOf.get(l.url)!;
+    const r = rules.get(l.sku)!;
+    const draft = await readListing(site, { url: l.url }, { gtin: r.gtin }, { allowPrivate: ['127.0.0.0/8'], gate });
+    if (draft.amountMinor === l.priceMinor) correct++;
+    if (judge(draft, site, { packSize: 1 }, r, policy)?.kind === 'compliant') compliant++;
+  });
+  return finish('mapwatch-read', job.listings.length, correct, t0, cpu0, `${compliant} compliant verdicts`);
+}
+
+async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
+  const { openDatabase } = await import('../src/db/connect.js');
+  const { migrateToLatest } = await import('../src/db/migrate.js');
+  const { loadSites } = await import('../src/config/load-sites.js');
+  const { syncSites } = await import('../src/config/sync-sites.js');
+  const { loadPolicy } = await import('../src/config/policy.js');
+  const { crawlNow } = await import('../src/schedule/crawl-now.js');
+  const { sql } = await import('kysely');
+  const app = `mwbench_${randomBytes(4).toString('hex')}`;
+  const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
+  const h = await openDatabase({ databaseUrl: url, schema: `bench_static_${randomBytes(4).toString('hex')}`, poolSize: job.concurrency });
+  try {
+    await migrateToLatest(h.db, h.schema);
+    await h.db.insertInto('products').values(DEMO_PRODUCTS.map((p) => ({ sku: p.sku, name: p.name, brand: 'Northwind', gtin: p.gtin }))).execute();
+    const ids = new Map((await h.db.selectFrom('products').select(['id', 'sku']).execute()).map((r) => [r.sku, r.id]));
+    await h.db
+      .insertInto('map_prices')
+      .values(DEMO_PRODUCTS.map((p) => ({ product_id: ids.get(p.sku)!, currency: 'USD', map_minor: Math.round(Number(p.mapUsd) * 100), effective_from: new Date('2025-01-01T00:00:00Z') })))
+      .execute();
+    const domains = [...new Set(job.listings.map((l) => l.domain))];
+    await h.db.insertInto('resellers').values(domains.map((d) => ({ name: `Reseller ${d}` }))).execute();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sites-'));
+    await writeSites(job, dir);
+    const { sites, problems } = loadSites(dir);
+    if (problems.length) throw new Error(JSON.stringify(problems[0]));
+    await syncSites(h.db, sites); // first sync inserts every listing; not part of a recurring crawl
+    // Warm the pool so every backend exists, then note their CPU (they are separate processes).
+    await Promise.all(Array.from({ length: job.concurrency }, () => sql`select pg_sleep(0.01)`.execute(h.db)));
+    const backends = async () =>
+      (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${app}`.execute(h.db)).rows.map((r) => r.pid);
+    const pgCpu = async () => (await backends()).reduce((s, pid) => s + processCpuSeconds(pid), 0);
+    const pg0 = await pgCpu();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const summary = await crawlNow(h.db, sites, {
+      policy: loadPolicy({}),
+      fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
+      concurrency: job.concurrency,
+      browser: false,
+    });
+    const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
+    const pgSeconds = (await pgCpu()) - pg0;
+    const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
+    report.correct = summary.results.filter((r) => r.draft.amountMinor === expected.get(r.url) && r.verdict?.kind === 'compliant').length;
+    const rows = await h.db.selectFrom('observations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    report.note = `${rows.n} observations written; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
+    return report;
+  } finally {
+    await sql`drop schema ${sql.id(h.schema)} cascade`.execute(h.db).catch(() => {});
+    await h.close();
+  }
+}
+
+const RUNNERS: Record<Variant, (job: Job) => Promise<VariantReport>> = {
+  raw: runRaw,
+  crawlee: runCrawlee,
+  'mapwatch-read': runMapwatchRead,
+  'mapwatch-crawl': runMapwatchCrawl,
+};
+
+export async function runStaticBench(): Promise<string> {
+  const domains = envNumber('BENCH_STATIC_DOMAINS', 100);
+  const perDomain = envNumber('BENCH_STATIC_LISTINGS', 15);
+  const concurrency = envNumber('BENCH_STATIC_CONCURRENCY', 16);
+  const only = process.env.BENCH_STATIC_VARIANTS?.split(',') ?? [...STATIC_VARIANTS];
+  const stores = await serveFixtureStores(domains);
+  const jobFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-static-')), 'job.json');
+  const listings = fixtureListings(stores.origins, perDomain, 'static');
+  fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency } satisfies Job));
+  const reports: VariantReport[] = [];
+  try {
+    for (const v of STATIC_VARIANTS.filter((x) => only.includes(x))) {
+      // TMPDIR: the children's site configs and Crawlee's storage go in the job folder, removed below.
+      reports.push((await runVariantChild<VariantReport>(self, ['--variant', v, '--job', jobFile], { ...process.env, TMPDIR: path.dirname(jobFile) })).report);
+    }
+  } finally {
+    await stores.close();
+    fs.rmSync(path.dirname(jobFile), { recursive: true, force: true });
+  }
+  const raw = reports.find((r) => r.variant === 'raw');
+  const crawlee = reports.find((r) => r.variant === 'crawlee');
+  const rate = (r: VariantReport) => r.checks / r.seconds;
+  const ratio = (r: VariantReport, base?: VariantReport) => (base ? `${(rate(r) / rate(base)).toFixed(2)}x` : '-');
+  const pageKb = (Buffer.byteLength(staticPage(0, 0)) / 1024).toFixed(0);
+  return formatTable(
+    `Static path: ${listings.length} listing checks on ${domains} local domains (127.0.10.x), ~${pageKb} KB product pages, concurrency ${concurrency} for every variant`,
+    ['variant', 'checks/s', 'CPU s/1000 checks', 'peak RSS MB', 'price right', 'vs raw', 'vs crawlee'],
+    reports.map((r) => [
+      r.variant,
+      rate(r).toFixed(1),
+      ((r.cpuSeconds / r.checks) * 1000).toFixed(2),
+      r.peakRssMb.toFixed(0),
+      `${r.correct}/${r.checks}`,
+      ratio(r, raw),
+      ratio(r, crawlee),
+    ]),
+    [
+      'mapwatch gate: rate_limit { concurrency: 1, delay_ms: 0 } per site (one request in flight per domain); listings in round-robin domain order',
+      ...reports.filter((r) => r.note).map((r) => `${r.variant}: ${r.note}`),
+    ],
+  );
+}
+
+const variant = argOf('variant') as Variant | undefined;
+if (variant) {
+  const job = JSON.parse(fs.readFileSync(argOf('job')!, 'utf8')) as Job;
+  const report = await RUNNERS[variant](job);
+  process.stdout.write(JSON.stringify(report) + '\n');
+  process.exit(0); // keep-alive sockets and pools must not hold the child open
+} else if (process.argv[1] && path.resolve(process.argv[1]) === self) {
+  console.log(await runStaticBench());
+}
