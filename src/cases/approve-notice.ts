@@ -10,7 +10,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
-import { loadCaseFacts, mergeFields } from '../notify/case-facts.js';
+import { loadCaseFacts, mergeFields } from './load-case-facts.js';
 import { type AttachmentSpec, enqueueMessage, noteOnCase } from '../notify/enqueue-message.js';
 import { noticeAllowed } from '../notify/jurisdiction-guard.js';
 import type { NotifyConfig } from '../notify/notify-config.js';

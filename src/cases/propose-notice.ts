@@ -10,7 +10,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { loadCaseFacts } from '../notify/case-facts.js';
+import { loadCaseFacts } from './load-case-facts.js';
 import { noteOnCase } from '../notify/enqueue-message.js';
 import { noticeAllowed } from '../notify/jurisdiction-guard.js';
 import type { NotifyConfig } from '../notify/notify-config.js';

@@ -1,5 +1,6 @@
 /** zod field types shared by the CSV importers, with messages a user can act on. */
 import { z } from 'zod';
+import { isValidTimeZone } from '../compare/zoned-time.js';
 import { isCurrencyCode } from '../normalize/currency.js';
 
 export const currencyField = z
@@ -35,14 +36,4 @@ export const wallTimeField = z
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, 'must be a local date or time such as 2026-11-27 or 2026-11-27T09:00')
   .transform((s) => (s.length === 10 ? `${s}T00:00` : s));
 
-export const timeZoneField = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as America/New_York' },
-);
+export const timeZoneField = z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/New_York' });

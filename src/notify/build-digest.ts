@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { formatMoney } from '../normalize/currency.js';
-import { type CaseFacts, daysBetween, loadCaseFacts } from './case-facts.js';
+import { type CaseFacts, daysBetween, loadCaseFacts } from '../cases/load-case-facts.js';
 import type { AttachmentSpec } from './enqueue-message.js';
 import { latestScreenshot } from './evidence.js';
 import { escapeHtml as h, plainText, safeHref } from './html.js';

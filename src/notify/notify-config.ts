@@ -8,20 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { isValidTimeZone } from '../compare/zoned-time.js';
 import { InputError, type InputProblem } from '../errors.js';
 
 const email = z.email({ message: 'must be an email address like name@example.com' });
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as America/New_York' },
-);
+const timeZone = z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/New_York' });
 const names = z.array(z.string().min(1)).optional();
 
 export const recipientSchema = z

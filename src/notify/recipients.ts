@@ -1,5 +1,5 @@
 /** Which pricing managers a case concerns: every filter they set must match (brand, region, tier, reseller). */
-import type { CaseFacts } from './case-facts.js';
+import type { CaseFacts } from '../cases/load-case-facts.js';
 import type { Recipient } from './notify-config.js';
 
 const has = (list: string[] | undefined, value: string | null) =>
