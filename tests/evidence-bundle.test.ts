@@ -21,6 +21,7 @@ import { exportCaseBundle } from '../src/evidence/export-bundle.js';
 import { manifestSchema } from '../src/evidence/manifest.js';
 import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { verifyChain } from '../src/evidence/verify-chain.js';
+import { chainHead, checkPublishedHead } from '../src/evidence/chain-head.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { crawlNow } from '../src/schedule/crawl-now.js';
 import { openTestDb } from './support/db.js';
@@ -130,5 +131,20 @@ describe('evidence bundle (postgres)', () => {
     });
     const report = await verifyChain(h.db, store);
     expect(report.problems).toEqual([expect.stringMatching(new RegExp(`evidence row ${ids[2]} .*prev_sha256 does not match`))]);
+  });
+
+  it('detects deletion of the newest evidence row against a head published earlier', async () => {
+    const head = (await chainHead(h.db))!;
+    expect(await checkPublishedHead(h.db, head.chainSha256)).toEqual([]);
+    const newest = await h.db.selectFrom('evidence').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    await h.db.connection().execute(async (c) => {
+      await sql`set session_replication_role = replica`.execute(c);
+      await sql`delete from evidence where id = ${newest.id}`.execute(c);
+      await sql`set session_replication_role = origin`.execute(c);
+    });
+    // Removing the newest row leaves a chain that links up (here it even removed the row the
+    // earlier test broke), so only the head published outside the database reveals the loss.
+    expect((await verifyChain(h.db)).problems).toEqual([]);
+    expect(await checkPublishedHead(h.db, head.chainSha256)).toEqual([expect.stringMatching(/is not in the chain/)]);
   });
 });

@@ -10,6 +10,7 @@ import type { Database } from '../db/tables.js';
 import { formatMoney } from '../normalize/currency.js';
 import { type CaseFacts, daysBetween, loadCaseFacts } from '../cases/load-case-facts.js';
 import type { AttachmentSpec } from './enqueue-message.js';
+import { chainHead } from '../evidence/chain-head.js';
 import { latestScreenshot } from './evidence.js';
 import { escapeHtml as h, plainText, safeHref } from './html.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
@@ -60,6 +61,9 @@ export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cf
   }
 
   const day = now.toLocaleDateString('en-CA', { timeZone: recipient.time_zone });
+  // Publishing the chain head outside the database is what makes deleting the newest evidence detectable.
+  const head = await chainHead(db);
+  const headLine = head ? `Evidence chain: ${head.rows} record(s), head ${head.chainSha256}. Keep this email: \`mapwatch evidence verify --db --head ${head.chainSha256}\` proves none of it was removed since.` : '';
   const subject = `[mapwatch] ${day}: ${totals.open} open MAP case(s), ${totals.new} new, ${totals.closed} closed`;
 
   // Plain text.
@@ -117,7 +121,9 @@ ${groups}</table>`;
 <table role="presentation" cellspacing="8" cellpadding="0" style="width:100%;margin:0 -8px"><tr>${card('open cases', String(totals.open), changeText)}${card('new', String(totals.new), 'last 24 hours')}${card('closed', String(totals.closed), 'last 24 hours')}${card('resellers', String(resellers.length), 'with cases')}</tr></table>
 ${facts.length ? sections : '<p style="margin-top:24px">No cases in the last 24 hours. Nothing to do.</p>'}
 <p style="margin-top:32px;font-size:12px;color:#8a929c">Prices are the lowest seen while each case was open, normalized to the MAP's pack size and VAT basis. Sent to ${h(recipient.email)} at ${h(recipient.digest_at)} ${h(recipient.time_zone)}.</p>
+${headLine ? `<p style="font-size:11px;color:#8a929c;word-break:break-all">${h(headLine)}</p>` : ''}
 </div></body></html>`;
+  if (headLine) lines.push('', headLine);
   return { subject, text: lines.join('\n'), html, attachments, totals };
 }
 

@@ -8,6 +8,7 @@ import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
 import { exportCaseBundle } from '../../evidence/export-bundle.js';
 import { verifyBundle } from '../../evidence/verify-bundle.js';
 import { verifyChain } from '../../evidence/verify-chain.js';
+import { checkPublishedHead } from '../../evidence/chain-head.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 
 function caseId(v: string): number {
@@ -35,7 +36,10 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
     .description('recompute every hash of a bundle (FILE.zip), or of the database chain (--db)')
     .argument('[file]', 'bundle written by `mapwatch evidence export`')
     .option('--db', 'check the hash chain in the database and every stored file')
-    .action(async (file: string | undefined, opts: { db?: boolean }) => {
+    .option('--head <sha256>', 'with --db: also check that the chain still reaches this head (printed in every digest email)')
+    .action(async (file: string | undefined, opts: { db?: boolean; head?: string }) => {
+      if (opts.head && !/^[0-9a-f]{64}$/.test(opts.head)) throw new UserError(`--head: "${opts.head}" is not a SHA-256 hex digest`);
+      if (opts.head && !opts.db) throw new UserError('--head goes with --db');
       if (!file && !opts.db) throw new UserError('give a bundle FILE.zip to verify, or --db');
       let bad = 0;
       if (file) {
@@ -47,7 +51,11 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
       }
       if (opts.db) {
         const e = env();
-        const r = await withDb(e, ({ db }) => verifyChain(db, new LocalEvidenceStore(evidenceDir(e.dataDir))));
+        const r = await withDb(e, async ({ db }) => {
+          const report = await verifyChain(db, new LocalEvidenceStore(evidenceDir(e.dataDir)));
+          if (opts.head) report.problems.push(...(await checkPublishedHead(db, opts.head)));
+          return report;
+        });
         for (const p of r.problems) console.log(`FAIL  database: ${p}`);
         if (!r.problems.length) console.log(`ok  database: ${r.rows} evidence row(s) chained, ${r.files} file(s) match their hashes`);
         bad += r.problems.length;
