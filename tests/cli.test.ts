@@ -23,7 +23,8 @@ function mapwatch(args: string[], env: Record<string, string> = {}, cwd = ROOT) 
   return out;
 }
 
-describe('mapwatch CLI', () => {
+// Each test spawns several processes (tsx start-up is seconds on a busy 2-core machine).
+describe('mapwatch CLI', { timeout: 180_000 }, () => {
   it('parses prices as JSON', () => {
     const r = mapwatch(['price', '1.299,00 €', '--json']);
     expect(r.code).toBe(0);
