@@ -4,7 +4,6 @@
  * evidence capture; and the time and bytes of evidence per case. Each figure is printed
  * beside its baseline from the same run (1 concurrent page; extraction only).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -14,31 +13,11 @@ import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { renderPage } from '../src/fetch/browser/render-page.js';
 import { captureEvidence } from '../src/evidence/capture-evidence.js';
 import { LocalEvidenceStore } from '../src/evidence/evidence-store.js';
+import { treeRssMiB } from './support/measure.js';
 
 const PAGE = (i: number) => `<!doctype html><html><head><title>p${i}</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"Bench ${i}","offers":{"@type":"Offer","price":"${89 + (i % 10)}.00","priceCurrency":"USD"}}</script></head>
 <body><h1>Bench product ${i}</h1><img src="/img.png" width="400" height="300"><p>${'Lorem ipsum dolor sit amet. '.repeat(200)}</p><span class="price">$${89 + (i % 10)}.00</span></body></html>`;
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1d0e1f40000000049454e44ae426082', 'hex');
-
-/** RSS of this process plus every descendant (Chromium and its renderers), in MiB. */
-function treeRssMiB(): number {
-  try {
-    const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
-    const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-    const kids = new Map<number, number[]>();
-    for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
-    const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
-    let total = 0;
-    const stack = [process.pid];
-    while (stack.length) {
-      const p = stack.pop()!;
-      total += rss.get(p) ?? 0;
-      stack.push(...(kids.get(p) ?? []));
-    }
-    return total / 1024;
-  } catch {
-    return NaN;
-  }
-}
 
 export async function runBrowserBench(seconds: number): Promise<string> {
   const server = http.createServer((req, res) => {

@@ -18,22 +18,12 @@ import { crawlListingJob, crawlListingJobId, crawlSiteJob, readKeyOf } from '../
 import { openQueues } from '../src/queue/open-queues.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
-import { COMBOS, openQueueEnv, type PrivateRedis, seedCatalog, spawnWorkerProcess, startPrivateRedis, waitFor, type WorkerProcess } from './support/queue.js';
+import { COMBOS, openQueueEnv, type PrivateRedis, seedCatalog, siteYaml, spawnWorkerProcess, startPrivateRedis, waitFor, type WorkerProcess } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
-function yaml(o: { host: string; origin: string; paths: [string, string][]; delayMs?: number; concurrency?: number; recheckMs?: number }): string {
-  return `reseller: Test Shop
-domain: "${o.host}"
-currency: USD
-respect_robots: false
-schedule: "0 0 1 1 *"
-rate_limit: { concurrency: ${o.concurrency ?? 1}, delay_ms: ${o.delayMs ?? 0} }
-recheck: { delay_ms: ${o.recheckMs ?? 0} }
-listings:
-${o.paths.map(([sku, p]) => `  - { sku: ${sku}, url: "${o.origin}${p}" }`).join('\n')}
-`;
-}
+/** Site config for these tests: the re-check runs at once unless a test asks for a wait. */
+const yaml = (o: Parameters<typeof siteYaml>[0]) => siteYaml({ recheckMs: 0, ...o });
 
 /** Syncs the config folder and enqueues one crawl-site job per site for `slot`, as the scheduler would. */
 async function enqueueSites(h: DbHandle, queues: ReturnType<typeof openQueues>, dir: string, slot: number) {

@@ -9,6 +9,7 @@ import { formatMoney } from '../normalize/currency.js';
 
 export interface CaseFacts {
   caseId: number;
+  listingId: number;
   status: CaseStatus;
   severity: string;
   resellerId: number;
@@ -43,7 +44,7 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
     .innerJoin('resellers as r', 'r.id', 's.reseller_id')
     .innerJoin('products as p', 'p.id', 'l.product_id')
     .select((eb) => [
-      'c.id', 'c.status', 'c.severity', 'c.currency', 'c.map_minor', 'c.lowest_minor', 'c.last_minor',
+      'c.id', 'c.listing_id', 'c.status', 'c.severity', 'c.currency', 'c.map_minor', 'c.lowest_minor', 'c.last_minor',
       'c.first_seen_at', 'c.last_seen_at', 'c.closed_at',
       'r.id as reseller_id', 'r.name as reseller', 'r.region', 'r.tier', 'r.contact_email',
       's.name as site', 'p.sku', 'p.name as product', 'p.brand', 'l.url',
@@ -61,6 +62,7 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
     .execute();
   return rows.map((r) => ({
     caseId: r.id,
+    listingId: r.listing_id,
     status: r.status,
     severity: r.severity,
     resellerId: r.reseller_id,

@@ -9,30 +9,13 @@ import { UserError } from '../errors.js';
 import { formatMoney } from '../normalize/currency.js';
 import { escapeHtml as e } from './escape-html.js';
 import type { EvidenceStore } from './evidence-store.js';
+import { loadCaseFacts } from '../cases/load-case-facts.js';
 import { manifestSchema, type Manifest } from './manifest.js';
 
 export interface SummaryOptions {
   store?: EvidenceStore;
   /** 'inline' embeds the annotated screenshots; 'bundle' links `files/<sha256>.png`. */
   images?: 'inline' | 'bundle' | 'none';
-}
-
-export async function loadCaseHeader(db: Kysely<Database>, caseId: number) {
-  const c = await db
-    .selectFrom('cases')
-    .innerJoin('listings', 'listings.id', 'cases.listing_id')
-    .innerJoin('products', 'products.id', 'listings.product_id')
-    .innerJoin('sites', 'sites.id', 'listings.site_id')
-    .innerJoin('resellers', 'resellers.id', 'sites.reseller_id')
-    .select([
-      'cases.id', 'cases.status', 'cases.severity', 'cases.currency', 'cases.map_minor', 'cases.lowest_minor', 'cases.last_minor',
-      'cases.first_seen_at', 'cases.last_seen_at', 'cases.listing_id', 'listings.url', 'products.sku', 'products.name as product_name',
-      'sites.name as site', 'resellers.name as reseller',
-    ])
-    .where('cases.id', '=', caseId)
-    .executeTakeFirst();
-  if (!c) throw new UserError(`case ${caseId}: no such case`);
-  return c;
 }
 
 export async function loadCaseEvidence(db: Kysely<Database>, caseId: number) {
@@ -45,13 +28,14 @@ function money(minor: number | null | undefined, currency: string | null | undef
 }
 
 export async function renderCaseSummary(db: Kysely<Database>, caseId: number, opts: SummaryOptions = {}): Promise<string> {
-  const c = await loadCaseHeader(db, caseId);
+  const [c] = await loadCaseFacts(db, [caseId]);
+  if (!c) throw new UserError(`case ${caseId}: no such case`);
   const evidence = await loadCaseEvidence(db, caseId);
   const observations = await db
     .selectFrom('observations')
     .select(['id', 'captured_at', 'status', 'amount_minor', 'currency', 'normalized_minor', 'map_minor', 'verdict', 'raw_price_text'])
-    .where('listing_id', '=', c.listing_id)
-    .where('captured_at', '>=', c.first_seen_at)
+    .where('listing_id', '=', c.listingId)
+    .where('captured_at', '>=', c.firstSeenAt)
     .orderBy('captured_at')
     .orderBy('id')
     .limit(500)
@@ -74,22 +58,22 @@ export async function renderCaseSummary(db: Kysely<Database>, caseId: number, op
     .join('\n');
   const evRows = evidence.map((ev) => evidenceRow(ev.id, ev.manifest, ev.manifest_sha256, ev.chain_sha256)).join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mapwatch case ${c.id}</title>
+<html lang="en"><head><meta charset="utf-8"><title>mapwatch case ${c.caseId}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:1200px}
 table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}code{font-size:11px;word-break:break-all}figure{margin:12px 0}img{max-width:100%;border:1px solid #ccc}
 .k{color:#555}
 </style></head><body>
-<h1>Case ${c.id}: ${e(c.product_name)} at ${e(c.reseller)}</h1>
+<h1>Case ${c.caseId}: ${e(c.productName)} at ${e(c.resellerName)}</h1>
 <table>
-<tr><th>Reseller</th><td>${e(c.reseller)} (site ${e(c.site)})</td></tr>
-<tr><th>Product</th><td>${e(c.product_name)} — SKU ${e(c.sku)}</td></tr>
+<tr><th>Reseller</th><td>${e(c.resellerName)} (site ${e(c.siteName)})</td></tr>
+<tr><th>Product</th><td>${e(c.productName)} — SKU ${e(c.sku)}</td></tr>
 <tr><th>Listing</th><td>${e(c.url)}</td></tr>
-<tr><th>MAP</th><td>${e(money(c.map_minor, c.currency))}</td></tr>
-<tr><th>Lowest / last observed</th><td>${e(money(c.lowest_minor, c.currency))} / ${e(money(c.last_minor, c.currency))}</td></tr>
+<tr><th>MAP</th><td>${e(money(c.mapMinor, c.currency))}</td></tr>
+<tr><th>Lowest / last observed</th><td>${e(money(c.lowestMinor, c.currency))} / ${e(money(c.lastMinor, c.currency))}</td></tr>
 <tr><th>Status, severity</th><td>${e(c.status)}, ${e(c.severity)}</td></tr>
-<tr><th>Seen</th><td>${e(new Date(c.first_seen_at).toISOString())} – ${e(new Date(c.last_seen_at).toISOString())}</td></tr>
+<tr><th>Seen</th><td>${e(new Date(c.firstSeenAt).toISOString())} – ${e(new Date(c.lastSeenAt).toISOString())}</td></tr>
 </table>
 <h2>Observed prices over time</h2>
 <table><tr><th>observation</th><th>captured (UTC)</th><th>status</th><th>price</th><th>as shown</th><th>MAP</th><th>verdict</th></tr>

@@ -93,14 +93,14 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
   }
 }
 
-export function siteYaml(o: { host: string; origin: string; paths: [string, string][]; schedule?: string; delayMs?: number; concurrency?: number }): string {
+export function siteYaml(o: { host: string; origin: string; paths: [string, string][]; schedule?: string; delayMs?: number; concurrency?: number; recheckMs?: number }): string {
   return `reseller: Test Shop
 domain: "${o.host}"
 currency: USD
 respect_robots: false
 schedule: "${o.schedule ?? '0 0 1 1 *'}"
 rate_limit: { concurrency: ${o.concurrency ?? 1}, delay_ms: ${o.delayMs ?? 0} }
-listings:
+${o.recheckMs === undefined ? '' : `recheck: { delay_ms: ${o.recheckMs} }\n`}listings:
 ${o.paths.map(([sku, p]) => `  - { sku: ${sku}, url: "${o.origin}${p}" }`).join('\n')}
 `;
 }
