@@ -40,7 +40,14 @@ interface ChildReport extends VariantReport {
   startupCpuSeconds: number;
 }
 
-function report(variant: Variant, job: Job, correct: number, t0: number, startupCpuSeconds: number, note?: string): ChildReport {
+function report(
+  variant: Variant,
+  job: Job,
+  correct: number,
+  t0: number,
+  startupCpuSeconds: number,
+  note?: string,
+): ChildReport {
   const cpu = process.cpuUsage();
   return {
     variant,
@@ -67,13 +74,22 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
     const host = new URL(l.url).host;
     if (sites.has(host)) continue;
     const config = siteConfigSchema.parse({
-      reseller: `Reseller ${l.domain}`, domain: host, currency: 'USD', render: 'browser',
-      selectors: { price: '.product-price' }, rate_limit: { concurrency: 1, delay_ms: 0 },
+      reseller: `Reseller ${l.domain}`,
+      domain: host,
+      currency: 'USD',
+      render: 'browser',
+      selectors: { price: '.product-price' },
+      rate_limit: { concurrency: 1, delay_ms: 0 },
     });
     sites.set(host, { name: `store-${l.domain}`, file: '-', config, listings: [], hash: '-' });
   }
   const pool = new BrowserPool({ maxContexts: job.concurrency });
-  const ctx = { db: undefined as never, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'], gate }, browser: pool };
+  const ctx = {
+    db: undefined as never,
+    policy: loadPolicy({}),
+    fetchOptions: { allowPrivate: ['127.0.0.0/8'], gate },
+    browser: pool,
+  };
   const cpu0 = process.cpuUsage();
   const startup = (cpu0.user + cpu0.system) / 1e6;
   let correct = 0;
@@ -81,11 +97,20 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
   const t0 = performance.now();
   try {
     await runPool(job.listings, job.concurrency, async (l) => {
-      const read = await readForCheck(ctx, sites.get(new URL(l.url).host)!, { url: l.url }, gtin.get(l.sku) ?? null, { capture: false });
+      const read = await readForCheck(ctx, sites.get(new URL(l.url).host)!, { url: l.url }, gtin.get(l.sku) ?? null, {
+        capture: false,
+      });
       if (read.draft.amountMinor === l.priceMinor) correct++;
       else failed ||= `${read.draft.status}: ${read.draft.reason}`;
     });
-    return report('mapwatch', job, correct, t0, startup, failed ? `first miss: ${failed}` : `${pool.launches} Chromium launch(es)`);
+    return report(
+      'mapwatch',
+      job,
+      correct,
+      t0,
+      startup,
+      failed ? `first miss: ${failed}` : `${pool.launches} Chromium launch(es)`,
+    );
   } finally {
     await pool.close();
   }
@@ -123,7 +148,14 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
   );
   const stats = await crawler.run(job.listings.map((l) => l.url));
   const variant = waitForIdle ? 'crawlee-networkidle' : 'crawlee';
-  return report(variant, job, correct, t0, startup, stats.requestsFailed ? `${stats.requestsFailed} failed` : undefined);
+  return report(
+    variant,
+    job,
+    correct,
+    t0,
+    startup,
+    stats.requestsFailed ? `${stats.requestsFailed} failed` : undefined,
+  );
 }
 
 const RUNNERS: Record<Variant, (job: Job) => Promise<ChildReport>> = {
@@ -145,7 +177,12 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const rows: { r: ChildReport; cpu: number; rss: number }[] = [];
   try {
     for (const v of BROWSER_VARIANTS.filter((x) => only.includes(x))) {
-      const out = await runVariantChild<ChildReport>(self, ['--variant', v, '--job', jobFile], { ...process.env, TMPDIR: dir }, { sampleTreeRss: true });
+      const out = await runVariantChild<ChildReport>(
+        self,
+        ['--variant', v, '--job', jobFile],
+        { ...process.env, TMPDIR: dir },
+        { sampleTreeRss: true },
+      );
       rows.push({ r: out.report, cpu: out.treeCpuSeconds - out.report.startupCpuSeconds, rss: out.peakTreeRssMb });
     }
   } finally {
@@ -158,8 +195,24 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const ratio = (r: ChildReport, base?: { r: ChildReport }) => (base ? `${(rate(r) / rate(base.r)).toFixed(2)}x` : '-');
   return formatTable(
     `Browser path: ${listings.length} JS-rendered pages (price by XHR) on ${domains} local domains, ${concurrency} concurrent pages for every variant, Chromium ${'headless'}`,
-    ['variant', 'pages/s', 'CPU s/1000 pages (tree)', 'peak RSS MB (tree)', 'price right', 'vs crawlee', 'vs crawlee+idle'],
-    rows.map(({ r, cpu, rss }) => [r.variant, rate(r).toFixed(2), ((cpu / r.checks) * 1000).toFixed(1), rss.toFixed(0), `${r.correct}/${r.checks}`, ratio(r, crawlee), ratio(r, idle)]),
+    [
+      'variant',
+      'pages/s',
+      'CPU s/1000 pages (tree)',
+      'peak RSS MB (tree)',
+      'price right',
+      'vs crawlee',
+      'vs crawlee+idle',
+    ],
+    rows.map(({ r, cpu, rss }) => [
+      r.variant,
+      rate(r).toFixed(2),
+      ((cpu / r.checks) * 1000).toFixed(1),
+      rss.toFixed(0),
+      `${r.correct}/${r.checks}`,
+      ratio(r, crawlee),
+      ratio(r, idle),
+    ]),
     [
       'mapwatch waits for network idle (500 ms without requests, at most 5 s) after load on every page; crawlee waits only for the price element',
       ...rows.filter((x) => x.r.note).map((x) => `${x.r.variant}: ${x.r.note}`),

@@ -15,9 +15,14 @@ import { captureEvidence } from '../src/evidence/capture-evidence.js';
 import { LocalEvidenceStore } from '../src/evidence/evidence-store.js';
 import { treeRssMiB } from './support/measure.js';
 
-const PAGE = (i: number) => `<!doctype html><html><head><title>p${i}</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"Bench ${i}","offers":{"@type":"Offer","price":"${89 + (i % 10)}.00","priceCurrency":"USD"}}</script></head>
+const PAGE = (
+  i: number,
+) => `<!doctype html><html><head><title>p${i}</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"Bench ${i}","offers":{"@type":"Offer","price":"${89 + (i % 10)}.00","priceCurrency":"USD"}}</script></head>
 <body><h1>Bench product ${i}</h1><img src="/img.png" width="400" height="300"><p>${'Lorem ipsum dolor sit amet. '.repeat(200)}</p><span class="price">$${89 + (i % 10)}.00</span></body></html>`;
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1d0e1f40000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1d0e1f40000000049454e44ae426082',
+  'hex',
+);
 
 export async function runBrowserBench(seconds: number): Promise<string> {
   const server = http.createServer((req, res) => {
@@ -41,7 +46,11 @@ export async function runBrowserBench(seconds: number): Promise<string> {
       await Promise.all(
         Array.from({ length: conc }, async () => {
           while (Date.now() < end) {
-            const r = await renderPage(pool, `${origin}/p/${n++}`, { mode: 'extract', site, allowPrivate: ['127.0.0.1'] });
+            const r = await renderPage(pool, `${origin}/p/${n++}`, {
+              mode: 'extract',
+              site,
+              allowPrivate: ['127.0.0.1'],
+            });
             if (r.fetch.status !== 'ok') throw new Error(r.fetch.reason);
           }
         }),
@@ -49,25 +58,59 @@ export async function runBrowserBench(seconds: number): Promise<string> {
       clearInterval(sampler);
       const rate = n / seconds;
       if (conc === 1) base = rate;
-      lines.push(`  extract, ${conc} concurrent: ${rate.toFixed(1)} pages/s (${(rate / base).toFixed(2)}x of 1 concurrent), peak RSS ${peak.toFixed(0)} MiB, ${(peak / conc).toFixed(0)} MiB per concurrent page`);
+      lines.push(
+        `  extract, ${conc} concurrent: ${rate.toFixed(1)} pages/s (${(rate / base).toFixed(2)}x of 1 concurrent), peak RSS ${peak.toFixed(0)} MiB, ${(peak / conc).toFixed(0)} MiB per concurrent page`,
+      );
     }
     const store = new LocalEvidenceStore(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-ev-')));
     const pages = Math.max(5, Math.round(seconds * 2));
     const t0 = performance.now();
-    for (let i = 0; i < pages; i++) await renderPage(pool, `${origin}/e/${i}`, { mode: 'extract', site, allowPrivate: ['127.0.0.1'] });
+    for (let i = 0; i < pages; i++)
+      await renderPage(pool, `${origin}/e/${i}`, { mode: 'extract', site, allowPrivate: ['127.0.0.1'] });
     const extractMs = (performance.now() - t0) / pages;
     let bytes = 0;
     const t1 = performance.now();
     for (let i = 0; i < pages; i++) {
       const r = await renderPage(pool, `${origin}/c/${i}`, { mode: 'capture', site, allowPrivate: ['127.0.0.1'] });
-      const draft = { capturedAt: new Date(), status: 'ok' as const, reason: null, offer: null, amountMinor: 8900, currency: 'USD', httpStatus: 200, finalUrl: r.fetch.finalUrl, contentSha256: null, retryable: false };
-      const m = await captureEvidence(store, pool, { listingId: i, site: 'bench', reseller: 'bench', sku: 'B' }, { render: 'browser', requestedUrl: r.fetch.requestedUrl, fetch: r.fetch, userAgent: r.userAgent, tls: r.tls, exchanges: r.exchanges, page: r.capture }, draft, null, []);
+      const draft = {
+        capturedAt: new Date(),
+        status: 'ok' as const,
+        reason: null,
+        offer: null,
+        amountMinor: 8900,
+        currency: 'USD',
+        httpStatus: 200,
+        finalUrl: r.fetch.finalUrl,
+        contentSha256: null,
+        retryable: false,
+      };
+      const m = await captureEvidence(
+        store,
+        pool,
+        { listingId: i, site: 'bench', reseller: 'bench', sku: 'B' },
+        {
+          render: 'browser',
+          requestedUrl: r.fetch.requestedUrl,
+          fetch: r.fetch,
+          userAgent: r.userAgent,
+          tls: r.tls,
+          exchanges: r.exchanges,
+          page: r.capture,
+        },
+        draft,
+        null,
+        [],
+      );
       bytes += m.files.reduce((s, f) => s + f.size, 0);
     }
     const captureMs = (performance.now() - t1) / pages;
     lines.push(`  extraction only: ${extractMs.toFixed(0)} ms/page (baseline)`);
-    lines.push(`  extraction + evidence (screenshots, annotated copy, DOM, WARC): ${captureMs.toFixed(0)} ms/page (${(captureMs / extractMs).toFixed(1)}x)`);
-    lines.push(`  evidence per case read: ${captureMs.toFixed(0)} ms, ${(bytes / pages / 1024).toFixed(0)} KiB (${pages} reads)`);
+    lines.push(
+      `  extraction + evidence (screenshots, annotated copy, DOM, WARC): ${captureMs.toFixed(0)} ms/page (${(captureMs / extractMs).toFixed(1)}x)`,
+    );
+    lines.push(
+      `  evidence per case read: ${captureMs.toFixed(0)} ms, ${(bytes / pages / 1024).toFixed(0)} KiB (${pages} reads)`,
+    );
   } finally {
     await pool.close();
     server.close();

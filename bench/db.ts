@@ -39,14 +39,18 @@ const CHANGE = new Date('2026-01-01T00:00:00Z');
 
 async function seedCatalog(db: Kysely<Database>): Promise<void> {
   await sql`insert into products (sku, name, brand, pack_size)
-    select 'SKU-' || i, 'Product ' || i, 'Brand ' || (i % 10), case when i % 5 = 0 then 2 else 1 end from generate_series(1, ${PRODUCTS}) i`.execute(db);
+    select 'SKU-' || i, 'Product ' || i, 'Brand ' || (i % 10), case when i % 5 = 0 then 2 else 1 end from generate_series(1, ${PRODUCTS}) i`.execute(
+    db,
+  );
   // Window 1 MAP = 100.00 + i cents; window 2 is 10 % higher.
   await sql`insert into map_prices (product_id, currency, map_minor, effective_from, effective_to)
     select id, 'USD', 10000 + id, timestamptz '2025-01-01T00:00:00Z', ${CHANGE}::timestamptz from products
     union all
     select id, 'USD', (10000 + id) * 11 / 10, ${CHANGE}::timestamptz, null::timestamptz from products`.execute(db);
   await sql`insert into resellers (name) values ('Bench reseller')`.execute(db);
-  await sql`insert into sites (name, reseller_id, domain, config_hash) select 'bench', id, 'bench.example', 'x' from resellers`.execute(db);
+  await sql`insert into sites (name, reseller_id, domain, config_hash) select 'bench', id, 'bench.example', 'x' from resellers`.execute(
+    db,
+  );
   await sql`insert into listings (site_id, product_id, url, pack_size)
     select s.id, 1 + (i % ${PRODUCTS}), 'https://bench.example/p/' || i, case when i % 7 = 0 then 2 else 1 end
     from generate_series(1, ${LISTINGS}) i, sites s`.execute(db);
@@ -91,13 +95,19 @@ function rowFor(listingId: number, i: number) {
 async function ingest(db: Kysely<Database>, rows: number, batch: number, listingIds: number[]): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < rows; i += batch) {
-    const values = Array.from({ length: Math.min(batch, rows - i) }, (_, k) => rowFor(listingIds[(i + k) % listingIds.length]!, i + k));
+    const values = Array.from({ length: Math.min(batch, rows - i) }, (_, k) =>
+      rowFor(listingIds[(i + k) % listingIds.length]!, i + k),
+    );
     await db.insertInto('observations').values(values).execute();
   }
   return rows / ((performance.now() - t0) / 1000);
 }
 
-async function ingestProductPath(db: Kysely<Database>, rows: number, listings: { id: number; site_id: number }[]): Promise<number> {
+async function ingestProductPath(
+  db: Kysely<Database>,
+  rows: number,
+  listings: { id: number; site_id: number }[],
+): Promise<number> {
   const policy = loadPolicy({});
   const t0 = performance.now();
   for (let i = 0; i < rows; i++) {
@@ -169,7 +179,10 @@ export async function runDbBench(): Promise<string> {
       .select(['o.id', 'o.amount_minor', 'o.currency', 'o.captured_at', 'l.product_id', 'l.pack_size'])
       .where('o.id', '=', sql<number>`any(${sampleIds}::int8[])`)
       .execute();
-    const rules = await loadMapRules(db, sample.map((s) => s.product_id));
+    const rules = await loadMapRules(
+      db,
+      sample.map((s) => s.product_id),
+    );
     const policy = loadPolicy({});
     const t2 = performance.now();
     let jsViolations = 0;
@@ -200,7 +213,12 @@ export async function runDbBench(): Promise<string> {
       ['method', 'rows', 'rows/s', 'vs batch 1'],
       [
         ['INSERT, batch 1 (baseline)', singleRows, single.toFixed(0), '1.00x'],
-        ['recordObservation (product path: txn + case check per row)', singleRows, product.toFixed(0), `${(product / single).toFixed(2)}x`],
+        [
+          'recordObservation (product path: txn + case check per row)',
+          singleRows,
+          product.toFixed(0),
+          `${(product / single).toFixed(2)}x`,
+        ],
         ['INSERT, batch 500', batchRows, batched.toFixed(0), `${(batched / single).toFixed(2)}x`],
       ],
     );
@@ -208,8 +226,20 @@ export async function runDbBench(): Promise<string> {
       `Database: evaluate ${total.toLocaleString('en-US')} observations against the MAP table (${PRODUCTS} products x 2 MAP windows, ${LISTINGS} listings)`,
       ['method', 'seconds', `obs/s`, 'violations', 'vs JS'],
       [
-        [`JS row by row (compareToMap), ${sample.length} sampled, x${scale.toFixed(0)}`, (jsTotal * scale).toFixed(1), (sample.length / jsTotal).toFixed(0), `${jsViolations} of ${sample.length}`, '1.00x'],
-        ['SQL set-based, one statement (tstzrange @> captured_at)', best.toFixed(2), (total / best).toFixed(0), `${result.violations} of ${result.compared}`, `${((jsTotal * scale) / best).toFixed(1)}x`],
+        [
+          `JS row by row (compareToMap), ${sample.length} sampled, x${scale.toFixed(0)}`,
+          (jsTotal * scale).toFixed(1),
+          (sample.length / jsTotal).toFixed(0),
+          `${jsViolations} of ${sample.length}`,
+          '1.00x',
+        ],
+        [
+          'SQL set-based, one statement (tstzrange @> captured_at)',
+          best.toFixed(2),
+          (total / best).toFixed(0),
+          `${result.violations} of ${result.compared}`,
+          `${((jsTotal * scale) / best).toFixed(1)}x`,
+        ],
       ],
       [
         `SQL runs: ${runs.map((r) => r.toFixed(2)).join(' s, ')} s (best shown); data generated with generate_series in ${genSeconds.toFixed(1)} s`,
@@ -223,4 +253,5 @@ export async function runDbBench(): Promise<string> {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) console.log(await runDbBench());
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  console.log(await runDbBench());

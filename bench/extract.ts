@@ -19,7 +19,10 @@ function loadPages(): { html: string; url: string }[] {
   return lines.map((l) => {
     const rec = JSON.parse(l) as { file: string; url_if_known?: string };
     const buf = fs.readFileSync(path.join(corpus, rec.file));
-    return { html: (rec.file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8'), url: rec.url_if_known ?? 'https://example.com/' };
+    return {
+      html: (rec.file.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8'),
+      url: rec.url_if_known ?? 'https://example.com/',
+    };
   });
 }
 
@@ -40,18 +43,34 @@ async function runVariant(variant: string, seconds: number): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   process.stdout.write(
-    JSON.stringify({ variant, pages: n, perSec: n / wall, cpuPer1000: (cpuSec / n) * 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
+    JSON.stringify({
+      variant,
+      pages: n,
+      perSec: n / wall,
+      cpuPer1000: (cpuSec / n) * 1000,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }) + '\n',
   );
 }
 
 export function runExtractBench(seconds: number): string {
   const rows = ['raw-cheerio', 'mapwatch-extractOffers'].map((variant) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--variant', variant, '--seconds', String(seconds)], {
-      encoding: 'utf8',
-      env: { ...process.env, MAPWATCH_CORPUS: corpus },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--variant', variant, '--seconds', String(seconds)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, MAPWATCH_CORPUS: corpus },
+      },
+    );
     if (r.status !== 0) throw new Error(`${variant} failed: ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { variant: string; pages: number; perSec: number; cpuPer1000: number; peakRssMb: number };
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      variant: string;
+      pages: number;
+      perSec: number;
+      cpuPer1000: number;
+      peakRssMb: number;
+    };
   });
   const base = rows[0]!;
   const lines = [
@@ -68,4 +87,5 @@ export function runExtractBench(seconds: number): string {
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1] || 5);
 if (args.includes('--variant')) await runVariant(args[args.indexOf('--variant') + 1]!, seconds);
-else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) console.log(runExtractBench(seconds));
+else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
+  console.log(runExtractBench(seconds));

@@ -24,7 +24,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const POSTGRES_URL = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const SCALE = Math.max(1, Number(process.env.BENCH_QUEUE_SCALE ?? 1));
 const CONCURRENCY = 16;
 
@@ -76,7 +77,11 @@ function serverPids(redisUrl: string): number[] {
     if (!/^\d+$/.test(d)) continue;
     try {
       const comm = fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-      if (comm === 'postgres' || (comm === 'redis-server' && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(port))) pids.push(Number(d));
+      if (
+        comm === 'postgres' ||
+        (comm === 'redis-server' && fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(port))
+      )
+        pids.push(Number(d));
     } catch {
       // exited meanwhile
     }
@@ -111,25 +116,44 @@ async function runNoop(variant: string, redisUrl: string): Promise<void> {
   const h =
     backend === 'pglite'
       ? await openDatabase({ dataDir: 'memory://' })
-      : await openDatabase({ databaseUrl: POSTGRES_URL, schema: `bench_${randomBytes(4).toString('hex')}`, poolSize: 4 });
+      : await openDatabase({
+          databaseUrl: POSTGRES_URL,
+          schema: `bench_${randomBytes(4).toString('hex')}`,
+          poolSize: 4,
+        });
   const payload = { site: 'bench', listing: 1, url: 'http://127.0.0.1/p/1' };
-  let seconds = 0;
+  let seconds: number;
   const m0 = machineCpu();
   const c0 = process.cpuUsage();
   const stack = stackMeter(redisUrl, () => [process.pid]);
   try {
     if (kind === 'bullmq') {
-      const conn = await openQueueConnection({ redisUrl: backend === 'redis' ? redisUrl : undefined, db: h, prefix: `bench${randomBytes(3).toString('hex')}` });
+      const conn = await openQueueConnection({
+        redisUrl: backend === 'redis' ? redisUrl : undefined,
+        db: h,
+        prefix: `bench${randomBytes(3).toString('hex')}`,
+      });
       const q = conn.newQueue('bench-noop');
       const t0 = performance.now();
-      for (let i = 0; i < n; i += 500) await q.addBulk(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: 'noop', data: payload, opts: { jobId: `j${i + j}`, removeOnComplete: true } })));
+      for (let i = 0; i < n; i += 500)
+        await q.addBulk(
+          Array.from({ length: Math.min(500, n - i) }, (_, j) => ({
+            name: 'noop',
+            data: payload,
+            opts: { jobId: `j${i + j}`, removeOnComplete: true },
+          })),
+        );
       let done = 0;
       let finish!: () => void;
       const finished = new Promise<void>((r) => (finish = r));
-      const w = conn.newWorker('bench-noop', async () => {
-        if (++done === n) finish();
-        return null;
-      }, { concurrency: CONCURRENCY });
+      const w = conn.newWorker(
+        'bench-noop',
+        async () => {
+          if (++done === n) finish();
+          return null;
+        },
+        { concurrency: CONCURRENCY },
+      );
       await finished;
       seconds = (performance.now() - t0) / 1000;
       await w.close();
@@ -142,7 +166,11 @@ async function runNoop(variant: string, redisUrl: string): Promise<void> {
       const r = new Redis(redisUrl);
       const key = `bench-raw-${randomBytes(3).toString('hex')}`;
       const t0 = performance.now();
-      for (let i = 0; i < n; i += 500) await r.rpush(key, ...Array.from({ length: Math.min(500, n - i) }, (_, j) => JSON.stringify({ id: i + j, ...payload })));
+      for (let i = 0; i < n; i += 500)
+        await r.rpush(
+          key,
+          ...Array.from({ length: Math.min(500, n - i) }, (_, j) => JSON.stringify({ id: i + j, ...payload })),
+        );
       const conns = Array.from({ length: CONCURRENCY }, () => new Redis(redisUrl));
       await Promise.all(
         conns.map(async (c) => {
@@ -170,7 +198,9 @@ async function runNoop(variant: string, redisUrl: string): Promise<void> {
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           for (;;) {
-            const r = await pool.query(`delete from ${table} where id = (select id from ${table} order by id for update skip locked limit 1) returning data`);
+            const r = await pool.query(
+              `delete from ${table} where id = (select id from ${table} order by id for update skip locked limit 1) returning data`,
+            );
             if (!r.rowCount) return;
           }
         }),
@@ -180,27 +210,47 @@ async function runNoop(variant: string, redisUrl: string): Promise<void> {
       await pool.end();
     }
   } finally {
-    if (h.kind === 'postgres') await sql`drop schema if exists ${sql.id(h.schema)} cascade`.execute(h.db).catch(() => {});
+    if (h.kind === 'postgres')
+      await sql`drop schema if exists ${sql.id(h.schema)} cascade`.execute(h.db).catch(() => {});
     await h.close();
   }
   const cpu = process.cpuUsage(c0);
-  const row: Row = { variant, n, seconds, perSec: n / seconds, cpuSec: (cpu.user + cpu.system) / 1e6, stackCpuSec: stack(), machineCpuSec: machineCpu() - m0, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const row: Row = {
+    variant,
+    n,
+    seconds,
+    perSec: n / seconds,
+    cpuSec: (cpu.user + cpu.system) / 1e6,
+    stackCpuSec: stack(),
+    machineCpuSec: machineCpu() - m0,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 
 function noopVariant(variant: string, redisUrl: string): Row {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop', variant, '--redis', redisUrl], { cwd: root, encoding: 'utf8', env: process.env });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop', variant, '--redis', redisUrl],
+    { cwd: root, encoding: 'utf8', env: process.env },
+  );
   if (r.status !== 0) throw new Error(`${variant} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row;
 }
 
 // ---------------------------------------------------------------- 2. end to end (parent)
 
-async function startFixtureDomains(count: number, perDomain: number): Promise<{ ports: number[]; close(): Promise<void> }> {
-  const page = (i: number) => `<!doctype html><html><head><title>p</title><script type="application/ld+json">${JSON.stringify({
-    '@context': 'https://schema.org', '@type': 'Product', name: `Bench ${i}`,
-    offers: { '@type': 'Offer', price: '129.00', priceCurrency: 'USD', availability: 'https://schema.org/InStock' },
-  })}</script></head><body><h1>Bench ${i}</h1><span class="price">$129.00</span></body></html>`;
+async function startFixtureDomains(
+  count: number,
+  perDomain: number,
+): Promise<{ ports: number[]; close(): Promise<void> }> {
+  const page = (i: number) =>
+    `<!doctype html><html><head><title>p</title><script type="application/ld+json">${JSON.stringify({
+      '@context': 'https://schema.org',
+      '@type': 'Product',
+      name: `Bench ${i}`,
+      offers: { '@type': 'Offer', price: '129.00', priceCurrency: 'USD', availability: 'https://schema.org/InStock' },
+    })}</script></head><body><h1>Bench ${i}</h1><span class="price">$129.00</span></body></html>`;
   const pages = Array.from({ length: perDomain }, (_, i) => page(i));
   const servers = await Promise.all(
     Array.from({ length: count }, () => {
@@ -214,7 +264,8 @@ async function startFixtureDomains(count: number, perDomain: number): Promise<{ 
   );
   return {
     ports: servers.map((s) => (s.address() as AddressInfo).port),
-    close: async () => void (await Promise.all(servers.map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))))),
+    close: async () =>
+      void (await Promise.all(servers.map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))))),
   };
 }
 
@@ -239,14 +290,24 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
   const crawlers = path.join(work, 'crawlers');
   fs.mkdirSync(crawlers);
   const fixtures = await startFixtureDomains(domains, perDomain);
-  const h = await openDatabase({ databaseUrl: POSTGRES_URL, schema: `bench_${randomBytes(4).toString('hex')}`, poolSize: 4 });
+  const h = await openDatabase({
+    databaseUrl: POSTGRES_URL,
+    schema: `bench_${randomBytes(4).toString('hex')}`,
+    poolSize: 4,
+  });
   const rows: Row[] = [];
   try {
     await migrateToLatest(h.db, h.schema);
     const skus = Array.from({ length: perDomain }, (_, i) => `B${i}`);
-    fs.writeFileSync(path.join(work, 'products.csv'), 'sku,name\n' + skus.map((s) => `${s},Bench ${s}`).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(work, 'products.csv'),
+      'sku,name\n' + skus.map((s) => `${s},Bench ${s}`).join('\n') + '\n',
+    );
     fs.writeFileSync(path.join(work, 'resellers.csv'), 'name\nBench Shop\n');
-    fs.writeFileSync(path.join(work, 'map.csv'), 'sku,currency,map,effective_from\n' + skus.map((s) => `${s},USD,99.00,2020-01-01`).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(work, 'map.csv'),
+      'sku,currency,map,effective_from\n' + skus.map((s) => `${s},USD,99.00,2020-01-01`).join('\n') + '\n',
+    );
     await importProducts(h.db, path.join(work, 'products.csv'));
     await importResellers(h.db, path.join(work, 'resellers.csv'));
     await importMapPrices(h.db, path.join(work, 'map.csv'));
@@ -254,7 +315,9 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       fs.writeFileSync(
         path.join(crawlers, `d${d}.yaml`),
         // No rate_limit: each domain keeps the default politeness of 1 request per 2 s.
-        `reseller: Bench Shop\ndomain: "127.0.0.1:${port}"\ncurrency: USD\nrespect_robots: false\nlistings:\n` + skus.map((s, i) => `  - { sku: ${s}, url: "http://127.0.0.1:${port}/p/${i}" }`).join('\n') + '\n',
+        `reseller: Bench Shop\ndomain: "127.0.0.1:${port}"\ncurrency: USD\nrespect_robots: false\nlistings:\n` +
+          skus.map((s, i) => `  - { sku: ${s}, url: "http://127.0.0.1:${port}/p/${i}" }`).join('\n') +
+          '\n',
       ),
     );
     const sites = loadSites(crawlers).sites;
@@ -267,17 +330,35 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       const c0 = process.cpuUsage();
       const stack = stackMeter(redisUrl, () => [process.pid]);
       const t0 = performance.now();
-      const s = await crawlNow(h.db, sites, { policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.1'] }, concurrency: CONCURRENCY, browser: false });
+      const s = await crawlNow(h.db, sites, {
+        policy: loadPolicy({}),
+        fetchOptions: { allowPrivate: ['127.0.0.1'] },
+        concurrency: CONCURRENCY,
+        browser: false,
+      });
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
-      if (s.checked !== total || (s.byStatus.ok ?? 0) !== total) throw new Error(`in-process crawl: ${JSON.stringify(s.byStatus)} of ${total}`);
-      rows.push({ variant: 'in-process crawl (baseline)', n: total, seconds, perSec: total / seconds, cpuSec: (cpu.user + cpu.system) / 1e6, stackCpuSec: stack(), machineCpuSec: machineCpu() - m0, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+      if (s.checked !== total || (s.byStatus.ok ?? 0) !== total)
+        throw new Error(`in-process crawl: ${JSON.stringify(s.byStatus)} of ${total}`);
+      rows.push({
+        variant: 'in-process crawl (baseline)',
+        n: total,
+        seconds,
+        perSec: total / seconds,
+        cpuSec: (cpu.user + cpu.system) / 1e6,
+        stackCpuSec: stack(),
+        machineCpuSec: machineCpu() - m0,
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+      });
     }
 
     const conn = await openQueueConnection({ redisUrl, db: h, prefix: 'bull' });
     const queues = openQueues(conn);
     try {
-      for (const [slot, procs] of [[1, 1], [2, 2]] as const) {
+      for (const [slot, procs] of [
+        [1, 1],
+        [2, 2],
+      ] as const) {
         const env = {
           ...process.env,
           DATABASE_URL: POSTGRES_URL,
@@ -288,7 +369,11 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
           MAPWATCH_CRAWLERS_DIR: crawlers,
         };
         const children = Array.from({ length: procs }, () =>
-          spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'worker', '--concurrency', String(CONCURRENCY)], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] }),
+          spawn(
+            process.execPath,
+            ['--import', 'tsx', 'src/cli/run.ts', 'worker', '--concurrency', String(CONCURRENCY)],
+            { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
+          ),
         );
         try {
           await Promise.all(
@@ -296,7 +381,10 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
               (c) =>
                 new Promise<void>((resolve, reject) => {
                   let err = '';
-                  c.stderr!.on('data', (d: Buffer) => ((err += d.toString()), err.includes('worker running') && resolve()));
+                  c.stderr!.on(
+                    'data',
+                    (d: Buffer) => ((err += d.toString()), err.includes('worker running') && resolve()),
+                  );
                   c.once('exit', (code) => reject(new Error(`worker exited (${code}): ${err}`)));
                 }),
             ),
@@ -309,12 +397,20 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
           await queues.crawl.addBulk(
             sites.map((s) => {
               const { listings: _l, ...config } = s.config;
-              return { name: crawlSiteJob.id, data: { site: s.name, config: { ...config, listings: [] }, configHash: s.hash, slot }, opts: { ...crawlSiteJob.options, jobId: `site-${s.name}-${slot}` } };
+              return {
+                name: crawlSiteJob.id,
+                data: { site: s.name, config: { ...config, listings: [] }, configHash: s.hash, slot },
+                opts: { ...crawlSiteJob.options, jobId: `site-${s.name}-${slot}` },
+              };
             }),
           );
           const like = `slot:%:%:${slot}`;
           for (;;) {
-            const r = await h.db.selectFrom('observations').select((eb) => eb.fn.countAll<number>().as('n')).where('read_key', 'like', like).executeTakeFirstOrThrow();
+            const r = await h.db
+              .selectFrom('observations')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('read_key', 'like', like)
+              .executeTakeFirstOrThrow();
             if (Number(r.n) >= total) break;
             if (performance.now() - t0 > 600_000) throw new Error(`only ${r.n} of ${total} listings after 10 minutes`);
             await new Promise((res) => setTimeout(res, 200));
@@ -323,9 +419,16 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
           const machineCpuSec = machineCpu() - m0;
           const stackCpuSec = stack();
           const after = children.map((c) => procStats(c.pid!));
-          const ok = await h.db.selectFrom('observations').select((eb) => eb.fn.countAll<number>().as('n')).where('read_key', 'like', like).where('status', '=', 'ok').executeTakeFirstOrThrow();
+          const ok = await h.db
+            .selectFrom('observations')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('read_key', 'like', like)
+            .where('status', '=', 'ok')
+            .executeTakeFirstOrThrow();
           if (Number(ok.n) !== total) throw new Error(`${procs} worker(s): ${ok.n} ok reads of ${total}`);
-          const done = (await queues.crawl.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'crawl-listing' && (j.data as { slot?: number }).slot === slot);
+          const done = (await queues.crawl.getJobs(['completed'], 0, -1)).filter(
+            (j) => j.name === 'crawl-listing' && (j.data as { slot?: number }).slot === slot,
+          );
           const triesPerItem = done.reduce((t, j) => t + (j.attemptsStarted ?? 1), 0) / Math.max(1, done.length);
           rows.push({
             variant: `queue, ${procs} worker process${procs > 1 ? 'es' : ''}`,
@@ -376,7 +479,8 @@ export async function runQueueBench(): Promise<string> {
   const redis = await startPrivateRedis();
   try {
     const noop: Row[] = [];
-    for (const backend of ['redis', 'postgres', 'pglite']) for (const kind of ['raw', 'bullmq']) noop.push(noopVariant(`${kind}:${backend}`, redis.url));
+    for (const backend of ['redis', 'postgres', 'pglite'])
+      for (const kind of ['raw', 'bullmq']) noop.push(noopVariant(`${kind}:${backend}`, redis.url));
     const e2e = await endToEnd(redis.url);
     const best = e2e.filter((r) => r.variant.startsWith('queue')).sort((a, b) => b.perSec - a.perSec)[0]!;
     const cores = os.cpus().length;
@@ -385,9 +489,19 @@ export async function runQueueBench(): Promise<string> {
     const cpuCeiling = (cores / (best.stackCpuSec / best.n)) * 86_400;
     const load = os.loadavg()[0]!.toFixed(1);
     return [
-      table(`No-op jobs through the queue (one worker, concurrency ${CONCURRENCY}; machine CPU includes Redis/Postgres)`, noop, 'jobs/s', (r) => noop.find((b) => b.variant === `raw:${r.variant.split(':')[1]}`)!),
+      table(
+        `No-op jobs through the queue (one worker, concurrency ${CONCURRENCY}; machine CPU includes Redis/Postgres)`,
+        noop,
+        'jobs/s',
+        (r) => noop.find((b) => b.variant === `raw:${r.variant.split(':')[1]}`)!,
+      ),
       '',
-      table(`End to end: static listings over 200 local domains, default politeness (1 request / 2 s / domain), Redis + Postgres`, e2e, 'lists/s', () => e2e[0]!),
+      table(
+        `End to end: static listings over 200 local domains, default politeness (1 request / 2 s / domain), Redis + Postgres`,
+        e2e,
+        'lists/s',
+        () => e2e[0]!,
+      ),
       '',
       `Sustained: ${best.perSec.toFixed(1)} listings/s measured (${((best.perSec * 86_400) / 1e6).toFixed(2)} M/day); politeness allows at most 100/s here (200 domains × 1 per 2 s).`,
       `CPU ceiling on this ${cores}-core machine: ${((best.stackCpuSec / best.n) * 1000).toFixed(1)} ms of worker+Postgres+Redis CPU per listing → ${(cpuCeiling / 1e6).toFixed(1)} M listing checks/day (target 1 M/day ≈ 12/s).`,
@@ -400,4 +514,5 @@ export async function runQueueBench(): Promise<string> {
 
 const args = process.argv.slice(2);
 if (args.includes('--noop')) await runNoop(args[args.indexOf('--noop') + 1]!, args[args.indexOf('--redis') + 1]!);
-else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) console.log(await runQueueBench());
+else if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]))
+  console.log(await runQueueBench());

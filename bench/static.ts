@@ -27,8 +27,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argOf, envNumber, formatTable, processCpuSeconds, runPool, runVariantChild, type VariantReport } from './support/measure.js';
-import { centsOf, type FixtureListing, fixtureListings, serveFixtureStores, staticPage } from './support/fixture-stores.js';
+import {
+  argOf,
+  envNumber,
+  formatTable,
+  processCpuSeconds,
+  runPool,
+  runVariantChild,
+  type VariantReport,
+} from './support/measure.js';
+import {
+  centsOf,
+  type FixtureListing,
+  fixtureListings,
+  serveFixtureStores,
+  staticPage,
+} from './support/fixture-stores.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -53,7 +67,14 @@ function jsonLdCents($: (selector: string) => { first(): { text(): string } }): 
   }
 }
 
-function finish(variant: Variant, listings: number, correct: number, t0: number, cpu0: NodeJS.CpuUsage, note?: string): VariantReport {
+function finish(
+  variant: Variant,
+  listings: number,
+  correct: number,
+  t0: number,
+  cpu0: NodeJS.CpuUsage,
+  note?: string,
+): VariantReport {
   const cpu = process.cpuUsage(cpu0);
   return {
     variant,
@@ -104,7 +125,14 @@ async function runCrawlee(job: Job): Promise<VariantReport> {
     new Configuration({ persistStorage: false, purgeOnStart: true }),
   );
   const stats = await crawler.run(job.listings.map((l) => l.url));
-  return finish('crawlee', job.listings.length, correct, t0, cpu0, stats.requestsFailed ? `${stats.requestsFailed} failed` : undefined);
+  return finish(
+    'crawlee',
+    job.listings.length,
+    correct,
+    t0,
+    cpu0,
+    stats.requestsFailed ? `${stats.requestsFailed} failed` : undefined,
+  );
 }
 
 /** Site configs for the fixture stores, as `mapwatch sites check` would load them. */
@@ -136,14 +164,33 @@ async function runMapwatchRead(job: Job): Promise<VariantReport> {
   const { sites, problems } = loadSites(dir);
   if (problems.length) throw new Error(JSON.stringify(problems[0]));
   const gate = new InProcessDomainGate();
-  for (const s of sites) gate.configure(s.config.domain, { concurrency: s.config.rate_limit.concurrency, delayMs: s.config.rate_limit.delay_ms });
+  for (const s of sites)
+    gate.configure(s.config.domain, {
+      concurrency: s.config.rate_limit.concurrency,
+      delayMs: s.config.rate_limit.delay_ms,
+    });
   const policy = loadPolicy({});
   const rules = new Map(
     DEMO_PRODUCTS.map((p, i) => [
       p.sku,
       {
-        productId: i + 1, sku: p.sku, name: p.name, brand: 'Northwind', gtin: p.gtin, packSize: 1, mapIncludesVat: false, promos: [],
-        mapPrices: [{ currency: 'USD', mapMinor: Math.round(Number(p.mapUsd) * 100), listMinor: null, effectiveFrom: new Date('2025-01-01T00:00:00Z'), effectiveTo: null }],
+        productId: i + 1,
+        sku: p.sku,
+        name: p.name,
+        brand: 'Northwind',
+        gtin: p.gtin,
+        packSize: 1,
+        mapIncludesVat: false,
+        promos: [],
+        mapPrices: [
+          {
+            currency: 'USD',
+            mapMinor: Math.round(Number(p.mapUsd) * 100),
+            listMinor: null,
+            effectiveFrom: new Date('2025-01-01T00:00:00Z'),
+            effectiveTo: null,
+          },
+        ],
       },
     ]),
   );
@@ -172,17 +219,34 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { sql } = await import('kysely');
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
-  const h = await openDatabase({ databaseUrl: url, schema: `bench_static_${randomBytes(4).toString('hex')}`, poolSize: job.concurrency });
+  const h = await openDatabase({
+    databaseUrl: url,
+    schema: `bench_static_${randomBytes(4).toString('hex')}`,
+    poolSize: job.concurrency,
+  });
   try {
     await migrateToLatest(h.db, h.schema);
-    await h.db.insertInto('products').values(DEMO_PRODUCTS.map((p) => ({ sku: p.sku, name: p.name, brand: 'Northwind', gtin: p.gtin }))).execute();
+    await h.db
+      .insertInto('products')
+      .values(DEMO_PRODUCTS.map((p) => ({ sku: p.sku, name: p.name, brand: 'Northwind', gtin: p.gtin })))
+      .execute();
     const ids = new Map((await h.db.selectFrom('products').select(['id', 'sku']).execute()).map((r) => [r.sku, r.id]));
     await h.db
       .insertInto('map_prices')
-      .values(DEMO_PRODUCTS.map((p) => ({ product_id: ids.get(p.sku)!, currency: 'USD', map_minor: Math.round(Number(p.mapUsd) * 100), effective_from: new Date('2025-01-01T00:00:00Z') })))
+      .values(
+        DEMO_PRODUCTS.map((p) => ({
+          product_id: ids.get(p.sku)!,
+          currency: 'USD',
+          map_minor: Math.round(Number(p.mapUsd) * 100),
+          effective_from: new Date('2025-01-01T00:00:00Z'),
+        })),
+      )
       .execute();
     const domains = [...new Set(job.listings.map((l) => l.domain))];
-    await h.db.insertInto('resellers').values(domains.map((d) => ({ name: `Reseller ${d}` }))).execute();
+    await h.db
+      .insertInto('resellers')
+      .values(domains.map((d) => ({ name: `Reseller ${d}` })))
+      .execute();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sites-'));
     await writeSites(job, dir);
     const { sites, problems } = loadSites(dir);
@@ -191,7 +255,9 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     // Warm the pool so every backend exists, then note their CPU (they are separate processes).
     await Promise.all(Array.from({ length: job.concurrency }, () => sql`select pg_sleep(0.01)`.execute(h.db)));
     const backends = async () =>
-      (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${app}`.execute(h.db)).rows.map((r) => r.pid);
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${app}`.execute(h.db)
+      ).rows.map((r) => r.pid);
     const pgCpu = async () => (await backends()).reduce((s, pid) => s + processCpuSeconds(pid), 0);
     const pg0 = await pgCpu();
     const cpu0 = process.cpuUsage();
@@ -205,8 +271,13 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     const pgSeconds = (await pgCpu()) - pg0;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
-    report.correct = summary.results.filter((r) => r.draft.amountMinor === expected.get(r.url) && r.verdict?.kind === 'compliant').length;
-    const rows = await h.db.selectFrom('observations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    report.correct = summary.results.filter(
+      (r) => r.draft.amountMinor === expected.get(r.url) && r.verdict?.kind === 'compliant',
+    ).length;
+    const rows = await h.db
+      .selectFrom('observations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     report.note = `${rows.n} observations written; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
     return report;
   } finally {
@@ -235,7 +306,14 @@ export async function runStaticBench(): Promise<string> {
   try {
     for (const v of STATIC_VARIANTS.filter((x) => only.includes(x))) {
       // TMPDIR: the children's site configs and Crawlee's storage go in the job folder, removed below.
-      reports.push((await runVariantChild<VariantReport>(self, ['--variant', v, '--job', jobFile], { ...process.env, TMPDIR: path.dirname(jobFile) })).report);
+      reports.push(
+        (
+          await runVariantChild<VariantReport>(self, ['--variant', v, '--job', jobFile], {
+            ...process.env,
+            TMPDIR: path.dirname(jobFile),
+          })
+        ).report,
+      );
     }
   } finally {
     await stores.close();

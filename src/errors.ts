@@ -22,7 +22,12 @@ export interface InputProblem {
 }
 
 export function formatProblem(p: InputProblem): string {
-  const where = [p.file, p.line !== undefined ? `line ${p.line}` : undefined, p.column ? `column "${p.column}"` : undefined, p.field ? `field "${p.field}"` : undefined]
+  const where = [
+    p.file,
+    p.line !== undefined ? `line ${p.line}` : undefined,
+    p.column ? `column "${p.column}"` : undefined,
+    p.field ? `field "${p.field}"` : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
   return `${where}: ${p.message}`;

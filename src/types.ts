@@ -17,7 +17,8 @@
 /** Where an offer was read from, most trustworthy first. */
 export type OfferSource = 'json-ld' | 'microdata' | 'meta' | 'selector' | 'text';
 
-export type Availability = 'in_stock' | 'out_of_stock' | 'preorder' | 'backorder' | 'discontinued' | 'limited' | 'unknown';
+export type Availability =
+  'in_stock' | 'out_of_stock' | 'preorder' | 'backorder' | 'discontinued' | 'limited' | 'unknown';
 
 export interface Offer {
   /** Decimal string in major units, e.g. "1299.00" or "1299". */

@@ -40,7 +40,9 @@ describe('benchmark fixture stores', () => {
       const $ = load(html);
       expect(centsOf($('.product-price').text())).toBe(l.priceMinor);
       // Related products show lower prices on the same page; they must not be the primary.
-      const related = $('.related .price').map((_, e) => centsOf($(e).text())).get();
+      const related = $('.related .price')
+        .map((_, e) => centsOf($(e).text()))
+        .get();
       expect(related).toHaveLength(4);
       expect(Math.min(...related)).toBeLessThan(l.priceMinor);
     }
@@ -51,7 +53,14 @@ describe('benchmark fixture stores', () => {
   });
 
   it('formats a table with aligned columns', () => {
-    const t = formatTable('T', ['variant', 'checks/s'], [['raw', '100.0'], ['mapwatch', '9.5']]).split('\n');
+    const t = formatTable(
+      'T',
+      ['variant', 'checks/s'],
+      [
+        ['raw', '100.0'],
+        ['mapwatch', '9.5'],
+      ],
+    ).split('\n');
     expect(t).toEqual(['T', 'variant   checks/s', '--------  --------', 'raw          100.0', 'mapwatch       9.5']);
   });
 });
@@ -66,8 +75,14 @@ describe.each(BACKENDS)('crawlNow order on %s', (backend) => {
   });
 
   it('takes listings round-robin across sites, so every domain is busy from the start', async () => {
-    await h.db.insertInto('products').values(DEMO_PRODUCTS.map((p) => ({ sku: p.sku, name: p.name, gtin: p.gtin }))).execute();
-    await h.db.insertInto('resellers').values([{ name: 'R0' }, { name: 'R1' }, { name: 'R2' }]).execute();
+    await h.db
+      .insertInto('products')
+      .values(DEMO_PRODUCTS.map((p) => ({ sku: p.sku, name: p.name, gtin: p.gtin })))
+      .execute();
+    await h.db
+      .insertInto('resellers')
+      .values([{ name: 'R0' }, { name: 'R1' }, { name: 'R2' }])
+      .execute();
     const listings = fixtureListings(stores.origins, 3, 'static');
     const dir = tmpDir();
     stores.origins.forEach((o, d) => {

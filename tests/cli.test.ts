@@ -51,7 +51,8 @@ describe('mapwatch CLI', { timeout: 180_000 }, () => {
   it('extracts offers from a saved page, with a site config for selectors', () => {
     const dir = tmpDir({
       'page.html': '<html><body><h1>Kopfhörer</h1><span class="now">219,00&nbsp;€</span></body></html>',
-      'site.yaml': 'reseller: X\ndomain: shop.example\ncurrency: EUR\nlocale: de-DE\nselectors: { price: ".now" }\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
+      'site.yaml':
+        'reseller: X\ndomain: shop.example\ncurrency: EUR\nlocale: de-DE\nselectors: { price: ".now" }\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
     });
     const r = mapwatch(['extract', path.join(dir, 'page.html'), '--site', path.join(dir, 'site.yaml'), '--json']);
     expect(r.code).toBe(0);
@@ -81,8 +82,10 @@ describe('mapwatch CLI', { timeout: 180_000 }, () => {
 
   it('checks site configs and names every problem by file and field', () => {
     const dir = tmpDir({
-      'good.yaml': 'reseller: X\ndomain: shop.example\ncurrency: USD\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
-      'bad.yaml': 'reseller: X\ndomain: shop.example\ncurrency: USD\nrate_limit: { concurrency: 0 }\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
+      'good.yaml':
+        'reseller: X\ndomain: shop.example\ncurrency: USD\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
+      'bad.yaml':
+        'reseller: X\ndomain: shop.example\ncurrency: USD\nrate_limit: { concurrency: 0 }\nlistings: [{ sku: A, url: "https://shop.example/a" }]\n',
       'broken.yaml': 'reseller: [\n',
     });
     const r = mapwatch(['sites', 'check', '--dir', dir, '--no-db']);

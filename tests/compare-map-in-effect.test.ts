@@ -3,7 +3,12 @@ import { currenciesInEffect, mapInEffect } from '../src/compare/map-in-effect.js
 import { severityFor } from '../src/compare/severity.js';
 
 const d = (iso: string) => new Date(iso);
-const jan = { currency: 'USD', mapMinor: 10000, effectiveFrom: d('2026-01-01T00:00:00Z'), effectiveTo: d('2026-02-01T00:00:00Z') };
+const jan = {
+  currency: 'USD',
+  mapMinor: 10000,
+  effectiveFrom: d('2026-01-01T00:00:00Z'),
+  effectiveTo: d('2026-02-01T00:00:00Z'),
+};
 const feb = { currency: 'USD', mapMinor: 9000, effectiveFrom: d('2026-02-01T00:00:00Z'), effectiveTo: null };
 const eur = { currency: 'EUR', mapMinor: 9500, effectiveFrom: d('2026-01-15T00:00:00Z'), effectiveTo: null };
 type Row = { currency: string; mapMinor: number; effectiveFrom: Date; effectiveTo: Date | null };
@@ -56,7 +61,10 @@ describe('severityFor', () => {
   });
 
   it('exact shortfall: 57 below a MAP of 100 is exactly 57 % (a float says 56.999...)', () => {
-    const b = [{ name: 'low', minPercentBelow: 0 }, { name: 'severe', minPercentBelow: 57 }];
+    const b = [
+      { name: 'low', minPercentBelow: 0 },
+      { name: 'severe', minPercentBelow: 57 },
+    ];
     expect((57 / 100) * 100).toBeLessThan(57); // the trap being avoided
     expect(severityFor({ belowMinor: 57, mapMinor: 100 }, b)).toBe('severe');
     expect(severityFor({ belowMinor: 56, mapMinor: 100 }, b)).toBe('low');
@@ -69,7 +77,12 @@ describe('severityFor', () => {
   });
 
   it('below every threshold -> lowest band; no bands -> throws', () => {
-    expect(severityFor(2, [{ name: 'medium', minPercentBelow: 5 }, { name: 'high', minPercentBelow: 15 }])).toBe('medium');
+    expect(
+      severityFor(2, [
+        { name: 'medium', minPercentBelow: 5 },
+        { name: 'high', minPercentBelow: 15 },
+      ]),
+    ).toBe('medium');
     expect(() => severityFor(2, [])).toThrow(RangeError);
   });
 });

@@ -3,7 +3,11 @@ import { activePromo, isPromoActive, loweredMap } from '../src/compare/promo-win
 import type { PromoWindow } from '../src/compare/schemas.js';
 
 const ny = (startsAt: string, endsAt: string, extra: Partial<PromoWindow> = {}): PromoWindow => ({
-  startsAt, endsAt, timeZone: 'America/New_York', kind: 'suspend', ...extra,
+  startsAt,
+  endsAt,
+  timeZone: 'America/New_York',
+  kind: 'suspend',
+  ...extra,
 });
 const at = (iso: string) => new Date(iso);
 
@@ -20,7 +24,12 @@ describe('isPromoActive (half-open, own time zone)', () => {
   });
 
   it('a Berlin window over the spring-forward day lasts 23 hours', () => {
-    const p: PromoWindow = { startsAt: '2026-03-29T00:00', endsAt: '2026-03-30T00:00', timeZone: 'Europe/Berlin', kind: 'suspend' };
+    const p: PromoWindow = {
+      startsAt: '2026-03-29T00:00',
+      endsAt: '2026-03-30T00:00',
+      timeZone: 'Europe/Berlin',
+      kind: 'suspend',
+    };
     expect(isPromoActive(p, at('2026-03-28T22:59:59Z'))).toBe(false);
     expect(isPromoActive(p, at('2026-03-28T23:00:00Z'))).toBe(true); // 00:00 CET
     expect(isPromoActive(p, at('2026-03-29T21:59:59Z'))).toBe(true);
@@ -36,14 +45,23 @@ describe('loweredMap', () => {
     [{ kind: 'lower', mapMinor: 8000, currency: 'EUR' }, 10000, 'another currency is never applied'],
     [{ kind: 'lower', percentOff: 15 }, 8500, 'percent'],
     [{ kind: 'lower', percentOff: 15, mapMinor: 8000, currency: 'USD' }, 8000, 'both set: the lower result'],
-    [{ kind: 'lower', percentOff: 15, mapMinor: 8000, currency: 'EUR' }, 8500, 'both set, amount in another currency: percent only'],
+    [
+      { kind: 'lower', percentOff: 15, mapMinor: 8000, currency: 'EUR' },
+      8500,
+      'both set, amount in another currency: percent only',
+    ],
     [{ kind: 'suspend' }, 10000, 'suspend does not lower'],
   ])('%j -> %i (%s)', (p, want) => {
     expect(loweredMap(base, ny('2026-01-01T00:00', '2026-01-02T00:00', p))).toBe(want);
   });
 
   it('percentOff rounds the lowered MAP DOWN (12.5 % off 9999 = 8749.125 -> 8749)', () => {
-    expect(loweredMap({ mapMinor: 9999, currency: 'USD' }, ny('2026-01-01T00:00', '2026-01-02T00:00', { kind: 'lower', percentOff: 12.5 }))).toBe(8749);
+    expect(
+      loweredMap(
+        { mapMinor: 9999, currency: 'USD' },
+        ny('2026-01-01T00:00', '2026-01-02T00:00', { kind: 'lower', percentOff: 12.5 }),
+      ),
+    ).toBe(8749);
   });
 });
 
@@ -51,7 +69,12 @@ describe('activePromo precedence', () => {
   const base = { mapMinor: 10000, currency: 'USD' };
   const when = at('2026-11-27T12:00:00Z');
   const suspend = ny('2026-11-27T00:00', '2026-11-28T00:00', { note: 'suspend' });
-  const lower80 = ny('2026-11-27T00:00', '2026-11-28T00:00', { kind: 'lower', mapMinor: 8000, currency: 'USD', note: '80' });
+  const lower80 = ny('2026-11-27T00:00', '2026-11-28T00:00', {
+    kind: 'lower',
+    mapMinor: 8000,
+    currency: 'USD',
+    note: '80',
+  });
   const pct15 = ny('2026-11-27T00:00', '2026-11-28T00:00', { kind: 'lower', percentOff: 15, note: '85' });
   const expired = ny('2026-11-20T00:00', '2026-11-21T00:00', { kind: 'lower', percentOff: 50 });
   const eurSuspend = ny('2026-11-27T00:00', '2026-11-28T00:00', { currency: 'EUR' });

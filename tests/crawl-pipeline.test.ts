@@ -26,7 +26,11 @@ describe.each(BACKENDS)('crawl pipeline on %s', (backend) => {
   const policy = { ...loadPolicy({}), resolveAfter: 2 };
 
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, { policy, fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 }, concurrency: 4 });
+    crawlNow(h.db, loadSites(crawlers).sites, {
+      policy,
+      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
+      concurrency: 4,
+    });
 
   beforeAll(async () => {
     h = await openTestDb(backend);
@@ -43,9 +47,11 @@ describe.each(BACKENDS)('crawl pipeline on %s', (backend) => {
       '/p/wrong-product': { body: productPage({ name: 'Something else', price: '5.00', gtin: '4006381333931' }) },
     });
     const catalog = tmpDir({
-      'products.csv': 'sku,name,gtin\nALPHA,Alpha Headphones,0850012345017\nBETA,Beta Speaker,\nXSS,Widget,\nGAMMA,Gamma,\nDELTA,Delta,\nEPS,Epsilon,\nZETA,Zeta,\nETA,Eta,0850012345024\n',
+      'products.csv':
+        'sku,name,gtin\nALPHA,Alpha Headphones,0850012345017\nBETA,Beta Speaker,\nXSS,Widget,\nGAMMA,Gamma,\nDELTA,Delta,\nEPS,Epsilon,\nZETA,Zeta,\nETA,Eta,0850012345024\n',
       'resellers.csv': 'name\nTest Shop\n',
-      'map.csv': 'sku,currency,map,effective_from\nALPHA,USD,100.00,2020-01-01\nBETA,USD,100.00,2020-01-01\nXSS,USD,50.00,2020-01-01\nGAMMA,USD,50.00,2020-01-01\nDELTA,USD,50.00,2020-01-01\nEPS,USD,50.00,2020-01-01\nZETA,USD,50.00,2020-01-01\nETA,USD,50.00,2020-01-01\n',
+      'map.csv':
+        'sku,currency,map,effective_from\nALPHA,USD,100.00,2020-01-01\nBETA,USD,100.00,2020-01-01\nXSS,USD,50.00,2020-01-01\nGAMMA,USD,50.00,2020-01-01\nDELTA,USD,50.00,2020-01-01\nEPS,USD,50.00,2020-01-01\nZETA,USD,50.00,2020-01-01\nETA,USD,50.00,2020-01-01\n',
     });
     await importProducts(h.db, path.join(catalog, 'products.csv'));
     await importResellers(h.db, path.join(catalog, 'resellers.csv'));
@@ -78,7 +84,13 @@ listings:
     const summary = await crawl();
     expect(summary.failures).toEqual([]);
     const bySku = Object.fromEntries(summary.results.map((r) => [r.sku, r]));
-    expect(bySku.ALPHA!.verdict).toMatchObject({ kind: 'violation', mapMinor: 10000, normalizedMinor: 8900, percentBelow: 11, severity: 'medium' });
+    expect(bySku.ALPHA!.verdict).toMatchObject({
+      kind: 'violation',
+      mapMinor: 10000,
+      normalizedMinor: 8900,
+      percentBelow: 11,
+      severity: 'medium',
+    });
     expect(bySku.BETA!.verdict).toMatchObject({ kind: 'compliant' });
     expect(bySku.GAMMA!.draft).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/403/) });
     expect(bySku.DELTA!.draft).toMatchObject({ status: 'error', reason: expect.stringMatching(/not_html/) });
@@ -112,7 +124,9 @@ listings:
 
   it('updates the open case, ignores untrustworthy reads, and resolves after N clean reads', async () => {
     // Lower still: same case updated, severity escalates.
-    srv.routes.set('/p/violating', { body: productPage({ name: 'Alpha Headphones', price: '80.00', gtin: '0850012345017' }) });
+    srv.routes.set('/p/violating', {
+      body: productPage({ name: 'Alpha Headphones', price: '80.00', gtin: '0850012345017' }),
+    });
     let s = await crawl();
     expect(s.cases.opened).toBe(0);
     let [alpha] = (await listCases(h.db, { status: 'open' })).filter((c) => c.sku === 'ALPHA');
@@ -125,18 +139,35 @@ listings:
     expect(alpha).toMatchObject({ lastMinor: 8000, status: 'open' });
 
     // Back at MAP: one clean read is not enough, the second resolves.
-    srv.routes.set('/p/violating', { body: productPage({ name: 'Alpha Headphones', price: '100.00', gtin: '0850012345017' }) });
+    srv.routes.set('/p/violating', {
+      body: productPage({ name: 'Alpha Headphones', price: '100.00', gtin: '0850012345017' }),
+    });
     s = await crawl();
     expect(s.cases.resolved).toBe(0);
     s = await crawl();
     expect(s.cases.resolved).toBe(1);
     const resolved = (await listCases(h.db, { status: 'resolved' })).find((c) => c.sku === 'ALPHA')!;
     expect(resolved.lowestMinor).toBe(8000);
-    const events = await h.db.selectFrom('case_events').select('kind').where('case_id', '=', resolved.id).orderBy('id').execute();
-    expect(events.map((e) => e.kind)).toEqual(['opened', 'observed', 'severity_changed', 'observed', 'observed', 'observed', 'resolved']);
+    const events = await h.db
+      .selectFrom('case_events')
+      .select('kind')
+      .where('case_id', '=', resolved.id)
+      .orderBy('id')
+      .execute();
+    expect(events.map((e) => e.kind)).toEqual([
+      'opened',
+      'observed',
+      'severity_changed',
+      'observed',
+      'observed',
+      'observed',
+      'resolved',
+    ]);
 
     // A new violation after resolution opens a new case: never two open at once.
-    srv.routes.set('/p/violating', { body: productPage({ name: 'Alpha Headphones', price: '70.00', gtin: '0850012345017' }) });
+    srv.routes.set('/p/violating', {
+      body: productPage({ name: 'Alpha Headphones', price: '70.00', gtin: '0850012345017' }),
+    });
     s = await crawl();
     expect(s.cases.opened).toBe(1);
     const all = (await listCases(h.db)).filter((c) => c.sku === 'ALPHA');
@@ -153,11 +184,18 @@ listings:
       isSuppressed: () => true,
       onCaseChange: async (trx, change) => {
         // runs in the same transaction: the observation is visible here
-        const o = await trx.selectFrom('observations').select('id').where('id', '=', change.observationId).executeTakeFirst();
+        const o = await trx
+          .selectFrom('observations')
+          .select('id')
+          .where('id', '=', change.observationId)
+          .executeTakeFirst();
         seen.push(`${change.outcome.action}:${o ? 'visible' : 'missing'}`);
       },
     });
-    expect(s.results.find((r) => r.sku === 'BETA')!.outcome).toEqual({ action: 'suppressed', reason: expect.any(String) });
+    expect(s.results.find((r) => r.sku === 'BETA')!.outcome).toEqual({
+      action: 'suppressed',
+      reason: expect.any(String),
+    });
     expect((await listCases(h.db, { status: 'open' })).some((c) => c.sku === 'BETA')).toBe(false);
     expect(seen).toContain('suppressed:visible');
     expect(seen).toContain('updated:visible'); // ALPHA's open case is still updated

@@ -27,7 +27,8 @@ describe('mapwatch demo', () => {
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  const caseOf = (reseller: string, sku: string) => result.report.cases.find((c) => c.reseller === reseller && c.sku === sku);
+  const caseOf = (reseller: string, sku: string) =>
+    result.report.cases.find((c) => c.reseller === reseller && c.sku === sku);
 
   it('opens exactly the true violations, each with a screenshot, and leaves compliant prices alone', () => {
     const opened = result.report.cases.map((c) => `${c.reseller} ${c.sku} ${c.severity}`).sort();
@@ -54,34 +55,66 @@ describe('mapwatch demo', () => {
 
   it('re-checks before accusing: the one-off DAC-1 flash price opens no case', () => {
     expect(result.report.rejectedRechecks).toEqual([
-      expect.objectContaining({ reseller: 'BrightBuy', sku: 'NW-DAC1', first: { status: 'ok', amountMinor: 11900, currency: 'USD' }, second: { status: 'ok', amountMinor: 14900, currency: 'USD' } }),
+      expect.objectContaining({
+        reseller: 'BrightBuy',
+        sku: 'NW-DAC1',
+        first: { status: 'ok', amountMinor: 11900, currency: 'USD' },
+        second: { status: 'ok', amountMinor: 14900, currency: 'USD' },
+      }),
     ]);
     expect(caseOf('BrightBuy', 'NW-DAC1')).toBeUndefined();
   });
 
   it('applies the promo window and the VAT basis', () => {
-    expect(result.report.promoReads).toEqual([expect.objectContaining({ reseller: 'Magento HiFi', sku: 'NW-AMP5', observedMinor: 80910, baseMapMinor: 89900, mapMinor: 80910, verdict: 'compliant' })]);
+    expect(result.report.promoReads).toEqual([
+      expect.objectContaining({
+        reseller: 'Magento HiFi',
+        sku: 'NW-AMP5',
+        observedMinor: 80910,
+        baseMapMinor: 89900,
+        mapMinor: 80910,
+        verdict: 'compliant',
+      }),
+    ]);
     const vat = Object.fromEntries(result.report.vatReads.map((v) => [v.sku, v]));
-    expect(vat['NW-HP100']).toMatchObject({ observedMinor: 21900, normalizedMinor: 18403, mapMinor: 18900, verdict: 'violation', ratePercent: 19 });
+    expect(vat['NW-HP100']).toMatchObject({
+      observedMinor: 21900,
+      normalizedMinor: 18403,
+      mapMinor: 18900,
+      verdict: 'violation',
+      ratePercent: 19,
+    });
     expect(vat['NW-SPK20']).toMatchObject({ verdict: 'compliant' });
   });
 
   it('records the price-in-cart evasion and the unauthorized marketplace seller', () => {
-    expect(result.report.evasion).toEqual([expect.objectContaining({ reseller: 'CartOnly Audio', sku: 'NW-SUB8', revealedBySteps: true, priceMinor: 42900 })]);
+    expect(result.report.evasion).toEqual([
+      expect.objectContaining({ reseller: 'CartOnly Audio', sku: 'NW-SUB8', revealedBySteps: true, priceMinor: 42900 }),
+    ]);
     expect(result.report.evasion[0]!.phrases).toContain('see price in cart');
     expect(result.report.unauthorizedSellers).toEqual([
-      expect.objectContaining({ reseller: 'MegaMarket', sku: 'NW-SPK20', seller: 'cheap-audio-outlet', amount: '279', below_map: true, percent_below: 20.06 }),
+      expect.objectContaining({
+        reseller: 'MegaMarket',
+        sku: 'NW-SPK20',
+        seller: 'cheap-audio-outlet',
+        amount: '279',
+        below_map: true,
+        percent_below: 20.06,
+      }),
     ]);
   });
 
   it("site health: Blocky is blocked, Shifty's redesign is caught and suppressed", () => {
     const health = Object.fromEntries(result.report.health.map((h) => [h.site, h]));
     expect(health.blocky).toMatchObject({ blockedRate: 1, suppressed: false });
-    expect(result.report.blockReasons.filter((b) => b.site === 'blocky').map((b) => b.reason.split(':')[0])).toEqual(expect.arrayContaining(['http_429']));
+    expect(result.report.blockReasons.filter((b) => b.site === 'blocky').map((b) => b.reason.split(':')[0])).toEqual(
+      expect.arrayContaining(['http_429']),
+    );
     expect(health.shifty).toMatchObject({ suppressed: true });
     expect(health.shifty!.reason).toMatch(/no usable price|below/);
     expect(result.report.siteAlerts).toEqual([expect.objectContaining({ site: 'shifty', kind: 'needs_attention' })]);
-    for (const site of ['brightbuy', 'wooaudio', 'magento-hifi', 'spa-sound', 'megamarket', 'cartonly', 'klanghaus']) expect(health[site]!.suppressed).toBe(false);
+    for (const site of ['brightbuy', 'wooaudio', 'magento-hifi', 'spa-sound', 'megamarket', 'cartonly', 'klanghaus'])
+      expect(health[site]!.suppressed).toBe(false);
     expect(result.report.readErrors).toEqual([]);
   });
 
@@ -99,12 +132,24 @@ describe('mapwatch demo', () => {
   it('is fast enough, and the summary states every behaviour', () => {
     expect(result.report.firstViolationWithEvidenceMs).not.toBeNull();
     const text = formatDemoReport(result);
-    for (const needle of ['Violation cases (7)', 'BrightBuy NW-DAC1: first read USD 119.00', 'Holiday amplifier event', '"219,00 €" incl. 19% VAT', 'MAP evasion: CartOnly Audio', 'Unauthorized seller: "cheap-audio-outlet"', 'NEEDS ATTENTION', 'BLOCKED', 'Time to the first violation with evidence']) {
+    for (const needle of [
+      'Violation cases (7)',
+      'BrightBuy NW-DAC1: first read USD 119.00',
+      'Holiday amplifier event',
+      '"219,00 €" incl. 19% VAT',
+      'MAP evasion: CartOnly Audio',
+      'Unauthorized seller: "cheap-audio-outlet"',
+      'NEEDS ATTENTION',
+      'BLOCKED',
+      'Time to the first violation with evidence',
+    ]) {
       expect(text).toContain(needle);
     }
     // The workspace holds real, readable site configs and catalog CSVs.
     expect(fs.readdirSync(path.join(workspace, 'crawlers')).sort()).toHaveLength(9);
-    expect(fs.readFileSync(path.join(workspace, 'crawlers', 'megamarket.yaml'), 'utf8')).toContain('authorized_sellers:');
+    expect(fs.readFileSync(path.join(workspace, 'crawlers', 'megamarket.yaml'), 'utf8')).toContain(
+      'authorized_sellers:',
+    );
   });
 });
 
@@ -128,26 +173,65 @@ describe('unauthorized sellers on a marketplace listing', () => {
       listingPackSize: 1,
       productPackSize: 1,
       mapIncludesVat: false,
-      mapPrices: [{ currency: 'USD', mapMinor: 34900, listMinor: null, effectiveFrom: new Date('2020-01-01T00:00:00Z'), effectiveTo: null }],
+      mapPrices: [
+        {
+          currency: 'USD',
+          mapMinor: 34900,
+          listMinor: null,
+          effectiveFrom: new Date('2020-01-01T00:00:00Z'),
+          effectiveTo: null,
+        },
+      ],
       promos: [],
       tolerance: { absMinor: null, percent: null },
       severityBands: [{ name: 'low', minPercentBelow: 0 }],
     });
-  const offer = (seller: string | undefined, amount: string, extra: object = {}) => ({ amount, currency: 'USD', source: 'json-ld' as const, ...(seller ? { seller } : {}), ...extra });
+  const offer = (seller: string | undefined, amount: string, extra: object = {}) => ({
+    amount,
+    currency: 'USD',
+    source: 'json-ld' as const,
+    ...(seller ? { seller } : {}),
+    ...extra,
+  });
 
   it('names each seller the list does not contain, with its price and whether it is below MAP', () => {
-    const d = draft([offer('MegaMarket Retail', '349'), offer('  megamarket   RETAIL ', '349'), offer('cheap-audio-outlet', '279'), offer('Gray Imports', '359'), offer(undefined, '200')]);
+    const d = draft([
+      offer('MegaMarket Retail', '349'),
+      offer('  megamarket   RETAIL ', '349'),
+      offer('cheap-audio-outlet', '279'),
+      offer('Gray Imports', '359'),
+      offer(undefined, '200'),
+    ]);
     const [f] = findUnauthorizedSellers(d, { authorized_sellers: ['MegaMarket Retail'] }, null, judge);
     expect(f!.kind).toBe('unauthorized_seller');
     expect(f!.detail.sellers).toEqual([
-      { seller: 'cheap-audio-outlet', amount: '279', currency: 'USD', below_map: true, percent_below: 20.06, map_minor: 34900 },
-      { seller: 'Gray Imports', amount: '359', currency: 'USD', below_map: false, percent_below: null, map_minor: 34900 },
+      {
+        seller: 'cheap-audio-outlet',
+        amount: '279',
+        currency: 'USD',
+        below_map: true,
+        percent_below: 20.06,
+        map_minor: 34900,
+      },
+      {
+        seller: 'Gray Imports',
+        amount: '359',
+        currency: 'USD',
+        below_map: false,
+        percent_below: null,
+        map_minor: 34900,
+      },
     ]);
   });
 
   it('skips used offers, other products, and sites without a list', () => {
-    const d = draft([offer('Used Guy', '100', { condition: 'used' }), offer('Other Product', '100', { gtin: '0850012345017' })]);
-    expect(findUnauthorizedSellers(d, { authorized_sellers: ['MegaMarket Retail'] }, '0850012345024', judge)).toEqual([]);
+    const d = draft([
+      offer('Used Guy', '100', { condition: 'used' }),
+      offer('Other Product', '100', { gtin: '0850012345017' }),
+    ]);
+    expect(findUnauthorizedSellers(d, { authorized_sellers: ['MegaMarket Retail'] }, '0850012345024', judge)).toEqual(
+      [],
+    );
     expect(findUnauthorizedSellers(draft([offer('cheap-audio-outlet', '279')]), {}, null, judge)).toEqual([]);
   });
 });

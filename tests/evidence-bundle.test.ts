@@ -39,7 +39,13 @@ describe('evidence bundle (postgres)', () => {
   let caseId: number;
   const policy = { ...loadPolicy({}), resolveAfter: 2 };
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, { policy, browser: pool, evidence: store, recheckDelayMs: 50, fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 } });
+    crawlNow(h.db, loadSites(crawlers).sites, {
+      policy,
+      browser: pool,
+      evidence: store,
+      recheckDelayMs: 50,
+      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+    });
 
   beforeAll(async () => {
     h = await openTestDb('postgres');
@@ -47,7 +53,12 @@ describe('evidence bundle (postgres)', () => {
     store = new LocalEvidenceStore(path.join(tmpDir(), 'evidence'));
     srv = await startServer({
       '/robots.txt': { body: 'User-agent: *\nAllow: /\n', headers: { 'content-type': 'text/plain' } },
-      '/p/low': { body: productPage({ name: EVIL, price: '89.00' }).replace('<body>', '<body><div style="height:300px;background:#def">Shop header</div>') },
+      '/p/low': {
+        body: productPage({ name: EVIL, price: '89.00' }).replace(
+          '<body>',
+          '<body><div style="height:300px;background:#def">Shop header</div>',
+        ),
+      },
     });
     const catalog = tmpDir({
       'products.csv': 'sku,name\nEVIL,Evil Amp\n',
@@ -77,10 +88,23 @@ describe('evidence bundle (postgres)', () => {
     expect(rows).toHaveLength(2);
     expect(rows[1]!.prev_sha256).toBe(rows[0]!.chain_sha256);
     const m = manifestSchema.parse(rows[0]!.manifest);
-    expect(m).toMatchObject({ case_id: caseId, render: 'static', http_status: 200, server_ip: '127.0.0.1', status: 'ok', recheck: { agreed: true } });
+    expect(m).toMatchObject({
+      case_id: caseId,
+      render: 'static',
+      http_status: 200,
+      server_ip: '127.0.0.1',
+      status: 'ok',
+      recheck: { agreed: true },
+    });
     expect(m.offer).toMatchObject({ raw: '89.00', amount_minor: 8900, currency: 'USD', source: 'json-ld' });
     expect(m.map_rule).toMatchObject({ mapMinor: 10000, currency: 'USD' });
-    expect(m.files.map((f) => f.role).sort()).toEqual(['dom_html', 'screenshot_annotated', 'screenshot_full', 'screenshot_viewport', 'warc']);
+    expect(m.files.map((f) => f.role).sort()).toEqual([
+      'dom_html',
+      'screenshot_annotated',
+      'screenshot_full',
+      'screenshot_viewport',
+      'warc',
+    ]);
     for (const f of m.files) expect(sha256Hex((await store.get(f.key))!)).toBe(f.sha256);
     const warc = (await store.get(m.files.find((f) => f.role === 'warc')!.key))!;
     const types: string[] = [];
@@ -112,14 +136,21 @@ describe('evidence bundle (postgres)', () => {
       bytes[Math.floor(bytes.length / 2)]! ^= 1;
       const copy = { ...entries, [name]: bytes };
       const problems = verifyBundle(zipSync(copy)).problems;
-      expect(problems.some((p) => p.startsWith(`${name}: altered`)), `${name}: ${problems.join('; ')}`).toBe(true);
+      expect(
+        problems.some((p) => p.startsWith(`${name}: altered`)),
+        `${name}: ${problems.join('; ')}`,
+      ).toBe(true);
     }
     const { [Object.keys(entries).find((n) => n.startsWith('manifests/'))!]: _gone, ...missing } = entries;
-    expect(verifyBundle(zipSync(missing)).problems.some((p) => /manifests\/evidence-\d+\.json: missing/.test(p))).toBe(true);
+    expect(verifyBundle(zipSync(missing)).problems.some((p) => /manifests\/evidence-\d+\.json: missing/.test(p))).toBe(
+      true,
+    );
   });
 
   it('refuses to edit evidence rows, and detects a deleted row in the chain', async () => {
-    await expect(sql`update evidence set manifest_sha256 = ${'0'.repeat(64)}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`update evidence set manifest_sha256 = ${'0'.repeat(64)}`.execute(h.db)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(sql`delete from evidence`.execute(h.db)).rejects.toThrow(/append-only/);
     await crawl(); // a third row, so the deleted one is in the middle
     const ids = (await h.db.selectFrom('evidence').select('id').orderBy('id').execute()).map((r) => r.id);
@@ -130,13 +161,20 @@ describe('evidence bundle (postgres)', () => {
       await sql`set session_replication_role = origin`.execute(c);
     });
     const report = await verifyChain(h.db, store);
-    expect(report.problems).toEqual([expect.stringMatching(new RegExp(`evidence row ${ids[2]} .*prev_sha256 does not match`))]);
+    expect(report.problems).toEqual([
+      expect.stringMatching(new RegExp(`evidence row ${ids[2]} .*prev_sha256 does not match`)),
+    ]);
   });
 
   it('detects deletion of the newest evidence row against a head published earlier', async () => {
     const head = (await chainHead(h.db))!;
     expect(await checkPublishedHead(h.db, head.chainSha256)).toEqual([]);
-    const newest = await h.db.selectFrom('evidence').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    const newest = await h.db
+      .selectFrom('evidence')
+      .select('id')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
     await h.db.connection().execute(async (c) => {
       await sql`set session_replication_role = replica`.execute(c);
       await sql`delete from evidence where id = ${newest.id}`.execute(c);

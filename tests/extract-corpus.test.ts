@@ -16,27 +16,57 @@ import { extractOffers } from '../src/extract/extract-offers.js';
 import type { ExtractResult } from '../src/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const corpusDir = process.env['MAPWATCH_CORPUS'] ? path.resolve(process.env['MAPWATCH_CORPUS']) : path.resolve(repoRoot, '../shared/corpus');
+const corpusDir = process.env['MAPWATCH_CORPUS']
+  ? path.resolve(process.env['MAPWATCH_CORPUS'])
+  : path.resolve(repoRoot, '../shared/corpus');
 
 /** Floors just under the measured 1.000 / 0.958 / 0.979 (target: F1 >= 0.92, precision >= 0.97). */
 const FLOOR = { precision: 0.97, recall: 0.94, f1: 0.96 };
 
 /** Home currency and locale per storefront, as its site config (crawlers/*.yaml) would say. */
 const SITE_HOME: Record<string, [currency: string, locale: string]> = {
-  'ar-sa.namshi.com': ['SAR', 'ar-SA'], 'dom.1k.by': ['BYN', 'ru-BY'], 'manchester.craigslist.org': ['GBP', 'en-GB'],
-  'mediamarkt.pt': ['EUR', 'pt-PT'], 'pokupki.market.yandex.ru': ['RUB', 'ru-RU'], 'www.3suisses.fr': ['EUR', 'fr-FR'],
-  'www.agem.sk': ['EUR', 'sk-SK'], 'www.alibaba.com': ['USD', 'en-US'], 'www.amazon.co.uk': ['GBP', 'en-GB'],
-  'www.amazon.com': ['USD', 'en-US'], 'www.bestbuy.ca': ['CAD', 'en-CA'], 'www.boscovs.com': ['USD', 'en-US'],
-  'www.currys.ie': ['EUR', 'en-IE'], 'www.ebay.ca': ['CAD', 'en-CA'], 'www.ebay.co.uk': ['GBP', 'en-GB'],
-  'www.ebay.fr': ['EUR', 'fr-FR'], 'www.ebay.ie': ['EUR', 'en-IE'], 'www.ebay.it': ['EUR', 'it-IT'],
-  'www.emag.ro': ['RON', 'ro-RO'], 'www.johnlewis.com': ['GBP', 'en-GB'], 'www.kiabi.com': ['EUR', 'fr-FR'],
-  'www.laendleanzeiger.at': ['EUR', 'de-AT'], 'www.lafeltrinelli.it': ['EUR', 'it-IT'], 'www.liveauctioneers.com': ['USD', 'en-US'],
-  'www.mechta.kz': ['KZT', 'ru-KZ'], 'www.olx.com.pk': ['PKR', 'en-PK'], 'www.otto.de': ['EUR', 'de-DE'],
-  'www.paris.cl': ['CLP', 'es-CL'], 'www.spartoo.pt': ['EUR', 'pt-PT'], 'www.stockcenter.com.ar': ['ARS', 'es-AR'],
-  'www.strumentimusicali.net': ['EUR', 'it-IT'], 'www.usedvictoria.com': ['CAD', 'en-CA'], 'www.vsezaoci.si': ['EUR', 'sl-SI'],
-  'www.zalando.ie': ['EUR', 'en-IE'], 'www.costco.com': ['USD', 'en-US'], 'www.etsy.com': ['USD', 'en-US'],
-  'www.globalindustrial.com': ['USD', 'en-US'], 'www.jossandmain.com': ['USD', 'en-US'], 'www.overstock.com': ['USD', 'en-US'],
-  'www.potterybarn.com': ['USD', 'en-US'], 'www.rejuvenation.com': ['USD', 'en-US'], 'www.wayfair.com': ['USD', 'en-US'],
+  'ar-sa.namshi.com': ['SAR', 'ar-SA'],
+  'dom.1k.by': ['BYN', 'ru-BY'],
+  'manchester.craigslist.org': ['GBP', 'en-GB'],
+  'mediamarkt.pt': ['EUR', 'pt-PT'],
+  'pokupki.market.yandex.ru': ['RUB', 'ru-RU'],
+  'www.3suisses.fr': ['EUR', 'fr-FR'],
+  'www.agem.sk': ['EUR', 'sk-SK'],
+  'www.alibaba.com': ['USD', 'en-US'],
+  'www.amazon.co.uk': ['GBP', 'en-GB'],
+  'www.amazon.com': ['USD', 'en-US'],
+  'www.bestbuy.ca': ['CAD', 'en-CA'],
+  'www.boscovs.com': ['USD', 'en-US'],
+  'www.currys.ie': ['EUR', 'en-IE'],
+  'www.ebay.ca': ['CAD', 'en-CA'],
+  'www.ebay.co.uk': ['GBP', 'en-GB'],
+  'www.ebay.fr': ['EUR', 'fr-FR'],
+  'www.ebay.ie': ['EUR', 'en-IE'],
+  'www.ebay.it': ['EUR', 'it-IT'],
+  'www.emag.ro': ['RON', 'ro-RO'],
+  'www.johnlewis.com': ['GBP', 'en-GB'],
+  'www.kiabi.com': ['EUR', 'fr-FR'],
+  'www.laendleanzeiger.at': ['EUR', 'de-AT'],
+  'www.lafeltrinelli.it': ['EUR', 'it-IT'],
+  'www.liveauctioneers.com': ['USD', 'en-US'],
+  'www.mechta.kz': ['KZT', 'ru-KZ'],
+  'www.olx.com.pk': ['PKR', 'en-PK'],
+  'www.otto.de': ['EUR', 'de-DE'],
+  'www.paris.cl': ['CLP', 'es-CL'],
+  'www.spartoo.pt': ['EUR', 'pt-PT'],
+  'www.stockcenter.com.ar': ['ARS', 'es-AR'],
+  'www.strumentimusicali.net': ['EUR', 'it-IT'],
+  'www.usedvictoria.com': ['CAD', 'en-CA'],
+  'www.vsezaoci.si': ['EUR', 'sl-SI'],
+  'www.zalando.ie': ['EUR', 'en-IE'],
+  'www.costco.com': ['USD', 'en-US'],
+  'www.etsy.com': ['USD', 'en-US'],
+  'www.globalindustrial.com': ['USD', 'en-US'],
+  'www.jossandmain.com': ['USD', 'en-US'],
+  'www.overstock.com': ['USD', 'en-US'],
+  'www.potterybarn.com': ['USD', 'en-US'],
+  'www.rejuvenation.com': ['USD', 'en-US'],
+  'www.wayfair.com': ['USD', 'en-US'],
 };
 
 interface Page {
@@ -56,7 +86,11 @@ function loadPages(): Page[] {
   if (!fs.existsSync(list)) {
     throw new Error(`corpus not found: ${list} is missing. Put the corpus at ../shared/corpus or set MAPWATCH_CORPUS.`);
   }
-  return fs.readFileSync(list, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Page);
+  return fs
+    .readFileSync(list, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Page);
 }
 
 function readHtml(file: string): string {
@@ -72,7 +106,15 @@ function judge(p: Page, r: ExtractResult): Outcome {
   return ok ? 'TP' : 'FP';
 }
 
-function score(outcomes: Outcome[]): { tp: number; fp: number; fn: number; tn: number; precision: number; recall: number; f1: number } {
+function score(outcomes: Outcome[]): {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+} {
   const n = (o: Outcome) => outcomes.filter((x) => x === o).length;
   const [tp, fp, fn, tn] = [n('TP'), n('FP'), n('FN'), n('TN')];
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
@@ -98,7 +140,10 @@ describe('extractOffers on the real-page corpus', () => {
       const html = readHtml(p.file);
       const url = p.url_if_known ?? `https://${p.site}/`;
       const home = SITE_HOME[p.site];
-      const r = extractOffers(html, { url, ...(home ? { site: { currency: home[0], locale: home[1], selectors: undefined } } : {}) });
+      const r = extractOffers(html, {
+        url,
+        ...(home ? { site: { currency: home[0], locale: home[1], selectors: undefined } } : {}),
+      });
       const r0 = extractOffers(html, { url });
       if (p.ambiguous) {
         ambiguousPages++;
@@ -111,7 +156,9 @@ describe('extractOffers on the real-page corpus', () => {
       bare.push(judge(p, r0));
       if (o === 'FP' || o === 'FN') {
         failures.push([
-          o, short(p.file), p.site,
+          o,
+          short(p.file),
+          p.site,
           p.expected_currency ? `${p.acceptable_prices.join('|')} ${p.expected_currency}` : '(none)',
           r.primary ? `${r.primary.amount} ${r.primary.currency}` : r.ambiguous ? '(ambiguous)' : '(none)',
           r.primary?.source ?? '-',

@@ -74,12 +74,23 @@ describe('ip-ranges: special ranges', () => {
     expect(specialRange(ip)).toBe(range);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.253.0.1', '192.169.0.1', '11.0.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
-    '%s is public',
-    (ip) => {
-      expect(specialRange(ip)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.15.255.255',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '169.253.0.1',
+    '192.169.0.1',
+    '11.0.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('%s is public', (ip) => {
+    expect(specialRange(ip)).toBeNull();
+  });
 
   it('reports garbage as invalid', () => {
     expect(specialRange('not-an-ip')).toBe('invalid');
@@ -142,8 +153,9 @@ describe('AddressGuard.connector (the connection itself is pinned)', () => {
 
   const connect = (guard: AddressGuard, hostname: string) =>
     new Promise<{ err: Error | null; socket: Socket | null }>((resolve) =>
-      guard.connector()({ hostname, host: `${hostname}:${port}`, protocol: 'http:', port: String(port) }, (err, socket) =>
-        resolve({ err, socket }),
+      guard.connector()(
+        { hostname, host: `${hostname}:${port}`, protocol: 'http:', port: String(port) },
+        (err, socket) => resolve({ err, socket }),
       ),
     );
 

@@ -75,7 +75,9 @@ describe('charset', () => {
     expect(charsetFromContentType('text/html;charset=utf-8')).toBe('utf-8');
     expect(charsetFromContentType('text/html')).toBeUndefined();
     expect(charsetFromMarkup(Buffer.from('<head><meta charset=windows-1252></head>'))).toBe('windows-1252');
-    expect(charsetFromMarkup(Buffer.from('<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">'))).toBe('Shift_JIS');
+    expect(
+      charsetFromMarkup(Buffer.from('<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">')),
+    ).toBe('Shift_JIS');
     expect(charsetFromMarkup(Buffer.from('<?xml version="1.0" encoding="ISO-8859-15"?><html>'))).toBe('ISO-8859-15');
     expect(charsetFromMarkup(Buffer.from('<!-- <meta charset="koi8-r"> --><p>'))).toBeUndefined();
   });
@@ -93,9 +95,9 @@ describe('charset', () => {
   });
 
   it('decodes all of windows-1252 0x80-0x9f', () => {
-    expect(decodeWindows1252(Buffer.from([0x80, 0x85, 0x8a, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x99, 0x9f, 0x81]))).toBe(
-      '€…Š‘’“”–—™Ÿ\u0081',
-    );
+    expect(
+      decodeWindows1252(Buffer.from([0x80, 0x85, 0x8a, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x99, 0x9f, 0x81])),
+    ).toBe('€…Š‘’“”–—™Ÿ\u0081');
   });
 });
 
@@ -104,29 +106,80 @@ describe('detectBotWall', () => {
     `<html><head><title>Widget</title></head><body><h1>Widget</h1><p>${'Solid steel. '.repeat(200)}</p>${extra}</body></html>`;
 
   it.each([
-    ['Cloudflare "Attention Required"', '<html><head><title>Attention Required! | Cloudflare</title></head><body><div class="cf-error-details">Sorry, you have been blocked</div></body></html>', 'Cloudflare block'],
-    ['PerimeterX', '<html><head><title>Access to this page has been denied.</title></head><body><div id="px-captcha"></div><p>Press &amp; Hold to confirm you are a human (and not a bot).</p></body></html>', 'PerimeterX/HUMAN captcha'],
-    ['Akamai', '<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>You don\'t have permission to access "http://shop.example/p" on this server.<P>Reference&#32;#18&#46;2f1e3e17&#46;1700000000&#46;a1b2c3</BODY></HTML>', 'Akamai access denied'],
-    ['Pardon Our Interruption', '<html><head><title>Pardon Our Interruption</title></head><body><p>As you were browsing something about your browser made us think you were a bot.</p></body></html>', 'Distil/Imperva "Pardon Our Interruption"'],
-    ['Incapsula', '<html><head><META NAME="robots" CONTENT="noindex,nofollow"></head><body><iframe id="main-iframe" src="/_Incapsula_Resource?CWUDNSAI=9&xinfo=1" frameborder=0 width="100%" height="100%">Request unsuccessful. Incapsula incident ID: 1234</iframe></body></html>', 'Imperva/Incapsula'],
-    ['Google-style unusual traffic', '<html><body><h1>Sorry...</h1><p>Our systems have detected unusual traffic from your computer network.</p></body></html>', 'bot check ("unusual traffic")'],
-    ['Are you a robot', '<html><head><title>Robot check</title></head><body><h4>Are you a robot?</h4><form><img src="/captcha.jpg"><input name="field-keywords"></form></body></html>', 'bot check ("are you a robot")'],
-    ['bare hCaptcha page', '<html><head><script src="https://hcaptcha.com/1/api.js"></script></head><body><form><div class="h-captcha" data-sitekey="x"></div></form></body></html>', 'hCaptcha challenge'],
+    [
+      'Cloudflare "Attention Required"',
+      '<html><head><title>Attention Required! | Cloudflare</title></head><body><div class="cf-error-details">Sorry, you have been blocked</div></body></html>',
+      'Cloudflare block',
+    ],
+    [
+      'PerimeterX',
+      '<html><head><title>Access to this page has been denied.</title></head><body><div id="px-captcha"></div><p>Press &amp; Hold to confirm you are a human (and not a bot).</p></body></html>',
+      'PerimeterX/HUMAN captcha',
+    ],
+    [
+      'Akamai',
+      '<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>You don\'t have permission to access "http://shop.example/p" on this server.<P>Reference&#32;#18&#46;2f1e3e17&#46;1700000000&#46;a1b2c3</BODY></HTML>',
+      'Akamai access denied',
+    ],
+    [
+      'Pardon Our Interruption',
+      '<html><head><title>Pardon Our Interruption</title></head><body><p>As you were browsing something about your browser made us think you were a bot.</p></body></html>',
+      'Distil/Imperva "Pardon Our Interruption"',
+    ],
+    [
+      'Incapsula',
+      '<html><head><META NAME="robots" CONTENT="noindex,nofollow"></head><body><iframe id="main-iframe" src="/_Incapsula_Resource?CWUDNSAI=9&xinfo=1" frameborder=0 width="100%" height="100%">Request unsuccessful. Incapsula incident ID: 1234</iframe></body></html>',
+      'Imperva/Incapsula',
+    ],
+    [
+      'Google-style unusual traffic',
+      '<html><body><h1>Sorry...</h1><p>Our systems have detected unusual traffic from your computer network.</p></body></html>',
+      'bot check ("unusual traffic")',
+    ],
+    [
+      'Are you a robot',
+      '<html><head><title>Robot check</title></head><body><h4>Are you a robot?</h4><form><img src="/captcha.jpg"><input name="field-keywords"></form></body></html>',
+      'bot check ("are you a robot")',
+    ],
+    [
+      'bare hCaptcha page',
+      '<html><head><script src="https://hcaptcha.com/1/api.js"></script></head><body><form><div class="h-captcha" data-sitekey="x"></div></form></body></html>',
+      'hCaptcha challenge',
+    ],
   ])('flags %s', (_name, page, vendor) => {
     expect(detectBotWall(page)).toMatchObject({ vendor });
   });
 
   it('flags a challenge announced by the cf-mitigated header', () => {
-    expect(detectBotWall('<html><body>…</body></html>', { 'cf-mitigated': 'challenge' })).toMatchObject({ vendor: 'Cloudflare challenge' });
+    expect(detectBotWall('<html><body>…</body></html>', { 'cf-mitigated': 'challenge' })).toMatchObject({
+      vendor: 'Cloudflare challenge',
+    });
   });
 
   it.each([
-    ['a product page with a newsletter reCAPTCHA', product('<form><div class="g-recaptcha" data-sitekey="k"></div></form><script src="https://www.google.com/recaptcha/api.js"></script>')],
-    ['a short product page with a price and an hCaptcha login form', '<html><body><h1>Widget</h1><span>$19.99</span><form><div class="h-captcha"></div></form></body></html>'],
-    ['a page with product JSON-LD and a "verify you are human" comment form', `<html><head><script type="application/ld+json">{"@type":"Product","name":"W"}</script></head><body><p>Verify you are human before posting a review.</p></body></html>`],
+    [
+      'a product page with a newsletter reCAPTCHA',
+      product(
+        '<form><div class="g-recaptcha" data-sitekey="k"></div></form><script src="https://www.google.com/recaptcha/api.js"></script>',
+      ),
+    ],
+    [
+      'a short product page with a price and an hCaptcha login form',
+      '<html><body><h1>Widget</h1><span>$19.99</span><form><div class="h-captcha"></div></form></body></html>',
+    ],
+    [
+      'a page with product JSON-LD and a "verify you are human" comment form',
+      `<html><head><script type="application/ld+json">{"@type":"Product","name":"W"}</script></head><body><p>Verify you are human before posting a review.</p></body></html>`,
+    ],
     ['a long article mentioning unusual traffic', product('<p>We saw unusual traffic during the sale.</p>')],
-    ['a Cloudflare-proxied page with the normal JS detection script', product('<script src="/cdn-cgi/challenge-platform/h/b/scripts/jsd/abc/main.js"></script>')],
-    ['a page with the DataDome tag (not a challenge)', product('<script src="https://js.datadome.co/tags.js"></script>')],
+    [
+      'a Cloudflare-proxied page with the normal JS detection script',
+      product('<script src="/cdn-cgi/challenge-platform/h/b/scripts/jsd/abc/main.js"></script>'),
+    ],
+    [
+      'a page with the DataDome tag (not a challenge)',
+      product('<script src="https://js.datadome.co/tags.js"></script>'),
+    ],
     ['a plain small page', '<html><body><p>Hello</p></body></html>'],
   ])('does not flag %s', (_name, page) => {
     expect(detectBotWall(page)).toBeNull();
@@ -163,14 +216,23 @@ describe('readBody', () => {
   });
 
   it('rejects unknown encodings, corrupt streams and oversize bodies', async () => {
-    await expect(readBody(stream([Buffer.from('x')]), 'zstd', { maxBytes: 100 })).rejects.toMatchObject({ code: 'decode_error' });
-    const err = await readBody(stream([Buffer.from('definitely not gzip')]), 'gzip', { maxBytes: 100 }).catch((e: unknown) => e);
+    await expect(readBody(stream([Buffer.from('x')]), 'zstd', { maxBytes: 100 })).rejects.toMatchObject({
+      code: 'decode_error',
+    });
+    const err = await readBody(stream([Buffer.from('definitely not gzip')]), 'gzip', { maxBytes: 100 }).catch(
+      (e: unknown) => e,
+    );
     expect(problemFromError(err).code).toBe('decode_error');
-    await expect(readBody(stream([Buffer.alloc(60), Buffer.alloc(60)]), undefined, { maxBytes: 100 })).rejects.toMatchObject({
+    await expect(
+      readBody(stream([Buffer.alloc(60), Buffer.alloc(60)]), undefined, { maxBytes: 100 }),
+    ).rejects.toMatchObject({
       code: 'too_large',
       reason: 'too_large: over 100 bytes',
     });
-    expect((await readBody(stream([Buffer.alloc(60), Buffer.alloc(60)]), undefined, { maxBytes: 100, truncate: true })).length).toBe(100);
+    expect(
+      (await readBody(stream([Buffer.alloc(60), Buffer.alloc(60)]), undefined, { maxBytes: 100, truncate: true }))
+        .length,
+    ).toBe(100);
   });
 });
 
@@ -184,7 +246,9 @@ describe('errors and identity', () => {
     const tls = Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
     expect(problemFromError(tls)).toMatchObject({ code: 'tls', retryable: false });
     expect(problemFromError(new Error('boom')).reason).toBe('network: boom');
-    expect(problemFromError(new Error('x'), { deadlineHit: true, timeoutMs: 5 }).reason).toBe('timeout: no complete response within 5 ms');
+    expect(problemFromError(new Error('x'), { deadlineHit: true, timeoutMs: 5 }).reason).toBe(
+      'timeout: no complete response within 5 ms',
+    );
     expect(problemFromError(new Error('x'), { callerAborted: true, deadlineHit: true }).code).toBe('aborted');
     const known = new FetchProblem('too_large', 'over 1 bytes', false);
     expect(problemFromError(known)).toBe(known);
@@ -194,7 +258,9 @@ describe('errors and identity', () => {
   });
 
   it('builds request headers with a mapwatch identity', () => {
-    expect(DEFAULT_USER_AGENT).toMatch(/^mapwatch\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/mapwatch\/mapwatch; price-compliance monitor\)$/);
+    expect(DEFAULT_USER_AGENT).toMatch(
+      /^mapwatch\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/mapwatch\/mapwatch; price-compliance monitor\)$/,
+    );
     expect(robotsToken(DEFAULT_USER_AGENT)).toBe('mapwatch');
     expect(robotsToken('Mozilla/5.0 (compatible)')).toBe('mozilla');
     const h = buildRequestHeaders(undefined, { 'User-Agent': 'Custom/1', HOST: 'evil', 'Accept-Encoding': 'identity' });

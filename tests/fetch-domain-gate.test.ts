@@ -72,7 +72,10 @@ describe('InProcessDomainGate', () => {
     const c = await gate.acquire('c.test:8080');
     expect(performance.now() - t0).toBeLessThan(100);
     let secondA = false;
-    const pending = gate.acquire('a.test', AbortSignal.timeout(100)).then(() => (secondA = true), () => 'aborted');
+    const pending = gate.acquire('a.test', AbortSignal.timeout(100)).then(
+      () => (secondA = true),
+      () => 'aborted',
+    );
     expect(await pending).toBe('aborted');
     expect(secondA).toBe(false);
     a();
@@ -111,7 +114,10 @@ describe('InProcessDomainGate', () => {
     gate.backoff('a.test', 10);
     let got = false;
     const ac = new AbortController();
-    const p = gate.acquire('a.test', ac.signal).then(() => (got = true), () => undefined);
+    const p = gate.acquire('a.test', ac.signal).then(
+      () => (got = true),
+      () => undefined,
+    );
     await sleep(20);
     expect(got).toBe(false);
     now += MAX_BACKOFF_MS; // the cap, not ten days

@@ -105,9 +105,14 @@ describe('fetchPage: ok pages and decoding', () => {
 
   it('sends a mapwatch user agent, accept-encoding and the caller headers', async () => {
     srv.routes.set('/p', page(PRODUCT));
-    await fetchPage(`${srv.base}/p`, opts({ headers: { 'Accept-Language': 'de-DE', 'X-Test': '1', 'Accept-Encoding': 'zstd' } }));
+    await fetchPage(
+      `${srv.base}/p`,
+      opts({ headers: { 'Accept-Language': 'de-DE', 'X-Test': '1', 'Accept-Encoding': 'zstd' } }),
+    );
     const hit = srv.hits.find((h) => h.path === '/p')!;
-    expect(hit.headers['user-agent']).toMatch(/^mapwatch\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/mapwatch\/mapwatch; price-compliance monitor\)$/);
+    expect(hit.headers['user-agent']).toMatch(
+      /^mapwatch\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/mapwatch\/mapwatch; price-compliance monitor\)$/,
+    );
     expect(hit.headers['accept-encoding']).toBe('gzip, deflate, br');
     expect(hit.headers['accept-language']).toBe('de-DE');
     expect(hit.headers['x-test']).toBe('1');
@@ -150,8 +155,13 @@ describe('fetchPage: ok pages and decoding', () => {
 
   it('decodes iso-8859-1 named by <meta charset> and by <meta http-equiv> when the header has none', async () => {
     const body = (meta: string) =>
-      Buffer.concat([Buffer.from(`<html><head>${meta}</head><body>Gr`), Buffer.from([0xfc, 0xdf, 0x65]), Buffer.from(' 5 ')
-        , Buffer.from([0xa3]), Buffer.from('</body></html>')]);
+      Buffer.concat([
+        Buffer.from(`<html><head>${meta}</head><body>Gr`),
+        Buffer.from([0xfc, 0xdf, 0x65]),
+        Buffer.from(' 5 '),
+        Buffer.from([0xa3]),
+        Buffer.from('</body></html>'),
+      ]);
     srv.routes.set('/m1', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(body('<meta charset="iso-8859-1">'));
@@ -239,7 +249,10 @@ describe('fetchPage: redirects', () => {
     try {
       other.routes.set('/land', page(PRODUCT));
       srv.routes.set('/away', page('', { location: `${other.base}/land` }, 302));
-      const r = await fetchPage(`${srv.base}/away`, opts({ headers: { Cookie: 'session=1', Authorization: 'Basic eDp5', 'X-Keep': 'yes' } }));
+      const r = await fetchPage(
+        `${srv.base}/away`,
+        opts({ headers: { Cookie: 'session=1', Authorization: 'Basic eDp5', 'X-Keep': 'yes' } }),
+      );
       expect(r.status).toBe('ok');
       expect(srv.hits.find((h) => h.path === '/away')!.headers.cookie).toBe('session=1');
       const landed = other.hits.find((h) => h.path === '/land')!;
@@ -417,7 +430,11 @@ describe('fetchPage: bot walls', () => {
   it('names the vendor behind a 403', async () => {
     srv.routes.set('/cf403', page(CLOUDFLARE, {}, 403));
     const r = await fetchPage(`${srv.base}/cf403`, opts());
-    expect(r).toMatchObject({ status: 'blocked', reason: 'http_403: Forbidden (Cloudflare challenge)', retryable: false });
+    expect(r).toMatchObject({
+      status: 'blocked',
+      reason: 'http_403: Forbidden (Cloudflare challenge)',
+      retryable: false,
+    });
   });
 });
 
@@ -472,7 +489,9 @@ describe('fetchPage: timeouts and cancellation', () => {
 describe('fetchPage: URL and address guard', () => {
   it('rejects invalid URLs and non-http schemes', async () => {
     expect((await fetchPage('not a url', opts())).reason).toMatch(/^invalid_url: /);
-    expect((await fetchPage('file:///etc/passwd', opts())).reason).toBe('unsupported_scheme: file: (only http and https)');
+    expect((await fetchPage('file:///etc/passwd', opts())).reason).toBe(
+      'unsupported_scheme: file: (only http and https)',
+    );
     expect((await fetchPage('ftp://example.com/x', opts())).retryable).toBe(false);
   });
 
@@ -492,27 +511,40 @@ describe('fetchPage: URL and address guard', () => {
     }
   });
 
-  it.each(['http://10.0.0.1/', 'http://[::1]/', 'http://169.254.169.254/latest/meta-data/', 'http://[::ffff:192.168.1.1]/', 'http://0.0.0.0/'])(
-    'refuses a redirect hop to %s',
-    async (target) => {
-      srv.routes.set('/jump', page('', { location: target }, 302));
-      const r = await fetchPage(`${srv.base}/jump`, opts());
-      expect(r.status).toBe('error');
-      expect(reasonCode(r.reason)).toBe('private_address');
-      expect(r.finalUrl).toBe(new URL(target).href);
-      expect(r.retryable).toBe(false);
-    },
-  );
+  it.each([
+    'http://10.0.0.1/',
+    'http://[::1]/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:192.168.1.1]/',
+    'http://0.0.0.0/',
+  ])('refuses a redirect hop to %s', async (target) => {
+    srv.routes.set('/jump', page('', { location: target }, 302));
+    const r = await fetchPage(`${srv.base}/jump`, opts());
+    expect(r.status).toBe('error');
+    expect(reasonCode(r.reason)).toBe('private_address');
+    expect(r.finalUrl).toBe(new URL(target).href);
+    expect(r.retryable).toBe(false);
+  });
 
   it('refuses a host name resolving to a private address (localhost)', async () => {
-    const r = await fetchPage(`http://localhost:${new URL(srv.base).port}/p`, { ...opts(), allowPrivate: ['10.0.0.0/8'] });
-    expect(r.reason).toMatch(/^private_address: localhost resolves to (127\.0\.0\.1|::1) \(loopback\), which is not in the allow-list$/);
+    const r = await fetchPage(`http://localhost:${new URL(srv.base).port}/p`, {
+      ...opts(),
+      allowPrivate: ['10.0.0.0/8'],
+    });
+    expect(r.reason).toMatch(
+      /^private_address: localhost resolves to (127\.0\.0\.1|::1) \(loopback\), which is not in the allow-list$/,
+    );
   });
 });
 
 describe('fetchPage: robots.txt', () => {
   it('honours Disallow for our agent, caches robots.txt, and can be bypassed', async () => {
-    srv.routes.set('/robots.txt', page('User-agent: *\nDisallow: /private\n\nUser-agent: mapwatch\nDisallow: /no-mapwatch\n', { 'content-type': 'text/plain' }));
+    srv.routes.set(
+      '/robots.txt',
+      page('User-agent: *\nDisallow: /private\n\nUser-agent: mapwatch\nDisallow: /no-mapwatch\n', {
+        'content-type': 'text/plain',
+      }),
+    );
     srv.routes.set('/private/item', page(PRODUCT));
     srv.routes.set('/public', page(PRODUCT));
     srv.routes.set('/no-mapwatch', page(PRODUCT));
@@ -621,7 +653,9 @@ describe('fetchPage: politeness', () => {
     const gate = new InProcessDomainGate({ defaults: { concurrency: 1, delayMs: 10_000 } });
     gate.configure('127.0.0.1', { concurrency: 4, delayMs: 0 });
     const t0 = performance.now();
-    const results = await Promise.all([1, 2, 3, 4].map(() => fetchPage(`${srv.base}/p`, opts({ gate, respectRobots: false }))));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => fetchPage(`${srv.base}/p`, opts({ gate, respectRobots: false }))),
+    );
     expect(results.every((r) => r.status === 'ok')).toBe(true);
     expect(performance.now() - t0).toBeLessThan(3000);
   });

@@ -47,7 +47,16 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
   beforeAll(async () => {
     h = await openTestDb(backend);
     await seedCatalog(h, ['H1', 'H2']);
-    const dir = tmpDir({ 'health-shop.yaml': siteYaml({ host: 'shop.example', origin: 'https://shop.example', paths: [['H1', '/a'], ['H2', '/b']] }) });
+    const dir = tmpDir({
+      'health-shop.yaml': siteYaml({
+        host: 'shop.example',
+        origin: 'https://shop.example',
+        paths: [
+          ['H1', '/a'],
+          ['H2', '/b'],
+        ],
+      }),
+    });
     [site] = (await syncSites(h.db, loadSites(dir).sites)) as [SyncedSite];
   });
   afterAll(() => h?.close());
@@ -63,11 +72,19 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
     expect(await isSuppressed(site.id)).toBe(true);
 
     const rows = await listSiteHealth(h.db);
-    expect(rows[0]).toMatchObject({ site: 'health-shop', suppressed: true, okReads: 4, pageReads: 10, blockedReads: 1 });
+    expect(rows[0]).toMatchObject({
+      site: 'health-shop',
+      suppressed: true,
+      okReads: 4,
+      pageReads: 10,
+      blockedReads: 1,
+    });
     expect(rows[0]!.successRate).toBeCloseTo(0.4);
     expect(rows[0]!.lastGoodReadAt).toBeInstanceOf(Date);
     expect(formatSiteHealth(rows)).toMatch(/health-shop\s+SUPPRESSED\s+40%\s+9.1%/);
-    expect(formatSiteHealth(rows)).toMatch(/health-shop: new violations are suppressed since \S+: the latest read of all 2 listings found no usable price/);
+    expect(formatSiteHealth(rows)).toMatch(
+      /health-shop: new violations are suppressed since \S+: the latest read of all 2 listings found no usable price/,
+    );
 
     expect((await read(0, 'ok')).suppressed).toBe(true);
     expect((await read(1, 'ok')).suppressed).toBe(true);
@@ -75,9 +92,17 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
     expect(back).toMatchObject({ suppressed: false, changed: true });
     expect(await isSuppressed(site.id)).toBe(false);
 
-    const alerts = await h.db.selectFrom('site_alerts').select(['kind', 'detail', 'notified_at']).where('site_id', '=', site.id).orderBy('id').execute();
+    const alerts = await h.db
+      .selectFrom('site_alerts')
+      .select(['kind', 'detail', 'notified_at'])
+      .where('site_id', '=', site.id)
+      .orderBy('id')
+      .execute();
     expect(alerts.map((a) => a.kind)).toEqual(['needs_attention', 'recovered']);
-    expect(alerts[0]!.detail).toMatchObject({ site: 'health-shop', reason: 'the latest read of all 2 listings found no usable price' });
+    expect(alerts[0]!.detail).toMatchObject({
+      site: 'health-shop',
+      reason: 'the latest read of all 2 listings found no usable price',
+    });
     expect(alerts.every((a) => a.notified_at === null)).toBe(true);
   });
 });

@@ -127,7 +127,11 @@ describe('normalizeObserved (pack + VAT in one exact step)', () => {
 
   it('removes VAT when the site is gross and the MAP net', () => {
     const r = normalizeObserved({
-      amountMinor: 1199, listingPackSize: 1, productPackSize: 1, siteVat: { included: true, rate: 20 }, mapIncludesVat: false,
+      amountMinor: 1199,
+      listingPackSize: 1,
+      productPackSize: 1,
+      siteVat: { included: true, rate: 20 },
+      mapIncludesVat: false,
     });
     expect(r.vatAdjustment).toBe('removed');
     expect(r.vatRatePercent).toBe(20);
@@ -136,7 +140,11 @@ describe('normalizeObserved (pack + VAT in one exact step)', () => {
 
   it('adds VAT when the site is net and the MAP gross', () => {
     const r = normalizeObserved({
-      amountMinor: 1000, listingPackSize: 1, productPackSize: 1, siteVat: { included: false, rate: 20 }, mapIncludesVat: true,
+      amountMinor: 1000,
+      listingPackSize: 1,
+      productPackSize: 1,
+      siteVat: { included: false, rate: 20 },
+      mapIncludesVat: true,
     });
     expect(r).toEqual({ exact: { num: 1200n, den: 1n }, vatAdjustment: 'added', vatRatePercent: 20 });
   });
@@ -155,7 +163,11 @@ describe('normalizeObserved (pack + VAT in one exact step)', () => {
   it('a single ceiling of the combined exact value is never above two stacked ceilings', () => {
     for (let a = 1; a < 3000; a += 13) {
       const r = normalizeObserved({
-        amountMinor: a, listingPackSize: 6, productPackSize: 2, siteVat: { included: true, rate: 19 }, mapIncludesVat: false,
+        amountMinor: a,
+        listingPackSize: 6,
+        productPackSize: 2,
+        siteVat: { included: true, rate: 19 },
+        mapIncludesVat: false,
       });
       const single = ceilDiv(r.exact.num, r.exact.den);
       expect(Number(single)).toBeLessThanOrEqual(removeVat(normalizeForPack(a, 6, 2), 19));

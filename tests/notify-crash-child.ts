@@ -10,8 +10,13 @@ import { createMailTransport } from '../src/notify/mail-transport.js';
 import { defaultNotifyConfig } from '../src/notify/notify-config.js';
 import { sendPendingNotifications } from '../src/notify/send-pending.js';
 
-const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool(JSON.parse(process.env.NOTIFY_PG!)) }) });
-const transport = createMailTransport({ smtpUrl: process.env.NOTIFY_SMTP || undefined, dataDir: process.env.NOTIFY_DIR ?? '/nonexistent' });
+const db = new Kysely<Database>({
+  dialect: new PostgresDialect({ pool: new pg.Pool(JSON.parse(process.env.NOTIFY_PG!)) }),
+});
+const transport = createMailTransport({
+  smtpUrl: process.env.NOTIFY_SMTP || undefined,
+  dataDir: process.env.NOTIFY_DIR ?? '/nonexistent',
+});
 await sendPendingNotifications(db, {
   transport,
   config: defaultNotifyConfig(),

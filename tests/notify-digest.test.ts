@@ -23,7 +23,10 @@ import { type Catalog, observe, partsOf, seedCatalog, startSmtp, type TestSmtp }
 const DATA = tmpDir();
 process.env.MAPWATCH_DATA_DIR = DATA;
 
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64',
+);
 const XSS = 'HP-1 <script>alert(1)</script>';
 const H = 3_600_000;
 const NOW = new Date('2026-11-20T14:00:00Z'); // 09:00 in New York
@@ -49,19 +52,47 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
         { name: 'Sound Depot', region: 'US', tier: 'gold', email: 'a@sd.example' },
         { name: 'AudioBargains', region: 'US', tier: 'silver', email: 'b@ab.example' },
       ],
-      [{ sku: 'HP-1', name: 'Northwind HP-1' }, { sku: 'HP-2', name: 'Northwind HP-2' }, { sku: 'HP-3', name: 'Northwind HP-3' }],
+      [
+        { sku: 'HP-1', name: 'Northwind HP-1' },
+        { sku: 'HP-2', name: 'Northwind HP-2' },
+        { sku: 'HP-3', name: 'Northwind HP-3' },
+      ],
     );
     // New in the last 24 hours, with a screenshot.
     const r = await observe(h.db, cat, 'Sound Depot/HP-1', 8000, new Date(NOW.getTime() - 2 * H), cfg, XSS);
     const store = new LocalEvidenceStore(evidenceDir(DATA));
     const shot = await store.put(PNG);
     const caseId = r.outcome.action === 'opened' ? r.outcome.caseId : -1;
-    await h.db.transaction().execute((trx) => recordEvidence(trx, { caseId, observationId: r.observationId, recheck: null }, {
-      version: 1, listing_id: cat.listing('Sound Depot/HP-1'), site: 'sound-depot', reseller: 'Sound Depot', sku: 'HP-1', render: 'browser',
-      requested_url: 'https://sound-depot.example/p/HP-1', final_url: null, captured_at: new Date(NOW.getTime() - 2 * H).toISOString(), user_agent: 'test',
-      server_ip: null, tls: null, http_status: 200, status: 'ok', reason: null, offer: null, verdict: null, map_rule: null, findings: [],
-      files: [{ role: 'screenshot_viewport', key: shot.key, sha256: shot.sha256, size: PNG.length, mime: 'image/png' }],
-    }));
+    await h.db.transaction().execute((trx) =>
+      recordEvidence(
+        trx,
+        { caseId, observationId: r.observationId, recheck: null },
+        {
+          version: 1,
+          listing_id: cat.listing('Sound Depot/HP-1'),
+          site: 'sound-depot',
+          reseller: 'Sound Depot',
+          sku: 'HP-1',
+          render: 'browser',
+          requested_url: 'https://sound-depot.example/p/HP-1',
+          final_url: null,
+          captured_at: new Date(NOW.getTime() - 2 * H).toISOString(),
+          user_agent: 'test',
+          server_ip: null,
+          tls: null,
+          http_status: 200,
+          status: 'ok',
+          reason: null,
+          offer: null,
+          verdict: null,
+          map_rule: null,
+          findings: [],
+          files: [
+            { role: 'screenshot_viewport', key: shot.key, sha256: shot.sha256, size: PNG.length, mime: 'image/png' },
+          ],
+        },
+      ),
+    );
     // Open since two days ago; and one resolved this morning.
     await observe(h.db, cat, 'AudioBargains/HP-2', 9000, new Date(NOW.getTime() - 48 * H), cfg);
     await observe(h.db, cat, 'AudioBargains/HP-3', 9400, new Date(NOW.getTime() - 30 * H), cfg);
@@ -78,9 +109,13 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
     expect(d.subject).toBe('[mapwatch] 2026-11-20: 2 open MAP case(s), 1 new, 1 closed');
     expect(d.text).toContain('Open: 2 (no change since yesterday). New: 1. Closed: 1.');
     const ab = d.text.slice(d.text.indexOf('AudioBargains'), d.text.indexOf('Sound Depot'));
-    expect(ab).toMatch(/Still open:\n {2}#\d+ Northwind HP-2 \(HP-2\): MAP USD 100\.00, lowest USD 90\.00, 10% below, 2 days/);
+    expect(ab).toMatch(
+      /Still open:\n {2}#\d+ Northwind HP-2 \(HP-2\): MAP USD 100\.00, lowest USD 90\.00, 10% below, 2 days/,
+    );
     expect(ab).toMatch(/Resolved or dismissed:\n {2}#\d+ Northwind HP-3/);
-    expect(d.text).toMatch(/Sound Depot\n=+\nNew:\n {2}#\d+ Northwind HP-1 \(HP-1\): MAP USD 100\.00, lowest USD 80\.00, 20% below, today/);
+    expect(d.text).toMatch(
+      /Sound Depot\n=+\nNew:\n {2}#\d+ Northwind HP-1 \(HP-1\): MAP USD 100\.00, lowest USD 80\.00, 20% below, today/,
+    );
     expect(d.html).toContain('page says: “HP-1 &lt;script&gt;alert(1)&lt;/script&gt;”');
     expect(d.html).not.toContain('<script>');
     // The Tokyo manager follows JP resellers only: an all-clear digest.
@@ -93,7 +128,12 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
     expect(await enqueueDueDigests(h.db, cfg, new Date('2026-11-20T12:30:00Z'))).toBe(1); // 07:30 NY: not yet; 21:30 Tokyo: due
     expect(await enqueueDueDigests(h.db, cfg, NOW)).toBe(1); // 09:00 NY
     expect(await enqueueDueDigests(h.db, cfg, new Date(NOW.getTime() + 5 * H))).toBe(0);
-    const r = await sendPendingNotifications(h.db, { transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }), config: cfg, collect: false, now: () => NOW });
+    const r = await sendPendingNotifications(h.db, {
+      transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }),
+      config: cfg,
+      collect: false,
+      now: () => NOW,
+    });
     expect(r).toMatchObject({ sent: 2, failed: 0 });
     const m = smtp.messages.find((x) => x.to.includes('anna@brand.example'))!;
     const parts = partsOf(m.raw);

@@ -81,7 +81,12 @@ export function partsOf(raw: string): { type: string; cid?: string; body: string
       enc === 'base64'
         ? Buffer.from(text.replace(/\s+/g, ''), 'base64')
         : enc === 'quoted-printable'
-          ? Buffer.from(text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, x: string) => String.fromCharCode(parseInt(x, 16))), 'latin1')
+          ? Buffer.from(
+              text
+                .replace(/=\r?\n/g, '')
+                .replace(/=([0-9A-F]{2})/g, (_m, x: string) => String.fromCharCode(parseInt(x, 16))),
+              'latin1',
+            )
           : Buffer.from(text);
     out.push({ type, cid, body: bytes.toString('utf8'), bytes });
   }
@@ -103,16 +108,32 @@ export async function seedCatalog(
   const sites = new Map<string, number>();
   const prodIds = new Map<string, number>();
   for (const p of products) {
-    const { id } = await db.insertInto('products').values({ sku: p.sku, name: p.name, brand: p.brand ?? 'Northwind' }).returning('id').executeTakeFirstOrThrow();
+    const { id } = await db
+      .insertInto('products')
+      .values({ sku: p.sku, name: p.name, brand: p.brand ?? 'Northwind' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     prodIds.set(p.sku, id);
   }
   for (const r of resellers) {
-    const { id: rid } = await db.insertInto('resellers').values({ name: r.name, region: r.region, tier: r.tier ?? null, contact_email: r.email }).returning('id').executeTakeFirstOrThrow();
+    const { id: rid } = await db
+      .insertInto('resellers')
+      .values({ name: r.name, region: r.region, tier: r.tier ?? null, contact_email: r.email })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const slug = r.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-    const { id: sid } = await db.insertInto('sites').values({ name: slug, reseller_id: rid, domain: `${slug}.example`, config_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
+    const { id: sid } = await db
+      .insertInto('sites')
+      .values({ name: slug, reseller_id: rid, domain: `${slug}.example`, config_hash: 'x' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     sites.set(r.name, sid);
     for (const p of products) {
-      const { id } = await db.insertInto('listings').values({ site_id: sid, product_id: prodIds.get(p.sku)!, url: `https://${slug}.example/p/${p.sku}` }).returning('id').executeTakeFirstOrThrow();
+      const { id } = await db
+        .insertInto('listings')
+        .values({ site_id: sid, product_id: prodIds.get(p.sku)!, url: `https://${slug}.example/p/${p.sku}` })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       listings.set(`${r.name}/${p.sku}`, id);
     }
   }
@@ -123,13 +144,30 @@ export const SEVERITY = ['low', 'medium', 'high'];
 const policy = { resolveAfter: 1, severityOrder: SEVERITY };
 
 /** One read of a listing at `priceMinor` USD cents against a MAP of 100.00, through recordObservation and the hook. */
-export async function observe(db: Kysely<Database>, cat: Catalog, key: string, priceMinor: number, at: Date, cfg: NotifyConfig, pageName = 'Headphones') {
+export async function observe(
+  db: Kysely<Database>,
+  cat: Catalog,
+  key: string,
+  priceMinor: number,
+  at: Date,
+  cfg: NotifyConfig,
+  pageName = 'Headphones',
+) {
   const map = 10_000;
   const pct = Math.round(((map - priceMinor) * 10000) / map) / 100;
   const verdict: Verdict =
     priceMinor >= map
       ? { kind: 'compliant', mapMinor: map, normalizedMinor: priceMinor, currency: 'USD', rule: {} as RuleApplied }
-      : { kind: 'violation', mapMinor: map, normalizedMinor: priceMinor, belowMinor: map - priceMinor, percentBelow: pct, severity: pct >= 15 ? 'high' : pct >= 5 ? 'medium' : 'low', currency: 'USD', rule: {} as RuleApplied };
+      : {
+          kind: 'violation',
+          mapMinor: map,
+          normalizedMinor: priceMinor,
+          belowMinor: map - priceMinor,
+          percentBelow: pct,
+          severity: pct >= 15 ? 'high' : pct >= 5 ? 'medium' : 'low',
+          currency: 'USD',
+          rule: {} as RuleApplied,
+        };
   const draft: ObservationDraft = {
     capturedAt: at,
     status: 'ok',

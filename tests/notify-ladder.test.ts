@@ -31,9 +31,19 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     notices: { cooldown_days: 7, reset_after_days_clean: 30, blocked_regions: ['EEA'] },
   });
   const send = (at: Date) =>
-    sendPendingNotifications(h.db, { transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }), config: cfg, collect: false, now: () => at });
+    sendPendingNotifications(h.db, {
+      transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }),
+      config: cfg,
+      collect: false,
+      now: () => at,
+    });
   const caseOf = async (key: string) =>
-    (await h.db.selectFrom('cases').select(['id', 'status']).where('listing_id', '=', cat.listing(key)).orderBy('id', 'desc').executeTakeFirstOrThrow());
+    await h.db
+      .selectFrom('cases')
+      .select(['id', 'status'])
+      .where('listing_id', '=', cat.listing(key))
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
   const noticesTo = (to: string) => smtp.messages.filter((m) => m.to.includes(to));
 
   beforeAll(async () => {
@@ -46,7 +56,10 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
         { name: 'EuroKlang GmbH', region: 'DE', email: 'preise@euroklang.example' },
         { name: 'BadMail', region: 'US', email: 'not-an-email' },
       ],
-      [{ sku: 'HP-1', name: 'Northwind HP-1' }, { sku: 'HP-2', name: 'Northwind HP-2' }],
+      [
+        { sku: 'HP-1', name: 'Northwind HP-1' },
+        { sku: 'HP-2', name: 'Northwind HP-2' },
+      ],
     );
   });
   afterAll(async () => {
@@ -69,7 +82,9 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     expect(first.header('Reply-To')).toBe('map@northwind.example');
     const text = partsOf(first.raw).find((p) => p.type === 'text/plain')!.body;
     expect(text).toContain('Dear Sound Depot,');
-    expect(text).toContain(`USD 80.00, which is 20% below the minimum advertised price of USD 100.00 under Northwind Audio's MAP policy`);
+    expect(text).toContain(
+      `USD 80.00, which is 20% below the minimum advertised price of USD 100.00 under Northwind Audio's MAP policy`,
+    );
     expect(text).toContain(`reference MAP-${c1.id}`);
     expect((await caseOf('Sound Depot/HP-1')).status).toBe('notified');
 
@@ -92,8 +107,18 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     ]);
     expect(await send(day(14))).toMatchObject({ sent: 0 });
     expect(await send(day(15))).toMatchObject({ sent: 1 });
-    expect(noticesTo(to).at(-1)!.header('Subject')).toBe('Final notice: suspension under the MAP policy, Northwind HP-2 (HP-2)');
-    expect(await resellerViolationLevel(h.db, (await h.db.selectFrom('resellers').select('id').where('name', '=', 'Sound Depot').executeTakeFirstOrThrow()).id, day(15), 30)).toMatchObject({ level: 3 });
+    expect(noticesTo(to).at(-1)!.header('Subject')).toBe(
+      'Final notice: suspension under the MAP policy, Northwind HP-2 (HP-2)',
+    );
+    expect(
+      await resellerViolationLevel(
+        h.db,
+        (await h.db.selectFrom('resellers').select('id').where('name', '=', 'Sound Depot').executeTakeFirstOrThrow())
+          .id,
+        day(15),
+        30,
+      ),
+    ).toMatchObject({ level: 3 });
 
     // The ladder is complete: nothing more is proposed while the episode lasts.
     await observe(h.db, cat, 'Sound Depot/HP-1', 8000, day(23), cfg);
@@ -117,34 +142,62 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     const r = await approveNotice(h.db, c.id, cfg, { by: 'maria', now: day(0) });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/its notice is blocked: notices are off for region DE/);
-    const notes = await h.db.selectFrom('case_events').select('detail').where('case_id', '=', c.id).where('kind', '=', 'note').execute();
+    const notes = await h.db
+      .selectFrom('case_events')
+      .select('detail')
+      .where('case_id', '=', c.id)
+      .where('kind', '=', 'note')
+      .execute();
     expect(JSON.stringify(notes)).toMatch(/region DE/);
     await send(day(30));
     expect(noticesTo('preise@euroklang.example')).toHaveLength(0);
     // With auto-send as well, the guard holds.
     const auto = { ...cfg, notices: { ...cfg.notices, auto_send: true } };
     await observe(h.db, cat, 'EuroKlang GmbH/HP-2', 7000, day(1), auto);
-    expect(await h.db.selectFrom('outbox').select('id').where('recipient', '=', 'preise@euroklang.example').execute()).toEqual([]);
+    expect(
+      await h.db.selectFrom('outbox').select('id').where('recipient', '=', 'preise@euroklang.example').execute(),
+    ).toEqual([]);
   });
 
   it('an invalid reseller email or an unknown merge field is an error on the case; the notice waits for the fix', async () => {
     await observe(h.db, cat, 'BadMail/HP-1', 7000, day(0), cfg);
     const c = await caseOf('BadMail/HP-1');
     const r = await approveNotice(h.db, c.id, cfg, { by: 'maria', now: day(0) });
-    expect(r).toEqual({ ok: false, error: `case #${c.id}: reseller "BadMail" has an invalid contact_email "not-an-email"; fix it in resellers.csv and import again` });
-    await h.db.updateTable('resellers').set({ contact_email: 'ok@badmail.example' }).where('name', '=', 'BadMail').execute();
+    expect(r).toEqual({
+      ok: false,
+      error: `case #${c.id}: reseller "BadMail" has an invalid contact_email "not-an-email"; fix it in resellers.csv and import again`,
+    });
+    await h.db
+      .updateTable('resellers')
+      .set({ contact_email: 'ok@badmail.example' })
+      .where('name', '=', 'BadMail')
+      .execute();
 
-    const dir = tmpDir({ 'notice-1.txt': 'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{pirce}}.\n' });
+    const dir = tmpDir({
+      'notice-1.txt': 'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{pirce}}.\n',
+    });
     const custom = { ...cfg, templatesDir: dir };
     const bad = await approveNotice(h.db, c.id, custom, { by: 'maria', now: day(0) });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error).toContain(`${path.join(dir, 'notice-1.txt')}, line 4: unknown merge field "{{pirce}}"`);
-    const notes = await h.db.selectFrom('case_events').select('detail').where('case_id', '=', c.id).where('kind', '=', 'note').execute();
+    if (!bad.ok)
+      expect(bad.error).toContain(`${path.join(dir, 'notice-1.txt')}, line 4: unknown merge field "{{pirce}}"`);
+    const notes = await h.db
+      .selectFrom('case_events')
+      .select('detail')
+      .where('case_id', '=', c.id)
+      .where('kind', '=', 'note')
+      .execute();
     expect(JSON.stringify(notes)).toMatch(/invalid contact_email/);
     expect(JSON.stringify(notes)).toMatch(/unknown merge field/);
 
-    fs.writeFileSync(path.join(dir, 'notice-1.txt'), 'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{observed_price}}.\n');
-    expect(await approveNotice(h.db, c.id, custom, { by: 'maria', now: day(0) })).toMatchObject({ ok: true, to: 'ok@badmail.example' });
+    fs.writeFileSync(
+      path.join(dir, 'notice-1.txt'),
+      'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{observed_price}}.\n',
+    );
+    expect(await approveNotice(h.db, c.id, custom, { by: 'maria', now: day(0) })).toMatchObject({
+      ok: true,
+      to: 'ok@badmail.example',
+    });
     await send(day(0));
     const m = noticesTo('ok@badmail.example');
     expect(m).toHaveLength(1);
@@ -157,9 +210,16 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     await expect(dismissCase(h.db, c.id, '  ')).rejects.toThrow(/needs a note/);
     await dismissCase(h.db, c.id, 'authorized clearance sale', { by: 'maria' });
     expect((await caseOf('BadMail/HP-2')).status).toBe('dismissed');
-    const ev = await h.db.selectFrom('case_events').select('detail').where('case_id', '=', c.id).where('kind', '=', 'dismissed').executeTakeFirstOrThrow();
+    const ev = await h.db
+      .selectFrom('case_events')
+      .select('detail')
+      .where('case_id', '=', c.id)
+      .where('kind', '=', 'dismissed')
+      .executeTakeFirstOrThrow();
     expect(ev.detail).toMatchObject({ note: 'authorized clearance sale' });
-    expect((await h.db.selectFrom('notices').select('status').where('case_id', '=', c.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
+    expect(
+      (await h.db.selectFrom('notices').select('status').where('case_id', '=', c.id).executeTakeFirstOrThrow()).status,
+    ).toBe('cancelled');
     await expect(dismissCase(h.db, c.id, 'again')).rejects.toThrow(/already dismissed/);
   });
 });
@@ -167,11 +227,16 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
 describe('notify config', () => {
   it('names the file, line and field of every problem', () => {
     const dir = tmpDir({
-      'mapwatch.config.yaml': 'notify:\n  recipients:\n    - email: anna@x.example\n      time_zone: Mars/Base\n    - email: not-an-address\n  notices:\n    cooldown_days: -1\n',
+      'mapwatch.config.yaml':
+        'notify:\n  recipients:\n    - email: anna@x.example\n      time_zone: Mars/Base\n    - email: not-an-address\n  notices:\n    cooldown_days: -1\n',
     });
     const file = path.join(dir, 'mapwatch.config.yaml');
-    expect(() => loadNotifyConfig(file)).toThrow(/mapwatch\.config\.yaml, line 4, field "notify\.recipients\[0\]\.time_zone": must be an IANA time zone/);
-    expect(() => loadNotifyConfig(file)).toThrow(/line 5, field "notify\.recipients\[1\]\.email": must be an email address/);
+    expect(() => loadNotifyConfig(file)).toThrow(
+      /mapwatch\.config\.yaml, line 4, field "notify\.recipients\[0\]\.time_zone": must be an IANA time zone/,
+    );
+    expect(() => loadNotifyConfig(file)).toThrow(
+      /line 5, field "notify\.recipients\[1\]\.email": must be an email address/,
+    );
     expect(() => loadNotifyConfig(file)).toThrow(/line 7, field "notify\.notices\.cooldown_days"/);
     expect(loadNotifyConfig(path.join(dir, 'missing.yaml')).recipients).toEqual([]);
   });

@@ -33,7 +33,12 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     ],
   });
   const send = (extra: Partial<Parameters<typeof sendPendingNotifications>[1]> = {}) =>
-    sendPendingNotifications(h.db, { transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }), config: cfg, collect: false, ...extra });
+    sendPendingNotifications(h.db, {
+      transport: createMailTransport({ smtpUrl: smtp.url, dataDir: '/nonexistent' }),
+      config: cfg,
+      collect: false,
+      ...extra,
+    });
 
   beforeAll(async () => {
     h = await openTestDb(backend);
@@ -44,7 +49,11 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
         { name: 'Sound Depot', region: 'US', tier: 'gold', email: 'pricing@sounddepot.example' },
         { name: 'Crash Shop', region: 'US', email: 'x@crash.example' },
       ],
-      [{ sku: 'HP-1', name: 'Northwind HP-1' }, { sku: 'HP-2', name: 'Northwind HP-2' }, { sku: 'HP-3', name: 'Northwind HP-3' }],
+      [
+        { sku: 'HP-1', name: 'Northwind HP-1' },
+        { sku: 'HP-2', name: 'Northwind HP-2' },
+        { sku: 'HP-3', name: 'Northwind HP-3' },
+      ],
     );
   });
   afterAll(async () => {
@@ -80,13 +89,22 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     await observe(h.db, cat, 'Sound Depot/HP-1', 7900, new Date(T0.getTime() + 3_600_000), cfg, XSS);
     expect(await send()).toMatchObject({ sent: 0 });
     expect(smtp.messages).toHaveLength(1);
-    const sent = await h.db.selectFrom('outbox').select(['status', 'sent_at', 'attempts']).where('id', '=', rows[0]!.id).executeTakeFirstOrThrow();
+    const sent = await h.db
+      .selectFrom('outbox')
+      .select(['status', 'sent_at', 'attempts'])
+      .where('id', '=', rows[0]!.id)
+      .executeTakeFirstOrThrow();
     expect(sent).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('keeps a refused message with its error: 4xx retries with backoff, 5xx fails at once and is noted on the case', async () => {
     await observe(h.db, cat, 'Sound Depot/HP-3', 8500, T0, cfg); // 15 %: high
-    const row = await h.db.selectFrom('outbox').selectAll().where('case_id', 'is not', null).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('case_id', 'is not', null)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
 
     smtp.refuse = [451, 'try again later'];
     const now = new Date();
@@ -105,7 +123,12 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     after = await h.db.selectFrom('outbox').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(after).toMatchObject({ status: 'failed', attempts: 2 });
     expect(after.last_error).toMatch(/550.*mailbox unavailable/);
-    const notes = await h.db.selectFrom('case_events').select('detail').where('case_id', '=', row.case_id!).where('kind', '=', 'note').execute();
+    const notes = await h.db
+      .selectFrom('case_events')
+      .select('detail')
+      .where('case_id', '=', row.case_id!)
+      .where('kind', '=', 'note')
+      .execute();
     expect(JSON.stringify(notes)).toMatch(/550/);
     expect(smtp.messages.filter((m) => m.header('Message-ID') === row.message_id)).toHaveLength(0);
 
@@ -125,7 +148,9 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     const child = await runChild({ NOTIFY_SMTP: smtp.url });
     expect(child.signal).toBe('SIGKILL');
     expect(smtp.messages.filter((m) => m.header('Message-ID') === row.message_id)).toHaveLength(1);
-    expect((await db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status).toBe('sending');
+    expect(
+      (await db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status,
+    ).toBe('sending');
 
     // A run inside the lease leaves it alone (the sender might still be alive).
     expect(await send()).toMatchObject({ sent: 0, unconfirmed: 0 });
@@ -148,19 +173,32 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     expect((await runChild({ NOTIFY_DIR: dir })).signal).toBe('SIGKILL');
     const files = () => fs.readdirSync(path.join(dir, 'outbox'));
     expect(files()).toHaveLength(1);
-    const r = await sendPendingNotifications(db, { transport: createMailTransport({ dataDir: dir }), config: cfg, collect: false, leaseMs: 0 });
+    const r = await sendPendingNotifications(db, {
+      transport: createMailTransport({ dataDir: dir }),
+      config: cfg,
+      collect: false,
+      leaseMs: 0,
+    });
     expect(r).toMatchObject({ recovered: 1, sent: 0 });
     expect(files()).toHaveLength(1);
     expect(fs.readFileSync(path.join(dir, 'outbox', files()[0]!), 'utf8')).toContain(`Message-ID: ${row.message_id}`);
-    expect((await db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status).toBe('sent');
+    expect(
+      (await db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status,
+    ).toBe('sent');
   });
 
   /** The sender in its own process; async, because the SMTP server and PGlite's socket live in this one. */
-  function runChild(env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'notify-crash-child.ts')], {
-      env: { ...process.env, NOTIFY_PG: JSON.stringify(h.pgConfig), ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+  function runChild(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(import.meta.dirname, 'notify-crash-child.ts')],
+      {
+        env: { ...process.env, NOTIFY_PG: JSON.stringify(h.pgConfig), ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));

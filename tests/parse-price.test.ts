@@ -207,7 +207,10 @@ describe('parsePrice', () => {
   });
 
   it('ignores an invalid hint and an invalid locale', () => {
-    expect(parsePrice('12,50', { currencyHint: 'XYZ', locale: 'not a locale!' })).toEqual({ amount: '12.50', currency: null });
+    expect(parsePrice('12,50', { currencyHint: 'XYZ', locale: 'not a locale!' })).toEqual({
+      amount: '12.50',
+      currency: null,
+    });
     expect(parsePrice('1,299', { locale: '%%' })).toEqual({ amount: null, currency: null });
   });
 });
@@ -215,7 +218,12 @@ describe('parsePrice', () => {
 describe('parsePriceDetailed', () => {
   it('reports raw, index and candidates for competing prices', () => {
     expect(parsePriceDetailed('Was $59.99 Now $49.99', { currencyHint: 'USD' })).toEqual({
-      amount: '59.99', currency: 'USD', raw: '$59.99', index: 4, candidates: 2, currencyFromText: false,
+      amount: '59.99',
+      currency: 'USD',
+      raw: '$59.99',
+      index: 4,
+      candidates: 2,
+      currencyFromText: false,
     });
     expect(parsePriceDetailed('Price: $49.99 $59.99').candidates).toBe(2);
     expect(parsePriceDetailed('$10 - $20').candidates).toBe(2);
@@ -246,14 +254,24 @@ describe('parsePriceDetailed', () => {
 
   it('returns the empty shape when there is no price', () => {
     expect(parsePriceDetailed('Model 2024 in 3 colours')).toEqual({
-      amount: null, currency: null, raw: null, index: -1, candidates: 0, currencyFromText: false,
+      amount: null,
+      currency: null,
+      raw: null,
+      index: -1,
+      candidates: 0,
+      currencyFromText: false,
     });
     expect(parsePriceDetailed('Save 20%').candidates).toBe(0);
   });
 
   it('keeps raw/index of an amount it refused to read', () => {
     expect(parsePriceDetailed('0,899 €')).toEqual({
-      amount: null, currency: null, raw: '0,899 €', index: 0, candidates: 1, currencyFromText: false,
+      amount: null,
+      currency: null,
+      raw: '0,899 €',
+      index: 0,
+      candidates: 1,
+      currencyFromText: false,
     });
   });
 

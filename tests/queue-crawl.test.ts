@@ -31,7 +31,8 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
       '/p/f3': { body: productPage({ name: 'F3', price: '120.00' }) },
     });
     slow = await startServer({});
-    for (const p of ['/p/s1', '/p/s2', '/p/s3']) slow.routes.set(p, { status: 429, headers: { 'retry-after': '120' }, body: '<html>slow down</html>' });
+    for (const p of ['/p/s1', '/p/s2', '/p/s3'])
+      slow.routes.set(p, { status: 429, headers: { 'retry-after': '120' }, body: '<html>slow down</html>' });
   });
 
   afterAll(async () => {
@@ -41,7 +42,17 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
   });
 
   it('two scheduler replicas enqueue each cron slot once; each slot reads each listing once', async () => {
-    const dir = tmpDir({ 'sched-shop.yaml': siteYaml({ host: shop.host, origin: shop.origin, paths: [['A', '/p/a'], ['B', '/p/b']], schedule: '*/3 * * * * *' }) });
+    const dir = tmpDir({
+      'sched-shop.yaml': siteYaml({
+        host: shop.host,
+        origin: shop.origin,
+        paths: [
+          ['A', '/p/a'],
+          ['B', '/p/b'],
+        ],
+        schedule: '*/3 * * * * *',
+      }),
+    });
     const replica2Queue = env.conn.newQueue(QUEUE_NAMES.crawl);
     const s1 = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, dir });
     const s2 = new SiteScheduler({ db: env.h.db, crawlQueue: replica2Queue, dir });
@@ -49,7 +60,12 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
     expect(await s2.reload()).toEqual([]);
     const workers = startWorkers(env.conn, env.deps, { concurrency: 4, roles: ['crawl'] });
     try {
-      const obs = () => env.h.db.selectFrom('observations').innerJoin('listings', 'listings.id', 'observations.listing_id').select(['listings.url', 'read_key']).execute();
+      const obs = () =>
+        env.h.db
+          .selectFrom('observations')
+          .innerJoin('listings', 'listings.id', 'observations.listing_id')
+          .select(['listings.url', 'read_key'])
+          .execute();
       await waitFor(async () => (await obs()).length >= 6, 'three slots of two listings', 90_000);
       await env.queues.crawl.removeJobScheduler('site-sched-shop');
       await workers.close();
@@ -57,7 +73,11 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
       await workers.close();
       await replica2Queue.close();
     }
-    const rows = await env.h.db.selectFrom('observations').innerJoin('listings', 'listings.id', 'observations.listing_id').select(['listings.url', 'read_key']).execute();
+    const rows = await env.h.db
+      .selectFrom('observations')
+      .innerJoin('listings', 'listings.id', 'observations.listing_id')
+      .select(['listings.url', 'read_key'])
+      .execute();
     const slotsA = new Set(rows.filter((r) => r.url.endsWith('/p/a')).map((r) => r.read_key));
     // Every read of /p/a is one slot: no slot was fetched twice even though two schedulers ran.
     expect(shop.hits.get('/p/a')).toBe(slotsA.size);
@@ -74,19 +94,40 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
     const [synced] = await syncSites(env.h.db, loadSites(dir).sites);
     const l = synced!.listings[0]!;
     const { listings: _l, ...config } = synced!.site.config;
-    const data = { site: 'dup-shop', config: { ...config, listings: [] }, configHash: synced!.site.hash, siteId: synced!.id, slot: 1_700_000_000_000, listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId } };
+    const data = {
+      site: 'dup-shop',
+      config: { ...config, listings: [] },
+      configHash: synced!.site.hash,
+      siteId: synced!.id,
+      slot: 1_700_000_000_000,
+      listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId },
+    };
     const workers = startWorkers(env.conn, env.deps, { concurrency: 2, roles: ['crawl'] });
     try {
       // Different job ids, same logical read: what a replayed or duplicated enqueue looks like.
-      const jobs = await Promise.all(['dup-1', 'dup-2', 'dup-3'].map((id) => env.queues.crawl.add(crawlListingJob.id, data, { jobId: id })));
-      await waitFor(async () => (await Promise.all(jobs.map((j) => j.getState()))).every((s) => s === 'completed'), 'all three duplicates');
+      const jobs = await Promise.all(
+        ['dup-1', 'dup-2', 'dup-3'].map((id) => env.queues.crawl.add(crawlListingJob.id, data, { jobId: id })),
+      );
+      await waitFor(
+        async () => (await Promise.all(jobs.map((j) => j.getState()))).every((s) => s === 'completed'),
+        'all three duplicates',
+      );
     } finally {
       await workers.close();
     }
-    const obs = await env.h.db.selectFrom('observations').select(['id', 'status']).where('read_key', '=', readKeyOf(data.siteId, l.id, data.slot)).execute();
+    const obs = await env.h.db
+      .selectFrom('observations')
+      .select(['id', 'status'])
+      .where('read_key', '=', readKeyOf(data.siteId, l.id, data.slot))
+      .execute();
     expect(obs).toHaveLength(1);
     expect(obs[0]!.status).toBe('ok');
-    const events = await env.h.db.selectFrom('case_events').innerJoin('cases', 'cases.id', 'case_events.case_id').select('case_events.kind').where('cases.listing_id', '=', l.id).execute();
+    const events = await env.h.db
+      .selectFrom('case_events')
+      .innerJoin('cases', 'cases.id', 'case_events.case_id')
+      .select('case_events.kind')
+      .where('cases.listing_id', '=', l.id)
+      .execute();
     expect(events.map((e) => e.kind)).toEqual(['opened']);
     // Duplicates running at the same moment may each read the page; only one read is kept.
     // One enqueued after the read was stored (a retry after a crash) does not fetch again.
@@ -105,7 +146,11 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
   it('a job with an invalid payload fails at once, without retries, and says why', async () => {
     const workers = startWorkers(env.conn, env.deps, { concurrency: 1, roles: ['crawl'] });
     try {
-      const job = await env.queues.crawl.add(crawlListingJob.id, { site: 'x', slot: -1 }, { ...crawlListingJob.options, jobId: 'bad-payload' });
+      const job = await env.queues.crawl.add(
+        crawlListingJob.id,
+        { site: 'x', slot: -1 },
+        { ...crawlListingJob.options, jobId: 'bad-payload' },
+      );
       await waitFor(async () => (await job.getState()) === 'failed', 'the bad job to fail');
       const failed = (await env.queues.crawl.getJob('bad-payload'))!;
       expect(failed.failedReason).toMatch(/invalid payload: .*field "config"/);
@@ -117,26 +162,58 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
 
   it('a domain answering 429 backs off (its jobs wait delayed) while another domain keeps flowing', async () => {
     const dir = tmpDir({
-      'busy.yaml': siteYaml({ host: slow.host, origin: slow.origin, paths: [['S1', '/p/s1'], ['S2', '/p/s2'], ['S3', '/p/s3']] }),
-      'fine.yaml': siteYaml({ host: shop.host, origin: shop.origin, paths: [['F1', '/p/f1'], ['F2', '/p/f2'], ['F3', '/p/f3']] }),
+      'busy.yaml': siteYaml({
+        host: slow.host,
+        origin: slow.origin,
+        paths: [
+          ['S1', '/p/s1'],
+          ['S2', '/p/s2'],
+          ['S3', '/p/s3'],
+        ],
+      }),
+      'fine.yaml': siteYaml({
+        host: shop.host,
+        origin: shop.origin,
+        paths: [
+          ['F1', '/p/f1'],
+          ['F2', '/p/f2'],
+          ['F3', '/p/f3'],
+        ],
+      }),
     });
     const synced = await syncSites(env.h.db, loadSites(dir).sites);
     const workers = startWorkers(env.conn, env.deps, { concurrency: 4, roles: ['crawl'] });
     try {
       for (const s of synced) {
         const { listings: _l, ...config } = s.site.config;
-        await env.queues.crawl.add(crawlSiteJob.id, { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot: 42 }, { jobId: `site-${s.site.name}-42` });
+        await env.queues.crawl.add(
+          crawlSiteJob.id,
+          { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot: 42 },
+          { jobId: `site-${s.site.name}-42` },
+        );
       }
       const fineIds = synced.find((s) => s.site.name === 'fine')!.listings.map((l) => l.id);
-      await waitFor(async () => (await env.h.db.selectFrom('observations').select('id').where('listing_id', 'in', fineIds).execute()).length === 3, 'the fine domain');
-      await waitFor(async () => ((await env.queues.crawl.getJobCounts('delayed')).delayed ?? 0) >= 2, 'the busy domain jobs to be delayed');
+      await waitFor(
+        async () =>
+          (await env.h.db.selectFrom('observations').select('id').where('listing_id', 'in', fineIds).execute())
+            .length === 3,
+        'the fine domain',
+      );
+      await waitFor(
+        async () => ((await env.queues.crawl.getJobCounts('delayed')).delayed ?? 0) >= 2,
+        'the busy domain jobs to be delayed',
+      );
       const hits = () => ['/p/s1', '/p/s2', '/p/s3'].reduce((n, p) => n + (slow.hits.get(p) ?? 0), 0);
       expect(hits()).toBe(1); // the first read got 429; nobody asked again
       // Still delayed a while later: the Retry-After backoff holds, and nothing spins on it.
       await new Promise((r) => setTimeout(r, 1500));
       expect(hits()).toBe(1);
       const busyIds = synced.find((s) => s.site.name === 'busy')!.listings.map((l) => l.id);
-      const busyObs = await env.h.db.selectFrom('observations').select('status').where('listing_id', 'in', busyIds).execute();
+      const busyObs = await env.h.db
+        .selectFrom('observations')
+        .select('status')
+        .where('listing_id', 'in', busyIds)
+        .execute();
       expect(busyObs.map((o) => o.status)).toEqual(['blocked']);
     } finally {
       await workers.close();

@@ -29,8 +29,18 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
 
   it('the scheduler registers the notify job every minute, once however many replicas run', async () => {
     const crawlers = tmpDir({});
-    const s1 = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, dir: crawlers });
-    const s2 = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, dir: crawlers });
+    const s1 = new SiteScheduler({
+      db: env.h.db,
+      crawlQueue: env.queues.crawl,
+      notifyQueue: env.queues.notify,
+      dir: crawlers,
+    });
+    const s2 = new SiteScheduler({
+      db: env.h.db,
+      crawlQueue: env.queues.crawl,
+      notifyQueue: env.queues.notify,
+      dir: crawlers,
+    });
     expect(await s1.reload(true)).toEqual([]);
     expect(await s2.reload(true)).toEqual([]);
     const schedulers = await env.queues.notify.getJobSchedulers(0, -1);
@@ -40,7 +50,9 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
     expect(next).toBeGreaterThan(Date.now() - 1000);
     expect(next).toBeLessThanOrEqual(Date.now() + 61_000);
     // Exactly one job is waiting for the next minute, not one per replica.
-    const delayed = (await env.queues.notify.getJobs(['delayed', 'waiting'], 0, -1)).filter((j) => j.name === notifyJob.id);
+    const delayed = (await env.queues.notify.getJobs(['delayed', 'waiting'], 0, -1)).filter(
+      (j) => j.name === notifyJob.id,
+    );
     expect(delayed).toHaveLength(1);
   });
 
@@ -49,18 +61,40 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
     const e = loadEnv({ MAPWATCH_DATA_DIR: dataDir });
     const { id } = await enqueueMessage(
       env.h.db,
-      { kind: 'alert', key: `sched-test-${combo}`, to: 'ops@brand.example', subject: 'scheduled send', text: 'sent by the scheduled notify job' },
+      {
+        kind: 'alert',
+        key: `sched-test-${combo}`,
+        to: 'ops@brand.example',
+        subject: 'scheduled send',
+        text: 'sent by the scheduled notify job',
+      },
       'mapwatch <mapwatch@brand.example>',
     );
-    const row = await env.h.db.selectFrom('outbox').select(['message_id', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await env.h.db
+      .selectFrom('outbox')
+      .select(['message_id', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('pending');
     // Every second instead of every minute, so the test need not wait for the minute.
-    const sched = new SiteScheduler({ db: env.h.db, crawlQueue: env.queues.crawl, notifyQueue: env.queues.notify, notifyPattern: '*/1 * * * * *', dir: tmpDir({}) });
+    const sched = new SiteScheduler({
+      db: env.h.db,
+      crawlQueue: env.queues.crawl,
+      notifyQueue: env.queues.notify,
+      notifyPattern: '*/1 * * * * *',
+      dir: tmpDir({}),
+    });
     await sched.reload(true);
-    const workers = startWorkers(env.conn, { ...env.deps, ...(await loadNotifyHooks(env.h.db, e)) }, { roles: ['notify'] });
+    const workers = startWorkers(
+      env.conn,
+      { ...env.deps, ...(await loadNotifyHooks(env.h.db, e)) },
+      { roles: ['notify'] },
+    );
     try {
       await waitFor(
-        async () => (await env.h.db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status === 'sent',
+        async () =>
+          (await env.h.db.selectFrom('outbox').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+            .status === 'sent',
         'the outbox row to be sent by the scheduled job',
         60_000,
       );

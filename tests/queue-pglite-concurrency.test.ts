@@ -29,14 +29,19 @@ describe('kysely and BullMQ on one embedded PGlite', () => {
     const other = new pg.Pool({ ...h.pgConfig, max: 2 });
     try {
       let seenDuring: number | undefined;
-      await h.db.transaction().execute(async (trx) => {
-        await trx.insertInto('resellers').values({ name: 'ghost' }).execute();
-        // The BullMQ side asks while kysely's transaction is open: it waits, and never sees "ghost".
-        const probe = other.query<{ n: string }>("select count(*) as n from resellers where name = 'ghost'").then((r) => Number(r.rows[0]!.n));
-        await sleep(200);
-        seenDuring = await Promise.race([probe.then((n) => n), sleep(50).then(() => undefined)]);
-        throw new Error('roll back');
-      }).catch((err: Error) => expect(err.message).toBe('roll back'));
+      await h.db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto('resellers').values({ name: 'ghost' }).execute();
+          // The BullMQ side asks while kysely's transaction is open: it waits, and never sees "ghost".
+          const probe = other
+            .query<{ n: string }>("select count(*) as n from resellers where name = 'ghost'")
+            .then((r) => Number(r.rows[0]!.n));
+          await sleep(200);
+          seenDuring = await Promise.race([probe.then((n) => n), sleep(50).then(() => undefined)]);
+          throw new Error('roll back');
+        })
+        .catch((err: Error) => expect(err.message).toBe('roll back'));
       expect(seenDuring).toBeUndefined(); // blocked until the transaction ended
       const after = await other.query<{ n: string }>("select count(*) as n from resellers where name = 'ghost'");
       expect(Number(after.rows[0]!.n)).toBe(0);
@@ -62,16 +67,27 @@ describe('kysely and BullMQ on one embedded PGlite', () => {
   it('many concurrent kysely transactions and BullMQ jobs run without interleaving', async () => {
     const q = conn.newQueue('concurrency');
     let processed = 0;
-    const w = conn.newWorker('concurrency', async (job) => {
-      processed++;
-      return (job.data as { n: number }).n * 2;
-    }, { concurrency: 4 });
+    const w = conn.newWorker(
+      'concurrency',
+      async (job) => {
+        processed++;
+        return (job.data as { n: number }).n * 2;
+      },
+      { concurrency: 4 },
+    );
     try {
       const adds = Array.from({ length: 60 }, (_, n) => q.add('n', { n }, { jobId: `n-${n}` }));
       const txs = Array.from({ length: 40 }, (_, i) =>
         h.db.transaction().execute(async (trx) => {
-          await trx.insertInto('resellers').values({ name: `tx-${i}`, tier: String(i) }).execute();
-          const mine = await trx.selectFrom('resellers').select('tier').where('name', '=', `tx-${i}`).executeTakeFirstOrThrow();
+          await trx
+            .insertInto('resellers')
+            .values({ name: `tx-${i}`, tier: String(i) })
+            .execute();
+          const mine = await trx
+            .selectFrom('resellers')
+            .select('tier')
+            .where('name', '=', `tx-${i}`)
+            .executeTakeFirstOrThrow();
           expect(mine.tier).toBe(String(i)); // a statement ran with its own parameters, not another client's
           const seen = await trx.selectFrom('resellers').select('name').where('name', 'like', 'tx-%').execute();
           return seen.length;

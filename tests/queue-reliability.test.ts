@@ -18,7 +18,17 @@ import { crawlListingJob, crawlListingJobId, crawlSiteJob, readKeyOf } from '../
 import { openQueues } from '../src/queue/open-queues.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
-import { COMBOS, openQueueEnv, type PrivateRedis, seedCatalog, siteYaml, spawnWorkerProcess, startPrivateRedis, waitFor, type WorkerProcess } from './support/queue.js';
+import {
+  COMBOS,
+  openQueueEnv,
+  type PrivateRedis,
+  seedCatalog,
+  siteYaml,
+  spawnWorkerProcess,
+  startPrivateRedis,
+  waitFor,
+  type WorkerProcess,
+} from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -30,7 +40,11 @@ async function enqueueSites(h: DbHandle, queues: ReturnType<typeof openQueues>, 
   const synced = await syncSites(h.db, loadSites(dir).sites);
   for (const s of synced) {
     const { listings: _l, ...config } = s.site.config;
-    await queues.crawl.add(crawlSiteJob.id, { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot }, { ...crawlSiteJob.options, jobId: `site-${s.site.name}-${slot}` });
+    await queues.crawl.add(
+      crawlSiteJob.id,
+      { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot },
+      { ...crawlSiteJob.options, jobId: `site-${s.site.name}-${slot}` },
+    );
   }
   return synced;
 }
@@ -49,130 +63,189 @@ function workerEnv(h: DbHandle, redisUrl: string | undefined): Record<string, st
   };
 }
 
-describe.each(['redis', 'postgres'] as const)('worker processes on the %s queue backend with real Postgres', (backend) => {
-  let redis: PrivateRedis | undefined;
-  let h: DbHandle;
-  let conn: QueueConnection;
-  let queues: ReturnType<typeof openQueues>;
-  let shop: TestServer;
-  const parked: http.ServerResponse[] = [];
-  let hang = true;
+describe.each(['redis', 'postgres'] as const)(
+  'worker processes on the %s queue backend with real Postgres',
+  (backend) => {
+    let redis: PrivateRedis | undefined;
+    let h: DbHandle;
+    let conn: QueueConnection;
+    let queues: ReturnType<typeof openQueues>;
+    let shop: TestServer;
+    const parked: http.ServerResponse[] = [];
+    let hang = true;
 
-  beforeAll(async () => {
-    if (backend === 'redis') redis = await startPrivateRedis();
-    h = await openTestDb('postgres');
-    await seedCatalog(h, ['H', 'K1', 'K2', ...Array.from({ length: 12 }, (_, i) => `R${i}`)]);
-    // The CLI worker's defaults: Redis prefix `bull`, or the `<schema>_bullmq` schema.
-    conn = await openQueueConnection({ redisUrl: redis?.url, db: h, prefix: 'bull' });
-    queues = openQueues(conn);
-    shop = await startServer({
-      '/p/k1': { body: productPage({ name: 'K1', price: '120.00' }) },
-      '/p/k2': { body: productPage({ name: 'K2', price: '120.00' }) },
-      '/p/h': (_req, res) => {
-        // Hangs while `hang` is set: the worker is then mid-crawl, holding the job's lock.
-        if (hang) return void parked.push(res);
-        res.writeHead(200, { 'content-type': 'text/html' }).end(productPage({ name: 'H', price: '80.00' }));
-      },
+    beforeAll(async () => {
+      if (backend === 'redis') redis = await startPrivateRedis();
+      h = await openTestDb('postgres');
+      await seedCatalog(h, ['H', 'K1', 'K2', ...Array.from({ length: 12 }, (_, i) => `R${i}`)]);
+      // The CLI worker's defaults: Redis prefix `bull`, or the `<schema>_bullmq` schema.
+      conn = await openQueueConnection({ redisUrl: redis?.url, db: h, prefix: 'bull' });
+      queues = openQueues(conn);
+      shop = await startServer({
+        '/p/k1': { body: productPage({ name: 'K1', price: '120.00' }) },
+        '/p/k2': { body: productPage({ name: 'K2', price: '120.00' }) },
+        '/p/h': (_req, res) => {
+          // Hangs while `hang` is set: the worker is then mid-crawl, holding the job's lock.
+          if (hang) return void parked.push(res);
+          res.writeHead(200, { 'content-type': 'text/html' }).end(productPage({ name: 'H', price: '80.00' }));
+        },
+      });
     });
-  });
 
-  afterAll(async () => {
-    for (const r of parked) r.destroy();
-    await queues?.closeAll().catch(() => {});
-    await conn?.close().catch(() => {});
-    if (h?.kind === 'postgres') await sql`drop schema if exists ${sql.id(bullSchemaFor(h))} cascade`.execute(h.db).catch(() => {});
-    await h?.close();
-    await shop?.close();
-    await redis?.stop();
-  });
+    afterAll(async () => {
+      for (const r of parked) r.destroy();
+      await queues?.closeAll().catch(() => {});
+      await conn?.close().catch(() => {});
+      if (h?.kind === 'postgres')
+        await sql`drop schema if exists ${sql.id(bullSchemaFor(h))} cascade`.execute(h.db).catch(() => {});
+      await h?.close();
+      await shop?.close();
+      await redis?.stop();
+    });
 
-  it('a worker SIGKILLed mid-crawl: another worker completes its job, with no duplicate observation or case event', async () => {
-    const dir = tmpDir({ 'kill-shop.yaml': yaml({ host: shop.host, origin: shop.origin, paths: [['K1', '/p/k1'], ['H', '/p/h'], ['K2', '/p/k2']], concurrency: 3 }) });
-    const children: WorkerProcess[] = [];
-    try {
-      const a = await spawnWorkerProcess(workerEnv(h, redis?.url), ['--concurrency', '4']);
-      children.push(a);
-      await a.ready;
-      const [synced] = await enqueueSites(h, queues, dir, 7);
-      const hl = synced!.listings.find((l) => l.sku === 'H')!;
-      const jobId = crawlListingJobId(synced!.id, hl.id, 7);
-      await waitFor(() => parked.length >= 1, 'worker A to be mid-fetch of /p/h', 60_000);
-      // A finishes the other two listings first, so the kill lands on exactly one job.
-      const others = synced!.listings.filter((x) => x.sku !== 'H').map((x) => crawlListingJobId(synced!.id, x.id, 7));
-      await waitFor(async () => (await Promise.all(others.map(async (id) => (await queues.crawl.getJob(id))?.getState()))).every((s) => s === 'completed'), 'worker A to finish K1 and K2', 60_000);
-      expect(await (await queues.crawl.getJob(jobId))!.getState()).toBe('active');
+    it('a worker SIGKILLed mid-crawl: another worker completes its job, with no duplicate observation or case event', async () => {
+      const dir = tmpDir({
+        'kill-shop.yaml': yaml({
+          host: shop.host,
+          origin: shop.origin,
+          paths: [
+            ['K1', '/p/k1'],
+            ['H', '/p/h'],
+            ['K2', '/p/k2'],
+          ],
+          concurrency: 3,
+        }),
+      });
+      const children: WorkerProcess[] = [];
+      try {
+        const a = await spawnWorkerProcess(workerEnv(h, redis?.url), ['--concurrency', '4']);
+        children.push(a);
+        await a.ready;
+        const [synced] = await enqueueSites(h, queues, dir, 7);
+        const hl = synced!.listings.find((l) => l.sku === 'H')!;
+        const jobId = crawlListingJobId(synced!.id, hl.id, 7);
+        await waitFor(() => parked.length >= 1, 'worker A to be mid-fetch of /p/h', 60_000);
+        // A finishes the other two listings first, so the kill lands on exactly one job.
+        const others = synced!.listings.filter((x) => x.sku !== 'H').map((x) => crawlListingJobId(synced!.id, x.id, 7));
+        await waitFor(
+          async () =>
+            (await Promise.all(others.map(async (id) => (await queues.crawl.getJob(id))?.getState()))).every(
+              (s) => s === 'completed',
+            ),
+          'worker A to finish K1 and K2',
+          60_000,
+        );
+        expect(await (await queues.crawl.getJob(jobId))!.getState()).toBe('active');
 
-      await a.kill('SIGKILL');
-      hang = false;
-      for (const r of parked.splice(0)) r.destroy();
-      // Nothing of the killed read was stored: A died before the page answered.
-      expect(await h.db.selectFrom('observations').select('id').where('listing_id', '=', hl.id).execute()).toEqual([]);
+        await a.kill('SIGKILL');
+        hang = false;
+        for (const r of parked.splice(0)) r.destroy();
+        // Nothing of the killed read was stored: A died before the page answered.
+        expect(await h.db.selectFrom('observations').select('id').where('listing_id', '=', hl.id).execute()).toEqual(
+          [],
+        );
 
-      const b = await spawnWorkerProcess(workerEnv(h, redis?.url), ['--concurrency', '4']);
-      children.push(b);
-      await b.ready;
-      await waitFor(async () => (await (await queues.crawl.getJob(jobId))?.getState()) === 'completed', 'worker B to complete the stalled job', 90_000);
+        const b = await spawnWorkerProcess(workerEnv(h, redis?.url), ['--concurrency', '4']);
+        children.push(b);
+        await b.ready;
+        await waitFor(
+          async () => (await (await queues.crawl.getJob(jobId))?.getState()) === 'completed',
+          'worker B to complete the stalled job',
+          90_000,
+        );
 
-      const job = (await queues.crawl.getJob(jobId))!;
-      expect(job.stalledCounter).toBeGreaterThanOrEqual(1); // recovered as stalled, not retried as failed
-      expect(job.returnvalue).toMatchObject({ status: 'ok', case: 'opened', duplicate: false });
-      const obs = await h.db.selectFrom('observations').select(['read_key', 'status']).where('listing_id', '=', hl.id).orderBy('id').execute();
-      const key = readKeyOf(synced!.id, hl.id, 7);
-      // The read and its confirming re-check, once each.
-      expect(obs).toEqual([
-        { read_key: key, status: 'ok' },
-        { read_key: `${key}:recheck`, status: 'ok' },
-      ]);
-      const events = await h.db.selectFrom('case_events').innerJoin('cases', 'cases.id', 'case_events.case_id').select('case_events.kind').where('cases.listing_id', '=', hl.id).execute();
-      // One `opened`; the notifier may add its own note (e.g. no contact address), but nothing twice.
-      expect(events.filter((e) => e.kind === 'opened')).toHaveLength(1);
-      expect(new Set(events.map((e) => e.kind)).size).toBe(events.length);
-      for (const l of synced!.listings.filter((x) => x.sku !== 'H')) {
-        const rows = await h.db.selectFrom('observations').select('read_key').where('listing_id', '=', l.id).execute();
-        expect(rows).toEqual([{ read_key: readKeyOf(synced!.id, l.id, 7) }]);
+        const job = (await queues.crawl.getJob(jobId))!;
+        expect(job.stalledCounter).toBeGreaterThanOrEqual(1); // recovered as stalled, not retried as failed
+        expect(job.returnvalue).toMatchObject({ status: 'ok', case: 'opened', duplicate: false });
+        const obs = await h.db
+          .selectFrom('observations')
+          .select(['read_key', 'status'])
+          .where('listing_id', '=', hl.id)
+          .orderBy('id')
+          .execute();
+        const key = readKeyOf(synced!.id, hl.id, 7);
+        // The read and its confirming re-check, once each.
+        expect(obs).toEqual([
+          { read_key: key, status: 'ok' },
+          { read_key: `${key}:recheck`, status: 'ok' },
+        ]);
+        const events = await h.db
+          .selectFrom('case_events')
+          .innerJoin('cases', 'cases.id', 'case_events.case_id')
+          .select('case_events.kind')
+          .where('cases.listing_id', '=', hl.id)
+          .execute();
+        // One `opened`; the notifier may add its own note (e.g. no contact address), but nothing twice.
+        expect(events.filter((e) => e.kind === 'opened')).toHaveLength(1);
+        expect(new Set(events.map((e) => e.kind)).size).toBe(events.length);
+        for (const l of synced!.listings.filter((x) => x.sku !== 'H')) {
+          const rows = await h.db
+            .selectFrom('observations')
+            .select('read_key')
+            .where('listing_id', '=', l.id)
+            .execute();
+          expect(rows).toEqual([{ read_key: readKeyOf(synced!.id, l.id, 7) }]);
+        }
+        expect(shop.hits.get('/p/k1')).toBe(1);
+        expect(shop.hits.get('/p/k2')).toBe(1);
+      } finally {
+        for (const c of children) await c.kill();
       }
-      expect(shop.hits.get('/p/k1')).toBe(1);
-      expect(shop.hits.get('/p/k2')).toBe(1);
-    } finally {
-      for (const c of children) await c.kill();
-    }
-  }, 240_000);
+    }, 240_000);
 
-  // Only Redis can be restarted under the workers; the PostgreSQL backend rides on the app's database.
-  if (backend === 'redis') it('Redis restarted during a run: the worker reconnects and finishes every job', async () => {
-    const paths = (odd: number): [string, string][] => Array.from({ length: 6 }, (_, j) => [`R${j * 2 + odd}`, `/p/r${j * 2 + odd}`]);
-    // Domains of their own: the killed worker of the test above may still hold a lease on `shop`.
-    const a = await startServer(Object.fromEntries(paths(0).map(([sku, p]) => [p, { body: productPage({ name: sku, price: '120.00' }) }])));
-    const b = await startServer(Object.fromEntries(paths(1).map(([sku, p]) => [p, { body: productPage({ name: sku, price: '120.00' }) }])));
-    const dir = tmpDir({
-      'restart-a.yaml': yaml({ host: a.host, origin: a.origin, paths: paths(0), delayMs: 600 }),
-      'restart-b.yaml': yaml({ host: b.host, origin: b.origin, paths: paths(1), delayMs: 600 }),
-    });
-    let w: WorkerProcess | undefined;
-    try {
-      w = await spawnWorkerProcess(workerEnv(h, redis!.url), ['--concurrency', '4']);
-      await w.ready;
-      const synced = await enqueueSites(h, queues, dir, 9);
-      const ids = synced.flatMap((s) => s.listings.map((l) => l.id));
-      expect(ids).toHaveLength(12);
-      const count = async () => (await h.db.selectFrom('observations').select('id').where('listing_id', 'in', ids).execute()).length;
-      await waitFor(async () => (await count()) >= 2, 'the first reads', 60_000);
-      expect(await count()).toBeLessThan(12); // politeness spreads the run over several seconds
-      await redis!.restart(1500);
-      await waitFor(async () => (await count()) === 12, 'every listing after the restart', 120_000);
-      const jobs = await Promise.all(synced.flatMap((s) => s.listings.map((l) => queues.crawl.getJob(crawlListingJobId(s.id, l.id, 9)))));
-      await waitFor(async () => (await Promise.all(jobs.map((j) => j!.getState()))).every((s) => s === 'completed'), 'every listing job to be completed', 60_000);
-      expect(w.child.exitCode).toBeNull(); // still running: it reconnected rather than crashed
-      // One observation per listing and slot: nothing was redone after the reconnect.
-      const rows = await h.db.selectFrom('observations').select(['listing_id', 'read_key']).where('listing_id', 'in', ids).execute();
-      expect(new Set(rows.map((r) => r.read_key)).size).toBe(12);
-    } finally {
-      await w?.kill();
-      await a.close();
-      await b.close();
-    }
-  }, 300_000);
-});
+    // Only Redis can be restarted under the workers; the PostgreSQL backend rides on the app's database.
+    if (backend === 'redis')
+      it('Redis restarted during a run: the worker reconnects and finishes every job', async () => {
+        const paths = (odd: number): [string, string][] =>
+          Array.from({ length: 6 }, (_, j) => [`R${j * 2 + odd}`, `/p/r${j * 2 + odd}`]);
+        // Domains of their own: the killed worker of the test above may still hold a lease on `shop`.
+        const a = await startServer(
+          Object.fromEntries(paths(0).map(([sku, p]) => [p, { body: productPage({ name: sku, price: '120.00' }) }])),
+        );
+        const b = await startServer(
+          Object.fromEntries(paths(1).map(([sku, p]) => [p, { body: productPage({ name: sku, price: '120.00' }) }])),
+        );
+        const dir = tmpDir({
+          'restart-a.yaml': yaml({ host: a.host, origin: a.origin, paths: paths(0), delayMs: 600 }),
+          'restart-b.yaml': yaml({ host: b.host, origin: b.origin, paths: paths(1), delayMs: 600 }),
+        });
+        let w: WorkerProcess | undefined;
+        try {
+          w = await spawnWorkerProcess(workerEnv(h, redis!.url), ['--concurrency', '4']);
+          await w.ready;
+          const synced = await enqueueSites(h, queues, dir, 9);
+          const ids = synced.flatMap((s) => s.listings.map((l) => l.id));
+          expect(ids).toHaveLength(12);
+          const count = async () =>
+            (await h.db.selectFrom('observations').select('id').where('listing_id', 'in', ids).execute()).length;
+          await waitFor(async () => (await count()) >= 2, 'the first reads', 60_000);
+          expect(await count()).toBeLessThan(12); // politeness spreads the run over several seconds
+          await redis!.restart(1500);
+          await waitFor(async () => (await count()) === 12, 'every listing after the restart', 120_000);
+          const jobs = await Promise.all(
+            synced.flatMap((s) => s.listings.map((l) => queues.crawl.getJob(crawlListingJobId(s.id, l.id, 9)))),
+          );
+          await waitFor(
+            async () => (await Promise.all(jobs.map((j) => j!.getState()))).every((s) => s === 'completed'),
+            'every listing job to be completed',
+            60_000,
+          );
+          expect(w.child.exitCode).toBeNull(); // still running: it reconnected rather than crashed
+          // One observation per listing and slot: nothing was redone after the reconnect.
+          const rows = await h.db
+            .selectFrom('observations')
+            .select(['listing_id', 'read_key'])
+            .where('listing_id', 'in', ids)
+            .execute();
+          expect(new Set(rows.map((r) => r.read_key)).size).toBe(12);
+        } finally {
+          await w?.kill();
+          await a.close();
+          await b.close();
+        }
+      }, 300_000);
+  },
+);
 
 describe.each(COMBOS)('job locks on %s', (combo) => {
   it('a re-check wait longer than the job lock does not get a healthy job marked stalled', async () => {
@@ -180,17 +253,33 @@ describe.each(COMBOS)('job locks on %s', (combo) => {
     const shop = await startServer({ '/p/w': { body: productPage({ name: 'W', price: '80.00' }) } });
     try {
       await seedCatalog(env.h, ['W']);
-      const dir = tmpDir({ 'wait-shop.yaml': yaml({ host: shop.host, origin: shop.origin, paths: [['W', '/p/w']], recheckMs: 4000 }) });
+      const dir = tmpDir({
+        'wait-shop.yaml': yaml({ host: shop.host, origin: shop.origin, paths: [['W', '/p/w']], recheckMs: 4000 }),
+      });
       const [synced] = await syncSites(env.h.db, loadSites(dir).sites);
       const l = synced!.listings[0]!;
       const { listings: _l, ...config } = synced!.site.config;
-      const data = { site: 'wait-shop', config: { ...config, listings: [] }, configHash: synced!.site.hash, siteId: synced!.id, slot: 5, listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId } };
+      const data = {
+        site: 'wait-shop',
+        config: { ...config, listings: [] },
+        configHash: synced!.site.hash,
+        siteId: synced!.id,
+        slot: 5,
+        listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId },
+      };
       // A 1.5 s lock checked every 0.5 s, against a 4 s re-check wait inside the job.
-      const workers = startWorkers(env.conn, env.deps, { roles: ['crawl'], lockDurationMs: 1500, stalledIntervalMs: 500 });
+      const workers = startWorkers(env.conn, env.deps, {
+        roles: ['crawl'],
+        lockDurationMs: 1500,
+        stalledIntervalMs: 500,
+      });
       const stalled: string[] = [];
       for (const w of workers.workers) w.on('stalled', (id) => stalled.push(id));
       try {
-        const job = await env.queues.crawl.add(crawlListingJob.id, data, { ...crawlListingJob.options, jobId: 'long-wait' });
+        const job = await env.queues.crawl.add(crawlListingJob.id, data, {
+          ...crawlListingJob.options,
+          jobId: 'long-wait',
+        });
         await waitFor(async () => (await job.getState()) === 'completed', 'the job with a long re-check wait', 60_000);
       } finally {
         await workers.close();

@@ -24,7 +24,12 @@ describe('site config files', () => {
     const { site, problems } = loadSiteFile(path.join(dir, 'shop-one.yaml'));
     expect(problems).toEqual([]);
     expect(site!.name).toBe('shop-one');
-    expect(site!.config).toMatchObject({ currency: 'USD', render: 'static', rate_limit: { concurrency: 1, delay_ms: 2000 }, respect_robots: true });
+    expect(site!.config).toMatchObject({
+      currency: 'USD',
+      render: 'static',
+      rate_limit: { concurrency: 1, delay_ms: 2000 },
+      respect_robots: true,
+    });
     expect(site!.listings.map((l) => [l.sku, l.pack_size])).toEqual([
       ['A-1', 1],
       ['B-2', 2],
@@ -37,7 +42,10 @@ describe('site config files', () => {
     const dir = tmpDir({ 'broken.yaml': 'reseller: Shop\ndomain: [unclosed\ncurrency: USD\n' });
     const { site, problems } = loadSiteFile(path.join(dir, 'broken.yaml'));
     expect(site).toBeUndefined();
-    expect(problems[0]).toMatchObject({ file: expect.stringContaining('broken.yaml'), message: expect.stringMatching(/invalid YAML/) });
+    expect(problems[0]).toMatchObject({
+      file: expect.stringContaining('broken.yaml'),
+      message: expect.stringMatching(/invalid YAML/),
+    });
     expect(problems[0]!.line).toBeGreaterThanOrEqual(2);
   });
 
@@ -90,7 +98,9 @@ listings:
     const dir = tmpDir({ 'x/one.yaml': `name: dup\n${good}`, 'y/two.yaml': `name: dup\n${good}` });
     const { sites, problems } = loadSites(dir);
     expect(sites).toHaveLength(1);
-    expect(problems).toEqual([expect.objectContaining({ field: 'name', message: expect.stringMatching(/already used/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ field: 'name', message: expect.stringMatching(/already used/) }),
+    ]);
   });
 });
 
@@ -110,7 +120,11 @@ describe('site configs against the database', () => {
     const { problems } = await resolveSiteRefs(h.db, sites);
     expect(problems).toEqual([
       expect.objectContaining({ field: 'reseller', message: expect.stringMatching(/unknown reseller "Shop Nine"/) }),
-      expect.objectContaining({ field: 'listings[1].sku', line: 7, message: expect.stringMatching(/unknown SKU "ZZ-9"/) }),
+      expect.objectContaining({
+        field: 'listings[1].sku',
+        line: 7,
+        message: expect.stringMatching(/unknown SKU "ZZ-9"/),
+      }),
     ]);
     await expect(syncSites(h.db, sites)).rejects.toBeInstanceOf(InputError);
     expect(await h.db.selectFrom('sites').selectAll().execute()).toEqual([]);

@@ -44,13 +44,16 @@ export function hostFor(domain: number): string {
 }
 
 const THEME_CONFIG = `<script>window.theme=${JSON.stringify({
-  strings: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key_${i}`, `Translated theme string number ${i} for the storefront`])),
+  strings: Object.fromEntries(
+    Array.from({ length: 300 }, (_, i) => [`key_${i}`, `Translated theme string number ${i} for the storefront`]),
+  ),
   routes: { cart: '/cart', search: '/search' },
 })};</script>`;
 
 const DESCRIPTION = Array.from(
   { length: 40 },
-  (_, i) => `<p>Feature ${i + 1}: engineered drivers, a tuned enclosure and careful crossover design deliver a balanced sound at every volume. Free shipping on orders over $50; see our returns policy.</p>`,
+  (_, i) =>
+    `<p>Feature ${i + 1}: engineered drivers, a tuned enclosure and careful crossover design deliver a balanced sound at every volume. Free shipping on orders over $50; see our returns policy.</p>`,
 ).join('\n');
 
 export function staticPage(domain: number, n: number): string {
@@ -98,11 +101,16 @@ export async function serveFixtureStores(domains: number): Promise<FixtureStores
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const n = Number(/-?(\d+)$/.exec(path)?.[1] ?? NaN);
-      if (path === '/robots.txt') return res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /checkout\n');
-      if (path.startsWith('/products/') && Number.isInteger(n)) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staticPage(d, n));
-      if (path.startsWith('/spa/') && Number.isInteger(n)) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(spaShell(n));
+      if (path === '/robots.txt')
+        return res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /checkout\n');
+      if (path.startsWith('/products/') && Number.isInteger(n))
+        return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staticPage(d, n));
+      if (path.startsWith('/spa/') && Number.isInteger(n))
+        return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(spaShell(n));
       if (path.startsWith('/api/price/') && Number.isInteger(n)) {
-        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: productOf(n).name, price: dollars(priceMinorFor(d, n)) }));
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ name: productOf(n).name, price: dollars(priceMinorFor(d, n)) }));
       }
       if (path.startsWith('/img/')) return res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
       res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not found</body></html>');
@@ -131,12 +139,21 @@ export async function serveFixtureStores(domains: number): Promise<FixtureStores
 }
 
 /** Listings in round-robin domain order (domain 0, 1, …, then the next listing of each). */
-export function fixtureListings(origins: readonly string[], perDomain: number, kind: 'static' | 'spa'): FixtureListing[] {
+export function fixtureListings(
+  origins: readonly string[],
+  perDomain: number,
+  kind: 'static' | 'spa',
+): FixtureListing[] {
   const out: FixtureListing[] = [];
   for (let n = 0; n < perDomain; n++) {
     origins.forEach((origin, d) => {
       const p = productOf(n);
-      out.push({ url: kind === 'static' ? `${origin}/products/${p.handle}-${n}` : `${origin}/spa/${n}`, sku: p.sku, domain: d, priceMinor: priceMinorFor(d, n) });
+      out.push({
+        url: kind === 'static' ? `${origin}/products/${p.handle}-${n}` : `${origin}/spa/${n}`,
+        sku: p.sku,
+        domain: d,
+        priceMinor: priceMinorFor(d, n),
+      });
     });
   }
   return out;

@@ -45,7 +45,10 @@ export function processCpuSeconds(pid: number): number {
 export function treeRssMiB(root = process.pid): number {
   try {
     const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
-    const rows = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number));
     const kids = new Map<number, number[]>();
     for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
     const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
@@ -77,9 +80,14 @@ export function runVariantChild<T>(
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every variant.
     const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', script, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Sampled from here, so the sampling (a `ps` every 250 ms) is not in the child's own figures.
-    const sampler = opts.sampleTreeRss ? setInterval(() => (peakTreeRssMb = Math.max(peakTreeRssMb, treeRssMiB(child.pid))), 250) : undefined;
+    const sampler = opts.sampleTreeRss
+      ? setInterval(() => (peakTreeRssMb = Math.max(peakTreeRssMb, treeRssMiB(child.pid))), 250)
+      : undefined;
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -98,7 +106,11 @@ export function runVariantChild<T>(
 }
 
 /** Runs `worker` over `items` with at most `concurrency` at once, in list order. */
-export async function runPool<T>(items: readonly T[], concurrency: number, worker: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  worker: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -107,11 +119,22 @@ export async function runPool<T>(items: readonly T[], concurrency: number, worke
   );
 }
 
-export function formatTable(title: string, header: string[], rows: (string | number)[][], notes: string[] = []): string {
+export function formatTable(
+  title: string,
+  header: string[],
+  rows: (string | number)[][],
+  notes: string[] = [],
+): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line), ...notes.map((n) => `  ${n}`)].join('\n');
+  return [
+    title,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+    ...notes.map((n) => `  ${n}`),
+  ].join('\n');
 }
 
 export function envNumber(name: string, fallback: number): number {

@@ -24,11 +24,23 @@ export type ApproveResult =
   | { ok: true; noticeId: number; step: number; outboxId: number; dueAt: Date; to: string }
   | { ok: false; error: string };
 
-export async function approveNotice(db: Kysely<Database>, caseId: number, cfg: NotifyConfig, opts: { by: string; now?: Date }): Promise<ApproveResult> {
-  return db.transaction().execute((trx) => approveNoticeIn(trx, caseId, cfg, { by: opts.by, now: opts.now ?? new Date() }));
+export async function approveNotice(
+  db: Kysely<Database>,
+  caseId: number,
+  cfg: NotifyConfig,
+  opts: { by: string; now?: Date },
+): Promise<ApproveResult> {
+  return db
+    .transaction()
+    .execute((trx) => approveNoticeIn(trx, caseId, cfg, { by: opts.by, now: opts.now ?? new Date() }));
 }
 
-export async function approveNoticeIn(trx: Transaction<Database>, caseId: number, cfg: NotifyConfig, opts: { by: string; now: Date }): Promise<ApproveResult> {
+export async function approveNoticeIn(
+  trx: Transaction<Database>,
+  caseId: number,
+  cfg: NotifyConfig,
+  opts: { by: string; now: Date },
+): Promise<ApproveResult> {
   const { now } = opts;
   const notice = await trx
     .selectFrom('notices')
@@ -38,7 +50,12 @@ export async function approveNoticeIn(trx: Transaction<Database>, caseId: number
     .forUpdate()
     .executeTakeFirst();
   if (!notice) {
-    const last = await trx.selectFrom('notices').select(['status', 'reason', 'step']).where('case_id', '=', caseId).orderBy('id', 'desc').executeTakeFirst();
+    const last = await trx
+      .selectFrom('notices')
+      .select(['status', 'reason', 'step'])
+      .where('case_id', '=', caseId)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     const why = !last
       ? 'no notice has been proposed for it'
       : last.status === 'blocked'
@@ -55,7 +72,11 @@ export async function approveNoticeIn(trx: Transaction<Database>, caseId: number
 
   const guard = noticeAllowed(facts.resellerRegion, cfg.notices.blocked_regions, cfg.notices.blocked_reason);
   if (!guard.allowed) {
-    await trx.updateTable('notices').set({ status: 'blocked', reason: guard.reason }).where('id', '=', notice.id).execute();
+    await trx
+      .updateTable('notices')
+      .set({ status: 'blocked', reason: guard.reason })
+      .where('id', '=', notice.id)
+      .execute();
     return fail(guard.reason);
   }
   const to = z.email().safeParse(facts.contactEmail?.trim());
@@ -69,11 +90,17 @@ export async function approveNoticeIn(trx: Transaction<Database>, caseId: number
   const lvl = await resellerViolationLevel(trx, facts.resellerId, now, cfg.notices.reset_after_days_clean);
   if (lvl.level >= 3) return fail('the final notice has already gone to this reseller; the ladder is complete');
   const step = lvl.level + 1;
-  const dueAt = lvl.lastStepDue ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cfg.notices.cooldown_days * DAY)) : now;
+  const dueAt = lvl.lastStepDue
+    ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cfg.notices.cooldown_days * DAY))
+    : now;
 
   let rendered;
   try {
-    rendered = renderTemplate(`notice-${step}.txt`, mergeFields(facts, now, { company: cfg.company, step, step_name: STEP_NAMES[step]! }), cfg.templatesDir);
+    rendered = renderTemplate(
+      `notice-${step}.txt`,
+      mergeFields(facts, now, { company: cfg.company, step, step_name: STEP_NAMES[step]! }),
+      cfg.templatesDir,
+    );
   } catch (err) {
     if (err instanceof TemplateError) return fail(err.message);
     throw err;
@@ -86,7 +113,18 @@ export async function approveNoticeIn(trx: Transaction<Database>, caseId: number
     : [];
   const { id: outboxId } = await enqueueMessage(
     trx,
-    { kind: 'notice', key: `notice:${notice.id}:step-${step}`, to: to.data, subject: rendered.subject, text: rendered.text, html: rendered.html, caseId, resellerId: facts.resellerId, attachments, dueAt },
+    {
+      kind: 'notice',
+      key: `notice:${notice.id}:step-${step}`,
+      to: to.data,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      caseId,
+      resellerId: facts.resellerId,
+      attachments,
+      dueAt,
+    },
     cfg.from,
   );
   await trx

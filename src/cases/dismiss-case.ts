@@ -7,19 +7,44 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
 
-export async function dismissCase(db: Kysely<Database>, caseId: number, note: string, opts: { by?: string; now?: Date } = {}): Promise<void> {
+export async function dismissCase(
+  db: Kysely<Database>,
+  caseId: number,
+  note: string,
+  opts: { by?: string; now?: Date } = {},
+): Promise<void> {
   const text = note?.trim() ?? '';
   if (text.length < 3) throw new UserError('--note: dismissing a case needs a note saying why (at least 3 characters)');
   const now = opts.now ?? new Date();
   await db.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').select(['id', 'status']).where('id', '=', caseId).forUpdate().executeTakeFirst();
+    const c = await trx
+      .selectFrom('cases')
+      .select(['id', 'status'])
+      .where('id', '=', caseId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!c) throw new UserError(`case #${caseId} does not exist`);
     if (c.status !== 'open' && c.status !== 'notified') throw new UserError(`case #${caseId} is already ${c.status}`);
-    await trx.updateTable('cases').set({ status: 'dismissed', closed_at: now, resolution_note: text }).where('id', '=', caseId).execute();
+    await trx
+      .updateTable('cases')
+      .set({ status: 'dismissed', closed_at: now, resolution_note: text })
+      .where('id', '=', caseId)
+      .execute();
     await trx
       .insertInto('case_events')
-      .values({ case_id: caseId, observation_id: null, kind: 'dismissed', at: now, detail: JSON.stringify({ note: text, by: opts.by ?? null }) })
+      .values({
+        case_id: caseId,
+        observation_id: null,
+        kind: 'dismissed',
+        at: now,
+        detail: JSON.stringify({ note: text, by: opts.by ?? null }),
+      })
       .execute();
-    await trx.updateTable('notices').set({ status: 'cancelled', reason: 'case dismissed' }).where('case_id', '=', caseId).where('status', '=', 'proposed').execute();
+    await trx
+      .updateTable('notices')
+      .set({ status: 'cancelled', reason: 'case dismissed' })
+      .where('case_id', '=', caseId)
+      .where('status', '=', 'proposed')
+      .execute();
   });
 }

@@ -44,10 +44,27 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
     .innerJoin('resellers as r', 'r.id', 's.reseller_id')
     .innerJoin('products as p', 'p.id', 'l.product_id')
     .select((eb) => [
-      'c.id', 'c.listing_id', 'c.status', 'c.severity', 'c.currency', 'c.map_minor', 'c.lowest_minor', 'c.last_minor',
-      'c.first_seen_at', 'c.last_seen_at', 'c.closed_at',
-      'r.id as reseller_id', 'r.name as reseller', 'r.region', 'r.tier', 'r.contact_email',
-      's.name as site', 'p.sku', 'p.name as product', 'p.brand', 'l.url',
+      'c.id',
+      'c.listing_id',
+      'c.status',
+      'c.severity',
+      'c.currency',
+      'c.map_minor',
+      'c.lowest_minor',
+      'c.last_minor',
+      'c.first_seen_at',
+      'c.last_seen_at',
+      'c.closed_at',
+      'r.id as reseller_id',
+      'r.name as reseller',
+      'r.region',
+      'r.tier',
+      'r.contact_email',
+      's.name as site',
+      'p.sku',
+      'p.name as product',
+      'p.brand',
+      'l.url',
       eb
         .selectFrom('observations as o')
         .whereRef('o.listing_id', '=', 'l.id')
@@ -92,7 +109,11 @@ export function daysBetween(from: Date, to: Date): number {
 }
 
 /** Merge fields shared by alerts and notices. */
-export function mergeFields(f: CaseFacts, now: Date, extra: Record<string, string | number> = {}): Record<string, string | number> {
+export function mergeFields(
+  f: CaseFacts,
+  now: Date,
+  extra: Record<string, string | number> = {},
+): Record<string, string | number> {
   return {
     case_id: f.caseId,
     reference: `MAP-${f.caseId}`,

@@ -53,7 +53,12 @@ async function lockOpenCase(trx: Trx, listingId: number): Promise<Case | undefin
     .executeTakeFirst();
 }
 
-export async function openOrUpdateCase(trx: Trx, obs: ObservationRef, verdict: Verdict | null, policy: CasePolicy): Promise<CaseOutcome> {
+export async function openOrUpdateCase(
+  trx: Trx,
+  obs: ObservationRef,
+  verdict: Verdict | null,
+  policy: CasePolicy,
+): Promise<CaseOutcome> {
   const open = await lockOpenCase(trx, obs.listingId);
   const trusted = obs.status === 'ok' && verdict !== null;
   const summary = { status: obs.status, verdict: verdict?.kind ?? null };
@@ -108,7 +113,11 @@ export async function openOrUpdateCase(trx: Trx, obs: ObservationRef, verdict: V
       normalized_minor: verdict.normalizedMinor,
       percent_below: verdict.percentBelow,
     });
-    if (worse) await event(trx, open.id, obs.id, 'severity_changed', obs.capturedAt, { from: open.severity, to: verdict.severity });
+    if (worse)
+      await event(trx, open.id, obs.id, 'severity_changed', obs.capturedAt, {
+        from: open.severity,
+        to: verdict.severity,
+      });
     return { action: 'updated', caseId: open.id };
   }
 
@@ -123,12 +132,23 @@ export async function openOrUpdateCase(trx: Trx, obs: ObservationRef, verdict: V
         clean_streak: streak,
         last_seen_at: obs.capturedAt,
         last_minor: verdict.normalizedMinor,
-        ...(resolve ? { status: 'resolved' as const, closed_at: obs.capturedAt, resolution_note: `price back at or above MAP for ${streak} reads` } : {}),
+        ...(resolve
+          ? {
+              status: 'resolved' as const,
+              closed_at: obs.capturedAt,
+              resolution_note: `price back at or above MAP for ${streak} reads`,
+            }
+          : {}),
       })
       .where('id', '=', open.id)
       .execute();
-    await event(trx, open.id, obs.id, 'observed', obs.capturedAt, { ...summary, normalized_minor: verdict.normalizedMinor, clean_streak: streak });
-    if (resolve) await event(trx, open.id, obs.id, 'resolved', obs.capturedAt, { reason: 'auto', clean_streak: streak });
+    await event(trx, open.id, obs.id, 'observed', obs.capturedAt, {
+      ...summary,
+      normalized_minor: verdict.normalizedMinor,
+      clean_streak: streak,
+    });
+    if (resolve)
+      await event(trx, open.id, obs.id, 'resolved', obs.capturedAt, { reason: 'auto', clean_streak: streak });
     return { action: resolve ? 'resolved' : 'updated', caseId: open.id };
   }
 

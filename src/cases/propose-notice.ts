@@ -25,17 +25,39 @@ export type ProposeResult =
   | { action: 'blocked'; reason: string }
   | { action: 'none'; reason: string };
 
-export async function proposeNotice(trx: Transaction<Database>, caseId: number, cfg: NotifyConfig, now: Date): Promise<ProposeResult> {
+export async function proposeNotice(
+  trx: Transaction<Database>,
+  caseId: number,
+  cfg: NotifyConfig,
+  now: Date,
+): Promise<ProposeResult> {
   const [facts] = await loadCaseFacts(trx, [caseId]);
-  if (!facts || (facts.status !== 'open' && facts.status !== 'notified')) return { action: 'none', reason: 'case is closed' };
-  const notices = await trx.selectFrom('notices').selectAll().where('case_id', '=', caseId).orderBy('id', 'desc').execute();
-  if (notices.some((n) => n.status === 'proposed' || n.status === 'approved')) return { action: 'none', reason: 'a notice is already waiting' };
+  if (!facts || (facts.status !== 'open' && facts.status !== 'notified'))
+    return { action: 'none', reason: 'case is closed' };
+  const notices = await trx
+    .selectFrom('notices')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .orderBy('id', 'desc')
+    .execute();
+  if (notices.some((n) => n.status === 'proposed' || n.status === 'approved'))
+    return { action: 'none', reason: 'a notice is already waiting' };
 
   const guard = noticeAllowed(facts.resellerRegion, cfg.notices.blocked_regions, cfg.notices.blocked_reason);
   if (!guard.allowed) {
     // Once per case: the reason is on record; repeating it on every read adds nothing.
     if (notices.some((n) => n.status === 'blocked')) return { action: 'blocked', reason: guard.reason };
-    await trx.insertInto('notices').values({ case_id: caseId, reseller_id: facts.resellerId, step: null, status: 'blocked', reason: guard.reason, proposed_at: now }).execute();
+    await trx
+      .insertInto('notices')
+      .values({
+        case_id: caseId,
+        reseller_id: facts.resellerId,
+        step: null,
+        status: 'blocked',
+        reason: guard.reason,
+        proposed_at: now,
+      })
+      .execute();
     await noteOnCase(trx, caseId, { notice: 'not sent', reason: guard.reason });
     return { action: 'blocked', reason: guard.reason };
   }
@@ -46,12 +68,20 @@ export async function proposeNotice(trx: Transaction<Database>, caseId: number, 
     return { action: 'none', reason: 'cool-down after the last notice' };
   }
   const lvl = await resellerViolationLevel(trx, facts.resellerId, now, cfg.notices.reset_after_days_clean);
-  if (lvl.level >= FINAL_STEP) return { action: 'none', reason: 'the final notice has gone out; the ladder is complete' };
+  if (lvl.level >= FINAL_STEP)
+    return { action: 'none', reason: 'the final notice has gone out; the ladder is complete' };
   const step = lvl.level + 1;
   const notBefore = lvl.lastStepDue ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cooldown)) : now;
   const inserted = await trx
     .insertInto('notices')
-    .values({ case_id: caseId, reseller_id: facts.resellerId, step, status: 'proposed', not_before: notBefore, proposed_at: now })
+    .values({
+      case_id: caseId,
+      reseller_id: facts.resellerId,
+      step,
+      status: 'proposed',
+      not_before: notBefore,
+      proposed_at: now,
+    })
     .onConflict((oc) => oc.column('case_id').where('status', 'in', ['proposed', 'approved']).doNothing())
     .returning('id')
     .executeTakeFirst();

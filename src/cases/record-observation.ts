@@ -52,7 +52,7 @@ export async function recordObservation(
         product_name: draft.offer?.name?.slice(0, 500) ?? null,
         verdict: verdict?.kind ?? null,
         normalized_minor: judged?.normalizedMinor ?? null,
-        map_minor: judged?.mapMinor ?? (verdict?.kind === 'not_comparable' ? verdict.rule?.mapMinor ?? null : null),
+        map_minor: judged?.mapMinor ?? (verdict?.kind === 'not_comparable' ? (verdict.rule?.mapMinor ?? null) : null),
         verdict_detail: verdict ? JSON.stringify(verdict) : null,
         http_status: draft.httpStatus,
         final_url: draft.finalUrl,
@@ -63,10 +63,15 @@ export async function recordObservation(
       .returning('id')
       .executeTakeFirst();
     if (!inserted) {
-      const existing = await trx.selectFrom('observations').select('id').where('read_key', '=', readKey!).executeTakeFirstOrThrow();
+      const existing = await trx
+        .selectFrom('observations')
+        .select('id')
+        .where('read_key', '=', readKey!)
+        .executeTakeFirstOrThrow();
       return { observationId: existing.id, duplicate: true, outcome: { action: 'none' } };
     }
-    if (opts.applyToCase === false) return { observationId: inserted.id, duplicate: false, outcome: { action: 'none' } as CaseOutcome };
+    if (opts.applyToCase === false)
+      return { observationId: inserted.id, duplicate: false, outcome: { action: 'none' } as CaseOutcome };
     const outcome = await openOrUpdateCase(
       trx,
       { id: inserted.id, listingId, capturedAt: draft.capturedAt, status: draft.status },
@@ -74,7 +79,14 @@ export async function recordObservation(
       { ...policy, suppressNew: opts.suppressed === true },
     );
     if (opts.onCaseChange && outcome.action !== 'none') {
-      await opts.onCaseChange(trx, { outcome, observationId: inserted.id, listingId, siteId: where.siteId, draft, verdict });
+      await opts.onCaseChange(trx, {
+        outcome,
+        observationId: inserted.id,
+        listingId,
+        siteId: where.siteId,
+        draft,
+        verdict,
+      });
     }
     return { observationId: inserted.id, duplicate: false, outcome };
   });

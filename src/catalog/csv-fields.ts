@@ -19,21 +19,33 @@ export const booleanField = z
   .refine((s) => ['true', 'false', 'yes', 'no', '1', '0'].includes(s), { message: 'must be true or false' })
   .transform((s) => ['true', 'yes', '1'].includes(s));
 
-export const packSizeField = z.coerce.number({ message: 'must be a whole number ≥ 1' }).int('must be a whole number ≥ 1').min(1, 'must be a whole number ≥ 1');
+export const packSizeField = z.coerce
+  .number({ message: 'must be a whole number ≥ 1' })
+  .int('must be a whole number ≥ 1')
+  .min(1, 'must be a whole number ≥ 1');
 
 /** 2026-01-01 (UTC midnight) or a full ISO 8601 timestamp with offset. */
 export const instantField = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s), {
-    message: 'must be a date (2026-01-31) or an ISO 8601 timestamp with offset (2026-01-31T00:00:00Z)',
-  })
+  .refine(
+    (s) =>
+      /^\d{4}-\d{2}-\d{2}$/.test(s) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s),
+    {
+      message: 'must be a date (2026-01-31) or an ISO 8601 timestamp with offset (2026-01-31T00:00:00Z)',
+    },
+  )
   .transform((s) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s))
   .refine((d) => !Number.isNaN(d.getTime()), { message: 'is not a real date' });
 
 /** Local wall-clock time for promo windows: 2026-11-27T00:00 or a bare date. */
 export const wallTimeField = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, 'must be a local date or time such as 2026-11-27 or 2026-11-27T09:00')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/,
+    'must be a local date or time such as 2026-11-27 or 2026-11-27T09:00',
+  )
   .transform((s) => (s.length === 10 ? `${s}T00:00` : s));
 
-export const timeZoneField = z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/New_York' });
+export const timeZoneField = z
+  .string()
+  .refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/New_York' });

@@ -28,7 +28,8 @@ const row = z
       // Only well-formed parts get the exponent check, so one mistake is reported once.
       if (amount === undefined || !isCurrencyCode(v.currency) || !/^\d+(\.\d+)?$/.test(amount)) continue;
       try {
-        if (toMinorUnits(amount, v.currency) <= 0) ctx.addIssue({ code: 'custom', path: [col], message: 'must be greater than 0' });
+        if (toMinorUnits(amount, v.currency) <= 0)
+          ctx.addIssue({ code: 'custom', path: [col], message: 'must be greater than 0' });
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: [col], message: (err as Error).message });
       }
@@ -38,7 +39,10 @@ const row = z
     }
   });
 
-export const MAP_PRICE_COLUMNS = { required: ['sku', 'currency', 'map', 'effective_from'], optional: ['list_price', 'effective_to'] };
+export const MAP_PRICE_COLUMNS = {
+  required: ['sku', 'currency', 'map', 'effective_from'],
+  optional: ['list_price', 'effective_to'],
+};
 
 export async function importMapPrices(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
   const rows = readCsv(file, row, MAP_PRICE_COLUMNS);
@@ -49,7 +53,12 @@ export async function importMapPrices(db: Kysely<Database>, file: string): Promi
     const idBySku = new Map(products.map((p) => [p.sku, p.id]));
     const unknown: InputProblem[] = rows
       .filter((r) => !idBySku.has(r.value.sku))
-      .map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"; import it with \`mapwatch import products\` first` }));
+      .map((r) => ({
+        file,
+        line: r.line,
+        column: 'sku',
+        message: `unknown SKU "${r.value.sku}"; import it with \`mapwatch import products\` first`,
+      }));
     if (unknown.length) throw new InputError(unknown);
 
     for (const { line, value: v } of rows) {
@@ -75,7 +84,14 @@ export async function importMapPrices(db: Kysely<Database>, file: string): Promi
           .execute();
       } catch (err) {
         if ((err as { constraint?: string }).constraint === 'map_prices_no_overlap') {
-          throw new InputError([{ file, line, column: 'effective_from', message: `the window overlaps another MAP window for ${v.sku} in ${v.currency}` }]);
+          throw new InputError([
+            {
+              file,
+              line,
+              column: 'effective_from',
+              message: `the window overlaps another MAP window for ${v.sku} in ${v.currency}`,
+            },
+          ]);
         }
         throw err;
       }

@@ -12,13 +12,19 @@ const row = z.object({
   sku: z.string().max(200),
   name: z.string().max(500),
   brand: z.string().max(200).optional(),
-  gtin: z.string().regex(/^\d{8,14}$/, 'must be 8 to 14 digits').optional(),
+  gtin: z
+    .string()
+    .regex(/^\d{8,14}$/, 'must be 8 to 14 digits')
+    .optional(),
   mpn: z.string().max(200).optional(),
   pack_size: packSizeField.optional(),
   map_includes_vat: booleanField.optional(),
 });
 
-export const PRODUCT_COLUMNS = { required: ['sku', 'name'], optional: ['brand', 'gtin', 'mpn', 'pack_size', 'map_includes_vat'] };
+export const PRODUCT_COLUMNS = {
+  required: ['sku', 'name'],
+  optional: ['brand', 'gtin', 'mpn', 'pack_size', 'map_includes_vat'],
+};
 
 export async function importProducts(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
   const rows = readCsv(file, row, PRODUCT_COLUMNS);

@@ -20,19 +20,30 @@ const row = z
     kind: z.enum(['suspend', 'lower'], { message: 'must be "suspend" or "lower"' }),
     map: decimalField.optional(),
     currency: currencyField.optional(),
-    percent_off: z.string().regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a percentage between 0 and 100 such as 15 or 12.5').optional(),
+    percent_off: z
+      .string()
+      .regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a percentage between 0 and 100 such as 15 or 12.5')
+      .optional(),
     starts_at: wallTimeField,
     ends_at: wallTimeField,
     time_zone: timeZoneField,
     note: z.string().max(500).optional(),
   })
   .superRefine((v, ctx) => {
-    if (!v.sku === !v.brand) ctx.addIssue({ code: 'custom', path: ['sku'], message: 'give either sku or brand (exactly one)' });
-    if (v.ends_at <= v.starts_at) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
+    if (!v.sku === !v.brand)
+      ctx.addIssue({ code: 'custom', path: ['sku'], message: 'give either sku or brand (exactly one)' });
+    if (v.ends_at <= v.starts_at)
+      ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
     if (v.kind === 'lower') {
-      if (!v.map === !v.percent_off) ctx.addIssue({ code: 'custom', path: ['map'], message: 'a "lower" window needs either map (with currency) or percent_off' });
+      if (!v.map === !v.percent_off)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['map'],
+          message: 'a "lower" window needs either map (with currency) or percent_off',
+        });
       if (v.map && !v.currency) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with map' });
-      if (v.percent_off && Number(v.percent_off) <= 0) ctx.addIssue({ code: 'custom', path: ['percent_off'], message: 'must be greater than 0' });
+      if (v.percent_off && Number(v.percent_off) <= 0)
+        ctx.addIssue({ code: 'custom', path: ['percent_off'], message: 'must be greater than 0' });
     }
     if (v.map && v.currency && isCurrencyCode(v.currency) && /^\d+(\.\d+)?$/.test(v.map)) {
       try {
@@ -52,11 +63,15 @@ export async function importPromos(db: Kysely<Database>, file: string): Promise<
   const rows = readCsv(file, row, PROMO_COLUMNS);
   await db.transaction().execute(async (trx) => {
     const skus = [...new Set(rows.flatMap((r) => (r.value.sku ? [r.value.sku] : [])))];
-    const products = skus.length ? await trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', skus).execute() : [];
+    const products = skus.length
+      ? await trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', skus).execute()
+      : [];
     const idBySku = new Map(products.map((p) => [p.sku, p.id]));
     const unknown = rows.filter((r) => r.value.sku && !idBySku.has(r.value.sku));
     if (unknown.length) {
-      throw new InputError(unknown.map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` })));
+      throw new InputError(
+        unknown.map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` })),
+      );
     }
     for (const { value: v } of rows) {
       const productId = v.sku ? idBySku.get(v.sku)! : null;

@@ -24,13 +24,15 @@ export async function importResellers(db: Kysely<Database>, file: string): Promi
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('resellers')
-      .values(rows.map(({ value: v }) => ({
-        name: v.name,
-        tier: v.tier ?? null,
-        region: v.region ?? null,
-        contact_email: v.contact_email ?? null,
-        authorized: v.authorized ?? true,
-      })))
+      .values(
+        rows.map(({ value: v }) => ({
+          name: v.name,
+          tier: v.tier ?? null,
+          region: v.region ?? null,
+          contact_email: v.contact_email ?? null,
+          authorized: v.authorized ?? true,
+        })),
+      )
       .onConflict((oc) =>
         oc.column('name').doUpdateSet((eb) => ({
           tier: eb.ref('excluded.tier'),

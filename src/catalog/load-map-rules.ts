@@ -19,7 +19,10 @@ export interface ProductRules {
   promos: PromoWindowInput[];
 }
 
-export async function loadMapRules(db: Kysely<Database>, productIds: readonly number[]): Promise<Map<number, ProductRules>> {
+export async function loadMapRules(
+  db: Kysely<Database>,
+  productIds: readonly number[],
+): Promise<Map<number, ProductRules>> {
   const out = new Map<number, ProductRules>();
   if (productIds.length === 0) return out;
   const ids = [...new Set(productIds)];
@@ -67,7 +70,8 @@ export async function loadMapRules(db: Kysely<Database>, productIds: readonly nu
       note: w.note ?? undefined,
     };
     for (const r of out.values()) {
-      if (w.product_id === r.productId || (w.product_id === null && w.brand !== null && w.brand === r.brand)) r.promos.push(promo);
+      if (w.product_id === r.productId || (w.product_id === null && w.brand !== null && w.brand === r.brand))
+        r.promos.push(promo);
     }
   }
   return out;

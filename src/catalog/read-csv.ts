@@ -37,13 +37,20 @@ export function readCsv<S extends z.ZodType>(
     });
   } catch (err) {
     const e = err as Error & { lines?: number };
-    throw new InputError([{ file, line: e.lines, message: `not valid CSV: ${e.message.replace(/^Invalid .*?: /, '')}` }]);
+    throw new InputError([
+      { file, line: e.lines, message: `not valid CSV: ${e.message.replace(/^Invalid .*?: /, '')}` },
+    ]);
   }
   const problems: InputProblem[] = [];
-  const header = text.split(/\r?\n/, 1)[0]!.replace(/^\uFEFF/, '').split(',').map((h) => h.trim().toLowerCase().replace(/^"|"$/g, ''));
+  const header = text
+    .split(/\r?\n/, 1)[0]!
+    .replace(/^\uFEFF/, '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase().replace(/^"|"$/g, ''));
   const known = new Set([...columns.required, ...columns.optional]);
   for (const col of header) {
-    if (!known.has(col)) problems.push({ file, line: 1, column: col, message: `unknown column (expected: ${[...known].join(', ')})` });
+    if (!known.has(col))
+      problems.push({ file, line: 1, column: col, message: `unknown column (expected: ${[...known].join(', ')})` });
   }
   for (const col of columns.required) {
     if (!header.includes(col)) problems.push({ file, line: 1, column: col, message: 'required column is missing' });
@@ -60,7 +67,12 @@ export function readCsv<S extends z.ZodType>(
       rows.push({ line: info.lines, value: parsed.data });
     } else {
       for (const issue of parsed.error.issues) {
-        problems.push({ file, line: info.lines, column: issue.path.length ? String(issue.path[0]) : undefined, message: issue.message });
+        problems.push({
+          file,
+          line: info.lines,
+          column: issue.path.length ? String(issue.path[0]) : undefined,
+          message: issue.message,
+        });
       }
       if (problems.length >= MAX_PROBLEMS) break;
     }
@@ -76,7 +88,8 @@ export function assertUniqueRows<T>(file: string, rows: CsvRow<T>[], column: str
   for (const r of rows) {
     const k = key(r.value);
     const prev = seen.get(k);
-    if (prev !== undefined) problems.push({ file, line: r.line, column, message: `duplicate "${k}" (also on line ${prev})` });
+    if (prev !== undefined)
+      problems.push({ file, line: r.line, column, message: `duplicate "${k}" (also on line ${prev})` });
     else seen.set(k, r.line);
   }
   if (problems.length) throw new InputError(problems);

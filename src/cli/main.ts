@@ -57,4 +57,3 @@ export function reportError(err: unknown): number {
   else process.stderr.write('(set MAPWATCH_DEBUG=1 to see the stack trace, and please report it)\n');
   return 70;
 }
-

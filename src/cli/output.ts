@@ -15,7 +15,11 @@ export function safeText(s: string | null | undefined, max = 80): string {
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -24,7 +28,10 @@ export function json(value: unknown): string {
 }
 
 /** A one-line progress display that redraws itself on a terminal and stays quiet elsewhere. */
-export function progressLine(stream: NodeJS.WriteStream = process.stderr): { update(text: string): void; done(): void } {
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
+  update(text: string): void;
+  done(): void;
+} {
   const tty = stream.isTTY === true;
   let shown = false;
   return {

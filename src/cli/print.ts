@@ -13,10 +13,21 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
       safeText(r.sku, 30),
       r.draft.status,
       r.draft.amountMinor !== null && r.draft.currency ? formatMoney(r.draft.amountMinor, r.draft.currency) : '',
-      r.verdict?.kind === 'violation' ? `VIOLATION ${r.verdict.percentBelow}% below ${formatMoney(r.verdict.mapMinor, r.verdict.currency)}` : (r.verdict?.kind ?? ''),
-      safeText(r.verdict?.kind === 'not_comparable' ? r.verdict.detail : r.draft.status !== 'ok' ? r.draft.reason : explainRule(r.verdict), 70),
+      r.verdict?.kind === 'violation'
+        ? `VIOLATION ${r.verdict.percentBelow}% below ${formatMoney(r.verdict.mapMinor, r.verdict.currency)}`
+        : (r.verdict?.kind ?? ''),
+      safeText(
+        r.verdict?.kind === 'not_comparable'
+          ? r.verdict.detail
+          : r.draft.status !== 'ok'
+            ? r.draft.reason
+            : explainRule(r.verdict),
+        70,
+      ),
     ]);
-  const counts = Object.entries(summary.byStatus).map(([k, v]) => `${v} ${k}`).join(', ');
+  const counts = Object.entries(summary.byStatus)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   return (
     table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], rows) +
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
@@ -30,9 +41,14 @@ function explainRule(v: Verdict | null): string {
   if (!v || v.kind === 'not_comparable') return '';
   const parts: string[] = [];
   const { rule } = v;
-  if (rule.vatAdjustment !== 'none') parts.push(`${rule.vatAdjustment === 'removed' ? 'net of' : 'plus'} ${rule.vatRatePercent}% VAT: ${formatMoney(v.normalizedMinor, v.currency)}`);
-  if (rule.packFactor.listingPackSize !== rule.packFactor.productPackSize) parts.push(`${rule.packFactor.listingPackSize}-pack vs MAP for ${rule.packFactor.productPackSize}`);
-  if (rule.promo) parts.push(`promo${rule.promo.note ? ` "${rule.promo.note}"` : ''}: MAP ${formatMoney(rule.mapMinor, v.currency)}`);
+  if (rule.vatAdjustment !== 'none')
+    parts.push(
+      `${rule.vatAdjustment === 'removed' ? 'net of' : 'plus'} ${rule.vatRatePercent}% VAT: ${formatMoney(v.normalizedMinor, v.currency)}`,
+    );
+  if (rule.packFactor.listingPackSize !== rule.packFactor.productPackSize)
+    parts.push(`${rule.packFactor.listingPackSize}-pack vs MAP for ${rule.packFactor.productPackSize}`);
+  if (rule.promo)
+    parts.push(`promo${rule.promo.note ? ` "${rule.promo.note}"` : ''}: MAP ${formatMoney(rule.mapMinor, v.currency)}`);
   return parts.join('; ');
 }
 

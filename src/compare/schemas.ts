@@ -63,7 +63,11 @@ export const promoWindowSchema = z
     const hasMap = p.mapMinor !== undefined && p.mapMinor !== null;
     const hasPct = p.percentOff !== undefined && p.percentOff !== null;
     if (p.kind === 'suspend' && (hasMap || hasPct)) {
-      ctx.addIssue({ code: 'custom', path: ['kind'], message: "a 'suspend' promo must not set mapMinor or percentOff" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: "a 'suspend' promo must not set mapMinor or percentOff",
+      });
     }
     if (p.kind === 'lower') {
       if (!hasMap && !hasPct) {
@@ -108,7 +112,10 @@ export const severityBandsSchema = z
  */
 export const toleranceSchema = z.object({
   absMinor: z.number().int().nonnegative().nullable().optional(),
-  percent: finitePercent.refine((n) => n >= 0 && n < 100, { message: 'must be >= 0 and < 100' }).nullable().optional(),
+  percent: finitePercent
+    .refine((n) => n >= 0 && n < 100, { message: 'must be >= 0 and < 100' })
+    .nullable()
+    .optional(),
 });
 
 export const siteVatSchema = z.object({

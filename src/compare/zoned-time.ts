@@ -72,7 +72,12 @@ export function zonedWallTimeToInstant(local: string, timeZone: string): Date {
   const m = WALL_RE.exec(local);
   if (!m) throw new RangeError(`"${local}" is not a local time of the form YYYY-MM-DDTHH:mm[:ss]`);
   const [y, mo, d, h, mi, s] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v))) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   // Day 0 of the next month is the last day of this one (leap years included).
   const realDays = mo >= 1 && mo <= 12 ? new Date(wallAsUtc(y, mo + 1, 0, 0, 0, 0)).getUTCDate() : 0;

@@ -8,13 +8,30 @@ import { UserError } from '../errors.js';
 const list = z
   .string()
   .optional()
-  .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 const envSchema = z.object({
-  DATABASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /** Postgres schema for all mapwatch tables (tests give each run its own). */
-  MAPWATCH_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
-  REDIS_URL: z.string().optional().or(z.literal('').transform(() => undefined)),
+  MAPWATCH_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('public'),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   MAPWATCH_DATA_DIR: z.string().default('.mapwatch'),
   MAPWATCH_CRAWLERS_DIR: z.string().default('crawlers'),
   /** Private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default). */

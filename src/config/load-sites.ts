@@ -44,13 +44,17 @@ export function listConfigFiles(dir: string): string[] {
 }
 
 export function fieldPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+  return p.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
 }
 
 function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | undefined {
   // Walk down to the deepest node that exists, so a missing field points at its parent.
   for (let n = p.length; n >= 0; n--) {
-    const node = doc.getIn(p.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(p.slice(0, n) as (string | number)[], true) as
+      { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
   }
   return undefined;
@@ -68,10 +72,17 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
     return {
-      problems: doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
+      problems: doc.errors.map((e) => ({
+        file: rel,
+        line: e.linePos?.[0]?.line,
+        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
     };
   }
-  if (!isMap(doc.contents)) return { problems: [{ file: rel, line: 1, message: 'must be a YAML mapping of site settings (reseller:, domain:, ...)' }] };
+  if (!isMap(doc.contents))
+    return {
+      problems: [{ file: rel, line: 1, message: 'must be a YAML mapping of site settings (reseller:, domain:, ...)' }],
+    };
 
   const parsed = siteConfigSchema.safeParse(doc.toJS());
   if (!parsed.success) {
@@ -97,24 +108,49 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     const csvRel = path.relative(process.cwd(), csvFile);
     try {
       const domain = config.domain.toLowerCase();
-      const csvRow = listingSchema.extend({ pack_size: z.coerce.number().int().min(1).optional() }).superRefine((l, ctx) => {
-        const host = safeHost(l.url);
-        if (host && host !== domain && !host.endsWith('.' + domain)) {
-          ctx.addIssue({ code: 'custom', path: ['url'], message: `host "${host}" is not on the site's domain "${config.domain}"` });
-        }
-      });
+      const csvRow = listingSchema
+        .extend({ pack_size: z.coerce.number().int().min(1).optional() })
+        .superRefine((l, ctx) => {
+          const host = safeHost(l.url);
+          if (host && host !== domain && !host.endsWith('.' + domain)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['url'],
+              message: `host "${host}" is not on the site's domain "${config.domain}"`,
+            });
+          }
+        });
       const rows = readCsv(csvFile, csvRow, { required: ['sku', 'url'], optional: ['pack_size'] });
-      for (const r of rows) listings.push({ sku: r.value.sku, url: r.value.url, pack_size: r.value.pack_size ?? 1, origin: { file: csvRel, line: r.line, field: 'sku' } });
+      for (const r of rows)
+        listings.push({
+          sku: r.value.sku,
+          url: r.value.url,
+          pack_size: r.value.pack_size ?? 1,
+          origin: { file: csvRel, line: r.line, field: 'sku' },
+        });
     } catch (err) {
       if (err instanceof InputError) problems.push(...err.problems);
-      else problems.push({ file: rel, field: 'listings_csv', line: lineOf(doc, lc, ['listings_csv']), message: (err as Error).message });
+      else
+        problems.push({
+          file: rel,
+          field: 'listings_csv',
+          line: lineOf(doc, lc, ['listings_csv']),
+          message: (err as Error).message,
+        });
     }
   }
-  if (listings.length === 0 && !problems.length) problems.push({ file: rel, field: 'listings', message: 'the site lists no product pages (add listings: or listings_csv:)' });
+  if (listings.length === 0 && !problems.length)
+    problems.push({
+      file: rel,
+      field: 'listings',
+      message: 'the site lists no product pages (add listings: or listings_csv:)',
+    });
   if (problems.length) return { problems };
 
   const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
-  const hash = createHash('sha256').update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) })).digest('hex');
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) }))
+    .digest('hex');
   const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, hash });
   return { site, problems: [] };
 }
@@ -137,7 +173,11 @@ export function loadSites(dir: string): LoadResult {
     if (!r.site) continue;
     const prev = byName.get(r.site.name);
     if (prev) {
-      problems.push({ file: r.site.file, field: 'name', message: `site name "${r.site.name}" is already used by ${prev}` });
+      problems.push({
+        file: r.site.file,
+        field: 'name',
+        message: `site name "${r.site.name}" is already used by ${prev}`,
+      });
       continue;
     }
     byName.set(r.site.name, r.site.file);
@@ -153,5 +193,3 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
-
-

@@ -28,7 +28,13 @@ export const listingSchema = z.strictObject({
   pack_size: z.number().int().positive().optional().describe('Units sold under this URL (a 2-pack is 2)'),
 });
 
-const stepTimeout = z.number().int().min(100).max(120_000).optional().describe('deadline of this step in ms (default: browser.step_timeout_ms)');
+const stepTimeout = z
+  .number()
+  .int()
+  .min(100)
+  .max(120_000)
+  .optional()
+  .describe('deadline of this step in ms (default: browser.step_timeout_ms)');
 const cssSelector = z.string().min(1);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as SHOP_PASSWORD');
 
@@ -48,7 +54,10 @@ export const browserStepSchema = z.union([
   }),
   z.strictObject({ wait_for: cssSelector.describe('wait until the element is visible'), timeout_ms: stepTimeout }),
   z.strictObject({ wait_for_network_idle: z.literal(true), timeout_ms: stepTimeout }),
-  z.strictObject({ add_to_cart: cssSelector.describe('the add-to-cart button; waits for the network to settle'), timeout_ms: stepTimeout }),
+  z.strictObject({
+    add_to_cart: cssSelector.describe('the add-to-cart button; waits for the network to settle'),
+    timeout_ms: stepTimeout,
+  }),
   z.strictObject({
     open_cart: z.string().min(1).describe('cart URL (absolute, or relative to the page) whose price is then read'),
     timeout_ms: stepTimeout,
@@ -57,26 +66,43 @@ export const browserStepSchema = z.union([
 
 export const browserSchema = z
   .strictObject({
-    steps: z.array(browserStepSchema).default([]).describe('run after the product page loads, before the price is read'),
+    steps: z
+      .array(browserStepSchema)
+      .default([])
+      .describe('run after the product page loads, before the price is read'),
     login: z
       .strictObject({
         url: httpUrl.describe('login page'),
-        steps: z.array(browserStepSchema).min(1).describe('fill steps must use value_env: credentials never go in this file'),
+        steps: z
+          .array(browserStepSchema)
+          .min(1)
+          .describe('fill steps must use value_env: credentials never go in this file'),
       })
       .optional(),
-    fallback: z.boolean().default(false).describe('render static-site pages in the browser when the static read finds no price'),
+    fallback: z
+      .boolean()
+      .default(false)
+      .describe('render static-site pages in the browser when the static read finds no price'),
     step_timeout_ms: z.number().int().min(100).max(120_000).default(15_000),
     navigation_timeout_ms: z.number().int().min(1000).max(180_000).default(30_000),
   })
   .superRefine((b, ctx) => {
     for (const [i, st] of (b.login?.steps ?? []).entries()) {
       if ('fill' in st && st.value !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['login', 'steps', i, 'value'], message: 'login credentials must come from value_env, never from the config file' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['login', 'steps', i, 'value'],
+          message: 'login credentials must come from value_env, never from the config file',
+        });
       }
     }
     for (const [i, st] of [...b.steps, ...(b.login?.steps ?? [])].entries()) {
       if ('fill' in st && (st.value === undefined) === (st.value_env === undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'a fill step needs exactly one of value or value_env' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i],
+          message: 'a fill step needs exactly one of value or value_env',
+        });
       }
     }
   })
@@ -84,13 +110,19 @@ export const browserSchema = z
 
 export const siteConfigSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ - only').optional()
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ - only')
+      .optional()
       .describe('Site name used by `--site`; defaults to the file name'),
     reseller: z.string().min(1).describe('Reseller name, as imported with `mapwatch import resellers`'),
     domain: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name such as shop.example.com (optionally :port)'),
     render: z.enum(['static', 'browser']).default('static'),
     currency: currency.describe('Currency assumed when a page gives a bare amount or an ambiguous symbol'),
-    locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 locale such as en-US or de-DE').default('en-US'),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 locale such as en-US or de-DE')
+      .default('en-US'),
     vat: z
       .strictObject({
         included: z.boolean().describe('Whether advertised prices include VAT'),
@@ -99,7 +131,10 @@ export const siteConfigSchema = z
       .optional(),
     selectors: selectorsSchema.optional(),
     listings: z.array(listingSchema).default([]),
-    listings_csv: z.string().min(1).optional()
+    listings_csv: z
+      .string()
+      .min(1)
+      .optional()
       .describe('CSV file of listings (columns sku,url[,pack_size]), relative to this config file'),
     rate_limit: z
       .strictObject({
@@ -113,13 +148,22 @@ export const siteConfigSchema = z
     schedule: z.string().default('0 */6 * * *').describe('cron expression (5 or 6 fields)'),
     browser: browserSchema.optional(),
     recheck: z
-      .strictObject({ delay_ms: z.number().int().min(0).max(600_000).default(5000).describe('wait before the confirming second read') })
+      .strictObject({
+        delay_ms: z.number().int().min(0).max(600_000).default(5000).describe('wait before the confirming second read'),
+      })
       .default({ delay_ms: 5000 })
       .describe('a suspected violation is read a second time before a case opens or escalates'),
-    evasion_phrases: z.array(z.string().min(3)).optional()
+    evasion_phrases: z
+      .array(z.string().min(3))
+      .optional()
       .describe('phrases that hide the price ("see price in cart"); replaces the built-in list'),
-    authorized_sellers: z.array(z.string().trim().min(1)).min(1).optional()
-      .describe('marketplace sites: seller names allowed to sell the product here; an offer on the page from any other named seller is recorded as an unauthorized_seller finding'),
+    authorized_sellers: z
+      .array(z.string().trim().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'marketplace sites: seller names allowed to sell the product here; an offer on the page from any other named seller is recorded as an unauthorized_seller finding',
+      ),
   })
   .superRefine((cfg, ctx) => {
     for (const [i, l] of cfg.listings.entries()) {

@@ -40,11 +40,20 @@ export async function resolveSiteRefs(db: Kysely<Database>, sites: readonly Load
   const problems: InputProblem[] = [];
   for (const s of sites) {
     if (!resellerIds.has(s.config.reseller)) {
-      problems.push({ file: s.file, field: 'reseller', message: `unknown reseller "${s.config.reseller}"; import it with \`mapwatch import resellers\`` });
+      problems.push({
+        file: s.file,
+        field: 'reseller',
+        message: `unknown reseller "${s.config.reseller}"; import it with \`mapwatch import resellers\``,
+      });
     }
     for (const l of s.listings) {
       if (!productIds.has(l.sku)) {
-        problems.push({ file: l.origin.file, line: l.origin.line, field: l.origin.field, message: `unknown SKU "${l.sku}"; import it with \`mapwatch import products\`` });
+        problems.push({
+          file: l.origin.file,
+          line: l.origin.line,
+          field: l.origin.field,
+          message: `unknown SKU "${l.sku}"; import it with \`mapwatch import products\``,
+        });
       }
     }
   }
@@ -77,22 +86,41 @@ export async function syncSites(db: Kysely<Database>, sites: readonly LoadedSite
         )
         .returning('id')
         .executeTakeFirstOrThrow();
-      const rows = site.listings.map((l) => ({ site_id: siteId, product_id: refs.productIds.get(l.sku)!, url: l.url, pack_size: l.pack_size, active: true }));
+      const rows = site.listings.map((l) => ({
+        site_id: siteId,
+        product_id: refs.productIds.get(l.sku)!,
+        url: l.url,
+        pack_size: l.pack_size,
+        active: true,
+      }));
       const saved = await trx
         .insertInto('listings')
         .values(rows)
         .onConflict((oc) =>
-          oc.columns(['site_id', 'product_id', 'url']).doUpdateSet((eb) => ({ pack_size: eb.ref('excluded.pack_size'), active: true })),
+          oc
+            .columns(['site_id', 'product_id', 'url'])
+            .doUpdateSet((eb) => ({ pack_size: eb.ref('excluded.pack_size'), active: true })),
         )
         .returning(['id', 'product_id', 'url', 'pack_size'])
         .execute();
       const ids = saved.map((r) => r.id);
-      await trx.updateTable('listings').set({ active: false }).where('site_id', '=', siteId).where('id', 'not in', ids).execute();
+      await trx
+        .updateTable('listings')
+        .set({ active: false })
+        .where('site_id', '=', siteId)
+        .where('id', 'not in', ids)
+        .execute();
       const skuById = new Map([...refs.productIds].map(([sku, id]) => [id, sku]));
       out.push({
         id: siteId,
         site,
-        listings: saved.map((r) => ({ id: r.id, sku: skuById.get(r.product_id)!, url: r.url, packSize: r.pack_size, productId: r.product_id })),
+        listings: saved.map((r) => ({
+          id: r.id,
+          sku: skuById.get(r.product_id)!,
+          url: r.url,
+          packSize: r.pack_size,
+          productId: r.product_id,
+        })),
       });
     }
     return out;

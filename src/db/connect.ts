@@ -98,11 +98,21 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   const sockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-'));
   fs.chmodSync(sockDir, 0o700);
   const port = 5432;
-  const server = new PGLiteSocketServer({ db: pglite, path: path.join(sockDir, `.s.PGSQL.${port}`), maxConnections: 64 });
+  const server = new PGLiteSocketServer({
+    db: pglite,
+    path: path.join(sockDir, `.s.PGSQL.${port}`),
+    maxConnections: 64,
+  });
   // Keep each client's Parse…Sync batch together (see src/queue/pglite-batch-guard.ts).
   guardExtendedProtocol(server);
   await server.start();
-  const pgConfig: pg.PoolConfig = { host: sockDir, port, user: 'postgres', database: 'postgres', max: opts.poolSize ?? 4 };
+  const pgConfig: pg.PoolConfig = {
+    host: sockDir,
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    max: opts.poolSize ?? 4,
+  };
   const { db } = makeDb(pgConfig);
   let closed = false;
   return {

@@ -6,7 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import {
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+  NO_MIGRATIONS,
+} from 'kysely/migration';
 import { UserError } from '../errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,7 +29,10 @@ class FolderProvider implements MigrationProvider {
   constructor(private readonly dir: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
-    const files = fs.readdirSync(this.dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort();
+    const files = fs
+      .readdirSync(this.dir)
+      .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
+      .sort();
     for (const file of files) {
       out[file.replace(/\.(js|ts)$/, '')] = (await import(pathToFileURL(path.join(this.dir, file)).href)) as Migration;
     }
@@ -42,7 +51,9 @@ function migrator(db: Kysely<any>, schema: string): Migrator {
 function check({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new UserError(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, { cause: error });
+    throw new UserError(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return (results ?? []).map((r) => r.migrationName);
 }

@@ -37,10 +37,34 @@ export interface DemoReport {
   paths: DemoPaths;
   firstViolationWithEvidenceMs: number | null;
   cases: (CaseRow & { evidenceRows: number; screenshot: string | null })[];
-  rejectedRechecks: (ListingRef & { first: { status: string; amountMinor: number | null; currency: string | null }; second: { status: string; amountMinor: number | null; currency: string | null } | null })[];
-  promoReads: (ListingRef & { observedMinor: number; mapMinor: number; baseMapMinor: number; currency: string; note: string | null; verdict: string })[];
-  vatReads: (ListingRef & { raw: string | null; observedMinor: number; normalizedMinor: number; mapMinor: number; currency: string; ratePercent: number | null; verdict: string; percentBelow: number | null })[];
-  evasion: (ListingRef & { phrases: string[]; revealedBySteps: boolean; priceMinor: number | null; currency: string | null })[];
+  rejectedRechecks: (ListingRef & {
+    first: { status: string; amountMinor: number | null; currency: string | null };
+    second: { status: string; amountMinor: number | null; currency: string | null } | null;
+  })[];
+  promoReads: (ListingRef & {
+    observedMinor: number;
+    mapMinor: number;
+    baseMapMinor: number;
+    currency: string;
+    note: string | null;
+    verdict: string;
+  })[];
+  vatReads: (ListingRef & {
+    raw: string | null;
+    observedMinor: number;
+    normalizedMinor: number;
+    mapMinor: number;
+    currency: string;
+    ratePercent: number | null;
+    verdict: string;
+    percentBelow: number | null;
+  })[];
+  evasion: (ListingRef & {
+    phrases: string[];
+    revealedBySteps: boolean;
+    priceMinor: number | null;
+    currency: string | null;
+  })[];
   unauthorizedSellers: (ListingRef & UnauthorizedSeller)[];
   health: SiteHealthRow[];
   siteAlerts: { site: string; kind: string; reason: string | null }[];
@@ -57,7 +81,19 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     .innerJoin('sites as s', 's.id', 'l.site_id')
     .innerJoin('resellers as r', 'r.id', 's.reseller_id')
     .innerJoin('products as p', 'p.id', 'l.product_id')
-    .select(['o.id', 'o.listing_id', 'o.status', 'o.reason', 'o.amount_minor', 'o.currency', 'o.raw_price_text', 'o.verdict_detail', 's.name as site', 'r.name as reseller', 'p.sku'])
+    .select([
+      'o.id',
+      'o.listing_id',
+      'o.status',
+      'o.reason',
+      'o.amount_minor',
+      'o.currency',
+      'o.raw_price_text',
+      'o.verdict_detail',
+      's.name as site',
+      'r.name as reseller',
+      'p.sku',
+    ])
     .orderBy('o.id')
     .execute();
   const refOf = (o: (typeof obs)[number]): ListingRef => ({ site: o.site, reseller: o.reseller, sku: o.sku });
@@ -72,19 +108,46 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     const v = o.verdict_detail as Verdict;
     if (!('rule' in v) || !v.rule) continue;
     if (v.rule.promo) {
-      promoReads.push({ ...refOf(o), observedMinor: v.rule.observedMinor, mapMinor: v.rule.mapMinor, baseMapMinor: v.rule.baseMapMinor, currency: v.rule.currency, note: v.rule.promo.note ?? null, verdict: v.kind });
+      promoReads.push({
+        ...refOf(o),
+        observedMinor: v.rule.observedMinor,
+        mapMinor: v.rule.mapMinor,
+        baseMapMinor: v.rule.baseMapMinor,
+        currency: v.rule.currency,
+        note: v.rule.promo.note ?? null,
+        verdict: v.kind,
+      });
     }
     if (v.rule.vatAdjustment !== 'none' && v.kind !== 'not_comparable') {
-      vatReads.push({ ...refOf(o), raw: o.raw_price_text, observedMinor: v.rule.observedMinor, normalizedMinor: v.normalizedMinor, mapMinor: v.mapMinor, currency: v.currency, ratePercent: v.rule.vatRatePercent, verdict: v.kind, percentBelow: v.kind === 'violation' ? v.percentBelow : null });
+      vatReads.push({
+        ...refOf(o),
+        raw: o.raw_price_text,
+        observedMinor: v.rule.observedMinor,
+        normalizedMinor: v.normalizedMinor,
+        mapMinor: v.mapMinor,
+        currency: v.currency,
+        ratePercent: v.rule.vatRatePercent,
+        verdict: v.kind,
+        percentBelow: v.kind === 'violation' ? v.percentBelow : null,
+      });
     }
   }
 
-  const rechecks = await db.selectFrom('rechecks').select(['first_observation_id', 'second_observation_id', 'agreed']).where('agreed', '=', false).orderBy('id').execute();
+  const rechecks = await db
+    .selectFrom('rechecks')
+    .select(['first_observation_id', 'second_observation_id', 'agreed'])
+    .where('agreed', '=', false)
+    .orderBy('id')
+    .execute();
   const side = (id: number | null) => {
     const o = id === null ? undefined : byId.get(id);
     return o ? { status: o.status, amountMinor: o.amount_minor, currency: o.currency } : null;
   };
-  const rejectedRechecks = rechecks.map((r) => ({ ...refOf(byId.get(r.first_observation_id)!), first: side(r.first_observation_id)!, second: side(r.second_observation_id) }));
+  const rejectedRechecks = rechecks.map((r) => ({
+    ...refOf(byId.get(r.first_observation_id)!),
+    first: side(r.first_observation_id)!,
+    second: side(r.second_observation_id),
+  }));
 
   const findings = await db.selectFrom('findings').select(['observation_id', 'kind', 'detail']).orderBy('id').execute();
   const evasion: DemoReport['evasion'] = [];
@@ -94,11 +157,18 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     if (f.kind === 'map_evasion') {
       const d = f.detail as { phrases: string[]; revealed_by_steps: boolean };
       if (!evasion.some((e) => e.site === o.site && e.sku === o.sku)) {
-        evasion.push({ ...refOf(o), phrases: d.phrases, revealedBySteps: d.revealed_by_steps, priceMinor: o.amount_minor, currency: o.currency });
+        evasion.push({
+          ...refOf(o),
+          phrases: d.phrases,
+          revealedBySteps: d.revealed_by_steps,
+          priceMinor: o.amount_minor,
+          currency: o.currency,
+        });
       }
     } else if (f.kind === 'unauthorized_seller') {
       // One line per seller and listing: the same offer seen on every sweep is one fact.
-      for (const s of (f.detail as { sellers: UnauthorizedSeller[] }).sellers) unauthorized.set(`${o.listing_id}|${s.seller}`, { ...refOf(o), ...s });
+      for (const s of (f.detail as { sellers: UnauthorizedSeller[] }).sellers)
+        unauthorized.set(`${o.listing_id}|${s.seller}`, { ...refOf(o), ...s });
     }
   }
 
@@ -110,7 +180,10 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     let screenshot: string | null = null;
     for (const e of ev) {
       const m = manifestSchema.safeParse(e.manifest);
-      const f = m.success ? (m.data.files.find((x) => x.role === 'screenshot_annotated') ?? m.data.files.find((x) => x.role === 'screenshot_viewport')) : undefined;
+      const f = m.success
+        ? (m.data.files.find((x) => x.role === 'screenshot_annotated') ??
+          m.data.files.find((x) => x.role === 'screenshot_viewport'))
+        : undefined;
       if (!f) continue;
       // A readable copy beside the content-addressed original, named for people.
       screenshot = path.join(paths.screenshots, `case-${c.id}-${c.site}-${c.sku}.png`);
@@ -120,12 +193,28 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     withEvidence.push({ ...c, evidenceRows: ev.length, screenshot });
   }
 
-  const first = await db.selectFrom('evidence').select((eb) => eb.fn.min('created_at').as('at')).executeTakeFirst();
+  const first = await db
+    .selectFrom('evidence')
+    .select((eb) => eb.fn.min('created_at').as('at'))
+    .executeTakeFirst();
   const firstAt = first?.at ? new Date(first.at as Date) : null;
 
-  const alerts = await db.selectFrom('site_alerts as a').innerJoin('sites as s', 's.id', 'a.site_id').select(['s.name as site', 'a.kind', 'a.detail']).orderBy('a.id').execute();
-  const outbox = await db.selectFrom('outbox').select(['kind', 'recipient', 'subject', 'status', 'message_id']).orderBy('id').execute();
-  const notices = await db.selectFrom('notices').select(['case_id', 'step', 'status', 'reason']).orderBy('id').execute();
+  const alerts = await db
+    .selectFrom('site_alerts as a')
+    .innerJoin('sites as s', 's.id', 'a.site_id')
+    .select(['s.name as site', 'a.kind', 'a.detail'])
+    .orderBy('a.id')
+    .execute();
+  const outbox = await db
+    .selectFrom('outbox')
+    .select(['kind', 'recipient', 'subject', 'status', 'message_id'])
+    .orderBy('id')
+    .execute();
+  const notices = await db
+    .selectFrom('notices')
+    .select(['case_id', 'step', 'status', 'reason'])
+    .orderBy('id')
+    .execute();
   const latestPerListing = new Map<number, (typeof obs)[number]>();
   for (const o of obs) latestPerListing.set(o.listing_id, o);
 
@@ -139,10 +228,28 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     evasion,
     unauthorizedSellers: [...unauthorized.values()],
     health: await listSiteHealth(db),
-    siteAlerts: alerts.map((a) => ({ site: a.site, kind: a.kind, reason: (a.detail as { reason?: string | null }).reason ?? null })),
-    blockReasons: [...new Map(obs.filter((o) => o.status === 'blocked').map((o) => [`${o.site}|${o.reason}`, { ...refOf(o), reason: o.reason ?? 'blocked' }])).values()],
-    readErrors: [...latestPerListing.values()].filter((o) => o.status === 'error').map((o) => ({ ...refOf(o), reason: o.reason ?? 'error' })),
-    emails: outbox.map((m) => ({ kind: m.kind, to: m.recipient, subject: m.subject, status: m.status, file: path.join(paths.outbox, emlFileName(m.message_id)) })),
+    siteAlerts: alerts.map((a) => ({
+      site: a.site,
+      kind: a.kind,
+      reason: (a.detail as { reason?: string | null }).reason ?? null,
+    })),
+    blockReasons: [
+      ...new Map(
+        obs
+          .filter((o) => o.status === 'blocked')
+          .map((o) => [`${o.site}|${o.reason}`, { ...refOf(o), reason: o.reason ?? 'blocked' }]),
+      ).values(),
+    ],
+    readErrors: [...latestPerListing.values()]
+      .filter((o) => o.status === 'error')
+      .map((o) => ({ ...refOf(o), reason: o.reason ?? 'error' })),
+    emails: outbox.map((m) => ({
+      kind: m.kind,
+      to: m.recipient,
+      subject: m.subject,
+      status: m.status,
+      file: path.join(paths.outbox, emlFileName(m.message_id)),
+    })),
     notices: notices.map((n) => ({ caseId: n.case_id, step: n.step, status: n.status, reason: n.reason })),
   };
 }

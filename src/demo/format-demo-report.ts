@@ -85,10 +85,21 @@ export function formatDemoReport(result: DemoResult): string {
     'Site health',
     table(
       ['site', 'state', 'extraction', 'blocked', 'reads'],
-      r.health.map((h) => [h.site, h.suppressed ? 'NEEDS ATTENTION' : h.blockedRate === 1 ? 'BLOCKED' : 'ok', h.successRate === null ? '-' : pct(h.successRate), h.blockedRate === null ? '-' : pct(h.blockedRate), String(h.reads)]),
+      r.health.map((h) => [
+        h.site,
+        h.suppressed ? 'NEEDS ATTENTION' : h.blockedRate === 1 ? 'BLOCKED' : 'ok',
+        h.successRate === null ? '-' : pct(h.successRate),
+        h.blockedRate === null ? '-' : pct(h.blockedRate),
+        String(h.reads),
+      ]),
     ),
-    ...r.health.filter((h) => h.suppressed).map((h) => `${h.site}: suppressed (reads recorded, no new cases): ${safeText(h.reason, 160)}`),
-    ...[...new Set(r.blockReasons.map((b) => b.site))].map((site) => `${site}: blocked: ${[...new Set(r.blockReasons.filter((b) => b.site === site).map((b) => safeText(b.reason.split(':')[0], 40)))].join(', then ')} (never parsed for a price)`),
+    ...r.health
+      .filter((h) => h.suppressed)
+      .map((h) => `${h.site}: suppressed (reads recorded, no new cases): ${safeText(h.reason, 160)}`),
+    ...[...new Set(r.blockReasons.map((b) => b.site))].map(
+      (site) =>
+        `${site}: blocked: ${[...new Set(r.blockReasons.filter((b) => b.site === site).map((b) => safeText(b.reason.split(':')[0], 40)))].join(', then ')} (never parsed for a price)`,
+    ),
     ...r.readErrors.map((e) => `${e.site} ${e.sku}: error: ${safeText(e.reason, 160)}`),
   );
 
@@ -96,8 +107,15 @@ export function formatDemoReport(result: DemoResult): string {
   for (const e of r.emails) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   section(
     `Emails (${r.emails.length}: ${[...kinds].map(([k, n]) => `${n} ${k.replace('_', ' ')}`).join(', ')}) in ${p.outbox}`,
-    ...r.emails.map((e) => `${e.kind.padEnd(10)} to ${e.to}: ${safeText(e.subject, 90)}${e.status === 'sent' ? '' : ` [${e.status}]`}`),
-    ...(r.notices.length ? [`${r.notices.length} reseller notice(s) proposed, waiting for approval (\`mapwatch cases approve-notice N\`)${r.notices.some((n) => n.status === 'blocked') ? '; notices to EU/EEA resellers are held by the jurisdiction guard' : ''}.`] : []),
+    ...r.emails.map(
+      (e) =>
+        `${e.kind.padEnd(10)} to ${e.to}: ${safeText(e.subject, 90)}${e.status === 'sent' ? '' : ` [${e.status}]`}`,
+    ),
+    ...(r.notices.length
+      ? [
+          `${r.notices.length} reseller notice(s) proposed, waiting for approval (\`mapwatch cases approve-notice N\`)${r.notices.some((n) => n.status === 'blocked') ? '; notices to EU/EEA resellers are held by the jurisdiction guard' : ''}.`,
+        ]
+      : []),
   );
 
   const ttfv = r.firstViolationWithEvidenceMs;

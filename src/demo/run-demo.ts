@@ -88,10 +88,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   try {
     const stores = await serveStorefronts();
     closers.push(() => stores.close());
-    log(`Started ${stores.stores.length} demo storefronts on ${stores.stores.map((s) => s.host.split(':')[0]).join(', ')}`);
+    log(
+      `Started ${stores.stores.length} demo storefronts on ${stores.stores.map((s) => s.host.split(':')[0]).join(', ')}`,
+    );
 
     // The catalog, as CSV files imported by the normal importers.
-    const csv = { 'products.csv': productsCsv(), 'resellers.csv': resellersCsv(), 'map-prices.csv': mapPricesCsv(), 'promos.csv': promosCsv(startedAt) };
+    const csv = {
+      'products.csv': productsCsv(),
+      'resellers.csv': resellersCsv(),
+      'map-prices.csv': mapPricesCsv(),
+      'promos.csv': promosCsv(startedAt),
+    };
     for (const [file, text] of Object.entries(csv)) fs.writeFileSync(path.join(paths.catalog, file), text);
     for (const s of stores.stores) fs.writeFileSync(path.join(paths.crawlers, `${s.store.id}.yaml`), siteConfigYaml(s));
     fs.writeFileSync(paths.config, NOTIFY_YAML);
@@ -106,7 +113,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await importMapPrices(db, path.join(paths.catalog, 'map-prices.csv')),
       await importPromos(db, path.join(paths.catalog, 'promos.csv')),
     ].map((r) => r.rows);
-    log(`Imported the catalog from ${paths.catalog}: ${rows[0]} products, ${rows[1]} resellers, ${rows[2]} MAP prices, ${rows[3]} promo window`);
+    log(
+      `Imported the catalog from ${paths.catalog}: ${rows[0]} products, ${rows[1]} resellers, ${rows[2]} MAP prices, ${rows[3]} promo window`,
+    );
 
     // The embedded default, whatever the environment says: a demo must not touch a real Redis.
     const conn = await openQueueConnection({ db: handle });
@@ -127,7 +136,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       browser = new BrowserPool({ maxContexts: 2 });
       closers.push(() => browser!.close());
     } catch (err) {
-      log(`warning: ${(err as Error).message}\n  The JS-rendered and price-in-cart stores will be recorded as errors, and no screenshots taken.`);
+      log(
+        `warning: ${(err as Error).message}\n  The JS-rendered and price-in-cart stores will be recorded as errors, and no screenshots taken.`,
+      );
     }
     const evidence = new LocalEvidenceStore(paths.evidence);
     const notify = { ...loadNotifyConfig(paths.config), evidenceStore: evidence };
@@ -152,15 +163,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const workers = startWorkers(conn, deps, { concurrency: 6, drainDelaySeconds: 0.3 });
     closers.push(() => workers.close());
 
-    const progress = (label: string) => (done: number, total: number) => log(`${label}: ${done}/${total} listings checked`);
+    const progress = (label: string) => (done: number, total: number) =>
+      log(`${label}: ${done}/${total} listings checked`);
     const sweeps: SweepResult[] = [];
     log('Sweep 1: every site, through the crawl queue…');
-    sweeps.push(await runSweep(db, queues.crawl, sites, startedAt.getTime(), { onProgress: throttle(progress('  sweep 1')) }));
+    sweeps.push(
+      await runSweep(db, queues.crawl, sites, startedAt.getTime(), { onProgress: throttle(progress('  sweep 1')) }),
+    );
     log(`Sweep 1 done in ${(sweeps[0]!.ms / 1000).toFixed(1)} s. Now Shifty Sounds ships its redesign…`);
     stores.shiftLayouts();
     log('Sweep 2: every site again…');
-    sweeps.push(await runSweep(db, queues.crawl, sites, startedAt.getTime() + 1, { onProgress: throttle(progress('  sweep 2')) }));
-    log(`Sweep 2 done in ${(sweeps[1]!.ms / 1000).toFixed(1)} s. Sending alerts, site alerts and the digest through the notify queue…`);
+    sweeps.push(
+      await runSweep(db, queues.crawl, sites, startedAt.getTime() + 1, { onProgress: throttle(progress('  sweep 2')) }),
+    );
+    log(
+      `Sweep 2 done in ${(sweeps[1]!.ms / 1000).toFixed(1)} s. Sending alerts, site alerts and the digest through the notify queue…`,
+    );
     await queues.notify.add(notifyJob.id, {}, { ...notifyJob.options, jobId: `demo-notify-${startedAt.getTime()}` });
     await waitForJob(queues.notify, `demo-notify-${startedAt.getTime()}`);
 

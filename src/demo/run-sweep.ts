@@ -41,7 +41,11 @@ export async function runSweep(
     .selectFrom('listings')
     .innerJoin('sites', 'sites.id', 'listings.site_id')
     .select(['listings.id', 'listings.site_id'])
-    .where('sites.name', 'in', sites.map((s) => s.name))
+    .where(
+      'sites.name',
+      'in',
+      sites.map((s) => s.name),
+    )
     .where('listings.active', '=', true)
     .execute();
   const pending = new Set(rows.map((r) => crawlListingJobId(r.site_id, r.id, slot)));
@@ -62,7 +66,9 @@ export async function runSweep(
     opts.onProgress?.(total - pending.size, total);
     if (!pending.size) break;
     if (Date.now() > deadline) {
-      throw new UserError(`demo sweep did not finish within ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s; still waiting for ${[...pending].join(', ')}`);
+      throw new UserError(
+        `demo sweep did not finish within ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s; still waiting for ${[...pending].join(', ')}`,
+      );
     }
     await sleep(250);
   }
@@ -77,7 +83,8 @@ export async function waitForJob(queue: Queue, jobId: string, timeoutMs = 60_000
     const state = job ? await job.getState() : 'unknown';
     if (job && state === 'completed') return job.returnvalue;
     if (job && state === 'failed') throw new UserError(`job ${jobId} failed: ${job.failedReason}`);
-    if (Date.now() > deadline) throw new UserError(`job ${jobId} did not finish within ${Math.round(timeoutMs / 1000)} s (state: ${state})`);
+    if (Date.now() > deadline)
+      throw new UserError(`job ${jobId} did not finish within ${Math.round(timeoutMs / 1000)} s (state: ${state})`);
     await sleep(200);
   }
 }

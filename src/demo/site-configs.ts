@@ -20,7 +20,8 @@ interface StoreConfig {
 
 const PER_STORE: Record<string, StoreConfig> = {
   brightbuy: {
-    about: 'A Shopify-like store: the price comes from JSON-LD, so no selectors are needed.\n# Its DAC-1 page shows a one-off flash price on the first load only: the re-check must reject it.',
+    about:
+      'A Shopify-like store: the price comes from JSON-LD, so no selectors are needed.\n# Its DAC-1 page shows a one-off flash price on the first load only: the re-check must reject it.',
     currency: 'USD',
   },
   wooaudio: {
@@ -28,7 +29,8 @@ const PER_STORE: Record<string, StoreConfig> = {
     currency: 'USD',
   },
   'magento-hifi': {
-    about: 'A Magento-like store: cheaper related products on the same page must not be read as the price.\n# Its AMP-5 price is below MAP but inside the promo window (catalog/promos.csv), so it is compliant.',
+    about:
+      'A Magento-like store: cheaper related products on the same page must not be read as the price.\n# Its AMP-5 price is below MAP but inside the promo window (catalog/promos.csv), so it is compliant.',
     currency: 'USD',
   },
   'spa-sound': {
@@ -41,7 +43,8 @@ browser:
 `,
   },
   megamarket: {
-    about: 'A marketplace listing: one buy box and offers from other sellers.\n# The buy box is the advertised price; any other named seller not listed below is recorded\n# as an unauthorized_seller finding, with its price and whether it is below MAP.',
+    about:
+      'A marketplace listing: one buy box and offers from other sellers.\n# The buy box is the advertised price; any other named seller not listed below is recorded\n# as an unauthorized_seller finding, with its price and whether it is below MAP.',
     currency: 'USD',
     extra: `selectors:
   price: "#buybox .price"               # the buy box settles which JSON-LD offer is advertised
@@ -51,7 +54,8 @@ authorized_sellers:
 `,
   },
   cartonly: {
-    about: 'Hides its price until the cart ("see price in cart"): a MAP-evasion signal.\n# The browser adds the product to the cart and reads the cart price.',
+    about:
+      'Hides its price until the cart ("see price in cart"): a MAP-evasion signal.\n# The browser adds the product to the cart and reads the cart price.',
     currency: 'USD',
     extra: `render: browser
 selectors:
@@ -63,7 +67,8 @@ browser:
 `,
   },
   klanghaus: {
-    about: 'A German store: VAT-inclusive prices with a decimal comma ("219,00 €"), no structured data.\n# MAP is net of VAT, so 19 % is taken off before comparing.',
+    about:
+      'A German store: VAT-inclusive prices with a decimal comma ("219,00 €"), no structured data.\n# MAP is net of VAT, so 19 % is taken off before comparing.',
     currency: 'EUR',
     extra: `locale: de-DE
 vat: { included: true, rate: 19 }
@@ -76,7 +81,8 @@ selectors:
     currency: 'USD',
   },
   shifty: {
-    about: 'Ships a redesign partway through the demo: its structured data disappears,\n# so site health must notice and stop trusting it.',
+    about:
+      'Ships a redesign partway through the demo: its structured data disappears,\n# so site health must notice and stop trusting it.',
     currency: 'USD',
   },
 };

@@ -15,11 +15,22 @@ export interface Banner {
   note?: string;
 }
 
-export async function annotateScreenshot(pool: BrowserPool, png: Buffer, box: PageCapture['priceBox'], banner: Banner): Promise<Buffer> {
+export async function annotateScreenshot(
+  pool: BrowserPool,
+  png: Buffer,
+  box: PageCapture['priceBox'],
+  banner: Banner,
+): Promise<Buffer> {
   const size = pngSize(png);
   const bannerHeight = 64;
   const line1 = `${banner.url}`;
-  const line2 = `${banner.capturedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} · observed ${banner.observed}${banner.map ? ` vs MAP ${banner.map}` : ''}${banner.note ? ` · ${banner.note}` : ''}`;
+  const line2 = `${banner.capturedAt
+    .toISOString()
+    .replace('T', ' ')
+    .replace(
+      /\.\d+Z$/,
+      ' UTC',
+    )} · observed ${banner.observed}${banner.map ? ` vs MAP ${banner.map}` : ''}${banner.note ? ` · ${banner.note}` : ''}`;
   const outline = box
     ? `<div style="position:absolute;left:${box.x - 4}px;top:${box.y - 4 + bannerHeight}px;width:${box.width + 8}px;height:${box.height + 8}px;border:4px solid #e00;border-radius:4px;box-shadow:0 0 0 3px rgba(255,255,255,.8)"></div>`
     : '';
@@ -32,13 +43,16 @@ html,body{margin:0;padding:0;background:#fff}
 <img src="data:image/png;base64,${png.toString('base64')}" style="display:block" width="${size.width}" height="${size.height}">
 ${outline}
 </body></html>`;
-  return pool.withContext({ viewport: { width: size.width, height: size.height + bannerHeight }, javaScriptEnabled: false }, async (ctx) => {
-    // Only the inline document and its data: image: the annotation must never touch the network.
-    await ctx.route('**/*', (r) => r.abort('blockedbyclient'));
-    const page = await ctx.newPage();
-    await page.setContent(html, { waitUntil: 'load' });
-    return page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' });
-  });
+  return pool.withContext(
+    { viewport: { width: size.width, height: size.height + bannerHeight }, javaScriptEnabled: false },
+    async (ctx) => {
+      // Only the inline document and its data: image: the annotation must never touch the network.
+      await ctx.route('**/*', (r) => r.abort('blockedbyclient'));
+      const page = await ctx.newPage();
+      await page.setContent(html, { waitUntil: 'load' });
+      return page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' });
+    },
+  );
 }
 
 /** Width and height from a PNG's IHDR chunk. */

@@ -72,8 +72,16 @@ export async function captureEvidence(
     await put('screenshot_viewport', capture.page.viewportPng, 'image/png');
     await put('screenshot_full', capture.page.fullPagePng, 'image/png');
     if (pool) {
-      const map = verdict && verdict.kind !== 'not_comparable' ? formatMoney(verdict.mapMinor, verdict.currency) : verdict?.rule ? formatMoney(verdict.rule.mapMinor, verdict.rule.currency) : null;
-      const observed = draft.amountMinor !== null && draft.currency ? formatMoney(draft.amountMinor, draft.currency) : `no price (${draft.status})`;
+      const map =
+        verdict && verdict.kind !== 'not_comparable'
+          ? formatMoney(verdict.mapMinor, verdict.currency)
+          : verdict?.rule
+            ? formatMoney(verdict.rule.mapMinor, verdict.rule.currency)
+            : null;
+      const observed =
+        draft.amountMinor !== null && draft.currency
+          ? formatMoney(draft.amountMinor, draft.currency)
+          : `no price (${draft.status})`;
       const annotated = await annotateScreenshot(pool, capture.page.viewportPng, capture.page.priceBox, {
         url: capture.fetch.finalUrl,
         capturedAt: draft.capturedAt,
@@ -87,7 +95,12 @@ export async function captureEvidence(
   const html = capture.fetch.body ?? draft.html;
   if (html !== undefined) await put('dom_html', Buffer.from(html), 'text/html; charset=utf-8');
   const exchanges = exchangesOf(capture);
-  if (exchanges.length) await put('warc', await writeWarc(exchanges, { filename: `observation-${ref.listingId}.warc` }), 'application/warc');
+  if (exchanges.length)
+    await put(
+      'warc',
+      await writeWarc(exchanges, { filename: `observation-${ref.listingId}.warc` }),
+      'application/warc',
+    );
 
   const offer = draft.offer ? { ...draft.offer, amount_minor: draft.amountMinor } : null;
   return {

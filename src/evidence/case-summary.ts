@@ -27,13 +27,27 @@ function money(minor: number | null | undefined, currency: string | null | undef
   return minor === null || minor === undefined || !currency ? '—' : formatMoney(minor, currency);
 }
 
-export async function renderCaseSummary(db: Kysely<Database>, caseId: number, opts: SummaryOptions = {}): Promise<string> {
+export async function renderCaseSummary(
+  db: Kysely<Database>,
+  caseId: number,
+  opts: SummaryOptions = {},
+): Promise<string> {
   const [c] = await loadCaseFacts(db, [caseId]);
   if (!c) throw new UserError(`case ${caseId}: no such case`);
   const evidence = await loadCaseEvidence(db, caseId);
   const observations = await db
     .selectFrom('observations')
-    .select(['id', 'captured_at', 'status', 'amount_minor', 'currency', 'normalized_minor', 'map_minor', 'verdict', 'raw_price_text'])
+    .select([
+      'id',
+      'captured_at',
+      'status',
+      'amount_minor',
+      'currency',
+      'normalized_minor',
+      'map_minor',
+      'verdict',
+      'raw_price_text',
+    ])
     .where('listing_id', '=', c.listingId)
     .where('captured_at', '>=', c.firstSeenAt)
     .orderBy('captured_at')
@@ -43,7 +57,9 @@ export async function renderCaseSummary(db: Kysely<Database>, caseId: number, op
   const images = opts.images ?? 'inline';
   const shots: string[] = [];
   for (const ev of evidence) {
-    const shot = ev.manifest.files.find((f) => f.role === 'screenshot_annotated') ?? ev.manifest.files.find((f) => f.role === 'screenshot_viewport');
+    const shot =
+      ev.manifest.files.find((f) => f.role === 'screenshot_annotated') ??
+      ev.manifest.files.find((f) => f.role === 'screenshot_viewport');
     if (!shot || images === 'none') continue;
     let src: string | null = null;
     if (images === 'bundle') src = `files/${shot.sha256}.png`;
@@ -51,10 +67,16 @@ export async function renderCaseSummary(db: Kysely<Database>, caseId: number, op
       const bytes = await opts.store.get(shot.key);
       if (bytes) src = `data:image/png;base64,${bytes.toString('base64')}`;
     }
-    if (src) shots.push(`<figure><img src="${e(src)}" alt="screenshot of observation ${ev.observation_id}"><figcaption>Observation ${ev.observation_id}, ${e(ev.manifest.captured_at)} — sha256 <code>${e(shot.sha256)}</code></figcaption></figure>`);
+    if (src)
+      shots.push(
+        `<figure><img src="${e(src)}" alt="screenshot of observation ${ev.observation_id}"><figcaption>Observation ${ev.observation_id}, ${e(ev.manifest.captured_at)} — sha256 <code>${e(shot.sha256)}</code></figcaption></figure>`,
+      );
   }
   const obsRows = observations
-    .map((o) => `<tr><td>${o.id}</td><td>${e(new Date(o.captured_at).toISOString())}</td><td>${e(o.status)}</td><td>${e(money(o.amount_minor, o.currency))}</td><td>${e(o.raw_price_text ?? '')}</td><td>${e(money(o.map_minor, o.currency))}</td><td>${e(o.verdict ?? '')}</td></tr>`)
+    .map(
+      (o) =>
+        `<tr><td>${o.id}</td><td>${e(new Date(o.captured_at).toISOString())}</td><td>${e(o.status)}</td><td>${e(money(o.amount_minor, o.currency))}</td><td>${e(o.raw_price_text ?? '')}</td><td>${e(money(o.map_minor, o.currency))}</td><td>${e(o.verdict ?? '')}</td></tr>`,
+    )
     .join('\n');
   const evRows = evidence.map((ev) => evidenceRow(ev.id, ev.manifest, ev.manifest_sha256, ev.chain_sha256)).join('\n');
   return `<!doctype html>

@@ -14,14 +14,24 @@ export interface ChainHead {
 }
 
 export async function chainHead(db: Kysely<Database>): Promise<ChainHead | null> {
-  const last = await db.selectFrom('evidence').select(['chain_sha256']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const last = await db
+    .selectFrom('evidence')
+    .select(['chain_sha256'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (!last) return null;
-  const { n } = await db.selectFrom('evidence').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await db
+    .selectFrom('evidence')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return { rows: Number(n), chainSha256: last.chain_sha256 };
 }
 
 /** Problems if the chain no longer contains a head published earlier (its row, or one before it, was removed). */
 export async function checkPublishedHead(db: Kysely<Database>, head: string): Promise<string[]> {
   const row = await db.selectFrom('evidence').select('id').where('chain_sha256', '=', head).executeTakeFirst();
-  return row ? [] : [`the published chain head ${head} is not in the chain: evidence recorded up to it was deleted or altered`];
+  return row
+    ? []
+    : [`the published chain head ${head} is not in the chain: evidence recorded up to it was deleted or altered`];
 }

@@ -15,11 +15,19 @@ export async function latestScreenshot(
   caseId: number,
   store: EvidenceStore = defaultEvidenceStore(),
 ): Promise<{ bytes: Buffer; sha256: string; mime: 'image/png' } | null> {
-  const rows = await db.selectFrom('evidence').select(['manifest']).where('case_id', '=', caseId).orderBy('id', 'desc').limit(20).execute();
+  const rows = await db
+    .selectFrom('evidence')
+    .select(['manifest'])
+    .where('case_id', '=', caseId)
+    .orderBy('id', 'desc')
+    .limit(20)
+    .execute();
   for (const r of rows) {
     const m = manifestSchema.safeParse(r.manifest);
     if (!m.success) continue;
-    const f = m.data.files.find((x) => x.role === 'screenshot_annotated') ?? m.data.files.find((x) => x.role === 'screenshot_viewport');
+    const f =
+      m.data.files.find((x) => x.role === 'screenshot_annotated') ??
+      m.data.files.find((x) => x.role === 'screenshot_viewport');
     if (!f) continue;
     const bytes = await store.get(f.key);
     // A file that no longer matches its hash is not evidence; never hand it out as such.
@@ -29,6 +37,10 @@ export async function latestScreenshot(
 }
 
 /** The case summary HTML (as in the export bundle), screenshots inlined. Reseller text is escaped. */
-export async function caseSummaryHtml(db: Kysely<Database>, caseId: number, store: EvidenceStore = defaultEvidenceStore()): Promise<string> {
+export async function caseSummaryHtml(
+  db: Kysely<Database>,
+  caseId: number,
+  store: EvidenceStore = defaultEvidenceStore(),
+): Promise<string> {
   return renderCaseSummary(db, caseId, { store, images: 'inline' });
 }

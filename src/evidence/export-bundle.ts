@@ -11,7 +11,11 @@ import { loadCaseEvidence, renderCaseSummary } from './case-summary.js';
 import { sha256Hex, type EvidenceStore } from './evidence-store.js';
 import { canonicalJson } from './manifest.js';
 
-export const EXT: Record<string, string> = { 'image/png': 'png', 'text/html; charset=utf-8': 'html', 'application/warc': 'warc' };
+export const EXT: Record<string, string> = {
+  'image/png': 'png',
+  'text/html; charset=utf-8': 'html',
+  'application/warc': 'warc',
+};
 
 export function bundlePathOf(f: { sha256: string; mime: string }): string {
   return `files/${f.sha256}.${EXT[f.mime] ?? 'bin'}`;
@@ -24,7 +28,11 @@ export interface BundleIndex {
   files: Record<string, string>;
 }
 
-export async function exportCaseBundle(db: Kysely<Database>, store: EvidenceStore, caseId: number): Promise<{ zip: Uint8Array; evidence: number; files: number }> {
+export async function exportCaseBundle(
+  db: Kysely<Database>,
+  store: EvidenceStore,
+  caseId: number,
+): Promise<{ zip: Uint8Array; evidence: number; files: number }> {
   const evidence = await loadCaseEvidence(db, caseId);
   const summary = await renderCaseSummary(db, caseId, { images: 'bundle' });
   const entries = new Map<string, Uint8Array>();
@@ -32,7 +40,13 @@ export async function exportCaseBundle(db: Kysely<Database>, store: EvidenceStor
   const chain = [];
   for (const ev of evidence) {
     entries.set(`manifests/evidence-${ev.id}.json`, strToU8(canonicalJson(ev.manifest)));
-    chain.push({ id: ev.id, observation_id: ev.observation_id, manifest_sha256: ev.manifest_sha256, prev_sha256: ev.prev_sha256, chain_sha256: ev.chain_sha256 });
+    chain.push({
+      id: ev.id,
+      observation_id: ev.observation_id,
+      manifest_sha256: ev.manifest_sha256,
+      prev_sha256: ev.prev_sha256,
+      chain_sha256: ev.chain_sha256,
+    });
     for (const f of ev.manifest.files) {
       const p = bundlePathOf(f);
       if (entries.has(p)) continue;
@@ -41,7 +55,10 @@ export async function exportCaseBundle(db: Kysely<Database>, store: EvidenceStor
       if (bytes) entries.set(p, bytes);
     }
   }
-  if (!evidence.length) throw new UserError(`case ${caseId}: no evidence was captured for this case (evidence is captured when a browser and an evidence store are available)`);
+  if (!evidence.length)
+    throw new UserError(
+      `case ${caseId}: no evidence was captured for this case (evidence is captured when a browser and an evidence store are available)`,
+    );
   entries.set('chain.json', strToU8(JSON.stringify(chain, null, 2)));
   const index: BundleIndex = {
     format: 'mapwatch-evidence-bundle/1',
@@ -52,5 +69,9 @@ export async function exportCaseBundle(db: Kysely<Database>, store: EvidenceStor
   const zippable: Zippable = {};
   for (const [p, b] of entries) zippable[p] = [b, { level: p.endsWith('.png') ? 0 : 6 }];
   zippable['index.json'] = strToU8(JSON.stringify(index, null, 2));
-  return { zip: zipSync(zippable, { mtime: new Date('2000-01-01T00:00:00Z') }), evidence: evidence.length, files: entries.size };
+  return {
+    zip: zipSync(zippable, { mtime: new Date('2000-01-01T00:00:00Z') }),
+    evidence: evidence.length,
+    files: entries.size,
+  };
 }

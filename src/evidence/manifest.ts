@@ -6,7 +6,13 @@
 import { z } from 'zod';
 import { sha256Hex } from './evidence-store.js';
 
-export const fileRoleSchema = z.enum(['screenshot_viewport', 'screenshot_full', 'screenshot_annotated', 'dom_html', 'warc']);
+export const fileRoleSchema = z.enum([
+  'screenshot_viewport',
+  'screenshot_full',
+  'screenshot_annotated',
+  'dom_html',
+  'warc',
+]);
 export type FileRole = z.infer<typeof fileRoleSchema>;
 
 export const manifestFileSchema = z.object({

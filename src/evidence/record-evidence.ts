@@ -14,10 +14,24 @@ export interface EvidenceRef {
   recheck: Manifest['recheck'];
 }
 
-export async function recordEvidence(trx: Transaction<Database> | Kysely<Database>, ref: EvidenceRef, prepared: PreparedManifest): Promise<{ id: number; chainSha256: string }> {
-  const manifest: Manifest = { ...prepared, case_id: ref.caseId, observation_id: ref.observationId, recheck: ref.recheck };
+export async function recordEvidence(
+  trx: Transaction<Database> | Kysely<Database>,
+  ref: EvidenceRef,
+  prepared: PreparedManifest,
+): Promise<{ id: number; chainSha256: string }> {
+  const manifest: Manifest = {
+    ...prepared,
+    case_id: ref.caseId,
+    observation_id: ref.observationId,
+    recheck: ref.recheck,
+  };
   await sql`lock table ${sql.table('evidence')} in exclusive mode`.execute(trx);
-  const last = await trx.selectFrom('evidence').select('chain_sha256').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const last = await trx
+    .selectFrom('evidence')
+    .select('chain_sha256')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const prev = last?.chain_sha256 ?? GENESIS_SHA256;
   const mSha = manifestSha256(manifest);
   const chain = chainSha256(prev, mSha);

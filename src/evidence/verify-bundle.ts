@@ -10,8 +10,20 @@ import { sha256Hex } from './evidence-store.js';
 import { bundlePathOf } from './export-bundle.js';
 import { chainSha256, manifestSchema, manifestSha256 } from './manifest.js';
 
-const indexSchema = z.object({ format: z.literal('mapwatch-evidence-bundle/1'), case_id: z.number(), files: z.record(z.string(), z.string()) });
-const chainSchema = z.array(z.object({ id: z.number(), observation_id: z.number(), manifest_sha256: z.string(), prev_sha256: z.string(), chain_sha256: z.string() }));
+const indexSchema = z.object({
+  format: z.literal('mapwatch-evidence-bundle/1'),
+  case_id: z.number(),
+  files: z.record(z.string(), z.string()),
+});
+const chainSchema = z.array(
+  z.object({
+    id: z.number(),
+    observation_id: z.number(),
+    manifest_sha256: z.string(),
+    prev_sha256: z.string(),
+    chain_sha256: z.string(),
+  }),
+);
 
 export interface BundleReport {
   caseId: number | null;
@@ -40,7 +52,12 @@ export function verifyBundle(zip: Uint8Array, name = 'bundle'): BundleReport {
   };
   const index = indexSchema.safeParse(json('index.json'));
   if (!index.success) {
-    return { caseId: null, files: 0, manifests: 0, problems: [...problems, 'index.json: missing or not a mapwatch evidence bundle index'] };
+    return {
+      caseId: null,
+      files: 0,
+      manifests: 0,
+      problems: [...problems, 'index.json: missing or not a mapwatch evidence bundle index'],
+    };
   }
   for (const [p, sha] of Object.entries(index.data.files)) {
     const b = entries[p];
@@ -48,21 +65,24 @@ export function verifyBundle(zip: Uint8Array, name = 'bundle'): BundleReport {
     else if (sha256Hex(b) !== sha) problems.push(`${p}: altered (sha256 ${sha256Hex(b)}, expected ${sha})`);
   }
   for (const p of Object.keys(entries)) {
-    if (p !== 'index.json' && !(p in index.data.files) && !p.endsWith('/')) problems.push(`${p}: not listed in index.json`);
+    if (p !== 'index.json' && !(p in index.data.files) && !p.endsWith('/'))
+      problems.push(`${p}: not listed in index.json`);
   }
   const chain = chainSchema.safeParse(json('chain.json'));
   if (!chain.success) problems.push('chain.json: missing or malformed');
   let manifests = 0;
   for (const link of chain.success ? chain.data : []) {
     const p = `manifests/evidence-${link.id}.json`;
-    if (chainSha256(link.prev_sha256, link.manifest_sha256) !== link.chain_sha256) problems.push(`chain.json: evidence ${link.id}: chain_sha256 does not follow from prev and manifest hashes`);
+    if (chainSha256(link.prev_sha256, link.manifest_sha256) !== link.chain_sha256)
+      problems.push(`chain.json: evidence ${link.id}: chain_sha256 does not follow from prev and manifest hashes`);
     const raw = json(p);
     if (raw === undefined) {
       if (!problems.some((x) => x.startsWith(p))) problems.push(`${p}: missing`);
       continue;
     }
     manifests++;
-    if (manifestSha256(raw) !== link.manifest_sha256) problems.push(`${p}: manifest altered (hash differs from the chain)`);
+    if (manifestSha256(raw) !== link.manifest_sha256)
+      problems.push(`${p}: manifest altered (hash differs from the chain)`);
     const m = manifestSchema.safeParse(raw);
     if (!m.success) {
       problems.push(`${p}: not a valid manifest`);

@@ -21,10 +21,12 @@ export async function verifyChain(db: Kysely<Database>, store?: EvidenceStore): 
   let files = 0;
   for (const r of rows) {
     const where = `evidence row ${r.id} (case ${r.case_id}, observation ${r.observation_id})`;
-    if (r.prev_sha256 !== prev) problems.push(`${where}: prev_sha256 does not match the row before it (a row was deleted or altered)`);
+    if (r.prev_sha256 !== prev)
+      problems.push(`${where}: prev_sha256 does not match the row before it (a row was deleted or altered)`);
     const m = manifestSha256(r.manifest);
     if (m !== r.manifest_sha256) problems.push(`${where}: manifest does not match manifest_sha256 (manifest altered)`);
-    if (chainSha256(r.prev_sha256, r.manifest_sha256) !== r.chain_sha256) problems.push(`${where}: chain_sha256 is wrong`);
+    if (chainSha256(r.prev_sha256, r.manifest_sha256) !== r.chain_sha256)
+      problems.push(`${where}: chain_sha256 is wrong`);
     prev = r.chain_sha256;
     if (store) {
       const parsed = manifestSchema.safeParse(r.manifest);

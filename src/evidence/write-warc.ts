@@ -48,7 +48,9 @@ export async function writeWarc(exchanges: readonly Exchange[], info: { filename
         warcVersion: 'WARC/1.1',
         statusline: `HTTP/1.1 ${ex.status} ${ex.statusText || ''}`.trimEnd(),
         // The stored body is decoded; a Content-Encoding header would make replay decode it twice.
-        httpHeaders: clean(ex.responseHeaders).filter(([k]) => k.toLowerCase() !== 'content-encoding' && k.toLowerCase() !== 'transfer-encoding'),
+        httpHeaders: clean(ex.responseHeaders).filter(
+          ([k]) => k.toLowerCase() !== 'content-encoding' && k.toLowerCase() !== 'transfer-encoding',
+        ),
       },
       [body],
     );

@@ -1,12 +1,26 @@
 import type { Availability, Offer } from '../types.js';
 
 const MAP: Record<string, Availability> = {
-  instock: 'in_stock', instoreonly: 'in_stock', onlineonly: 'in_stock', available: 'in_stock', in_stock: 'in_stock',
-  outofstock: 'out_of_stock', out_of_stock: 'out_of_stock', soldout: 'out_of_stock', sold_out: 'out_of_stock', unavailable: 'out_of_stock', oos: 'out_of_stock',
-  preorder: 'preorder', presale: 'preorder', pre_order: 'preorder',
-  backorder: 'backorder', back_order: 'backorder',
+  instock: 'in_stock',
+  instoreonly: 'in_stock',
+  onlineonly: 'in_stock',
+  available: 'in_stock',
+  in_stock: 'in_stock',
+  outofstock: 'out_of_stock',
+  out_of_stock: 'out_of_stock',
+  soldout: 'out_of_stock',
+  sold_out: 'out_of_stock',
+  unavailable: 'out_of_stock',
+  oos: 'out_of_stock',
+  preorder: 'preorder',
+  presale: 'preorder',
+  pre_order: 'preorder',
+  backorder: 'backorder',
+  back_order: 'backorder',
   discontinued: 'discontinued',
-  limitedavailability: 'limited', limited: 'limited', limited_availability: 'limited',
+  limitedavailability: 'limited',
+  limited: 'limited',
+  limited_availability: 'limited',
 };
 
 /** schema.org URL ("http://schema.org/InStock"), bare word ("in stock", "InStock", "out_of_stock") → Availability. */

@@ -43,10 +43,22 @@ export function indexDom($: CheerioAPI): DomIndex {
       if (/ld\+json/i.test(a['type'] ?? '')) idx.ldScripts.push(el);
       continue;
     } else if (name === 'title' && !idx.docTitle) idx.docTitle = $(el).text();
-    else if (name === 'link' && idx.canonical === undefined && /(^|\s)canonical(\s|$)/i.test(a['rel'] ?? '') && a['href']) idx.canonical = a['href'];
+    else if (
+      name === 'link' &&
+      idx.canonical === undefined &&
+      /(^|\s)canonical(\s|$)/i.test(a['rel'] ?? '') &&
+      a['href']
+    )
+      idx.canonical = a['href'];
     if (a['itemscope'] !== undefined) idx.itemscopes.push(el);
     if (a['itemprop'] !== undefined) idx.itemprops.push(el);
-    if (PRICE_ATTR.test(a['class'] ?? '') || PRICE_ATTR.test(a['id'] ?? '') || a['itemprop'] === 'price' || a['data-price'] !== undefined) idx.priceEls.push(el);
+    if (
+      PRICE_ATTR.test(a['class'] ?? '') ||
+      PRICE_ATTR.test(a['id'] ?? '') ||
+      a['itemprop'] === 'price' ||
+      a['data-price'] !== undefined
+    )
+      idx.priceEls.push(el);
   }
   return idx;
 }

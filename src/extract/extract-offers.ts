@@ -31,7 +31,12 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   const regions = new RegionClassifier(ancestorsOf(titleEl));
   const ctx: PageContext = {
     url: opts.url,
-    title: (titleEl ? $(titleEl).text() : idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '').replace(/\s+/g, ' ').trim(),
+    title: (titleEl
+      ? $(titleEl).text()
+      : (idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '')
+    )
+      .replace(/\s+/g, ' ')
+      .trim(),
   };
   const canonical = idx.canonical ?? idx.meta.find((m) => m.attribs['property'] === 'og:url')?.attribs['content'];
   if (canonical) ctx.canonical = canonical;
@@ -54,13 +59,26 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   let primary: Offer | null = null;
   if (pick.chosen) {
     if (pick.chosen.currency) primary = toOffer(pick.chosen, pick.chosen.currency);
-    else warnings.push(`${pick.chosen.source}: price ${pick.chosen.amount} has no currency on the page and the site config gives none`);
+    else
+      warnings.push(
+        `${pick.chosen.source}: price ${pick.chosen.amount} has no currency on the page and the site config gives none`,
+      );
   }
 
   const offers: Offer[] = [];
   const add = (c: Candidate): void => {
     if (c.role !== 'price' || c.related || !c.currency) return;
-    if (offers.some((o) => o.source === c.source && sameAmount(o.amount, c.amount) && o.currency === c.currency && o.sku === (c.sku ?? c.product?.sku) && o.condition === c.condition)) return;
+    if (
+      offers.some(
+        (o) =>
+          o.source === c.source &&
+          sameAmount(o.amount, c.amount) &&
+          o.currency === c.currency &&
+          o.sku === (c.sku ?? c.product?.sku) &&
+          o.condition === c.condition,
+      )
+    )
+      return;
     offers.push(toOffer(c, c.currency));
   };
   for (const cs of bySource.values()) for (const c of cs) add(c);

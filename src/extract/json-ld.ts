@@ -11,15 +11,30 @@ import { normalizeAmount, normalizeCurrency } from './money.js';
 
 type Node = Record<string, unknown>;
 
-const PRODUCT_TYPES = new Set(['product', 'productgroup', 'individualproduct', 'productmodel', 'someproducts', 'vehicle', 'car', 'motorcycle', 'book', 'musicalbum', 'musicrecording']);
+const PRODUCT_TYPES = new Set([
+  'product',
+  'productgroup',
+  'individualproduct',
+  'productmodel',
+  'someproducts',
+  'vehicle',
+  'car',
+  'motorcycle',
+  'book',
+  'musicalbum',
+  'musicrecording',
+]);
 /** Properties whose products are not the page's own product. */
-const RELATED_KEYS = /^(isrelatedto|issimilarto|isaccessoryorsparepartfor|isconsumablefor|relatedlink|itemlistelement|related|recommendations?|isvariantof)$/i;
+const RELATED_KEYS =
+  /^(isrelatedto|issimilarto|isaccessoryorsparepartfor|isconsumablefor|relatedlink|itemlistelement|related|recommendations?|isvariantof)$/i;
 const LIST_PRICE_TYPE = /strikethrough|listprice|srp|msrp|regular|original|was|invoice/i;
 
 function types(n: Node): string[] {
   const t = n['@type'];
   const arr = Array.isArray(t) ? t : [t];
-  return arr.filter((x): x is string => typeof x === 'string').map((x) => x.replace(/^https?:\/\/schema\.org\//i, '').toLowerCase());
+  return arr
+    .filter((x): x is string => typeof x === 'string')
+    .map((x) => x.replace(/^https?:\/\/schema\.org\//i, '').toLowerCase());
 }
 
 function isObj(v: unknown): v is Node {
@@ -136,11 +151,15 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
     const priceType = text(spec['priceType']) ?? '';
     const ref = spec['referenceQuantity'];
     const refValue = isObj(ref) ? Number(text(ref['value']) ?? '1') : 1;
-    const unitText = isObj(ref) ? text(ref['unitCode']) ?? text(ref['unitText']) : undefined;
+    const unitText = isObj(ref) ? (text(ref['unitCode']) ?? text(ref['unitText'])) : undefined;
     let role: CandidateRole = 'price';
     if (LIST_PRICE_TYPE.test(priceType)) role = 'list';
     else if (/install|subscription|monthly/i.test(priceType)) role = 'installment';
-    else if (isObj(ref) && (refValue !== 1 || (unitText !== undefined && !/^(c62|h87|ea|unit|piece|pcs?)$/i.test(unitText)))) role = 'unit';
+    else if (
+      isObj(ref) &&
+      (refValue !== 1 || (unitText !== undefined && !/^(c62|h87|ea|unit|piece|pcs?)$/i.test(unitText)))
+    )
+      role = 'unit';
     else if (types(spec).some((x) => /delivery|shipping/.test(x))) role = 'shipping';
     if (spec['price'] !== undefined) {
       if (role === 'price' && hasPrice) {
@@ -150,7 +169,8 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
     } else if (spec['minPrice'] !== undefined || spec['maxPrice'] !== undefined) {
       const l = normalizeAmount(text(spec['minPrice']), cur);
       const h = normalizeAmount(text(spec['maxPrice']), cur);
-      if (l !== null && h !== null && Number(l) !== Number(h)) push('range', text(spec['minPrice']), cur, text(spec['maxPrice']));
+      if (l !== null && h !== null && Number(l) !== Number(h))
+        push('range', text(spec['minPrice']), cur, text(spec['maxPrice']));
       else push(role, text(spec['minPrice'] ?? spec['maxPrice']), cur);
     }
   }
@@ -170,7 +190,8 @@ function walk(v: unknown, w: Walk, related: boolean, main: boolean, group?: { ke
     for (const o of asArray(v['offers'])) if (isObj(o)) offerCandidates(o, scope, w);
     for (const [k, val] of Object.entries(v)) {
       if (k === 'offers' || typeof val !== 'object' || val === null) continue;
-      if (/^hasvariant$/i.test(k)) walk(val, w, related, main, { key, info: { ...info, sku: undefined, gtin: undefined } as ProductInfo });
+      if (/^hasvariant$/i.test(k))
+        walk(val, w, related, main, { key, info: { ...info, sku: undefined, gtin: undefined } as ProductInfo });
       else if (/^(review|aggregaterating|brand|manufacturer|image|isvariantof)$/i.test(k)) continue;
       // any other product nested in a product (accessories, "similar items") is not the page's own
       else walk(val, w, true, false);

@@ -13,7 +13,16 @@ export interface LenientParse {
   warnings: string[];
 }
 
-const ENTITY: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'", nbsp: '\u00a0', '#39': "'", '#34': '"' };
+const ENTITY: Record<string, string> = {
+  quot: '"',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  apos: "'",
+  nbsp: '\u00a0',
+  '#39': "'",
+  '#34': '"',
+};
 
 /** Decodes HTML character references (all named ones, via the HTML parser, only when needed). */
 export function decodeEntities(s: string): string {
@@ -49,25 +58,45 @@ function repairAndSplit(src: string): string[] {
       if (c === '\\') {
         const n = src[i + 1];
         // keep valid escapes; a stray backslash becomes a literal one
-        if (n !== undefined && '"\\/bfnrtu'.includes(n)) { out += c + n; i++; }
-        else out += '\\\\';
-      } else if (c === '"') { inStr = false; out += c; }
-      else if (c === '\n') out += '\\n';
+        if (n !== undefined && '"\\/bfnrtu'.includes(n)) {
+          out += c + n;
+          i++;
+        } else out += '\\\\';
+      } else if (c === '"') {
+        inStr = false;
+        out += c;
+      } else if (c === '\n') out += '\\n';
       else if (c === '\r') out += '\\r';
       else if (c === '\t') out += '\\t';
       else if (c < ' ') out += ' ';
       else out += c;
       continue;
     }
-    if (c === '"') { inStr = true; out += c; continue; }
-    if (c === '/' && src[i + 1] === '/') { const j = src.indexOf('\n', i); i = j < 0 ? src.length : j; continue; }
-    if (c === '/' && src[i + 1] === '*') { const j = src.indexOf('*/', i + 2); i = j < 0 ? src.length : j + 1; continue; }
+    if (c === '"') {
+      inStr = true;
+      out += c;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '/') {
+      const j = src.indexOf('\n', i);
+      i = j < 0 ? src.length : j;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      const j = src.indexOf('*/', i + 2);
+      i = j < 0 ? src.length : j + 1;
+      continue;
+    }
     if (c === '{' || c === '[') depth++;
     if (c === '}' || c === ']') {
       out = out.replace(/,\s*$/, '');
       depth--;
       out += c;
-      if (depth <= 0) { chunks.push(out); out = ''; depth = 0; }
+      if (depth <= 0) {
+        chunks.push(out);
+        out = '';
+        depth = 0;
+      }
       continue;
     }
     if (depth === 0) {

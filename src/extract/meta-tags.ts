@@ -62,7 +62,11 @@ export function extractMeta($: CheerioAPI, idx: DomIndex, currencyHint?: string,
     const prefix = m[1]!;
     const rule = PRICE_KEYS.find(([re]) => re.test(prefix));
     if (!rule) continue; // pretax, shipping, etc.
-    const c = add(rule[1], v, tags.get(`${prefix}:currency`) || tags.get('product:price:currency') || tags.get('og:price:currency'));
+    const c = add(
+      rule[1],
+      v,
+      tags.get(`${prefix}:currency`) || tags.get('product:price:currency') || tags.get('og:price:currency'),
+    );
     if (c && /sale_price/.test(prefix)) sale.push(c);
   }
   // a sale price, when present, is the selling price; the plain price becomes the regular price
@@ -73,7 +77,14 @@ export function extractMeta($: CheerioAPI, idx: DomIndex, currencyHint?: string,
     const data = twitter.get(`twitter:data${i}`);
     if (label && data && /price|prix|preis|precio|prezzo|cena|pre[çc]o/i.test(label)) {
       const p = priceFromText(data, currencyHint, locale);
-      if (p) out.push({ source: 'meta', role: 'price', amount: p.amount, currency: p.currencyFromText ? p.currency : null, raw: data });
+      if (p)
+        out.push({
+          source: 'meta',
+          role: 'price',
+          amount: p.amount,
+          currency: p.currencyFromText ? p.currency : null,
+          raw: data,
+        });
     }
   }
   if (bareItemprop !== undefined) add('price', bareItemprop, bareCurrency);

@@ -59,10 +59,18 @@ function str(v: Value | undefined): string | undefined {
   return v.text.trim() || undefined;
 }
 
-const isProduct = (i: Item): boolean => i.types.some((t) => /product|vehicle|^car$|^book$/.test(t) && t !== 'productgroup') || i.types.includes('productgroup');
+const isProduct = (i: Item): boolean =>
+  i.types.some((t) => /product|vehicle|^car$|^book$/.test(t) && t !== 'productgroup') ||
+  i.types.includes('productgroup');
 const isOffer = (i: Item): boolean => i.types.some((t) => t === 'offer' || t === 'aggregateoffer');
 
-export function extractMicrodata($: CheerioAPI, idx: DomIndex, regions: RegionClassifier, currencyHint?: string, locale?: string): Candidate[] {
+export function extractMicrodata(
+  $: CheerioAPI,
+  idx: DomIndex,
+  regions: RegionClassifier,
+  currencyHint?: string,
+  locale?: string,
+): Candidate[] {
   const scopes = idx.itemscopes;
   if (scopes.length === 0) return [];
   const items = new Map<Element, Item>();
@@ -100,7 +108,8 @@ export function extractMicrodata($: CheerioAPI, idx: DomIndex, regions: RegionCl
   };
   const relatedProduct = (p: Item): boolean => {
     // a product nested in another product (not as a variant) is an accessory / related item
-    for (let o = p.owner; o; o = o.owner) if (isProduct(o) && p.ownerProp !== 'hasvariant' && p.ownerProp !== 'model') return true;
+    for (let o = p.owner; o; o = o.owner)
+      if (isProduct(o) && p.ownerProp !== 'hasvariant' && p.ownerProp !== 'model') return true;
     return regions.of(p.el) === 'related' || regions.of(p.el) === 'chrome';
   };
   const productKeys = new Map<Item, { key: string; info: ProductInfo; related: boolean }>();
@@ -163,7 +172,11 @@ export function extractMicrodata($: CheerioAPI, idx: DomIndex, regions: RegionCl
     const lo = read(first(holder, 'lowprice'));
     const hi = read(first(holder, 'highprice'));
     const prices = holder.props.get('price') ?? [];
-    const push = (role: CandidateRole, r: { amount: string; currency: string | null; raw: string }, high?: string): void => {
+    const push = (
+      role: CandidateRole,
+      r: { amount: string; currency: string | null; raw: string },
+      high?: string,
+    ): void => {
       const c: Candidate = { ...base, role, amount: r.amount, currency: r.currency, raw: r.raw };
       if (high) c.high = high;
       out.push(c);

@@ -6,10 +6,46 @@
 import { currencyExponent, isCurrencyCode } from '../normalize/currency.js';
 
 /** Legacy or informal codes that real pages use. */
-const CODE_ALIASES: Record<string, string> = { RUR: 'RUB', BYR: 'BYN', LEI: 'RON', 'РУБ': 'RUB', TL: 'TRY', NIS: 'ILS', RMB: 'CNY', STG: 'GBP' };
+const CODE_ALIASES: Record<string, string> = {
+  RUR: 'RUB',
+  BYR: 'BYN',
+  LEI: 'RON',
+  РУБ: 'RUB',
+  TL: 'TRY',
+  NIS: 'ILS',
+  RMB: 'CNY',
+  STG: 'GBP',
+};
 
 /** Symbols that name exactly one currency. `$`, `kr`, `¥` are ambiguous and resolve only via a hint. */
-const SYMBOLS: Record<string, string> = { '€': 'EUR', '£': 'GBP', '₹': 'INR', '₽': 'RUB', '₴': 'UAH', '₺': 'TRY', '₩': 'KRW', '₪': 'ILS', '₫': 'VND', 'zł': 'PLN', 'kč': 'CZK', 'ft': 'HUF', 'lei': 'RON', 'c$': 'CAD', 'ca$': 'CAD', 'us$': 'USD', 'a$': 'AUD', 'au$': 'AUD', 'nz$': 'NZD', 'r$': 'BRL', 'hk$': 'HKD', 's$': 'SGD', 'mx$': 'MXN', 'тг': 'KZT', '₸': 'KZT', 'руб': 'RUB' };
+const SYMBOLS: Record<string, string> = {
+  '€': 'EUR',
+  '£': 'GBP',
+  '₹': 'INR',
+  '₽': 'RUB',
+  '₴': 'UAH',
+  '₺': 'TRY',
+  '₩': 'KRW',
+  '₪': 'ILS',
+  '₫': 'VND',
+  zł: 'PLN',
+  kč: 'CZK',
+  ft: 'HUF',
+  lei: 'RON',
+  c$: 'CAD',
+  ca$: 'CAD',
+  us$: 'USD',
+  a$: 'AUD',
+  au$: 'AUD',
+  nz$: 'NZD',
+  r$: 'BRL',
+  hk$: 'HKD',
+  s$: 'SGD',
+  mx$: 'MXN',
+  тг: 'KZT',
+  '₸': 'KZT',
+  руб: 'RUB',
+};
 
 /** Turns "usd", "RUR", "€" into an ISO 4217 code, or null. */
 export function normalizeCurrency(value: unknown): string | null {

@@ -15,7 +15,11 @@ export interface Pick {
 const STRUCTURED = ['json-ld', 'microdata', 'meta', 'selector'] as const;
 
 const eligible = (c: Candidate): boolean =>
-  c.role === 'price' && !c.related && c.condition !== 'used' && c.condition !== 'refurbished' && c.condition !== 'damaged';
+  c.role === 'price' &&
+  !c.related &&
+  c.condition !== 'used' &&
+  c.condition !== 'refurbished' &&
+  c.condition !== 'damaged';
 
 function pathOf(u: string | undefined, base: string): string | null {
   if (!u) return null;
@@ -28,7 +32,10 @@ function pathOf(u: string | undefined, base: string): string | null {
 }
 
 function normName(s: string | undefined): string {
-  return (s ?? '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return (s ?? '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** How well a product group matches the page: canonical/URL, main entity, sku in URL, title. */
@@ -68,14 +75,22 @@ function pageProduct(cands: Candidate[], ctx: PageContext, warnings: string[]): 
   if (top.length === 1) return top[0]!.g;
   const all = top.flatMap((x) => x.g);
   if (distinctAmounts(all).length === 1) return all;
-  warnings.push(`${cands[0]!.source}: ${groups.size} products with different prices and none matches the page's URL, SKU or title`);
+  warnings.push(
+    `${cands[0]!.source}: ${groups.size} products with different prices and none matches the page's URL, SKU or title`,
+  );
   return 'ambiguous';
 }
 
 const fmt = (c: Candidate): string => `${c.amount} ${c.currency ?? '???'}`;
 
 /** Narrows several prices of the page's product to one, or explains why it cannot. */
-function settle(src: string, product: Candidate[], witnesses: Candidate[], ctx: PageContext, warnings: string[]): Candidate | null {
+function settle(
+  src: string,
+  product: Candidate[],
+  witnesses: Candidate[],
+  ctx: PageContext,
+  warnings: string[],
+): Candidate | null {
   let options = distinctAmounts(product);
   if (options.length > 1 && ctx.siteCurrency) {
     const same = options.filter((c) => c.currency === ctx.siteCurrency);
@@ -83,25 +98,42 @@ function settle(src: string, product: Candidate[], witnesses: Candidate[], ctx: 
   }
   if (options.length > 1) {
     // another source (meta tags, the visible buy-box price) confirming exactly one of them settles it
-    const confirmed = options.filter((o) => witnesses.some((w) => sameAmount(w.amount, o.amount) && w.currency === o.currency));
+    const confirmed = options.filter((o) =>
+      witnesses.some((w) => sameAmount(w.amount, o.amount) && w.currency === o.currency),
+    );
     if (confirmed.length === 1) {
-      warnings.push(`${src}: offers disagree (${options.map(fmt).join(', ')}); ${fmt(confirmed[0]!)} is confirmed by ${witnesses.find((w) => sameAmount(w.amount, confirmed[0]!.amount))!.source}`);
+      warnings.push(
+        `${src}: offers disagree (${options.map(fmt).join(', ')}); ${fmt(confirmed[0]!)} is confirmed by ${witnesses.find((w) => sameAmount(w.amount, confirmed[0]!.amount))!.source}`,
+      );
       options = confirmed;
     }
   }
   if (options.length > 1 && product.some((c) => c.availability !== undefined)) {
-    const inStock = distinctAmounts(product.filter((c) => c.availability === 'in_stock' && options.some((o) => sameAmount(o.amount, c.amount) && o.currency === c.currency)));
+    const inStock = distinctAmounts(
+      product.filter(
+        (c) =>
+          c.availability === 'in_stock' &&
+          options.some((o) => sameAmount(o.amount, c.amount) && o.currency === c.currency),
+      ),
+    );
     if (inStock.length === 1) options = inStock;
   }
   if (options.length > 1) {
-    warnings.push(`${src}: the page's product has several prices (${options.map(fmt).join(', ')}) and nothing settles which is advertised`);
+    warnings.push(
+      `${src}: the page's product has several prices (${options.map(fmt).join(', ')}) and nothing settles which is advertised`,
+    );
     return null;
   }
   const o = options[0]!;
   return product.find((c) => sameAmount(c.amount, o.amount) && c.currency === o.currency) ?? o;
 }
 
-export function pickPrimary(bySource: Map<string, Candidate[]>, text: TextPick, ctx: PageContext, warnings: string[]): Pick {
+export function pickPrimary(
+  bySource: Map<string, Candidate[]>,
+  text: TextPick,
+  ctx: PageContext,
+  warnings: string[],
+): Pick {
   // the page's product per structured source
   const pageCands = new Map<string, Candidate[]>();
   let first: string | null = null;
@@ -113,15 +145,26 @@ export function pickPrimary(bySource: Map<string, Candidate[]>, text: TextPick, 
       if (!first && range) {
         // a range settles only when the visible buy-box price sits inside it
         const t = text.chosen;
-        if (t && t.currency === range.currency && Number(t.amount) >= Number(range.amount) && Number(t.amount) <= Number(range.high ?? range.amount)) {
-          warnings.push(`${src}: price range ${range.amount}–${range.high ?? '?'}; the visible price ${fmt(t)} is inside it`);
+        if (
+          t &&
+          t.currency === range.currency &&
+          Number(t.amount) >= Number(range.amount) &&
+          Number(t.amount) <= Number(range.high ?? range.amount)
+        ) {
+          warnings.push(
+            `${src}: price range ${range.amount}–${range.high ?? '?'}; the visible price ${fmt(t)} is inside it`,
+          );
           return { chosen: t, ambiguous: false };
         }
-        warnings.push(`${src}: only a price range ${range.amount}–${range.high ?? '?'} ${range.currency ?? ''} is given`.trim());
+        warnings.push(
+          `${src}: only a price range ${range.amount}–${range.high ?? '?'} ${range.currency ?? ''} is given`.trim(),
+        );
         return { chosen: null, ambiguous: true };
       }
       if (!first && all.some((c) => c.role === 'price' && !c.related && c.condition && c.condition !== 'new')) {
-        warnings.push(`${src}: only ${all.find((c) => c.condition && c.condition !== 'new')!.condition} offers, which are never the primary price`);
+        warnings.push(
+          `${src}: only ${all.find((c) => c.condition && c.condition !== 'new')!.condition} offers, which are never the primary price`,
+        );
         return { chosen: null, ambiguous: false };
       }
       continue;

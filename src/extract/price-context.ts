@@ -6,16 +6,25 @@
 import type { CandidateRole } from './candidate.js';
 
 /** Labels just before a price that make it a former / list price. */
-const LIST_LABEL = /(^|[^\p{L}])(was|before|rrp|msrp|list(\s*price)?|regular(\s*price)?|reg\.?|original(ly)?|compare(\s*at)?|normal|normalpreis|uvp|statt|avant|ancien|prix\s*barr[ée]|antes|prezzo\s*consigliato|pvp(r)?|retail|typical|old\s*price|initial)\s*(price)?\s*:?\s*$/iu;
+const LIST_LABEL =
+  /(^|[^\p{L}])(was|before|rrp|msrp|list(\s*price)?|regular(\s*price)?|reg\.?|original(ly)?|compare(\s*at)?|normal|normalpreis|uvp|statt|avant|ancien|prix\s*barr[ée]|antes|prezzo\s*consigliato|pvp(r)?|retail|typical|old\s*price|initial)\s*(price)?\s*:?\s*$/iu;
 /** Class / id fragments of a former price. */
-const LIST_CLASS = /(^|[\s_-])(old|was|strike|striked|strikethrough|crossed|crossout|before|regular|compare|compareat|original|list|listprice|rrp|msrp|uvp|previous|prev|reference|standard|retail|baseprice|base-price|price--compare|line-through|del)([\s_-]|\d|$)|old-?price|was-?price|price-?old|price-?was|price-?before|price-?regular|regular-?price|list-?price|compare-?price|price-?compare|strike-?price|price-?strike|original-?price|price-?original|textstrike|text-strike|a-text-strike|crossed-?price/i;
-const SALE_CLASS = /(^|[\s_-])(sale|special|current|now|final|actual|our|offer|deal|promo|selling|buying|buybox|buy-?box|main|primary|big|large|new)([\s_-]|\d|$)|saleprice|sale-?price|price-?sale|current-?price|price-?current|special-?price|ourprice|dealprice|price-?now|now-?price|final-?price|price-?final|buyingprice|price-?actual|actual-?price|newprice|new-?price|price-?new|product-?price|main-?price|price-?main/i;
-const INSTALMENT = /(\/\s*(mo|month|mes|mois|monat|mese)\b|per\s+month|a\s+month|monthly|\bmonth\b|\bmonths\b|\/mth|\d\s*[x×]\s*\p{Sc}?\s*\d|\b\d+\s*(payments|instal+ments|interest-free|rates|raten|cuotas|rate)\b|klarna|afterpay|affirm|clearpay|sezzle|laybuy|zip\s*pay|paypal\s*credit|pay\s*in\s*\d|financ|en\s+\d+\s+fois|mensualit|\bfrom\s+\p{Sc}?\s*\d+(\.\d+)?\s*\/)/iu;
-const SHIPPING = /(shipping|delivery|postage|p&p|livraison|versand|lieferung|envío|envio|spedizione|frete|dostawa|доставка|frais\s+de\s+port)/i;
-const UNIT = /(\/\s*(kg|g|100\s?g|l|ltr|litre|liter|ml|100\s?ml|m|m2|m²|lb|oz|unit|stk|st|pc|piece|each|ea|sq\.?\s?ft)\b|\bper\s+(kg|g|100\s?g|litre|liter|l|ml|100\s?ml|lb|oz|unit|metre|meter|m)\b|\bunit\s+price\b|grundpreis|prix\s+au\s+(kg|litre))/i;
-const SAVING = /(you\s+save|save\s|saving|sparen|sie\s+sparen|économisez|ahorr|risparmi|\boff\b|rabatt|discount|-\s*\d+\s*%|\d+\s*%\s*(off|rabatt|de\s+r[ée]duction))/i;
-const EXCL_VAT = /(excl\.?\s*(vat|tax|gst)|ex\.?\s*vat|exc\.?\s*vat|without\s+vat|before\s+tax|ohne\s+mwst|zzgl|netto|\bnet\b|\bht\b|hors\s+taxe|sin\s+iva|senza\s+iva|iva\s+esclusa|brez\s+ddv|bez\s+dph|bez\s+dph|bez\s+vat|netto|\bexkl)/i;
-const USED = /(^|[^\p{L}])(used|refurb\w*|renewed|pre-?owned|open[\s-]?box|second[\s-]?hand|gebraucht|occasion|reacondicionado|ricondizionat\w*|usato|usado)([^\p{L}]|$)/iu;
+const LIST_CLASS =
+  /(^|[\s_-])(old|was|strike|striked|strikethrough|crossed|crossout|before|regular|compare|compareat|original|list|listprice|rrp|msrp|uvp|previous|prev|reference|standard|retail|baseprice|base-price|price--compare|line-through|del)([\s_-]|\d|$)|old-?price|was-?price|price-?old|price-?was|price-?before|price-?regular|regular-?price|list-?price|compare-?price|price-?compare|strike-?price|price-?strike|original-?price|price-?original|textstrike|text-strike|a-text-strike|crossed-?price/i;
+const SALE_CLASS =
+  /(^|[\s_-])(sale|special|current|now|final|actual|our|offer|deal|promo|selling|buying|buybox|buy-?box|main|primary|big|large|new)([\s_-]|\d|$)|saleprice|sale-?price|price-?sale|current-?price|price-?current|special-?price|ourprice|dealprice|price-?now|now-?price|final-?price|price-?final|buyingprice|price-?actual|actual-?price|newprice|new-?price|price-?new|product-?price|main-?price|price-?main/i;
+const INSTALMENT =
+  /(\/\s*(mo|month|mes|mois|monat|mese)\b|per\s+month|a\s+month|monthly|\bmonth\b|\bmonths\b|\/mth|\d\s*[x×]\s*\p{Sc}?\s*\d|\b\d+\s*(payments|instal+ments|interest-free|rates|raten|cuotas|rate)\b|klarna|afterpay|affirm|clearpay|sezzle|laybuy|zip\s*pay|paypal\s*credit|pay\s*in\s*\d|financ|en\s+\d+\s+fois|mensualit|\bfrom\s+\p{Sc}?\s*\d+(\.\d+)?\s*\/)/iu;
+const SHIPPING =
+  /(shipping|delivery|postage|p&p|livraison|versand|lieferung|envío|envio|spedizione|frete|dostawa|доставка|frais\s+de\s+port)/i;
+const UNIT =
+  /(\/\s*(kg|g|100\s?g|l|ltr|litre|liter|ml|100\s?ml|m|m2|m²|lb|oz|unit|stk|st|pc|piece|each|ea|sq\.?\s?ft)\b|\bper\s+(kg|g|100\s?g|litre|liter|l|ml|100\s?ml|lb|oz|unit|metre|meter|m)\b|\bunit\s+price\b|grundpreis|prix\s+au\s+(kg|litre))/i;
+const SAVING =
+  /(you\s+save|save\s|saving|sparen|sie\s+sparen|économisez|ahorr|risparmi|\boff\b|rabatt|discount|-\s*\d+\s*%|\d+\s*%\s*(off|rabatt|de\s+r[ée]duction))/i;
+const EXCL_VAT =
+  /(excl\.?\s*(vat|tax|gst)|ex\.?\s*vat|exc\.?\s*vat|without\s+vat|before\s+tax|ohne\s+mwst|zzgl|netto|\bnet\b|\bht\b|hors\s+taxe|sin\s+iva|senza\s+iva|iva\s+esclusa|brez\s+ddv|bez\s+dph|bez\s+dph|bez\s+vat|netto|\bexkl)/i;
+const USED =
+  /(^|[^\p{L}])(used|refurb\w*|renewed|pre-?owned|open[\s-]?box|second[\s-]?hand|gebraucht|occasion|reacondicionado|ricondizionat\w*|usato|usado)([^\p{L}]|$)/iu;
 const BONUS = /(bonus|points|punkte|cashback|бонус|reward)/i;
 
 export interface PriceContext {

@@ -22,7 +22,13 @@ function read($: CheerioAPI, selector: string | undefined, warnings: string[]): 
   return t || undefined;
 }
 
-export function extractSelectors($: CheerioAPI, selectors: SiteSelectors | undefined, warnings: string[], currencyHint?: string, locale?: string): Candidate[] {
+export function extractSelectors(
+  $: CheerioAPI,
+  selectors: SiteSelectors | undefined,
+  warnings: string[],
+  currencyHint?: string,
+  locale?: string,
+): Candidate[] {
   if (!selectors?.price) return [];
   const raw = read($, selectors.price, warnings);
   if (raw === undefined) {
@@ -35,7 +41,13 @@ export function extractSelectors($: CheerioAPI, selectors: SiteSelectors | undef
     warnings.push(`selector: no price in "${raw.slice(0, 60)}"`);
     return [];
   }
-  const c: Candidate = { source: 'selector', role: 'price', amount, currency: p?.currencyFromText ? p.currency : null, raw };
+  const c: Candidate = {
+    source: 'selector',
+    role: 'price',
+    amount,
+    currency: p?.currencyFromText ? p.currency : null,
+    raw,
+  };
   const sku = read($, selectors.sku, warnings);
   if (sku) c.sku = sku;
   const availability = normalizeAvailability(read($, selectors.availability, warnings));

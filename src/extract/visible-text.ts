@@ -11,8 +11,24 @@ import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
 
-const HIDDEN_A11Y = /(^|[\s_-])(a-offscreen|offscreen|sr-only|visually-?hidden|screen-?reader(-text)?|visuallyhidden)([\s_-]|$)/i;
-const SKIP_TAGS = new Set(['script', 'style', 'noscript', 'template', 'select', 'option', 'input', 'textarea', 'button', 'svg', 'head', 'title', 'meta', 'link']);
+const HIDDEN_A11Y =
+  /(^|[\s_-])(a-offscreen|offscreen|sr-only|visually-?hidden|screen-?reader(-text)?|visuallyhidden)([\s_-]|$)/i;
+const SKIP_TAGS = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'select',
+  'option',
+  'input',
+  'textarea',
+  'button',
+  'svg',
+  'head',
+  'title',
+  'meta',
+  'link',
+]);
 const MAX_LEN = 64;
 
 export interface TextCandidate extends Candidate {
@@ -37,7 +53,12 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
   for (let up = 0; up < 3 && node && acc.length < want; up++) {
     let s: AnyNode | null = dir === 'prev' ? node.prev : node.next;
     while (s && acc.length < want) {
-      const t = s.type === 'text' ? (s as unknown as { data: string }).data : s.type === 'tag' && !SKIP_TAGS.has((s as Element).name) ? $(s).text() : '';
+      const t =
+        s.type === 'text'
+          ? (s as unknown as { data: string }).data
+          : s.type === 'tag' && !SKIP_TAGS.has((s as Element).name)
+            ? $(s).text()
+            : '';
       acc = dir === 'prev' ? `${norm(t)} ${acc}` : `${acc} ${norm(t)}`;
       s = dir === 'prev' ? s.prev : s.next;
     }
@@ -49,7 +70,12 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
 
 /** Words of a title, for overlap scoring. */
 function words(s: string): Set<string> {
-  return new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1));
+  return new Set(
+    s
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length > 1),
+  );
 }
 
 /**
@@ -83,7 +109,14 @@ export function ancestorsOf(el: Element | null): AnyNode[] {
   return out;
 }
 
-export function extractVisibleText($: CheerioAPI, idx: DomIndex, regions: RegionClassifier, title: Element | null, currencyHint?: string, locale?: string): TextCandidate[] {
+export function extractVisibleText(
+  $: CheerioAPI,
+  idx: DomIndex,
+  regions: RegionClassifier,
+  title: Element | null,
+  currencyHint?: string,
+  locale?: string,
+): TextCandidate[] {
   const titleLevels = new Map<AnyNode, number>();
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
@@ -94,13 +127,19 @@ export function extractVisibleText($: CheerioAPI, idx: DomIndex, regions: Region
     if (SKIP_TAGS.has(el.name)) continue;
     let skip = false;
     for (let p: AnyNode | null = el.parent; p; p = p.parent) {
-      if (chosen.has(p)) { skip = true; break; }
+      if (chosen.has(p)) {
+        skip = true;
+        break;
+      }
     }
     if (skip) continue;
     const $el = $(el);
     let own = el.attribs['content'] && el.name === 'meta' ? el.attribs['content'] : '';
     if (!own) {
-      const a11y = $el.find('*').filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element))).first();
+      const a11y = $el
+        .find('*')
+        .filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element)))
+        .first();
       own = norm(a11y.length ? a11y.text() : $el.text());
     }
     if (!own || own.length > MAX_LEN || !/\d/.test(own)) continue;
@@ -117,19 +156,31 @@ export function extractVisibleText($: CheerioAPI, idx: DomIndex, regions: Region
       ownAfter: p.after,
       classes: classOf(el),
       parentClasses: parent ? classOf(parent) : '',
-      struck: $el.closest('del,s,strike').length > 0 || /line-through/i.test(`${el.attribs['style'] ?? ''} ${parent?.attribs['style'] ?? ''}`),
+      struck:
+        $el.closest('del,s,strike').length > 0 ||
+        /line-through/i.test(`${el.attribs['style'] ?? ''} ${parent?.attribs['style'] ?? ''}`),
     });
     if (j.role === 'skip') continue;
     let level = Number.POSITIVE_INFINITY;
     if (title) {
       for (let n: AnyNode | null = el, up = 0; n; n = n.parent, up++) {
         const l = titleLevels.get(n);
-        if (l !== undefined) { level = l; break; }
+        if (l !== undefined) {
+          level = l;
+          break;
+        }
       }
     }
     const c: TextCandidate = {
-      source: 'text', role: j.role, amount: p.amount, currency: p.currency, raw: own,
-      level, sale: j.sale, softList: j.softList, order,
+      source: 'text',
+      role: j.role,
+      amount: p.amount,
+      currency: p.currency,
+      raw: own,
+      level,
+      sale: j.sale,
+      softList: j.softList,
+      order,
     };
     if (region === 'related') c.related = true;
     out.push(c);

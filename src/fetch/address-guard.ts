@@ -45,10 +45,10 @@ export class AddressGuard {
       if (c) {
         // '::ffff:127.0.0.1' (or a mapped /96+ range) also allows the plain IPv4 form.
         const v4 = embeddedIPv4(c.bytes);
-        if (v4 && c.prefix >= 96 && c.bytes[10] === 0xff && c.bytes[11] === 0xff) this.cidrs.push({ bytes: v4, prefix: c.prefix - 96 });
+        if (v4 && c.prefix >= 96 && c.bytes[10] === 0xff && c.bytes[11] === 0xff)
+          this.cidrs.push({ bytes: v4, prefix: c.prefix - 96 });
         this.cidrs.push(c);
-      }
-      else if (entry.startsWith('*.')) this.suffixes.push(normHost(entry.slice(1)));
+      } else if (entry.startsWith('*.')) this.suffixes.push(normHost(entry.slice(1)));
       else this.hosts.add(normHost(entry));
     }
   }

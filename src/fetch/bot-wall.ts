@@ -35,31 +35,58 @@ const STRONG: Marker[] = [
     re: /window\._cf_chl_opt|\bcf-chl-(?:widget|bypass|captcha|opt)|cf_chl_prog|id=["']challenge-form["']|cf-browser-verification|\/cdn-cgi\/challenge-platform\/h\/[a-z]\/orchestrate\//i,
   },
   { vendor: 'Cloudflare block', re: /<title>\s*attention required!?\s*\|\s*cloudflare\s*<\/title>/i },
-  { vendor: 'PerimeterX/HUMAN captcha', re: /id=["']px-captcha["']|_pxCaptcha|captcha\.px-cdn\.net|<title>\s*access to this page has been denied\.?\s*<\/title>/i },
-  { vendor: 'DataDome captcha', re: /(?:geo|ct|interstitial)\.captcha-delivery\.com|\bdd\s*=\s*\{\s*['"]rt['"]\s*:\s*['"][ci]['"]/i },
+  {
+    vendor: 'PerimeterX/HUMAN captcha',
+    re: /id=["']px-captcha["']|_pxCaptcha|captcha\.px-cdn\.net|<title>\s*access to this page has been denied\.?\s*<\/title>/i,
+  },
+  {
+    vendor: 'DataDome captcha',
+    re: /(?:geo|ct|interstitial)\.captcha-delivery\.com|\bdd\s*=\s*\{\s*['"]rt['"]\s*:\s*['"][ci]['"]/i,
+  },
   {
     vendor: 'Akamai access denied',
     re: /errors\.edgesuite\.net/i,
     test: (h) => /<title>\s*access denied\s*<\/title>/i.test(h) && /reference(?:&#32;|\s)+#\s*\d+(?:\.|&#46;)/i.test(h),
   },
-  { vendor: 'Imperva/Incapsula', re: /incapsula incident id|request unsuccessful\. incapsula|id=["']main-iframe["'][^>]*_incapsula_resource/i },
-  { vendor: 'Distil/Imperva "Pardon Our Interruption"', re: /<title>\s*pardon our interruption\.*\s*<\/title>|distil_r_captcha|distilcaptchaform/i },
+  {
+    vendor: 'Imperva/Incapsula',
+    re: /incapsula incident id|request unsuccessful\. incapsula|id=["']main-iframe["'][^>]*_incapsula_resource/i,
+  },
+  {
+    vendor: 'Distil/Imperva "Pardon Our Interruption"',
+    re: /<title>\s*pardon our interruption\.*\s*<\/title>|distil_r_captcha|distilcaptchaform/i,
+  },
   { vendor: 'Sucuri firewall', re: /sucuri website firewall - (?:access denied|cloudproxy)/i },
 ];
 
 const WEAK: Marker[] = [
   { vendor: 'bot check ("are you a robot")', re: /are you (?:a )?(?:robot|human)\b/i },
   { vendor: 'bot check ("unusual traffic")', re: /unusual traffic/i },
-  { vendor: 'bot check ("verify you are human")', re: /verify(?:ing)? (?:that )?you(?:'re| are) (?:a )?human|human verification/i },
-  { vendor: 'bot check ("security check")', re: /complete (?:the|a) security check|checking (?:your browser|if the site connection is secure)/i },
-  { vendor: 'bot check ("enable JavaScript and cookies")', re: /enable (?:javascript|js) and (?:cookies|disable any ad ?blocker)/i },
+  {
+    vendor: 'bot check ("verify you are human")',
+    re: /verify(?:ing)? (?:that )?you(?:'re| are) (?:a )?human|human verification/i,
+  },
+  {
+    vendor: 'bot check ("security check")',
+    re: /complete (?:the|a) security check|checking (?:your browser|if the site connection is secure)/i,
+  },
+  {
+    vendor: 'bot check ("enable JavaScript and cookies")',
+    re: /enable (?:javascript|js) and (?:cookies|disable any ad ?blocker)/i,
+  },
   { vendor: 'bot check ("press and hold")', re: /press (?:&amp;|&|and) hold/i },
-  { vendor: 'access denied page', re: /<title>\s*(?:access denied|403 forbidden|forbidden|blocked|security check|one more step)\s*<\/title>/i },
+  {
+    vendor: 'access denied page',
+    re: /<title>\s*(?:access denied|403 forbidden|forbidden|blocked|security check|one more step)\s*<\/title>/i,
+  },
 ];
 
 /** Captcha widgets: on their own they only mean "this page has a form with a captcha". */
 const WIDGET: Marker[] = [
-  { vendor: 'reCAPTCHA challenge', re: /class=["'][^"']*\bg-recaptcha\b|google\.com\/recaptcha\/(?:api|enterprise)|recaptcha\.net\/recaptcha/i },
+  {
+    vendor: 'reCAPTCHA challenge',
+    re: /class=["'][^"']*\bg-recaptcha\b|google\.com\/recaptcha\/(?:api|enterprise)|recaptcha\.net\/recaptcha/i,
+  },
   { vendor: 'hCaptcha challenge', re: /class=["'][^"']*\bh-captcha\b|hcaptcha\.com\/1\/api/i },
   { vendor: 'Turnstile challenge', re: /class=["'][^"']*\bcf-turnstile\b|challenges\.cloudflare\.com\/turnstile/i },
 ];
@@ -69,7 +96,8 @@ const PRODUCT_MARKUP =
   /"@type"\s*:\s*(?:\[[^\]]*)?"(?:Product|ProductGroup|IndividualProduct|Offer|AggregateOffer)"|itemtype=["']https?:\/\/schema\.org\/(?:Product|Offer)|property=["']og:type["'][^>]*content=["']product|property=["']product:price:amount|itemprop=["']price["']/i;
 
 /** A price in the visible text ("$12.99", "12,99 €", "EUR 12"): bot walls show none. */
-const PRICE_TEXT = /(?:[$€£¥]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)\s?\d|\d(?:[\d.,\s]{0,16}\d)?\s?(?:[€£]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)/;
+const PRICE_TEXT =
+  /(?:[$€£¥]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)\s?\d|\d(?:[\d.,\s]{0,16}\d)?\s?(?:[€£]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)/;
 
 /** Visible text of at least this many characters means a real page, not an interstitial. */
 const CONTENT_TEXT_CHARS = 2000;

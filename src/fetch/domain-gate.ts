@@ -86,7 +86,7 @@ export class InProcessDomainGate implements DomainGate {
     if (this.limits.has(h)) return h;
     const [name] = splitPort(h);
     // Most specific configured parent: walk up the labels.
-    for (let d = name; ; ) {
+    for (let d = name; ;) {
       if (this.limits.has(d)) return d;
       const dot = d.indexOf('.');
       if (dot === -1) return h;
@@ -172,11 +172,14 @@ export class InProcessDomainGate implements DomainGate {
     if (state.timer && state.timerAt !== undefined && state.timerAt <= at) return;
     if (state.timer) clearTimeout(state.timer);
     state.timerAt = at;
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      state.timerAt = undefined;
-      this.pump(key, state);
-    }, Math.max(0, at - this.now()));
+    state.timer = setTimeout(
+      () => {
+        state.timer = undefined;
+        state.timerAt = undefined;
+        this.pump(key, state);
+      },
+      Math.max(0, at - this.now()),
+    );
   }
 }
 

@@ -125,7 +125,10 @@ export function problemFromError(
     const code = errorCode(e);
     if (code && code in TIMEOUT_CODES) return new FetchProblem('timeout', TIMEOUT_CODES[code], true);
     if (code && code in NETWORK_TEXT) return new FetchProblem('network', NETWORK_TEXT[code], true);
-    if (code && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))) {
+    if (
+      code &&
+      (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+    ) {
       return new FetchProblem('tls', `${code}${e instanceof Error ? ' ' + oneLine(e.message) : ''}`, false);
     }
     if (code && code.startsWith('Z_')) {

@@ -265,7 +265,12 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
     const kind = htmlContentType(contentType);
     if (kind === 'not_html') {
       destroyQuietly(res.body);
-      return done({ ...common, status: 'error', reason: `not_html: content-type ${mediaType(contentType)}`, retryable: false });
+      return done({
+        ...common,
+        status: 'error',
+        reason: `not_html: content-type ${mediaType(contentType)}`,
+        retryable: false,
+      });
     }
     const encoding = res.headers['content-encoding'];
     const declared = Number(res.headers['content-length']);
@@ -277,7 +282,13 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
 
     const buf = await readBody(res.body, encoding, { maxBytes });
     if (buf.length === 0) {
-      return done({ ...common, status: 'error', reason: `empty_body: HTTP ${res.status} with no content`, retryable: true, bytes: 0 });
+      return done({
+        ...common,
+        status: 'error',
+        reason: `empty_body: HTTP ${res.status} with no content`,
+        retryable: true,
+        bytes: 0,
+      });
     }
     if (kind === 'unknown' && !sniffHtml(buf)) {
       const what = contentType ? `content-type ${mediaType(contentType)}` : 'no content-type';
@@ -297,7 +308,10 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
 /** Read the start of a 401/403/429/503 body to name the bot wall behind it; never fails. */
 async function blockedVendor(res: HopResponse): Promise<string | undefined> {
   try {
-    const buf = await readBody(res.body, res.headers['content-encoding'], { maxBytes: BLOCKED_SNIFF_BYTES, truncate: true });
+    const buf = await readBody(res.body, res.headers['content-encoding'], {
+      maxBytes: BLOCKED_SNIFF_BYTES,
+      truncate: true,
+    });
     return botWallVendor(decodeHtml(buf, res.headers['content-type']).text, res.headers);
   } catch {
     return botWallVendor('', res.headers);

@@ -17,7 +17,10 @@ const agents = new Map<string, GuardedDispatcher>();
 
 /** The pooled Agent for an allow-list (same list → same Agent). */
 export function dispatcherFor(allowPrivate: readonly string[] = []): GuardedDispatcher {
-  const key = [...allowPrivate].map((s) => s.trim().toLowerCase()).sort().join('\n');
+  const key = [...allowPrivate]
+    .map((s) => s.trim().toLowerCase())
+    .sort()
+    .join('\n');
   let d = agents.get(key);
   if (d) {
     agents.delete(key); // refresh LRU position

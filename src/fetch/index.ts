@@ -1,6 +1,20 @@
 /** Static HTTP fetching: the public surface of src/fetch. */
-export { fetchPage, FETCH_DEFAULTS, DEFAULT_USER_AGENT, defaultRobotsCache, type FetchOptions, type FetchResult } from './fetch-page.js';
-export { InProcessDomainGate, defaultDomainGate, DEFAULT_GATE_LIMITS, type DomainGate, type GateLimits, type GateRelease } from './domain-gate.js';
+export {
+  fetchPage,
+  FETCH_DEFAULTS,
+  DEFAULT_USER_AGENT,
+  defaultRobotsCache,
+  type FetchOptions,
+  type FetchResult,
+} from './fetch-page.js';
+export {
+  InProcessDomainGate,
+  defaultDomainGate,
+  DEFAULT_GATE_LIMITS,
+  type DomainGate,
+  type GateLimits,
+  type GateRelease,
+} from './domain-gate.js';
 export { RobotsCache } from './robots.js';
 export { AddressGuard } from './address-guard.js';
 export { specialRange, isSpecialAddress, parseIp, parseCidr } from './ip-ranges.js';

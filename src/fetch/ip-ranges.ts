@@ -26,7 +26,10 @@ export function parseIp(input: string): Uint8Array | null {
   let tail: number[] = [];
   const lastColon = s.lastIndexOf(':');
   if (s.includes('.', lastColon)) {
-    tail = s.slice(lastColon + 1).split('.').map(Number);
+    tail = s
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     s = s.slice(0, lastColon + 1) + '0:0'; // placeholder groups, replaced below
   }
   const [head = '', rest] = s.split('::') as [string, string | undefined];

@@ -101,7 +101,11 @@ export class RobotsCache {
     if (e.kind === 'unavailable') return e.problem;
     const allowed = e.robot.isAllowed(url.href, token);
     return allowed === false
-      ? new FetchProblem('robots_disallowed', `${url.pathname} is disallowed for "${token}" by ${url.origin}/robots.txt`, false)
+      ? new FetchProblem(
+          'robots_disallowed',
+          `${url.pathname} is disallowed for "${token}" by ${url.origin}/robots.txt`,
+          false,
+        )
       : null;
   }
 
@@ -134,7 +138,8 @@ export class RobotsCache {
  * server that cannot be reached at all, the underlying timeout/network/tls/private_address problem
  * (the page would fail the same way, and that reason says more).
  */
-type RobotsOutcome = { kind: 'text'; text: string } | { kind: 'allow_all' } | { kind: 'unavailable'; problem: FetchProblem };
+type RobotsOutcome =
+  { kind: 'text'; text: string } | { kind: 'allow_all' } | { kind: 'unavailable'; problem: FetchProblem };
 
 /** GET robots.txt, following up to 5 redirects (any origin), and map the outcome per RFC 9309. */
 export async function fetchRobotsTxt(robotsUrl: string, ctx: RobotsFetchContext): Promise<RobotsOutcome> {
@@ -163,7 +168,10 @@ export async function fetchRobotsTxt(robotsUrl: string, ctx: RobotsFetchContext)
         continue;
       }
       if (res.status >= 200 && res.status < 300) {
-        const buf = await readBody(res.body, res.headers['content-encoding'], { maxBytes: MAX_ROBOTS_BYTES, truncate: true });
+        const buf = await readBody(res.body, res.headers['content-encoding'], {
+          maxBytes: MAX_ROBOTS_BYTES,
+          truncate: true,
+        });
         return { kind: 'text', text: new TextDecoder('utf-8').decode(buf) };
       }
       await discardBody(res.body);

@@ -8,7 +8,10 @@ function findVersion(): string {
   // src/fetch/*.ts, dist/fetch/*.js and dist/src/fetch/*.js all sit 2–3 levels below package.json.
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'mapwatch' && pkg.version) return pkg.version;
     } catch {
       // try the next location
@@ -27,13 +30,25 @@ export function robotsToken(userAgent: string): string {
 }
 
 /** Headers the fetch layer owns: callers may not override these. */
-const OWNED = new Set(['accept-encoding', 'host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'te', 'keep-alive']);
+const OWNED = new Set([
+  'accept-encoding',
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'keep-alive',
+]);
 
 /**
  * Request headers: defaults, then the caller's headers (names lower-cased), then the user agent.
  * An explicit `userAgent` wins over a `User-Agent` in `headers`; with neither, the default is used.
  */
-export function buildRequestHeaders(userAgent: string | undefined, headers: Record<string, string> = {}): Record<string, string> {
+export function buildRequestHeaders(
+  userAgent: string | undefined,
+  headers: Record<string, string> = {},
+): Record<string, string> {
   const out: Record<string, string> = {
     accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5',
     'accept-language': 'en-US,en;q=0.8',

@@ -39,7 +39,10 @@ export const DEFAULT_WINDOW: HealthWindow = { windowReads: 50, maxAgeDays: 7 };
 
 const PAGE_STATUSES: ObservationStatus[] = ['ok', 'no_price', 'ambiguous'];
 
-export async function computeSiteHealth(db: Kysely<Database>, opts: { siteIds?: number[]; window?: HealthWindow } = {}): Promise<SiteHealthStats[]> {
+export async function computeSiteHealth(
+  db: Kysely<Database>,
+  opts: { siteIds?: number[]; window?: HealthWindow } = {},
+): Promise<SiteHealthStats[]> {
   const w = opts.window ?? DEFAULT_WINDOW;
   let sitesQ = db.selectFrom('sites').select(['id', 'name']).orderBy('name');
   if (opts.siteIds) {
@@ -113,7 +116,11 @@ export async function computeSiteHealth(db: Kysely<Database>, opts: { siteIds?: 
 }
 
 /** Re-checks come from issue 3's `rechecks` table; a database without it has none. */
-async function recheckCounts(db: Kysely<Database>, ids: number[], maxAgeDays: number): Promise<Map<number, { total: number; disagreed: number }>> {
+async function recheckCounts(
+  db: Kysely<Database>,
+  ids: number[],
+  maxAgeDays: number,
+): Promise<Map<number, { total: number; disagreed: number }>> {
   const { rows } = await sql<{ exists: boolean }>`select to_regclass('rechecks') is not null as exists`.execute(db);
   if (!rows[0]?.exists) return new Map();
   const counts = await db

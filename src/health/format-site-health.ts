@@ -22,7 +22,11 @@ export function formatSiteHealth(rows: SiteHealthRow[]): string {
     String(r.reads),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const notes = rows
     .filter((r) => r.suppressed)
     .map((r) => `${r.site}: new violations are suppressed since ${r.since?.toISOString() ?? '?'}: ${r.reason ?? ''}`);

@@ -5,10 +5,18 @@ import { computeSiteHealth } from './compute-site-health.js';
 import type { SiteHealthRow } from './format-site-health.js';
 
 export async function listSiteHealth(db: Kysely<Database>): Promise<SiteHealthRow[]> {
-  const [stats, states] = await Promise.all([computeSiteHealth(db), db.selectFrom('site_health').selectAll().execute()]);
+  const [stats, states] = await Promise.all([
+    computeSiteHealth(db),
+    db.selectFrom('site_health').selectAll().execute(),
+  ]);
   const by = new Map(states.map((s) => [s.site_id, s]));
   return stats.map((s) => {
     const st = by.get(s.siteId);
-    return { ...s, suppressed: st?.suppressed ?? false, since: st?.suppressed ? st.since : null, reason: st?.suppressed ? st.reason : null };
+    return {
+      ...s,
+      suppressed: st?.suppressed ?? false,
+      since: st?.suppressed ? st.since : null,
+      reason: st?.suppressed ? st.reason : null,
+    };
   });
 }

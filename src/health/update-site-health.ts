@@ -23,8 +23,17 @@ export async function updateSiteHealth(
   window?: HealthWindow,
 ): Promise<HealthChange> {
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('site_health').values({ site_id: siteId }).onConflict((oc) => oc.column('site_id').doNothing()).execute();
-    const state = await trx.selectFrom('site_health').selectAll().where('site_id', '=', siteId).forUpdate().executeTakeFirstOrThrow();
+    await trx
+      .insertInto('site_health')
+      .values({ site_id: siteId })
+      .onConflict((oc) => oc.column('site_id').doNothing())
+      .execute();
+    const state = await trx
+      .selectFrom('site_health')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const [stats] = await computeSiteHealth(trx, { siteIds: [siteId], window });
     if (!stats) return { siteId, suppressed: state.suppressed, changed: false, reason: state.reason };
     const decision = judgeSiteHealth(stats, thresholds, state.suppressed);

@@ -44,33 +44,76 @@ export interface ParsedPriceDetailed extends ParsedPrice {
   currencyFromText: boolean;
 }
 
-interface Marker { codes: string[]; dflt: string | null; weak?: boolean }
+interface Marker {
+  codes: string[];
+  dflt: string | null;
+  weak?: boolean;
+}
 const fixed = (code: string): Marker => ({ codes: [code], dflt: code });
-const DOLLAR = 'USD CAD AUD NZD HKD SGD MXN TWD ARS CLP COP UYU BSD BBD BZD BMD BND FJD GYD JMD KYD LRD NAD SBD SRD TTD XCD DOP CUP'.split(' ');
+const DOLLAR =
+  'USD CAD AUD NZD HKD SGD MXN TWD ARS CLP COP UYU BSD BBD BZD BMD BND FJD GYD JMD KYD LRD NAD SBD SRD TTD XCD DOP CUP'.split(
+    ' ',
+  );
 const YEN: Marker = { codes: ['JPY', 'CNY'], dflt: 'JPY' };
 // Labels are literal; a space in a label also matches no space ("US $" / "US$").
 const MARKER_TABLE: Array<[string[], Marker]> = [
   [['$'], { codes: DOLLAR, dflt: null }],
-  [['US$', 'US $', 'U$S'], fixed('USD')], [['C$', 'CA$', 'Can$'], fixed('CAD')], [['A$', 'AU$'], fixed('AUD')],
-  [['NZ$'], fixed('NZD')], [['HK$'], fixed('HKD')], [['S$', 'SG$'], fixed('SGD')], [['R$'], fixed('BRL')],
-  [['MX$', 'Mex$'], fixed('MXN')], [['NT$'], fixed('TWD')], [['RD$'], fixed('DOP')], [['J$'], fixed('JMD')],
+  [['US$', 'US $', 'U$S'], fixed('USD')],
+  [['C$', 'CA$', 'Can$'], fixed('CAD')],
+  [['A$', 'AU$'], fixed('AUD')],
+  [['NZ$'], fixed('NZD')],
+  [['HK$'], fixed('HKD')],
+  [['S$', 'SG$'], fixed('SGD')],
+  [['R$'], fixed('BRL')],
+  [['MX$', 'Mex$'], fixed('MXN')],
+  [['NT$'], fixed('TWD')],
+  [['RD$'], fixed('DOP')],
+  [['J$'], fixed('JMD')],
   [['€', 'Euro', 'euro', 'EURO', 'Euros', 'euros'], fixed('EUR')],
   [['£'], { codes: ['GBP', 'EGP', 'GIP', 'FKP', 'SHP', 'SSP', 'SYP', 'LBP'], dflt: 'GBP' }],
-  [['¥', '￥'], YEN], [['JP¥', '円'], fixed('JPY')], [['CN¥', '元', 'RMB', '人民币'], fixed('CNY')],
-  [['₹'], fixed('INR')], [['Rs', 'Rs.', '₨'], { codes: ['INR', 'PKR', 'LKR', 'NPR', 'MUR', 'SCR'], dflt: 'INR' }],
+  [['¥', '￥'], YEN],
+  [['JP¥', '円'], fixed('JPY')],
+  [['CN¥', '元', 'RMB', '人民币'], fixed('CNY')],
+  [['₹'], fixed('INR')],
+  [['Rs', 'Rs.', '₨'], { codes: ['INR', 'PKR', 'LKR', 'NPR', 'MUR', 'SCR'], dflt: 'INR' }],
   [['kr', 'kr.', 'Kr', 'Kr.', 'KR'], { codes: ['SEK', 'NOK', 'DKK', 'ISK'], dflt: null }],
-  [['Fr.', 'SFr.', 'sFr.'], fixed('CHF')], [['zł'], fixed('PLN')], [['Kč'], fixed('CZK')], [['Ft'], fixed('HUF')],
-  [['lei', 'Lei', 'LEI'], { codes: ['RON', 'MDL'], dflt: 'RON' }], [['₺', 'TL'], fixed('TRY')],
-  [['₽', 'руб', 'руб.'], { codes: ['RUB', 'BYN'], dflt: 'RUB' }], [['₩', '원'], fixed('KRW')],
-  [['₫', 'đ', 'VNĐ'], fixed('VND')], [['ر.س', 'SR'], fixed('SAR')], [['د.إ', 'Dhs'], fixed('AED')],
-  [['﷼'], { codes: ['SAR', 'IRR', 'OMR', 'QAR', 'YER'], dflt: null }], [['ر.ق'], fixed('QAR')],
-  [['د.ك'], fixed('KWD')], [['د.ب'], fixed('BHD')], [['ر.ع'], fixed('OMR')], [['E£', 'ج.م'], fixed('EGP')],
-  [['₪'], fixed('ILS')], [['฿'], fixed('THB')], [['₱'], fixed('PHP')], [['₴', 'грн', 'грн.'], fixed('UAH')],
-  [['лв', 'лв.'], fixed('BGN')], [['₸', 'тг', 'тг.', 'тенге'], fixed('KZT')], [['₦'], fixed('NGN')], [['₵'], fixed('GHS')],
-  [['₡'], fixed('CRC')], [['₲'], fixed('PYG')], [['৳'], fixed('BDT')], [['₾'], fixed('GEL')], [['₼'], fixed('AZN')],
-  [['RM'], fixed('MYR')], [['Rp'], fixed('IDR')], [['S/', 'S/.'], fixed('PEN')], [['KSh'], fixed('KES')],
+  [['Fr.', 'SFr.', 'sFr.'], fixed('CHF')],
+  [['zł'], fixed('PLN')],
+  [['Kč'], fixed('CZK')],
+  [['Ft'], fixed('HUF')],
+  [['lei', 'Lei', 'LEI'], { codes: ['RON', 'MDL'], dflt: 'RON' }],
+  [['₺', 'TL'], fixed('TRY')],
+  [['₽', 'руб', 'руб.'], { codes: ['RUB', 'BYN'], dflt: 'RUB' }],
+  [['₩', '원'], fixed('KRW')],
+  [['₫', 'đ', 'VNĐ'], fixed('VND')],
+  [['ر.س', 'SR'], fixed('SAR')],
+  [['د.إ', 'Dhs'], fixed('AED')],
+  [['﷼'], { codes: ['SAR', 'IRR', 'OMR', 'QAR', 'YER'], dflt: null }],
+  [['ر.ق'], fixed('QAR')],
+  [['د.ك'], fixed('KWD')],
+  [['د.ب'], fixed('BHD')],
+  [['ر.ع'], fixed('OMR')],
+  [['E£', 'ج.م'], fixed('EGP')],
+  [['₪'], fixed('ILS')],
+  [['฿'], fixed('THB')],
+  [['₱'], fixed('PHP')],
+  [['₴', 'грн', 'грн.'], fixed('UAH')],
+  [['лв', 'лв.'], fixed('BGN')],
+  [['₸', 'тг', 'тг.', 'тенге'], fixed('KZT')],
+  [['₦'], fixed('NGN')],
+  [['₵'], fixed('GHS')],
+  [['₡'], fixed('CRC')],
+  [['₲'], fixed('PYG')],
+  [['৳'], fixed('BDT')],
+  [['₾'], fixed('GEL')],
+  [['₼'], fixed('AZN')],
+  [['RM'], fixed('MYR')],
+  [['Rp'], fixed('IDR')],
+  [['S/', 'S/.'], fixed('PEN')],
+  [['KSh'], fixed('KES')],
   // Weak markers are too short or shared to trust unless the site's hint agrees.
-  [['Br'], { codes: ['BYN', 'ETB'], dflt: null, weak: true }], [['R'], { codes: ['ZAR'], dflt: null, weak: true }],
+  [['Br'], { codes: ['BYN', 'ETB'], dflt: null, weak: true }],
+  [['R'], { codes: ['ZAR'], dflt: null, weak: true }],
 ];
 /** ISO codes that are also English words ("SHOP ALL", "TOP 10"): only trusted when they equal the hint. */
 const WORD_CODES = new Set(['ALL', 'AMD', 'BAM', 'BOB', 'CUP', 'GEL', 'MAD', 'MOP', 'PEN', 'SOS', 'TOP']);
@@ -82,7 +125,11 @@ const CODE_SRC = '[A-Z]{3}(?:\\s?\\$)?'; // "EUR", "CAD $", "USD$"
 const ENTRIES = [
   ...MARKER_TABLE.flatMap(([labels, marker]) => labels.map((l) => ({ src: esc(l), marker }))),
   { src: CODE_SRC, marker: null },
-].map((e) => ({ ...e, before: new RegExp(`(?:${e.src})\\s{0,3}$`, 'u'), after: new RegExp(`^\\s{0,3}(${e.src})`, 'u') }));
+].map((e) => ({
+  ...e,
+  before: new RegExp(`(?:${e.src})\\s{0,3}$`, 'u'),
+  after: new RegExp(`^\\s{0,3}(${e.src})`, 'u'),
+}));
 
 // Digits with '.', ',', apostrophes or (before exactly three digits) a space between them.
 const NUM_RE = /(?<![\d.,'’‘])\d+(?:(?:[.,'’‘]|[ ](?=\d{3}(?!\d)))\d+)*/g;
@@ -93,16 +140,32 @@ const PCT_RE = /\s?%/y;
 const RANGE_GAP = /^\s*(?:[-–—~]|to|bis|à|a|al|до)\s*$/u;
 const isLetter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
 
-interface MarkerHit { marker: Marker; start: number; end: number }
-interface Token {
-  start: number; end: number; rawStart: number; rawEnd: number;
-  num: string; extraFrac: string | null; integerOnly: boolean;
-  markers: Marker[]; notPrice: boolean; ambiguous: boolean;
+interface MarkerHit {
+  marker: Marker;
+  start: number;
+  end: number;
 }
-interface Ctx { hint: string | undefined; locale: string | undefined; cnText: boolean }
+interface Token {
+  start: number;
+  end: number;
+  rawStart: number;
+  rawEnd: number;
+  num: string;
+  extraFrac: string | null;
+  integerOnly: boolean;
+  markers: Marker[];
+  notPrice: boolean;
+  ambiguous: boolean;
+}
+interface Ctx {
+  hint: string | undefined;
+  locale: string | undefined;
+  cnText: boolean;
+}
 
 function resolveHit(matched: string, marker: Marker | null, ctx: Ctx): Marker | null {
-  if (!marker) { // generic ISO code
+  if (!marker) {
+    // generic ISO code
     const code = matched.slice(0, 3);
     if (!isCurrencyCode(code) || (WORD_CODES.has(code) && code !== ctx.hint)) return null;
     return fixed(code);
@@ -149,7 +212,8 @@ function groupedInteger(groups: string[], seps: string[]): string | null {
   const [g0 = '', ...rest] = groups;
   if (g0.length > 3 || g0.startsWith('0')) return null;
   if (rest.every((g) => g.length === 3)) return groups.join('');
-  const indian = seps[0] === ',' && g0.length <= 2 && rest.at(-1)?.length === 3 && rest.slice(0, -1).every((g) => g.length === 2);
+  const indian =
+    seps[0] === ',' && g0.length <= 2 && rest.at(-1)?.length === 3 && rest.slice(0, -1).every((g) => g.length === 2);
   return indian ? groups.join('') : null;
 }
 
@@ -160,9 +224,14 @@ function localeSeparators(locale: string) {
     try {
       if (Intl.NumberFormat.supportedLocalesOf(locale).length > 0) {
         const parts = new Intl.NumberFormat(locale).formatToParts(12345678.9);
-        seps = { decimal: parts.find((p) => p.type === 'decimal')?.value ?? '', group: parts.find((p) => p.type === 'group')?.value ?? '' };
+        seps = {
+          decimal: parts.find((p) => p.type === 'decimal')?.value ?? '',
+          group: parts.find((p) => p.type === 'group')?.value ?? '',
+        };
       }
-    } catch { /* invalid locale tag: treat as no hint */ }
+    } catch {
+      /* invalid locale tag: treat as no hint */
+    }
     sepCache.set(locale, seps);
   }
   return sepCache.get(locale) ?? null;
@@ -177,7 +246,10 @@ function interpret(t: Token, possible: string[], ctx: Ctx): { whole: string; fra
   }
   const last = seps.at(-1);
   if (last === undefined) return { whole: t.num, frac: '' };
-  const asInteger = () => { const w = groupedInteger(groups, seps); return w === null ? null : { whole: w, frac: '' }; };
+  const asInteger = () => {
+    const w = groupedInteger(groups, seps);
+    return w === null ? null : { whole: w, frac: '' };
+  };
   // Only '.' or ',' can be a decimal mark, and only once; a repeated separator is grouping.
   if ((last !== '.' && last !== ',') || seps.slice(0, -1).includes(last)) return asInteger();
   const frac = groups.at(-1)!;
@@ -214,20 +286,40 @@ function normalize(text: string): string {
     .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660))
     .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
     .replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10))
-    .replace(/٫/g, '.').replace(/٬/g, ',');
+    .replace(/٫/g, '.')
+    .replace(/٬/g, ',');
 }
 
 function readToken(s: string, start: number, num: string, prevEnd: number, ctx: Ctx): Token {
   let pos = start + num.length;
-  const t: Token = { start, end: pos, rawStart: start, rawEnd: pos, num, extraFrac: null, integerOnly: false, markers: [], notPrice: false, ambiguous: false };
+  const t: Token = {
+    start,
+    end: pos,
+    rawStart: start,
+    rawEnd: pos,
+    num,
+    extraFrac: null,
+    integerOnly: false,
+    markers: [],
+    notPrice: false,
+    ambiguous: false,
+  };
   const { groups, seps } = splitNum(num);
-  const sticky = (re: RegExp) => { re.lastIndex = pos; return re.exec(s); };
+  const sticky = (re: RegExp) => {
+    re.lastIndex = pos;
+    return re.exec(s);
+  };
   let split: RegExpExecArray | null = null;
   const dash = sticky(DASH_RE);
   const sup = dash || groupedInteger(groups, seps) === null ? null : sticky(SUP_RE);
-  if (dash) { t.integerOnly = true; pos += dash[0].length; }
-  else if (sup) { t.integerOnly = true; t.extraFrac = sup[1] ?? sup[2]!; pos += sup[0].length; }
-  else if (groupedInteger(groups, seps) !== null) split = sticky(SPLIT_RE);
+  if (dash) {
+    t.integerOnly = true;
+    pos += dash[0].length;
+  } else if (sup) {
+    t.integerOnly = true;
+    t.extraFrac = sup[1] ?? sup[2]!;
+    pos += sup[0].length;
+  } else if (groupedInteger(groups, seps) !== null) split = sticky(SPLIT_RE);
   if (sticky(PCT_RE)) t.notPrice = true;
 
   let neg = signBefore(s, start);
@@ -235,14 +327,18 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
   // A marker already used as the previous amount's suffix is not ours ("10 € 20 €").
   const pre = preHit && preHit.start >= prevEnd ? preHit : null;
   if (pre) {
-    t.markers.push(pre.marker); t.rawStart = pre.start;
+    t.markers.push(pre.marker);
+    t.rawStart = pre.start;
     neg ||= signBefore(s, pre.start);
   }
-  if (split) { // "$ 31 57": cents only when the currency frames it and no word follows ("$10 20 items")
+  if (split) {
+    // "$ 31 57": cents only when the currency frames it and no word follows ("$10 20 items")
     const after = pos + split[0].length;
     const suf = findMarker(s, after, 'after', ctx);
     if (suf || (pre && /^\s*(?:$|[.,](?!\d)|[^\s\p{L}\p{N}%.,])/u.test(s.slice(after)))) {
-      t.integerOnly = true; t.extraFrac = split[1]!; pos = after;
+      t.integerOnly = true;
+      t.extraFrac = split[1]!;
+      pos = after;
     } else t.ambiguous = true; // "$ 31 57 each": 31 or 31.57? Neither is safe.
   }
   t.end = t.rawEnd = pos;
@@ -250,13 +346,19 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
   if (suf) {
     const rest = s.slice(suf.end);
     // "49€90" (French style): a euro sign glued to exactly two digits stands for the decimal mark.
-    const cents = suf.start === pos && !pre && suf.marker.dflt === 'EUR' && !t.integerOnly && groupedInteger(groups, seps) !== null
-      ? /^(\d{2})(?![\d]|[.,'’‘]\d)/.exec(rest) : null;
-    if (cents) { t.integerOnly = true; t.extraFrac = cents[1]!; }
+    const cents =
+      suf.start === pos && !pre && suf.marker.dflt === 'EUR' && !t.integerOnly && groupedInteger(groups, seps) !== null
+        ? /^(\d{2})(?![\d]|[.,'’‘]\d)/.exec(rest)
+        : null;
+    if (cents) {
+      t.integerOnly = true;
+      t.extraFrac = cents[1]!;
+    }
     // Otherwise a marker glued to digits ("5 $299"), or followed by a digit when we already have a
     // prefix ("$10 $20"), belongs to the next amount.
     if (cents || !(/^\d/.test(rest) || (pre && /^\s*\d/.test(rest)))) {
-      t.markers.push(suf.marker); t.rawEnd = suf.end + (cents ? 2 : 0);
+      t.markers.push(suf.marker);
+      t.rawEnd = suf.end + (cents ? 2 : 0);
     }
   }
   if (neg) t.notPrice = true;
@@ -266,10 +368,21 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
 }
 
 export function parsePriceDetailed(text: string, opts: ParsePriceOptions = {}): ParsedPriceDetailed {
-  const none: ParsedPriceDetailed = { amount: null, currency: null, raw: null, index: -1, candidates: 0, currencyFromText: false };
+  const none: ParsedPriceDetailed = {
+    amount: null,
+    currency: null,
+    raw: null,
+    index: -1,
+    candidates: 0,
+    currencyFromText: false,
+  };
   if (typeof text !== 'string') return none;
   const hintRaw = opts.currencyHint?.trim().toUpperCase();
-  const ctx: Ctx = { hint: hintRaw && isCurrencyCode(hintRaw) ? hintRaw : undefined, locale: opts.locale, cnText: /元|RMB|CN¥|人民币/.test(text) };
+  const ctx: Ctx = {
+    hint: hintRaw && isCurrencyCode(hintRaw) ? hintRaw : undefined,
+    locale: opts.locale,
+    cnText: /元|RMB|CN¥|人民币/.test(text),
+  };
   const s = normalize(text);
 
   const tokens: Token[] = [];
@@ -295,17 +408,37 @@ export function parsePriceDetailed(text: string, opts: ParsePriceOptions = {}): 
     const frac = r.frac.replace(/0+$/, '');
     const exps = (currency ? [currency] : set).map(currencyExponent);
     if (exps.length && frac.length > Math.max(...exps)) return null; // more decimals than the currency has
-    return { amount: (r.whole.replace(/^0+(?=\d)/, '') + (r.frac ? '.' + r.frac : '')), zero: /^[0.]+$/.test(r.whole + r.frac) };
+    return {
+      amount: r.whole.replace(/^0+(?=\d)/, '') + (r.frac ? '.' + r.frac : ''),
+      zero: /^[0.]+$/.test(r.whole + r.frac),
+    };
   };
-  const out = (t: Token, amount: string | null, currency: string | null, fromText: boolean, candidates: number): ParsedPriceDetailed =>
-    amount === null ? { ...none, raw: text.slice(t.rawStart, t.rawEnd), index: t.rawStart, candidates }
-      : { amount, currency, raw: text.slice(t.rawStart, t.rawEnd), index: t.rawStart, candidates, currencyFromText: fromText };
+  const out = (
+    t: Token,
+    amount: string | null,
+    currency: string | null,
+    fromText: boolean,
+    candidates: number,
+  ): ParsedPriceDetailed =>
+    amount === null
+      ? { ...none, raw: text.slice(t.rawStart, t.rawEnd), index: t.rawStart, candidates }
+      : {
+          amount,
+          currency,
+          raw: text.slice(t.rawStart, t.rawEnd),
+          index: t.rawStart,
+          candidates,
+          currencyFromText: fromText,
+        };
 
   // Currency-marked amounts: the first price-like one wins; zero amounts are never MAP prices.
-  const marked = tokens.filter((t) => t.markers.length && !t.notPrice).map((t) => {
-    const cur = resolveCurrency(t.markers, ctx);
-    return { t, cur, res: cur.set.length === 0 ? null : finish(t, cur.set, cur.currency) };
-  }).filter((c) => !c.res?.zero);
+  const marked = tokens
+    .filter((t) => t.markers.length && !t.notPrice)
+    .map((t) => {
+      const cur = resolveCurrency(t.markers, ctx);
+      return { t, cur, res: cur.set.length === 0 ? null : finish(t, cur.set, cur.currency) };
+    })
+    .filter((c) => !c.res?.zero);
   const first = marked[0];
   if (first) return out(first.t, first.res?.amount ?? null, first.cur.currency, first.cur.fromText, marked.length);
 
@@ -314,7 +447,9 @@ export function parsePriceDetailed(text: string, opts: ParsePriceOptions = {}): 
   const bare = tokens.find((t) => !t.notPrice && s.slice(t.start, t.end) === trimmed);
   if (!bare) return none;
   const res = finish({ ...bare, ambiguous: false }, ctx.hint ? [ctx.hint] : [], ctx.hint ?? null);
-  return res && !res.zero ? out(bare, res.amount, ctx.hint ?? null, false, 1) : { ...none, raw: null, candidates: res?.zero ? 0 : 1 };
+  return res && !res.zero
+    ? out(bare, res.amount, ctx.hint ?? null, false, 1)
+    : { ...none, raw: null, candidates: res?.zero ? 0 : 1 };
 }
 
 export function parsePrice(text: string, opts: ParsePriceOptions = {}): ParsedPrice {

@@ -13,7 +13,8 @@
 import { ceilDiv, decimalToFraction, toSafeNumber } from '../compare/exact-decimal.js';
 
 function check(minor: number, ratePercent: number): void {
-  if (!Number.isSafeInteger(minor) || minor < 0) throw new RangeError(`minor must be a non-negative integer, got ${minor}`);
+  if (!Number.isSafeInteger(minor) || minor < 0)
+    throw new RangeError(`minor must be a non-negative integer, got ${minor}`);
   if (!Number.isFinite(ratePercent) || ratePercent < 0 || ratePercent > 100) {
     throw new RangeError(`VAT rate must be between 0 and 100 percent, got ${ratePercent}`);
   }

@@ -28,7 +28,12 @@ type Group = 'new' | 'open' | 'closed';
 const TITLES: Record<Group, string> = { new: 'New', open: 'Still open', closed: 'Resolved or dismissed' };
 const DAY = 86_400_000;
 
-export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cfg: NotifyConfig, now: Date): Promise<Digest> {
+export async function buildDigest(
+  db: Kysely<Database>,
+  recipient: Recipient,
+  cfg: NotifyConfig,
+  now: Date,
+): Promise<Digest> {
   const since = new Date(now.getTime() - DAY);
   const ids = await db
     .selectFrom('cases')
@@ -36,8 +41,14 @@ export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cf
     .where((eb) => eb.or([eb('status', 'in', ['open', 'notified']), eb('closed_at', '>=', since)]))
     .where('first_seen_at', '<=', now)
     .execute();
-  const facts = (await loadCaseFacts(db, ids.map((r) => r.id))).filter((f) => recipientWants(recipient, f));
-  const groupOf = (f: CaseFacts): Group => (f.status === 'resolved' || f.status === 'dismissed' ? 'closed' : f.firstSeenAt >= since ? 'new' : 'open');
+  const facts = (
+    await loadCaseFacts(
+      db,
+      ids.map((r) => r.id),
+    )
+  ).filter((f) => recipientWants(recipient, f));
+  const groupOf = (f: CaseFacts): Group =>
+    f.status === 'resolved' || f.status === 'dismissed' ? 'closed' : f.firstSeenAt >= since ? 'new' : 'open';
   const totals = {
     open: facts.filter((f) => groupOf(f) !== 'closed').length,
     openYesterday: facts.filter((f) => f.firstSeenAt < since).length,
@@ -45,10 +56,12 @@ export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cf
     closed: facts.filter((f) => groupOf(f) === 'closed').length,
   };
   const change = totals.open - totals.openYesterday;
-  const changeText = change === 0 ? 'no change since yesterday' : `${change > 0 ? '+' : '−'}${Math.abs(change)} since yesterday`;
+  const changeText =
+    change === 0 ? 'no change since yesterday' : `${change > 0 ? '+' : '−'}${Math.abs(change)} since yesterday`;
 
   const byReseller = new Map<string, CaseFacts[]>();
-  for (const f of facts.sort((a, b) => b.percentBelow - a.percentBelow)) byReseller.set(f.resellerName, [...(byReseller.get(f.resellerName) ?? []), f]);
+  for (const f of facts.sort((a, b) => b.percentBelow - a.percentBelow))
+    byReseller.set(f.resellerName, [...(byReseller.get(f.resellerName) ?? []), f]);
   const resellers = [...byReseller.keys()].sort((a, b) => a.localeCompare(b));
 
   const attachments: AttachmentSpec[] = [];
@@ -63,11 +76,18 @@ export async function buildDigest(db: Kysely<Database>, recipient: Recipient, cf
   const day = now.toLocaleDateString('en-CA', { timeZone: recipient.time_zone });
   // Publishing the chain head outside the database is what makes deleting the newest evidence detectable.
   const head = await chainHead(db);
-  const headLine = head ? `Evidence chain: ${head.rows} record(s), head ${head.chainSha256}. Keep this email: \`mapwatch evidence verify --db --head ${head.chainSha256}\` proves none of it was removed since.` : '';
+  const headLine = head
+    ? `Evidence chain: ${head.rows} record(s), head ${head.chainSha256}. Keep this email: \`mapwatch evidence verify --db --head ${head.chainSha256}\` proves none of it was removed since.`
+    : '';
   const subject = `[mapwatch] ${day}: ${totals.open} open MAP case(s), ${totals.new} new, ${totals.closed} closed`;
 
   // Plain text.
-  const lines = [`MAP compliance digest for ${day} (${recipient.time_zone})`, '', `Open: ${totals.open} (${changeText}). New: ${totals.new}. Closed: ${totals.closed}.`, ''];
+  const lines = [
+    `MAP compliance digest for ${day} (${recipient.time_zone})`,
+    '',
+    `Open: ${totals.open} (${changeText}). New: ${totals.new}. Closed: ${totals.closed}.`,
+    '',
+  ];
   if (!facts.length) lines.push('No cases in the last 24 hours. Nothing to do.');
   for (const r of resellers) {
     lines.push(plainText(r), '='.repeat(Math.min(60, r.length)));

@@ -19,7 +19,15 @@ export interface CollectReport {
 /** Local date and HH:MM of `now` in a time zone. */
 export function localClock(now: Date, timeZone: string): { date: string; time: string } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(now)
       .map((p) => [p.type, p.value]),
   );
@@ -39,7 +47,20 @@ export async function enqueueDueDigests(db: Kysely<Database>, cfg: NotifyConfig,
     if (await db.selectFrom('outbox').select('id').where('idempotency_key', '=', key).executeTakeFirst()) continue;
     const d = await buildDigest(db, r, cfg, now);
     // An empty day is still a digest: "nothing to do" is news a pricing manager can rely on.
-    const { created } = await enqueueMessage(db, { kind: 'digest', key, to: r.email, subject: d.subject, text: d.text, html: d.html, attachments: d.attachments, dueAt: now }, cfg.from);
+    const { created } = await enqueueMessage(
+      db,
+      {
+        kind: 'digest',
+        key,
+        to: r.email,
+        subject: d.subject,
+        text: d.text,
+        html: d.html,
+        attachments: d.attachments,
+        dueAt: now,
+      },
+      cfg.from,
+    );
     if (created) queued++;
   }
   return queued;
@@ -55,9 +76,30 @@ export async function enqueueSiteAlerts(db: Kysely<Database>, cfg: NotifyConfig)
       where a.notified_at is null order by a.id limit 200 for update of a skip locked`.execute(trx);
     for (const a of rows.rows) {
       const detail = typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail);
-      const m = renderTemplate('site-alert.txt', { site_name: a.site, site_domain: a.domain, alert_kind: a.kind.replace(/_/g, ' '), at: new Date(a.at).toISOString(), detail }, cfg.templatesDir);
+      const m = renderTemplate(
+        'site-alert.txt',
+        {
+          site_name: a.site,
+          site_domain: a.domain,
+          alert_kind: a.kind.replace(/_/g, ' '),
+          at: new Date(a.at).toISOString(),
+          detail,
+        },
+        cfg.templatesDir,
+      );
       for (const to of cfg.ops) {
-        await enqueueMessage(trx, { kind: 'site_alert', key: `site-alert:${a.id}:${to.toLowerCase()}`, to, subject: m.subject, text: m.text, html: m.html }, cfg.from);
+        await enqueueMessage(
+          trx,
+          {
+            kind: 'site_alert',
+            key: `site-alert:${a.id}:${to.toLowerCase()}`,
+            to,
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+          },
+          cfg.from,
+        );
       }
       await sql`update site_alerts set notified_at = now() where id = ${a.id}`.execute(trx);
     }

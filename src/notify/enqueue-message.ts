@@ -64,11 +64,22 @@ export async function enqueueMessage(
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
-  const existing = await trx.selectFrom('outbox').select('id').where('idempotency_key', '=', m.key).executeTakeFirstOrThrow();
+  const existing = await trx
+    .selectFrom('outbox')
+    .select('id')
+    .where('idempotency_key', '=', m.key)
+    .executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
 }
 
 /** Leaves a note on the case's audit log, so a notification problem shows where the case is reviewed. */
-export async function noteOnCase(trx: Kysely<Database> | Transaction<Database>, caseId: number, detail: Record<string, unknown>): Promise<void> {
-  await trx.insertInto('case_events').values({ case_id: caseId, observation_id: null, kind: 'note', detail: JSON.stringify(detail) }).execute();
+export async function noteOnCase(
+  trx: Kysely<Database> | Transaction<Database>,
+  caseId: number,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await trx
+    .insertInto('case_events')
+    .values({ case_id: caseId, observation_id: null, kind: 'note', detail: JSON.stringify(detail) })
+    .execute();
 }

@@ -16,8 +16,15 @@ export interface OutboxEntry {
   messageId: string;
 }
 
-export async function listOutbox(db: Kysely<Database>, filter: { failed?: boolean; limit?: number } = {}): Promise<OutboxEntry[]> {
-  let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 200);
+export async function listOutbox(
+  db: Kysely<Database>,
+  filter: { failed?: boolean; limit?: number } = {},
+): Promise<OutboxEntry[]> {
+  let q = db
+    .selectFrom('outbox')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 200);
   if (filter.failed) q = q.where('status', 'in', ['failed', 'unconfirmed']);
   const rows = await q.execute();
   return rows.map((r) => ({

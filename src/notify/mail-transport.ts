@@ -64,16 +64,22 @@ function smtpTransport(url: string): MailTransport {
   } catch {
     throw new UserError(`MAPWATCH_SMTP_URL: not a URL (expected smtp://user:password@host:587)`);
   }
-  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw new UserError(`MAPWATCH_SMTP_URL: must start with smtp:// or smtps://, got ${parsed.protocol}//`);
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:')
+    throw new UserError(`MAPWATCH_SMTP_URL: must start with smtp:// or smtps://, got ${parsed.protocol}//`);
   // Short timeouts: a hung server must fail this attempt well within the sender's lease.
-  const t = nodemailer.createTransport(url, { connectionTimeout: 20_000, greetingTimeout: 15_000, socketTimeout: 60_000 } as object);
+  const t = nodemailer.createTransport(url, {
+    connectionTimeout: 20_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  } as object);
   return {
     kind: 'smtp',
     where: redact(url),
     async send(mail) {
       try {
         const info = await t.sendMail(mail);
-        if (info.rejected?.length) throw new SendError(`SMTP server rejected ${info.rejected.join(', ')}: ${info.response}`, false);
+        if (info.rejected?.length)
+          throw new SendError(`SMTP server rejected ${info.rejected.join(', ')}: ${info.response}`, false);
         return String(info.response ?? 'accepted');
       } catch (err) {
         throw classifySendError(err);
@@ -108,4 +114,3 @@ function fileTransport(dir: string): MailTransport {
     close: () => t.close(),
   };
 }
-

@@ -25,7 +25,10 @@ export const recipientSchema = z
     digest: z.boolean().default(true),
     time_zone: timeZone.default('UTC'),
     /** Local wall-clock time the digest is due, HH:MM. */
-    digest_at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM, e.g. 08:00' }).default('08:00'),
+    digest_at: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM, e.g. 08:00' })
+      .default('08:00'),
     /** Only cases matching every given list (brand of the product, reseller region, tier or name). */
     brands: names,
     regions: names,
@@ -44,7 +47,10 @@ export const notifySchema = z
     templates_dir: z.string().optional(),
     /** Receives site-health alerts (broken extraction, blocked sites). */
     ops: z.array(email).default([]),
-    alerts: z.object({ min_severity: z.string().min(1).default('medium') }).strict().default({ min_severity: 'medium' }),
+    alerts: z
+      .object({ min_severity: z.string().min(1).default('medium') })
+      .strict()
+      .default({ min_severity: 'medium' }),
     recipients: z.array(recipientSchema).default([]),
     notices: z
       .object({
@@ -61,7 +67,9 @@ export const notifySchema = z
         blocked_regions: z.array(z.string().min(2)).default(['EEA']),
         blocked_reason: z
           .string()
-          .default('resale price maintenance is restricted in this jurisdiction (EU/EEA competition law); enforce through other means'),
+          .default(
+            'resale price maintenance is restricted in this jurisdiction (EU/EEA competition law); enforce through other means',
+          ),
       })
       .strict()
       .prefault({}),
@@ -87,13 +95,20 @@ export function loadNotifyConfig(file = process.env.MAPWATCH_CONFIG || 'mapwatch
   const abs = path.resolve(file);
   const rel = path.relative(process.cwd(), abs) || abs;
   if (!fs.existsSync(abs)) {
-    if (process.env.MAPWATCH_CONFIG) throw new InputError([{ file: rel, message: 'no such config file (set by MAPWATCH_CONFIG)' }]);
+    if (process.env.MAPWATCH_CONFIG)
+      throw new InputError([{ file: rel, message: 'no such config file (set by MAPWATCH_CONFIG)' }]);
     return defaultNotifyConfig();
   }
   const lc = new LineCounter();
   const doc = parseDocument(fs.readFileSync(abs, 'utf8'), { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new InputError(doc.errors.map((e) => ({ file: rel, line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` })));
+    throw new InputError(
+      doc.errors.map((e) => ({
+        file: rel,
+        line: e.linePos?.[0]?.line,
+        message: `invalid YAML: ${e.message.split('\n')[0]}`,
+      })),
+    );
   }
   const root = (doc.toJS() ?? {}) as Record<string, unknown>;
   const parsed = notifySchema.safeParse(root.notify ?? {});

@@ -28,13 +28,22 @@ import { renderTemplate } from './render-template.js';
 
 type Hook = NonNullable<PipelineContext['onCaseChange']>;
 
-export function makeNotifyOnCaseChange(cfg: NotifyConfig, severityOrder: readonly string[], clock: () => Date = () => new Date()): Hook {
+export function makeNotifyOnCaseChange(
+  cfg: NotifyConfig,
+  severityOrder: readonly string[],
+  clock: () => Date = () => new Date(),
+): Hook {
   checkSeverity(cfg, severityOrder);
   const threshold = severityOrder.indexOf(cfg.alerts.min_severity);
   return async (trx: Transaction<Database>, change: CaseChange) => {
     const { outcome } = change;
     if (outcome.action === 'resolved') {
-      await trx.updateTable('notices').set({ status: 'cancelled', reason: 'case resolved' }).where('case_id', '=', outcome.caseId).where('status', '=', 'proposed').execute();
+      await trx
+        .updateTable('notices')
+        .set({ status: 'cancelled', reason: 'case resolved' })
+        .where('case_id', '=', outcome.caseId)
+        .where('status', '=', 'proposed')
+        .execute();
       return;
     }
     if (outcome.action !== 'opened' && outcome.action !== 'updated') return;
@@ -55,12 +64,41 @@ export function makeNotifyOnCaseChange(cfg: NotifyConfig, severityOrder: readonl
       for (const r of cfg.recipients.filter((x) => x.alerts && recipientWants(x, facts))) {
         const key = `alert:case-${facts.caseId}:${facts.severity}:${r.email.toLowerCase()}`;
         try {
-          const m = renderTemplate('alert.txt', mergeFields(facts, now, { company: cfg.company, recipient_name: r.name ?? r.email }), cfg.templatesDir);
-          await enqueueMessage(trx, { kind: 'alert', key, to: r.email, subject: m.subject, text: m.text, html: m.html, caseId: facts.caseId, resellerId: facts.resellerId }, cfg.from);
+          const m = renderTemplate(
+            'alert.txt',
+            mergeFields(facts, now, { company: cfg.company, recipient_name: r.name ?? r.email }),
+            cfg.templatesDir,
+          );
+          await enqueueMessage(
+            trx,
+            {
+              kind: 'alert',
+              key,
+              to: r.email,
+              subject: m.subject,
+              text: m.text,
+              html: m.html,
+              caseId: facts.caseId,
+              resellerId: facts.resellerId,
+            },
+            cfg.from,
+          );
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           const error = err.message;
-          await enqueueMessage(trx, { kind: 'alert', key, to: r.email, subject: `[mapwatch] case #${facts.caseId} (alert could not be rendered)`, text: '', caseId: facts.caseId, failed: error }, cfg.from);
+          await enqueueMessage(
+            trx,
+            {
+              kind: 'alert',
+              key,
+              to: r.email,
+              subject: `[mapwatch] case #${facts.caseId} (alert could not be rendered)`,
+              text: '',
+              caseId: facts.caseId,
+              failed: error,
+            },
+            cfg.from,
+          );
           await noteOnCase(trx, facts.caseId, { alert: 'not sent', to: r.email, error });
         }
       }

@@ -63,5 +63,9 @@ export function renderTemplate(name: string, fields: Record<string, string | num
     .split(/\n{2,}/)
     .map((para) => `<p>${para.trim().replace(/\n/g, '<br>\n')}</p>`)
     .join('\n');
-  return { subject, text, html: `<div style="font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#222">${html}</div>` };
+  return {
+    subject,
+    text,
+    html: `<div style="font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#222">${html}</div>`,
+  };
 }

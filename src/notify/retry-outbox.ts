@@ -8,11 +8,32 @@ import { UserError } from '../errors.js';
 
 export async function retryOutbox(db: Kysely<Database>, id: number, now = new Date()): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('outbox').select(['id', 'status', 'kind', 'body_text']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('outbox')
+      .select(['id', 'status', 'kind', 'body_text'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw new UserError(`--retry: no outbox message ${id} (see \`mapwatch outbox\`)`);
-    if (row.status !== 'failed' && row.status !== 'unconfirmed') throw new UserError(`--retry: message ${id} is ${row.status}; only failed or unconfirmed messages can be retried`);
-    if (!row.body_text) throw new UserError(`--retry: message ${id} was never rendered (see its error); fix the template, and the next change of its case queues a new one`);
-    await trx.updateTable('outbox').set({ status: 'pending', next_attempt_at: now, attempts: 0 }).where('id', '=', id).execute();
-    if (row.kind === 'notice') await trx.updateTable('notices').set({ status: 'approved', reason: null }).where('outbox_id', '=', id).where('status', '=', 'failed').execute();
+    if (row.status !== 'failed' && row.status !== 'unconfirmed')
+      throw new UserError(
+        `--retry: message ${id} is ${row.status}; only failed or unconfirmed messages can be retried`,
+      );
+    if (!row.body_text)
+      throw new UserError(
+        `--retry: message ${id} was never rendered (see its error); fix the template, and the next change of its case queues a new one`,
+      );
+    await trx
+      .updateTable('outbox')
+      .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
+      .where('id', '=', id)
+      .execute();
+    if (row.kind === 'notice')
+      await trx
+        .updateTable('notices')
+        .set({ status: 'approved', reason: null })
+        .where('outbox_id', '=', id)
+        .where('status', '=', 'failed')
+        .execute();
   });
 }

@@ -98,7 +98,11 @@ export async function sendPendingNotifications(db: Kysely<Database>, opts: SendO
         report.retrying++;
         await db
           .updateTable('outbox')
-          .set({ status: 'pending', last_error: e.message, next_attempt_at: new Date(now().getTime() + backoffMs(row.attempts)) })
+          .set({
+            status: 'pending',
+            last_error: e.message,
+            next_attempt_at: new Date(now().getTime() + backoffMs(row.attempts)),
+          })
           .where('id', '=', row.id)
           .where('status', '=', 'sending')
           .execute();
@@ -126,12 +130,23 @@ async function recoverStale(db: Kysely<Database>, opts: SendOptions, now: Date, 
       report.recovered++;
     } else if (delivered === false) {
       // Provably not delivered: sending it now cannot make a second copy.
-      await db.updateTable('outbox').set({ status: 'pending', next_attempt_at: now }).where('id', '=', row.id).where('status', '=', 'sending').execute();
+      await db
+        .updateTable('outbox')
+        .set({ status: 'pending', next_attempt_at: now })
+        .where('id', '=', row.id)
+        .where('status', '=', 'sending')
+        .execute();
     } else {
       const error = `the sender stopped after handing this message to ${opts.transport.where} and before recording the result; it may or may not have been delivered, so it is not resent automatically. Check the mailbox, then \`mapwatch outbox --retry ${row.id}\` to resend it under the same Message-ID`;
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('outbox').set({ status: 'unconfirmed', last_error: error }).where('id', '=', row.id).where('status', '=', 'sending').execute();
-        if (row.case_id) await noteOnCase(trx, row.case_id, { outbox: row.id, kind: row.kind, status: 'unconfirmed', error });
+        await trx
+          .updateTable('outbox')
+          .set({ status: 'unconfirmed', last_error: error })
+          .where('id', '=', row.id)
+          .where('status', '=', 'sending')
+          .execute();
+        if (row.case_id)
+          await noteOnCase(trx, row.case_id, { outbox: row.id, kind: row.kind, status: 'unconfirmed', error });
       });
       report.unconfirmed++;
       report.errors.push({ id: row.id, to: row.recipient, error });
@@ -144,7 +159,13 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
   for (const spec of attachmentSpec.array().parse(row.attachments)) {
     if (spec.type === 'screenshot') {
       const shot = await latestScreenshot(db, spec.caseId, cfg.evidenceStore);
-      if (shot) attachments.push({ filename: `case-${spec.caseId}.${shot.mime.split('/')[1] ?? 'png'}`, content: Buffer.from(shot.bytes), contentType: shot.mime, cid: spec.cid });
+      if (shot)
+        attachments.push({
+          filename: `case-${spec.caseId}.${shot.mime.split('/')[1] ?? 'png'}`,
+          content: Buffer.from(shot.bytes),
+          contentType: shot.mime,
+          cid: spec.cid,
+        });
     } else {
       const html = await caseSummaryHtml(db, spec.caseId, cfg.evidenceStore);
       if (html) attachments.push({ filename: spec.filename, content: html, contentType: 'text/html; charset=utf-8' });
@@ -172,16 +193,43 @@ async function markSent(db: Kysely<Database>, row: OutboxRow, response: string, 
       .where('id', '=', row.id)
       .execute();
     if (row.kind !== 'notice' || !row.case_id) return;
-    const notice = await trx.updateTable('notices').set({ status: 'sent', sent_at: now }).where('outbox_id', '=', row.id).returning(['step']).executeTakeFirst();
-    await trx.updateTable('cases').set({ status: 'notified' }).where('id', '=', row.case_id).where('status', '=', 'open').execute();
-    await noteOnCase(trx, row.case_id, { notice: 'sent', step: notice?.step ?? null, to: row.recipient, message_id: row.message_id });
+    const notice = await trx
+      .updateTable('notices')
+      .set({ status: 'sent', sent_at: now })
+      .where('outbox_id', '=', row.id)
+      .returning(['step'])
+      .executeTakeFirst();
+    await trx
+      .updateTable('cases')
+      .set({ status: 'notified' })
+      .where('id', '=', row.case_id)
+      .where('status', '=', 'open')
+      .execute();
+    await noteOnCase(trx, row.case_id, {
+      notice: 'sent',
+      step: notice?.step ?? null,
+      to: row.recipient,
+      message_id: row.message_id,
+    });
   });
 }
 
 async function markFailed(db: Kysely<Database>, row: OutboxRow, error: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('outbox').set({ status: 'failed', last_error: error }).where('id', '=', row.id).execute();
-    if (row.kind === 'notice') await trx.updateTable('notices').set({ status: 'failed', reason: error }).where('outbox_id', '=', row.id).execute();
-    if (row.case_id) await noteOnCase(trx, row.case_id, { outbox: row.id, kind: row.kind, to: row.recipient, status: 'failed', error });
+    if (row.kind === 'notice')
+      await trx
+        .updateTable('notices')
+        .set({ status: 'failed', reason: error })
+        .where('outbox_id', '=', row.id)
+        .execute();
+    if (row.case_id)
+      await noteOnCase(trx, row.case_id, {
+        outbox: row.id,
+        kind: row.kind,
+        to: row.recipient,
+        status: 'failed',
+        error,
+      });
   });
 }

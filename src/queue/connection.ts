@@ -10,7 +10,16 @@
  * (job, event, scheduler, ...) do not collide). On a real server they get their own schema.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { Queue, Worker, createPostgresBackend, withBackend, type PostgresPoolConfig, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
+import {
+  Queue,
+  Worker,
+  createPostgresBackend,
+  withBackend,
+  type PostgresPoolConfig,
+  type Processor,
+  type QueueOptions,
+  type WorkerOptions,
+} from 'bullmq';
 import type { DbHandle } from '../db/connect.js';
 import { redact } from '../db/connect.js';
 import { UserError } from '../errors.js';
@@ -70,7 +79,9 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
   const warnings: string[] = [];
   const policy = await maxmemoryPolicy(client);
   if (policy !== undefined && policy !== 'noeviction') {
-    warnings.push(`Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it may silently lose jobs (CONFIG SET maxmemory-policy noeviction)`);
+    warnings.push(
+      `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it may silently lose jobs (CONFIG SET maxmemory-policy noeviction)`,
+    );
   }
   const connection = client;
   return {
@@ -115,12 +126,15 @@ async function openPostgres(opts: QueueConnectionOptions): Promise<QueueConnecti
     await probe.waitUntilReady();
   } catch (err) {
     await probe.close().catch(() => {});
-    throw new UserError(`cannot set up BullMQ's PostgreSQL backend (schema ${schema}): ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot set up BullMQ's PostgreSQL backend (schema ${schema}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   await probe.close();
   return {
     kind: 'postgres',
-    describe: opts.db.kind === 'pglite' ? 'PostgreSQL backend on the embedded PGlite' : `PostgreSQL backend (schema ${schema})`,
+    describe:
+      opts.db.kind === 'pglite' ? 'PostgreSQL backend on the embedded PGlite' : `PostgreSQL backend (schema ${schema})`,
     notificationsUnreliable: opts.db.kind === 'pglite',
     warnings: [],
     prefix: schema,

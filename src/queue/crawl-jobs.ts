@@ -62,7 +62,11 @@ export const crawlSiteJob = defineJob({
   options: RETRY_DEFAULTS,
   async handler(data, { job, deps }) {
     const slot = slotOf(job, data.slot);
-    const site = await deps.db.selectFrom('sites').select(['id', 'config_hash']).where('name', '=', data.site).executeTakeFirst();
+    const site = await deps.db
+      .selectFrom('sites')
+      .select(['id', 'config_hash'])
+      .where('name', '=', data.site)
+      .executeTakeFirst();
     if (!site) throw new UserError(`site "${data.site}" is not in the database (was its config removed?)`);
     const listings = await deps.db
       .selectFrom('listings')
@@ -96,12 +100,25 @@ export const crawlListingJob = defineJob({
   options: RETRY_DEFAULTS,
   async handler(data, { deps }) {
     const readKey = readKeyOf(data.siteId, data.listing.id, data.slot);
-    const done = await deps.db.selectFrom('observations').select(['id', 'status']).where('read_key', '=', readKey).executeTakeFirst();
+    const done = await deps.db
+      .selectFrom('observations')
+      .select(['id', 'status'])
+      .where('read_key', '=', readKey)
+      .executeTakeFirst();
     if (done) return { observationId: done.id, status: done.status, duplicate: true };
 
-    const site: LoadedSite = { name: data.site, file: `(queued ${data.site})`, config: data.config, listings: [], hash: data.configHash };
+    const site: LoadedSite = {
+      name: data.site,
+      file: `(queued ${data.site})`,
+      config: data.config,
+      listings: [],
+      hash: data.configHash,
+    };
     const gate = new SharedDomainGate(deps.gateStore, deps.gateOptions);
-    gate.configure(data.config.domain, { concurrency: data.config.rate_limit.concurrency, delayMs: data.config.rate_limit.delay_ms });
+    gate.configure(data.config.domain, {
+      concurrency: data.config.rate_limit.concurrency,
+      delayMs: data.config.rate_limit.delay_ms,
+    });
     // Take the domain's slot before anything else: a busy domain throws DomainBusyError → delayed.
     // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
     // try should cost as little as possible.)
@@ -120,9 +137,28 @@ export const crawlListingJob = defineJob({
     try {
       const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
       if (!rules) throw new UserError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
-      const r = await checkListing(ctx, site, { id: data.listing.id, sku: data.listing.sku, url: data.listing.url, packSize: data.listing.packSize, productId: data.listing.productId, siteId: data.siteId }, rules, { readKey });
+      const r = await checkListing(
+        ctx,
+        site,
+        {
+          id: data.listing.id,
+          sku: data.listing.sku,
+          url: data.listing.url,
+          packSize: data.listing.packSize,
+          productId: data.listing.productId,
+          siteId: data.siteId,
+        },
+        rules,
+        { readKey },
+      );
       const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
-      return { observationId: r.observationId, status: r.draft.status, duplicate: r.duplicate, case: r.outcome.action, suppressed: health.suppressed };
+      return {
+        observationId: r.observationId,
+        status: r.draft.status,
+        duplicate: r.duplicate,
+        case: r.outcome.action,
+        suppressed: health.suppressed,
+      };
     } finally {
       await gate.settle();
     }

@@ -60,7 +60,10 @@ type GateRedis = Redis & {
 
 export class RedisGateStore implements GateStore {
   private readonly r: GateRedis;
-  constructor(redis: Redis, private readonly prefix = 'mw:gate') {
+  constructor(
+    redis: Redis,
+    private readonly prefix = 'mw:gate',
+  ) {
     redis.defineCommand('mwGateAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.defineCommand('mwGateBackoff', { numberOfKeys: 1, lua: BACKOFF });
     this.r = redis as GateRedis;

@@ -7,7 +7,11 @@ import type { Job, JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import type { WorkerDeps } from './worker-deps.js';
 
-export const QUEUE_NAMES = { crawl: 'mapwatch-crawl', evidence: 'mapwatch-evidence', notify: 'mapwatch-notify' } as const;
+export const QUEUE_NAMES = {
+  crawl: 'mapwatch-crawl',
+  evidence: 'mapwatch-evidence',
+  notify: 'mapwatch-notify',
+} as const;
 export type QueueRole = keyof typeof QUEUE_NAMES;
 
 export interface JobContext {

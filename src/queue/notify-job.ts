@@ -8,7 +8,12 @@ export const notifyJob = defineJob({
   queue: 'notify',
   payload: z.object({}).passthrough(),
   // The outbox itself retries each message with backoff; the job only needs a couple of tries.
-  options: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } },
+  options: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 10_000 },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  },
   async handler(_data, { deps }) {
     if (!deps.sendNotifications) throw new UserError('this worker has no notifier configured');
     return deps.sendNotifications();

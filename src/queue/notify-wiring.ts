@@ -9,18 +9,25 @@ import type { Env } from '../config/env.js';
 import type { Database } from '../db/tables.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-export async function loadNotifyHooks(db: Kysely<Database>, env: Env): Promise<Pick<WorkerDeps, 'onCaseChange' | 'sendNotifications'>> {
-  const [{ notifyOnCaseChange }, { sendPendingNotifications }, { loadNotifyConfig }, { createMailTransport }] = await Promise.all([
-    import('../notify/on-case-change.js'),
-    import('../notify/send-pending.js'),
-    import('../notify/notify-config.js'),
-    import('../notify/mail-transport.js'),
-  ]);
+export async function loadNotifyHooks(
+  db: Kysely<Database>,
+  env: Env,
+): Promise<Pick<WorkerDeps, 'onCaseChange' | 'sendNotifications'>> {
+  const [{ notifyOnCaseChange }, { sendPendingNotifications }, { loadNotifyConfig }, { createMailTransport }] =
+    await Promise.all([
+      import('../notify/on-case-change.js'),
+      import('../notify/send-pending.js'),
+      import('../notify/notify-config.js'),
+      import('../notify/mail-transport.js'),
+    ]);
   let sendOpts: Parameters<typeof sendPendingNotifications>[1] | undefined;
   return {
     onCaseChange: notifyOnCaseChange,
     sendNotifications: async () => {
-      sendOpts ??= { config: loadNotifyConfig(), transport: createMailTransport({ smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined, dataDir: env.dataDir }) };
+      sendOpts ??= {
+        config: loadNotifyConfig(),
+        transport: createMailTransport({ smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined, dataDir: env.dataDir }),
+      };
       return sendPendingNotifications(db, sendOpts);
     },
   };

@@ -13,27 +13,49 @@ export class PgGateStore implements GateStore {
 
   async tryAcquire(domain: string, token: string, limits: GateLimits, leaseMs: number): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('domain_gates').values({ domain }).onConflict((oc) => oc.column('domain').doNothing()).execute();
+      await trx
+        .insertInto('domain_gates')
+        .values({ domain })
+        .onConflict((oc) => oc.column('domain').doNothing())
+        .execute();
       const row = await trx
         .selectFrom('domain_gates')
         .select([
           sql<number>`(extract(epoch from clock_timestamp()) * 1000)::float8`.as('now'),
-          sql<number>`greatest(coalesce(extract(epoch from next_start_at) * 1000, 0), coalesce(extract(epoch from backoff_until) * 1000, 0), 0)::float8`.as('earliest'),
+          sql<number>`greatest(coalesce(extract(epoch from next_start_at) * 1000, 0), coalesce(extract(epoch from backoff_until) * 1000, 0), 0)::float8`.as(
+            'earliest',
+          ),
         ])
         .where('domain', '=', domain)
         .forUpdate()
         .executeTakeFirstOrThrow();
       const now = Number(row.now);
       const earliest = Number.isFinite(Number(row.earliest)) ? Number(row.earliest) : 0;
-      await trx.deleteFrom('domain_leases').where('domain', '=', domain).where('expires_at', '<=', new Date(now)).execute();
-      const leases = await trx.selectFrom('domain_leases').select('expires_at').where('domain', '=', domain).orderBy('expires_at').execute();
+      await trx
+        .deleteFrom('domain_leases')
+        .where('domain', '=', domain)
+        .where('expires_at', '<=', new Date(now))
+        .execute();
+      const leases = await trx
+        .selectFrom('domain_leases')
+        .select('expires_at')
+        .where('domain', '=', domain)
+        .orderBy('expires_at')
+        .execute();
       if (leases.length >= limits.concurrency) {
         const untilExpiry = leases[0]!.expires_at.getTime() - now;
         return Math.max(1, Math.min(untilExpiry, Math.max(limits.delayMs, FULL_WAIT_MIN_MS)), earliest - now);
       }
       if (now < earliest) return Math.ceil(earliest - now);
-      await trx.insertInto('domain_leases').values({ token, domain, expires_at: new Date(now + leaseMs) }).execute();
-      await trx.updateTable('domain_gates').set({ next_start_at: new Date(now + limits.delayMs) }).where('domain', '=', domain).execute();
+      await trx
+        .insertInto('domain_leases')
+        .values({ token, domain, expires_at: new Date(now + leaseMs) })
+        .execute();
+      await trx
+        .updateTable('domain_gates')
+        .set({ next_start_at: new Date(now + limits.delayMs) })
+        .where('domain', '=', domain)
+        .execute();
       return 0;
     });
   }
@@ -47,7 +69,9 @@ export class PgGateStore implements GateStore {
       .insertInto('domain_gates')
       .values({ domain, backoff_until: sql<Date>`clock_timestamp() + ${Math.ceil(ms)} * interval '1 millisecond'` })
       .onConflict((oc) =>
-        oc.column('domain').doUpdateSet({ backoff_until: sql<Date>`greatest(domain_gates.backoff_until, excluded.backoff_until)` }),
+        oc
+          .column('domain')
+          .doUpdateSet({ backoff_until: sql<Date>`greatest(domain_gates.backoff_until, excluded.backoff_until)` }),
       )
       .execute();
   }

@@ -40,7 +40,9 @@ const BATCH = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0))
 export function guardExtendedProtocol(server: object): void {
   const q = (server as { queryQueue?: QueryQueue }).queryQueue;
   if (!q || typeof q.processQueue !== 'function' || !Array.isArray(q.queue)) {
-    throw new Error('pglite-socket internals changed: cannot install the extended-protocol guard (check the pinned version)');
+    throw new Error(
+      'pglite-socket internals changed: cannot install the extended-protocol guard (check the pinned version)',
+    );
   }
   let openBatch = false;
   const clear = q.clearQueueForHandler.bind(q);

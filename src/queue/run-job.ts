@@ -18,12 +18,21 @@ export function unrecoverable(message: string, cause: unknown): UnrecoverableErr
   return e;
 }
 
-export async function runJob(jobs: ReadonlyMap<string, JobDefinition>, deps: WorkerDeps, job: Job, token?: string): Promise<unknown> {
+export async function runJob(
+  jobs: ReadonlyMap<string, JobDefinition>,
+  deps: WorkerDeps,
+  job: Job,
+  token?: string,
+): Promise<unknown> {
   const def = jobs.get(job.name);
   if (!def) throw unrecoverable(`unknown job type "${job.name}"`, undefined);
   const parsed = def.payload.safeParse(job.data);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ file: `job ${job.name}#${job.id}`, field: i.path.join('.') || undefined, message: i.message }));
+    const problems = parsed.error.issues.map((i) => ({
+      file: `job ${job.name}#${job.id}`,
+      field: i.path.join('.') || undefined,
+      message: i.message,
+    }));
     throw unrecoverable(`invalid payload: ${problems.map(formatProblem).join('; ')}`, new InputError(problems));
   }
   try {

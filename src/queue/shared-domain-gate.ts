@@ -10,7 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DomainGate, type GateLimits, type GateRelease, InProcessDomainGate, MAX_BACKOFF_MS } from '../fetch/domain-gate.js';
+import {
+  type DomainGate,
+  type GateLimits,
+  type GateRelease,
+  InProcessDomainGate,
+  MAX_BACKOFF_MS,
+} from '../fetch/domain-gate.js';
 import type { GateStore } from './gate-store.js';
 
 export class DomainBusyError extends Error {

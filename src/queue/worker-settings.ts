@@ -26,7 +26,8 @@ const settingsSchema = z
     MAPWATCH_MAX_STALLED: z.coerce.number().int().min(1).max(100).default(2),
   })
   .refine((s) => s.MAPWATCH_STALLED_INTERVAL_MS <= s.MAPWATCH_JOB_LOCK_MS, {
-    message: 'must not be longer than MAPWATCH_JOB_LOCK_MS (a lapsed lock would go unnoticed for longer than the lock itself)',
+    message:
+      'must not be longer than MAPWATCH_JOB_LOCK_MS (a lapsed lock would go unnoticed for longer than the lock itself)',
     path: ['MAPWATCH_STALLED_INTERVAL_MS'],
   });
 
@@ -48,5 +49,9 @@ export function loadLockSettings(source: NodeJS.ProcessEnv = process.env): LockS
     throw new UserError(`environment variable ${issue.path.join('.')}: ${issue.message}`);
   }
   const s = parsed.data;
-  return { lockDurationMs: s.MAPWATCH_JOB_LOCK_MS, stalledIntervalMs: s.MAPWATCH_STALLED_INTERVAL_MS, maxStalledCount: s.MAPWATCH_MAX_STALLED };
+  return {
+    lockDurationMs: s.MAPWATCH_JOB_LOCK_MS,
+    stalledIntervalMs: s.MAPWATCH_STALLED_INTERVAL_MS,
+    maxStalledCount: s.MAPWATCH_MAX_STALLED,
+  };
 }

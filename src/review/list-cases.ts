@@ -40,7 +40,14 @@ export async function listCases(db: Kysely<Database>, filter: { status?: CaseSta
     .orderBy('c.id', 'desc');
   if (filter.status) q = q.where('c.status', '=', filter.status);
   const order = await q.execute();
-  const facts = new Map((await loadCaseFacts(db, order.map((r) => r.id))).map((f) => [f.caseId, f]));
+  const facts = new Map(
+    (
+      await loadCaseFacts(
+        db,
+        order.map((r) => r.id),
+      )
+    ).map((f) => [f.caseId, f]),
+  );
   return order.map(({ id, observations }) => {
     const f = facts.get(id)!;
     return {

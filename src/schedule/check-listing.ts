@@ -37,7 +37,13 @@ export interface CheckResult extends Recorded {
   evidenceError?: string;
 }
 
-export function judge(draft: ObservationDraft, site: LoadedSite, listing: Pick<SyncedListing, 'packSize'>, rules: ProductRules, policy: ComparePolicy): Verdict | null {
+export function judge(
+  draft: ObservationDraft,
+  site: LoadedSite,
+  listing: Pick<SyncedListing, 'packSize'>,
+  rules: ProductRules,
+  policy: ComparePolicy,
+): Verdict | null {
   if (draft.status !== 'ok' || draft.amountMinor === null || draft.currency === null) return null;
   return compareToMap({
     observed: { amountMinor: draft.amountMinor, currency: draft.currency, capturedAt: draft.capturedAt },
@@ -65,19 +71,34 @@ export async function checkListing(
   // Each read also looks for other sellers a marketplace site does not authorize.
   const readOnce = async (capture: boolean): Promise<ListingRead> => {
     const r = await readForCheck(ctx, site, listing, rules.gtin, { capture });
-    r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, (d) => judge(d, site, listing, rules, ctx.policy)));
+    r.findings.push(
+      ...findUnauthorizedSellers(r.draft, site.config, rules.gtin, (d) => judge(d, site, listing, rules, ctx.policy)),
+    );
     return r;
   };
 
   // Stores the read's evidence files (outside any transaction), then the observation; the
   // evidence row joins the hash chain inside the observation's transaction, only when the
   // read opened or updated a case.
-  const record = async (read: ListingRead, verdict: Verdict | null, o: RecordOptions, recheck: { first_observation_id: number; agreed: boolean } | null) => {
+  const record = async (
+    read: ListingRead,
+    verdict: Verdict | null,
+    o: RecordOptions,
+    recheck: { first_observation_id: number; agreed: boolean } | null,
+  ) => {
     let prepared: PreparedManifest | null = null;
     let evidenceError: string | undefined;
     if (read.capture && ctx.evidence) {
       try {
-        prepared = await captureEvidence(ctx.evidence, ctx.browser, ref, read.capture, read.draft, verdict, read.findings);
+        prepared = await captureEvidence(
+          ctx.evidence,
+          ctx.browser,
+          ref,
+          read.capture,
+          read.draft,
+          verdict,
+          read.findings,
+        );
       } catch (err) {
         // Losing the read would be worse than a read without evidence; the reason is reported.
         evidenceError = (err as Error).message;
@@ -87,12 +108,17 @@ export async function checkListing(
       ...o,
       onCaseChange: async (trx, change) => {
         if (prepared && 'caseId' in change.outcome) {
-          await recordEvidence(trx, { caseId: change.outcome.caseId, observationId: change.observationId, recheck }, prepared);
+          await recordEvidence(
+            trx,
+            { caseId: change.outcome.caseId, observationId: change.observationId, recheck },
+            prepared,
+          );
         }
         await ctx.onCaseChange?.(trx, change);
       },
     });
-    if (!recorded.duplicate) await recordFindings(ctx.db, recorded.observationId, listing.id, read.draft.capturedAt, read.findings);
+    if (!recorded.duplicate)
+      await recordFindings(ctx.db, recorded.observationId, listing.id, read.draft.capturedAt, read.findings);
     return { ...recorded, ...(evidenceError ? { evidenceError } : {}) };
   };
 
@@ -107,12 +133,27 @@ export async function checkListing(
   }
 
   // Would open or escalate a case: keep this read, but accuse only if a second read agrees.
-  const r1 = await recordObservation(ctx.db, where, first.draft, verdict, ctx.policy, { readKey: opts.readKey, suppressed, applyToCase: false });
+  const r1 = await recordObservation(ctx.db, where, first.draft, verdict, ctx.policy, {
+    readKey: opts.readKey,
+    suppressed,
+    applyToCase: false,
+  });
   if (!r1.duplicate) await recordFindings(ctx.db, r1.observationId, listing.id, first.draft.capturedAt, first.findings);
   if (r1.duplicate) {
     // A retried job: when the re-check already happened, it is not repeated.
-    const done = await ctx.db.selectFrom('rechecks').select('agreed').where('first_observation_id', '=', r1.observationId).executeTakeFirst();
-    if (done) return { ...r1, draft: first.draft, verdict, findings: first.findings, recheck: { agreed: done.agreed, firstObservationId: r1.observationId } };
+    const done = await ctx.db
+      .selectFrom('rechecks')
+      .select('agreed')
+      .where('first_observation_id', '=', r1.observationId)
+      .executeTakeFirst();
+    if (done)
+      return {
+        ...r1,
+        draft: first.draft,
+        verdict,
+        findings: first.findings,
+        recheck: { agreed: done.agreed, firstObservationId: r1.observationId },
+      };
   }
   const delayMs = recheckDelay(ctx, site);
   await waitForRecheck(delayMs);
@@ -120,7 +161,16 @@ export async function checkListing(
   try {
     second = await readOnce(ctx.evidence !== undefined);
   } catch (err) {
-    await recordRecheck(ctx.db, { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, secondObservationId: null, agreed: false, first: first.draft, second: null, delayMs });
+    await recordRecheck(ctx.db, {
+      siteId: listing.siteId,
+      listingId: listing.id,
+      firstObservationId: r1.observationId,
+      secondObservationId: null,
+      agreed: false,
+      first: first.draft,
+      second: null,
+      delayMs,
+    });
     throw err;
   }
   const v2 = judgeRead(second);
@@ -131,6 +181,21 @@ export async function checkListing(
     { readKey: opts.readKey ? `${opts.readKey}:recheck` : undefined, suppressed, applyToCase: agreed },
     { first_observation_id: r1.observationId, agreed },
   );
-  await recordRecheck(ctx.db, { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, secondObservationId: r2.observationId, agreed, first: first.draft, second: second.draft, delayMs });
-  return { ...r2, draft: second.draft, verdict: v2, findings: second.findings, recheck: { agreed, firstObservationId: r1.observationId } };
+  await recordRecheck(ctx.db, {
+    siteId: listing.siteId,
+    listingId: listing.id,
+    firstObservationId: r1.observationId,
+    secondObservationId: r2.observationId,
+    agreed,
+    first: first.draft,
+    second: second.draft,
+    delayMs,
+  });
+  return {
+    ...r2,
+    draft: second.draft,
+    verdict: v2,
+    findings: second.findings,
+    recheck: { agreed, firstObservationId: r1.observationId },
+  };
 }

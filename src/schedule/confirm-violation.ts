@@ -82,9 +82,24 @@ export async function readForCheck(
     const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher);
     const r = rendered!;
     const phrases = findEvasionPhrases(r.pageText, cfg.evasion_phrases);
-    const findings: Finding[] = phrases.length ? [{ kind: 'map_evasion', detail: { phrases, revealed_by_steps: (cfg.browser?.steps.length ?? 0) > 0 && draft.status === 'ok' } }] : [];
+    const findings: Finding[] = phrases.length
+      ? [
+          {
+            kind: 'map_evasion',
+            detail: { phrases, revealed_by_steps: (cfg.browser?.steps.length ?? 0) > 0 && draft.status === 'ok' },
+          },
+        ]
+      : [];
     const capture: ReadCapture | null = opts.capture
-      ? { render: 'browser', requestedUrl: listing.url, fetch: r.fetch, userAgent: r.userAgent, tls: r.tls, exchanges: r.exchanges, page: r.capture }
+      ? {
+          render: 'browser',
+          requestedUrl: listing.url,
+          fetch: r.fetch,
+          userAgent: r.userAgent,
+          tls: r.tls,
+          exchanges: r.exchanges,
+          page: r.capture,
+        }
       : null;
     return { draft, capture, findings };
   };
@@ -99,13 +114,23 @@ export async function readForCheck(
     // A page that builds its price with script: the static read saw none, the browser may.
     const viaBrowser = await browserRead();
     const phrases = findEvasionPhrases(visibleText(draft.html ?? ''), cfg.evasion_phrases);
-    if (phrases.length && !viaBrowser.findings.length) viaBrowser.findings.push({ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } });
+    if (phrases.length && !viaBrowser.findings.length)
+      viaBrowser.findings.push({ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } });
     return viaBrowser;
   }
   const phrases = draft.html ? findEvasionPhrases(visibleText(draft.html), cfg.evasion_phrases) : [];
-  const findings: Finding[] = phrases.length ? [{ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } }] : [];
+  const findings: Finding[] = phrases.length
+    ? [{ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } }]
+    : [];
   if (!opts.capture || !fetched) return { draft, capture: null, findings };
-  const capture: ReadCapture = { render: 'static', requestedUrl: listing.url, fetch: fetched, userAgent, tls: null, exchanges: [] };
+  const capture: ReadCapture = {
+    render: 'static',
+    requestedUrl: listing.url,
+    fetch: fetched,
+    userAgent,
+    tls: null,
+    exchanges: [],
+  };
   if (ctx.browser && fetched.status === 'ok' && fetched.body !== undefined) {
     // Screenshot exactly the HTML that was read; its images and styles load as usual.
     const shot = await renderPage(ctx.browser, fetched.finalUrl, {
@@ -116,25 +141,46 @@ export async function readForCheck(
       preloaded: { html: fetched.body, status: fetched.httpStatus ?? 200, headers: fetched.headers ?? {} },
     });
     capture.page = shot.capture;
-    capture.exchanges = shot.exchanges.map((ex) => (ex.url === fetched!.finalUrl ? { ...ex, responseHeaders: fetched!.headers ?? ex.responseHeaders } : ex));
+    capture.exchanges = shot.exchanges.map((ex) =>
+      ex.url === fetched!.finalUrl ? { ...ex, responseHeaders: fetched!.headers ?? ex.responseHeaders } : ex,
+    );
   }
   return { draft, capture, findings };
 }
 
 /** Both reads ok, same currency, same amount: the only agreement that may accuse. */
 export function readsAgree(a: ObservationDraft, b: ObservationDraft): boolean {
-  return a.status === 'ok' && b.status === 'ok' && a.currency === b.currency && a.amountMinor !== null && a.amountMinor === b.amountMinor;
+  return (
+    a.status === 'ok' &&
+    b.status === 'ok' &&
+    a.currency === b.currency &&
+    a.amountMinor !== null &&
+    a.amountMinor === b.amountMinor
+  );
 }
 
 /** Whether this verdict would open a case, or raise the open one's severity. */
-export function needsRecheck(verdict: Verdict | null, open: { severity: string } | undefined, severityOrder: readonly string[], suppressed: boolean): boolean {
+export function needsRecheck(
+  verdict: Verdict | null,
+  open: { severity: string } | undefined,
+  severityOrder: readonly string[],
+  suppressed: boolean,
+): boolean {
   if (verdict?.kind !== 'violation') return false;
   if (!open) return !suppressed;
   return severityOrder.indexOf(verdict.severity) > severityOrder.indexOf(open.severity);
 }
 
-export async function openCaseOf(db: Kysely<Database>, listingId: number): Promise<{ id: number; severity: string } | undefined> {
-  return db.selectFrom('cases').select(['id', 'severity']).where('listing_id', '=', listingId).where('status', 'in', ['open', 'notified']).executeTakeFirst();
+export async function openCaseOf(
+  db: Kysely<Database>,
+  listingId: number,
+): Promise<{ id: number; severity: string } | undefined> {
+  return db
+    .selectFrom('cases')
+    .select(['id', 'severity'])
+    .where('listing_id', '=', listingId)
+    .where('status', 'in', ['open', 'notified'])
+    .executeTakeFirst();
 }
 
 export function recheckDelay(ctx: PipelineContext, site: LoadedSite): number {
@@ -146,12 +192,27 @@ export async function waitForRecheck(ms: number): Promise<void> {
 }
 
 function side(d: ObservationDraft) {
-  return { status: d.status, amount_minor: d.amountMinor, currency: d.currency, reason: d.reason, final_url: d.finalUrl };
+  return {
+    status: d.status,
+    amount_minor: d.amountMinor,
+    currency: d.currency,
+    reason: d.reason,
+    final_url: d.finalUrl,
+  };
 }
 
 export async function recordRecheck(
   db: Kysely<Database>,
-  row: { siteId: number; listingId: number; firstObservationId: number; secondObservationId: number | null; agreed: boolean; first: ObservationDraft; second: ObservationDraft | null; delayMs: number },
+  row: {
+    siteId: number;
+    listingId: number;
+    firstObservationId: number;
+    secondObservationId: number | null;
+    agreed: boolean;
+    first: ObservationDraft;
+    second: ObservationDraft | null;
+    delayMs: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('rechecks')
@@ -161,17 +222,35 @@ export async function recordRecheck(
       first_observation_id: row.firstObservationId,
       second_observation_id: row.secondObservationId,
       agreed: row.agreed,
-      detail: JSON.stringify({ first: side(row.first), second: row.second ? side(row.second) : null, delay_ms: row.delayMs }),
+      detail: JSON.stringify({
+        first: side(row.first),
+        second: row.second ? side(row.second) : null,
+        delay_ms: row.delayMs,
+      }),
     })
     .onConflict((oc) => oc.column('first_observation_id').doNothing())
     .execute();
 }
 
-export async function recordFindings(db: Kysely<Database>, observationId: number, listingId: number, at: Date, findings: readonly Finding[]): Promise<void> {
+export async function recordFindings(
+  db: Kysely<Database>,
+  observationId: number,
+  listingId: number,
+  at: Date,
+  findings: readonly Finding[],
+): Promise<void> {
   if (!findings.length) return;
   await db
     .insertInto('findings')
-    .values(findings.map((f) => ({ observation_id: observationId, listing_id: listingId, kind: f.kind, detail: JSON.stringify(f.detail), at })))
+    .values(
+      findings.map((f) => ({
+        observation_id: observationId,
+        listing_id: listingId,
+        kind: f.kind,
+        detail: JSON.stringify(f.detail),
+        at,
+      })),
+    )
     .onConflict((oc) => oc.columns(['observation_id', 'kind']).doNothing())
     .execute();
 }

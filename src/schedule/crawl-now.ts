@@ -55,12 +55,22 @@ function defaultPool(): BrowserPool | undefined {
   }
 }
 
-export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[], opts: CrawlOptions): Promise<CrawlSummary> {
+export async function crawlNow(
+  db: Kysely<Database>,
+  sites: readonly LoadedSite[],
+  opts: CrawlOptions,
+): Promise<CrawlSummary> {
   const synced = await syncSites(db, sites);
-  const rules = await loadMapRules(db, synced.flatMap((s) => s.listings.map((l) => l.productId)));
+  const rules = await loadMapRules(
+    db,
+    synced.flatMap((s) => s.listings.map((l) => l.productId)),
+  );
   const gate = opts.gate ?? new InProcessDomainGate();
   for (const s of synced) {
-    gate.configure(s.site.config.domain, { concurrency: s.site.config.rate_limit.concurrency, delayMs: s.site.config.rate_limit.delay_ms });
+    gate.configure(s.site.config.domain, {
+      concurrency: s.site.config.rate_limit.concurrency,
+      delayMs: s.site.config.rate_limit.delay_ms,
+    });
   }
   const ownPool = opts.browser === undefined ? defaultPool() : undefined;
   const ctx: PipelineContext = {
@@ -79,7 +89,13 @@ export async function crawlNow(db: Kysely<Database>, sites: readonly LoadedSite[
   const tasks = Array.from({ length: Math.max(0, ...synced.map((s) => s.listings.length)) }, (_, i) =>
     synced.flatMap((s) => (i < s.listings.length ? [{ s, l: s.listings[i]! }] : [])),
   ).flat();
-  const summary: CrawlSummary = { checked: 0, byStatus: {}, cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 }, failures: [], results: [] };
+  const summary: CrawlSummary = {
+    checked: 0,
+    byStatus: {},
+    cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 },
+    failures: [],
+    results: [],
+  };
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {

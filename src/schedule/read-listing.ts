@@ -32,7 +32,6 @@ export interface ProductIdentity {
   gtin: string | null;
 }
 
-
 /** GTIN-8/12/13/14 compare equal once left-padded to 14 digits. */
 function gtin14(g: string): string {
   return g.replace(/\D/g, '').padStart(14, '0');
@@ -75,10 +74,16 @@ export async function readListing(
     return { ...withBody, status: 'ambiguous', reason: result.warnings.join('; ') || 'candidates disagree' };
   }
   const offer = result.primary;
-  if (!offer) return { ...withBody, status: 'no_price', reason: result.warnings.join('; ') || 'no price found on the page' };
+  if (!offer)
+    return { ...withBody, status: 'no_price', reason: result.warnings.join('; ') || 'no price found on the page' };
   if (product.gtin && offer.gtin && gtin14(product.gtin) !== gtin14(offer.gtin)) {
     // The page sells something else (wrong URL, or the listing was re-used): never compare it.
-    return { ...withBody, offer, status: 'ambiguous', reason: `page GTIN ${offer.gtin} is not the product's GTIN ${product.gtin}` };
+    return {
+      ...withBody,
+      offer,
+      status: 'ambiguous',
+      reason: `page GTIN ${offer.gtin} is not the product's GTIN ${product.gtin}`,
+    };
   }
   let amountMinor: number;
   try {
@@ -86,6 +91,7 @@ export async function readListing(
   } catch (err) {
     return { ...withBody, offer, status: 'error', reason: `unusable amount: ${(err as Error).message}` };
   }
-  if (amountMinor <= 0) return { ...withBody, offer, status: 'no_price', reason: `page shows a price of ${offer.amount}` };
+  if (amountMinor <= 0)
+    return { ...withBody, offer, status: 'no_price', reason: `page shows a price of ${offer.amount}` };
   return { ...withBody, offer, status: 'ok', amountMinor, currency: offer.currency };
 }

@@ -75,7 +75,11 @@ export class SiteScheduler {
       const site = r.site;
       const found = [...r.problems];
       if (site && !validCron(site.config.schedule)) {
-        found.push({ file: site.file, field: 'schedule', message: `"${site.config.schedule}" is not a valid cron expression (5 or 6 fields, e.g. "0 */6 * * *")` });
+        found.push({
+          file: site.file,
+          field: 'schedule',
+          message: `"${site.config.schedule}" is not a valid cron expression (5 or 6 fields, e.g. "0 */6 * * *")`,
+        });
       }
       if (site && !found.length && this.good.get(file)?.hash !== site.hash) {
         try {
@@ -87,7 +91,13 @@ export class SiteScheduler {
       }
       if (found.length) {
         problems.push(...found);
-        if (this.good.has(file)) found.forEach((p) => problems.push({ file: p.file, message: `keeps running on its last good config (${this.good.get(file)!.name})` }));
+        if (this.good.has(file))
+          found.forEach((p) =>
+            problems.push({
+              file: p.file,
+              message: `keeps running on its last good config (${this.good.get(file)!.name})`,
+            }),
+          );
         continue;
       }
       this.good.set(file, site!);
@@ -102,9 +112,17 @@ export class SiteScheduler {
       await this.o.crawlQueue.upsertJobScheduler(
         schedulerIdFor(name),
         { pattern: site.config.schedule },
-        { name: crawlSiteJob.id, data: { site: name, config: { ...rest, listings: [] }, configHash: site.hash }, opts: crawlSiteJob.options },
+        {
+          name: crawlSiteJob.id,
+          data: { site: name, config: { ...rest, listings: [] }, configHash: site.hash },
+          opts: crawlSiteJob.options,
+        },
       );
-      this.o.onChange?.({ site: name, action: this.scheduled.has(name) ? 'updated' : 'scheduled', schedule: site.config.schedule });
+      this.o.onChange?.({
+        site: name,
+        action: this.scheduled.has(name) ? 'updated' : 'scheduled',
+        schedule: site.config.schedule,
+      });
       this.scheduled.set(name, site.hash);
     }
     // Sites whose file is gone (not merely invalid) stop; so do schedulers left by an earlier run.

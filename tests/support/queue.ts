@@ -70,7 +70,8 @@ export async function seedCatalog(h: DbHandle, skus: string[], mapPrice = '100.0
   const dir = tmpDir({
     'products.csv': 'sku,name\n' + skus.map((s) => `${s},Product ${s}`).join('\n') + '\n',
     'resellers.csv': 'name\nTest Shop\n',
-    'map.csv': 'sku,currency,map,effective_from\n' + skus.map((s) => `${s},USD,${mapPrice},2020-01-01`).join('\n') + '\n',
+    'map.csv':
+      'sku,currency,map,effective_from\n' + skus.map((s) => `${s},USD,${mapPrice},2020-01-01`).join('\n') + '\n',
   });
   await importProducts(h.db, path.join(dir, 'products.csv'));
   await importResellers(h.db, path.join(dir, 'resellers.csv'));
@@ -78,7 +79,11 @@ export async function seedCatalog(h: DbHandle, skus: string[], mapPrice = '100.0
 }
 
 /** Polls `check` until it returns a truthy value; generous by default for 2-core CI. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 25_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 25_000,
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -93,7 +98,15 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string, time
   }
 }
 
-export function siteYaml(o: { host: string; origin: string; paths: [string, string][]; schedule?: string; delayMs?: number; concurrency?: number; recheckMs?: number }): string {
+export function siteYaml(o: {
+  host: string;
+  origin: string;
+  paths: [string, string][];
+  schedule?: string;
+  delayMs?: number;
+  concurrency?: number;
+  recheckMs?: number;
+}): string {
   return `reseller: Test Shop
 domain: "${o.host}"
 currency: USD
@@ -135,10 +148,30 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       c.on('error', () => resolve(false));
     });
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitFor(ping, `redis-server on port ${port}`, 15_000);
   };
-  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r())));
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => c.once('exit', () => r()));
   const shutdown = async (save: boolean) => {
     const c = child;
     if (!c) return;

@@ -2,7 +2,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Route = { status?: number; headers?: Record<string, string>; body: string | Buffer } | ((req: http.IncomingMessage, res: http.ServerResponse) => void);
+export type Route =
+  | { status?: number; headers?: Record<string, string>; body: string | Buffer }
+  | ((req: http.IncomingMessage, res: http.ServerResponse) => void);
 
 export interface TestServer {
   host: string;
@@ -24,7 +26,9 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
       return;
     }
     if (typeof route === 'function') return route(req, res);
-    res.writeHead(route.status ?? 200, { 'content-type': 'text/html; charset=utf-8', ...route.headers }).end(route.body);
+    res
+      .writeHead(route.status ?? 200, { 'content-type': 'text/html; charset=utf-8', ...route.headers })
+      .end(route.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -47,7 +51,12 @@ export function productPage(opts: { name: string; price: string; currency?: stri
     '@type': 'Product',
     name: opts.name,
     ...(opts.gtin ? { gtin13: opts.gtin } : {}),
-    offers: { '@type': 'Offer', price: opts.price, priceCurrency: opts.currency ?? 'USD', availability: 'https://schema.org/InStock' },
+    offers: {
+      '@type': 'Offer',
+      price: opts.price,
+      priceCurrency: opts.currency ?? 'USD',
+      availability: 'https://schema.org/InStock',
+    },
   };
   return `<!doctype html><html><head><meta charset="utf-8"><title>product</title>
 <script type="application/ld+json">${JSON.stringify(ld).replace(/</g, '\\u003c')}</script></head>

@@ -22,7 +22,14 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
   const cases = program
     .command('cases')
     .description('list violation cases; approve notices; dismiss cases')
-    .addOption(new Option('--status <status>', 'only cases in this status').choices(['open', 'notified', 'resolved', 'dismissed']))
+    .addOption(
+      new Option('--status <status>', 'only cases in this status').choices([
+        'open',
+        'notified',
+        'resolved',
+        'dismissed',
+      ]),
+    )
     .option('--json', 'print as JSON')
     .action(async (opts: { status?: CaseStatus; json?: boolean }) => {
       const rows = await withDb(env(), ({ db }) => listCases(db, { status: opts.status }));
@@ -39,7 +46,9 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
 
   cases
     .command('approve-notice <case>')
-    .description("approve the proposed notice of a case: it goes to the reseller's contact_email once its cool-down ends")
+    .description(
+      "approve the proposed notice of a case: it goes to the reseller's contact_email once its cool-down ends",
+    )
     .option('--by <name>', 'who approves (recorded on the case)', os.userInfo().username)
     .action(async (id: string, opts: { by: string }) => {
       const cfg = loadNotifyConfig();
@@ -47,7 +56,9 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
       const r = await withDb(env(), ({ db }) => approveNotice(db, caseId(id), cfg, { by: opts.by }));
       if (!r.ok) throw new UserError(r.error);
       const when = r.dueAt.getTime() <= Date.now() + 1000 ? 'now' : `at ${r.dueAt.toISOString()} (cool-down)`;
-      console.log(`Approved notice step ${r.step} for case #${caseId(id)} to ${r.to}; due ${when}. Outbox message ${r.outboxId}; send with \`mapwatch outbox --send\`.`);
+      console.log(
+        `Approved notice step ${r.step} for case #${caseId(id)} to ${r.to}; due ${when}. Outbox message ${r.outboxId}; send with \`mapwatch outbox --send\`.`,
+      );
     });
 
   cases

@@ -21,11 +21,17 @@ export function registerCatalogCommands(program: Command, env: EnvLoader): void 
     .action(async () => {
       const e = env();
       await withDb(e, async ({ applied }) => {
-        console.log(applied.length ? `Applied ${applied.length} migration(s) to ${describeDb(e)}: ${applied.join(', ')}` : `${describeDb(e)} is up to date.`);
+        console.log(
+          applied.length
+            ? `Applied ${applied.length} migration(s) to ${describeDb(e)}: ${applied.join(', ')}`
+            : `${describeDb(e)} is up to date.`,
+        );
       });
     });
 
-  const imp = program.command('import').description('load catalog data from CSV (all or nothing; see README for columns)');
+  const imp = program
+    .command('import')
+    .description('load catalog data from CSV (all or nothing; see README for columns)');
   for (const [kind, run] of Object.entries(IMPORTERS)) {
     imp
       .command(`${kind} <file>`)

@@ -36,7 +36,8 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       if (opts.db && loaded.length) {
         await withDb(e, async ({ db }) => problems.push(...(await resolveSiteRefs(db, loaded)).problems));
       }
-      for (const s of loaded) console.log(`ok  ${s.file}  (${s.name}: ${s.listings.length} listing(s), ${s.config.render})`);
+      for (const s of loaded)
+        console.log(`ok  ${s.file}  (${s.name}: ${s.listings.length} listing(s), ${s.config.render})`);
       if (problems.length) throw new InputError(problems);
       if (!loaded.length) throw new UserError(`${dir}: no site configs (*.yaml) found`);
       console.log(`${loaded.length} site config(s) valid.`);
@@ -67,7 +68,9 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       if (opts.site && !chosen.length) {
         const bad = problems.filter((p) => path.basename(p.file).replace(/\.ya?ml$/, '') === opts.site);
         if (bad.length) throw new InputError(bad);
-        throw new UserError(`--site: no site named "${opts.site}" (known: ${loaded.map((s) => s.name).join(', ') || 'none'})`);
+        throw new UserError(
+          `--site: no site named "${opts.site}" (known: ${loaded.map((s) => s.name).join(', ') || 'none'})`,
+        );
       }
       // A broken config never stops the valid ones from being crawled; it is reported.
       for (const p of problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
@@ -89,7 +92,14 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       );
       progress.done();
       if (opts.json) {
-        console.log(json({ checked: summary.checked, byStatus: summary.byStatus, cases: summary.cases, failures: summary.failures }));
+        console.log(
+          json({
+            checked: summary.checked,
+            byStatus: summary.byStatus,
+            cases: summary.cases,
+            failures: summary.failures,
+          }),
+        );
       } else {
         console.log(formatCrawlSummary(summary));
       }

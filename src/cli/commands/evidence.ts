@@ -36,9 +36,13 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
     .description('recompute every hash of a bundle (FILE.zip), or of the database chain (--db)')
     .argument('[file]', 'bundle written by `mapwatch evidence export`')
     .option('--db', 'check the hash chain in the database and every stored file')
-    .option('--head <sha256>', 'with --db: also check that the chain still reaches this head (printed in every digest email)')
+    .option(
+      '--head <sha256>',
+      'with --db: also check that the chain still reaches this head (printed in every digest email)',
+    )
     .action(async (file: string | undefined, opts: { db?: boolean; head?: string }) => {
-      if (opts.head && !/^[0-9a-f]{64}$/.test(opts.head)) throw new UserError(`--head: "${opts.head}" is not a SHA-256 hex digest`);
+      if (opts.head && !/^[0-9a-f]{64}$/.test(opts.head))
+        throw new UserError(`--head: "${opts.head}" is not a SHA-256 hex digest`);
       if (opts.head && !opts.db) throw new UserError('--head goes with --db');
       if (!file && !opts.db) throw new UserError('give a bundle FILE.zip to verify, or --db');
       let bad = 0;
@@ -46,7 +50,10 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
         const r = verifyBundle(fs.readFileSync(file), file);
         for (const p of r.problems) console.log(`FAIL  ${file}: ${p}`);
-        if (!r.problems.length) console.log(`ok  ${file}: case ${r.caseId}, ${r.manifests} manifest(s), ${r.files} file(s), every hash matches`);
+        if (!r.problems.length)
+          console.log(
+            `ok  ${file}: case ${r.caseId}, ${r.manifests} manifest(s), ${r.files} file(s), every hash matches`,
+          );
         bad += r.problems.length;
       }
       if (opts.db) {
@@ -57,7 +64,8 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
           return report;
         });
         for (const p of r.problems) console.log(`FAIL  database: ${p}`);
-        if (!r.problems.length) console.log(`ok  database: ${r.rows} evidence row(s) chained, ${r.files} file(s) match their hashes`);
+        if (!r.problems.length)
+          console.log(`ok  database: ${r.rows} evidence row(s) chained, ${r.files} file(s) match their hashes`);
         bad += r.problems.length;
       }
       if (bad) process.exitCode = 1;

@@ -31,13 +31,21 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
           console.log(`Message ${opts.retry} is queued again.`);
         }
         if (opts.send) {
-          const transport = createMailTransport({ smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined, dataDir: e.dataDir });
+          const transport = createMailTransport({
+            smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined,
+            dataDir: e.dataDir,
+          });
           try {
             const r = await sendPendingNotifications(db, { transport, config: cfg });
             if (opts.json) console.log(json(r));
             else {
-              const where = transport.kind === 'file' ? `as .eml files in ${transport.where} (no MAPWATCH_SMTP_URL set)` : `through ${transport.where}`;
-              console.log(`Sent ${r.sent} message(s) ${where}. ${r.retrying} will be retried, ${r.failed} failed, ${r.unconfirmed} unconfirmed.`);
+              const where =
+                transport.kind === 'file'
+                  ? `as .eml files in ${transport.where} (no MAPWATCH_SMTP_URL set)`
+                  : `through ${transport.where}`;
+              console.log(
+                `Sent ${r.sent} message(s) ${where}. ${r.retrying} will be retried, ${r.failed} failed, ${r.unconfirmed} unconfirmed.`,
+              );
             }
             for (const err of r.errors) process.stderr.write(`mapwatch: outbox ${err.id} to ${err.to}: ${err.error}\n`);
             if (r.failed || r.unconfirmed) process.exitCode = 1;
@@ -61,7 +69,9 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
               r.caseId ? `#${r.caseId}` : '',
               String(r.attempts),
               safeText(r.subject, 60),
-              opts.failed ? safeText(r.lastError, 200) : (r.sentAt ?? r.nextAttemptAt).toISOString().slice(0, 16).replace('T', ' '),
+              opts.failed
+                ? safeText(r.lastError, 200)
+                : (r.sentAt ?? r.nextAttemptAt).toISOString().slice(0, 16).replace('T', ' '),
             ]),
           ),
         );
@@ -80,7 +90,9 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
       let recipient: Recipient | undefined;
       if (opts.to) {
         if (!z.email().safeParse(opts.to).success) throw new UserError(`--to: "${opts.to}" is not an email address`);
-        recipient = cfg.recipients.find((r) => r.email.toLowerCase() === opts.to!.toLowerCase()) ?? recipientSchema.parse({ email: opts.to });
+        recipient =
+          cfg.recipients.find((r) => r.email.toLowerCase() === opts.to!.toLowerCase()) ??
+          recipientSchema.parse({ email: opts.to });
       } else if (opts.dryRun) throw new UserError('--dry-run: say whose digest with --to ADDRESS');
       await withDb(env(), async ({ db }) => {
         const now = new Date();
@@ -99,8 +111,24 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
           return;
         }
         const key = digestKey(recipient, localClock(now, recipient.time_zone).date);
-        const r = await enqueueMessage(db, { kind: 'digest', key, to: recipient.email, subject: d.subject, text: d.text, html: d.html, attachments: d.attachments }, cfg.from);
-        console.log(r.created ? `Queued today's digest for ${recipient.email} (outbox ${r.id}).` : `Today's digest for ${recipient.email} is already in the outbox (${r.id}).`);
+        const r = await enqueueMessage(
+          db,
+          {
+            kind: 'digest',
+            key,
+            to: recipient.email,
+            subject: d.subject,
+            text: d.text,
+            html: d.html,
+            attachments: d.attachments,
+          },
+          cfg.from,
+        );
+        console.log(
+          r.created
+            ? `Queued today's digest for ${recipient.email} (outbox ${r.id}).`
+            : `Today's digest for ${recipient.email} is already in the outbox (${r.id}).`,
+        );
       });
     });
 }

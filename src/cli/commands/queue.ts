@@ -29,13 +29,18 @@ import { type EnvLoader, withDb } from '../with-db.js';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError(`${flag}: must be a whole number from 1, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UserError(`${flag}: must be a whole number from 1, got "${v}"`);
   return n;
 }
 
 const log = (s: string) => process.stderr.write(`mapwatch: ${s}\n`);
 
-async function withQueues<T>(e: Env, h: DbHandle, fn: (conn: QueueConnection, queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
+async function withQueues<T>(
+  e: Env,
+  h: DbHandle,
+  fn: (conn: QueueConnection, queues: ReturnType<typeof openQueues>) => Promise<T>,
+): Promise<T> {
   const conn = await openQueueConnection({ redisUrl: e.REDIS_URL, db: h });
   for (const w of conn.warnings) log(`warning: ${w}`);
   const queues = openQueues(conn);
@@ -56,7 +61,13 @@ function untilSignal(): Promise<string> {
   });
 }
 
-async function buildDeps(e: Env, h: DbHandle, conn: QueueConnection, queues: ReturnType<typeof openQueues>, browser?: BrowserPool): Promise<WorkerDeps> {
+async function buildDeps(
+  e: Env,
+  h: DbHandle,
+  conn: QueueConnection,
+  queues: ReturnType<typeof openQueues>,
+  browser?: BrowserPool,
+): Promise<WorkerDeps> {
   const notify = await loadNotifyHooks(h.db, e);
   return {
     // One Chromium per worker process, launched on first use; evidence next to the data.
@@ -113,16 +124,27 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
       if (o.worker) {
         const lock = loadLockSettings();
         const browser = optionalBrowserPool();
-        const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), { concurrency: o.concurrency, ...lock });
+        const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), {
+          concurrency: o.concurrency,
+          ...lock,
+        });
         stops.unshift(async () => {
           await w.close();
           await browser?.close();
         });
-        if (!browser) log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
-        log(`worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`);
+        if (!browser)
+          log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+        log(
+          `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
+        );
       }
       if (o.http) {
-        const srv = await startHttpServer({ db: h.db, queues: Object.values(queues).filter((q) => typeof q === 'object') as never, host: o.host, port: o.port });
+        const srv = await startHttpServer({
+          db: h.db,
+          queues: Object.values(queues).filter((q) => typeof q === 'object') as never,
+          host: o.host,
+          port: o.port,
+        });
         stops.push(() => srv.close());
         log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
       }
@@ -140,12 +162,21 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
     .option('--concurrency <n>', 'crawl jobs in flight in this process', (v) => positiveInt('--concurrency', v), 8)
     .option('--with-scheduler', 'also run the scheduler in this process')
     .action((opts: { concurrency: number; withScheduler?: boolean }) =>
-      runService(env(), { worker: true, scheduler: opts.withScheduler === true, http: false, concurrency: opts.concurrency, port: 0, host: '127.0.0.1' }),
+      runService(env(), {
+        worker: true,
+        scheduler: opts.withScheduler === true,
+        http: false,
+        concurrency: opts.concurrency,
+        port: 0,
+        host: '127.0.0.1',
+      }),
     );
   program
     .command('scheduler')
     .description("enqueue every site's crawl on its cron `schedule`; picks up edits to crawlers/ without a restart")
-    .action(() => runService(env(), { worker: false, scheduler: true, http: false, concurrency: 1, port: 0, host: '127.0.0.1' }));
+    .action(() =>
+      runService(env(), { worker: false, scheduler: true, http: false, concurrency: 1, port: 0, host: '127.0.0.1' }),
+    );
   program
     .command('serve')
     .description('worker + scheduler + HTTP (/healthz, bull-board at /queues) in one process')
@@ -155,7 +186,14 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
     .option('--no-worker', 'do not run jobs here')
     .option('--no-scheduler', 'do not schedule here')
     .action((opts: { port: number; host: string; concurrency: number; worker: boolean; scheduler: boolean }) =>
-      runService(env(), { worker: opts.worker, scheduler: opts.scheduler, http: true, concurrency: opts.concurrency, port: opts.port, host: opts.host }),
+      runService(env(), {
+        worker: opts.worker,
+        scheduler: opts.scheduler,
+        http: true,
+        concurrency: opts.concurrency,
+        port: opts.port,
+        host: opts.host,
+      }),
     );
   program
     .command('queues')
@@ -170,14 +208,24 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
             if (typeof q !== 'object') continue;
             out[role] = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
           }
-          const schedules = (await queues.crawl.getJobSchedulers(0, -1)).map((s) => ({ id: s.key, pattern: s.pattern, next: s.next ? new Date(s.next).toISOString() : null }));
+          const schedules = (await queues.crawl.getJobSchedulers(0, -1)).map((s) => ({
+            id: s.key,
+            pattern: s.pattern,
+            next: s.next ? new Date(s.next).toISOString() : null,
+          }));
           if (opts.json) return console.log(json({ ...out, schedules }));
           console.log(`queues on ${conn.describe}`);
           for (const [role, counts] of Object.entries(out)) {
             if (role === 'backend') continue;
-            console.log(`${role.padEnd(9)} ${Object.entries(counts as Record<string, number>).map(([k, v]) => `${k} ${v}`).join('  ')}`);
+            console.log(
+              `${role.padEnd(9)} ${Object.entries(counts as Record<string, number>)
+                .map(([k, v]) => `${k} ${v}`)
+                .join('  ')}`,
+            );
           }
-          console.log(schedules.length ? `${schedules.length} site schedule(s):` : 'no site schedules (run `mapwatch scheduler`)');
+          console.log(
+            schedules.length ? `${schedules.length} site schedule(s):` : 'no site schedules (run `mapwatch scheduler`)',
+          );
           for (const s of schedules) console.log(`  ${s.id}  ${s.pattern}  next ${s.next ?? '-'}`);
         }),
       );

@@ -31,8 +31,13 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
       let html: string;
       let url: string;
       if (/^https?:\/\//i.test(target)) {
-        const res = await fetchPage(target, { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT, headers: site?.headers });
-        if (res.status !== 'ok' || res.body === undefined) throw new UserError(`${target}: ${res.status}: ${res.reason ?? 'no body'}`);
+        const res = await fetchPage(target, {
+          allowPrivate: e.MAPWATCH_ALLOW_PRIVATE,
+          userAgent: e.MAPWATCH_USER_AGENT,
+          headers: site?.headers,
+        });
+        if (res.status !== 'ok' || res.body === undefined)
+          throw new UserError(`${target}: ${res.status}: ${res.reason ?? 'no body'}`);
         html = res.body;
         url = res.finalUrl;
       } else {
@@ -45,7 +50,13 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
         return;
       }
       const p = result.primary;
-      console.log(p ? `${p.amount} ${p.currency}  (from ${p.source}${p.name ? `: ${safeText(p.name, 60)}` : ''})` : result.ambiguous ? 'ambiguous: no single price for this product' : 'no price found');
+      console.log(
+        p
+          ? `${p.amount} ${p.currency}  (from ${p.source}${p.name ? `: ${safeText(p.name, 60)}` : ''})`
+          : result.ambiguous
+            ? 'ambiguous: no single price for this product'
+            : 'no price found',
+      );
       for (const w of result.warnings) console.log(`warning: ${safeText(w, 200)}`);
       if (result.offers.length > 1) console.log(`${result.offers.length} candidate offers; use --json to see them all`);
     });
@@ -58,7 +69,8 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
     .option('--json', 'print as JSON')
     .action((text: string, opts: { currencyHint?: string; locale?: string; json?: boolean }) => {
       const hint = opts.currencyHint?.toUpperCase();
-      if (hint && !isCurrencyCode(hint)) throw new UserError(`--currency-hint: "${opts.currencyHint}" is not an ISO 4217 currency code`);
+      if (hint && !isCurrencyCode(hint))
+        throw new UserError(`--currency-hint: "${opts.currencyHint}" is not an ISO 4217 currency code`);
       const r = parsePrice(text, { currencyHint: hint, locale: opts.locale });
       if (opts.json) console.log(json(r));
       else console.log(r.amount === null ? 'no price' : `${r.amount} ${r.currency ?? '(currency unknown)'}`);
@@ -67,14 +79,22 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
 
   program
     .command('demo')
-    .description('the whole product on the embedded database (no Docker, Postgres or Redis) against nine demo reseller storefronts on 127.0.0.x')
-    .option('--workspace <dir>', 'where to put the demo database, configs, catalog, evidence and emails (default: a new temp folder)')
+    .description(
+      'the whole product on the embedded database (no Docker, Postgres or Redis) against nine demo reseller storefronts on 127.0.0.x',
+    )
+    .option(
+      '--workspace <dir>',
+      'where to put the demo database, configs, catalog, evidence and emails (default: a new temp folder)',
+    )
     .option('--json', 'print the summary facts as JSON')
     .action(async (opts: { workspace?: string; json?: boolean }) => {
       if (opts.workspace && fs.existsSync(opts.workspace) && fs.readdirSync(opts.workspace).length) {
         throw new UserError(`--workspace: ${opts.workspace} is not empty; the demo needs a fresh folder`);
       }
-      const r = await runDemo({ workspace: opts.workspace && path.resolve(opts.workspace), log: opts.json ? undefined : (l) => console.log(l) });
+      const r = await runDemo({
+        workspace: opts.workspace && path.resolve(opts.workspace),
+        log: opts.json ? undefined : (l) => console.log(l),
+      });
       console.log(opts.json ? json(r) : formatDemoReport(r));
     });
 }

@@ -13,17 +13,56 @@ export interface DemoProduct {
 }
 
 export const DEMO_PRODUCTS: DemoProduct[] = [
-  { sku: 'NW-HP100', handle: 'hp-100-wireless-headphones', name: 'Northwind HP-100 Wireless Headphones', gtin: '0850012345017', mapUsd: '199.00', listUsd: '229.00' },
-  { sku: 'NW-SPK20', handle: 'spk-20-bookshelf-speakers', name: 'Northwind SPK-20 Bookshelf Speakers (pair)', gtin: '0850012345024', mapUsd: '349.00', listUsd: '399.00' },
-  { sku: 'NW-AMP5', handle: 'amp-5-integrated-amplifier', name: 'Northwind AMP-5 Integrated Amplifier', gtin: '0850012345031', mapUsd: '899.00', listUsd: '999.00' },
-  { sku: 'NW-SUB8', handle: 'sub-8-subwoofer', name: 'Northwind SUB-8 Powered Subwoofer', gtin: '0850012345048', mapUsd: '499.00', listUsd: '549.00' },
-  { sku: 'NW-DAC1', handle: 'dac-1-usb-dac', name: 'Northwind DAC-1 USB DAC', gtin: '0850012345055', mapUsd: '149.00', listUsd: '169.00' },
+  {
+    sku: 'NW-HP100',
+    handle: 'hp-100-wireless-headphones',
+    name: 'Northwind HP-100 Wireless Headphones',
+    gtin: '0850012345017',
+    mapUsd: '199.00',
+    listUsd: '229.00',
+  },
+  {
+    sku: 'NW-SPK20',
+    handle: 'spk-20-bookshelf-speakers',
+    name: 'Northwind SPK-20 Bookshelf Speakers (pair)',
+    gtin: '0850012345024',
+    mapUsd: '349.00',
+    listUsd: '399.00',
+  },
+  {
+    sku: 'NW-AMP5',
+    handle: 'amp-5-integrated-amplifier',
+    name: 'Northwind AMP-5 Integrated Amplifier',
+    gtin: '0850012345031',
+    mapUsd: '899.00',
+    listUsd: '999.00',
+  },
+  {
+    sku: 'NW-SUB8',
+    handle: 'sub-8-subwoofer',
+    name: 'Northwind SUB-8 Powered Subwoofer',
+    gtin: '0850012345048',
+    mapUsd: '499.00',
+    listUsd: '549.00',
+  },
+  {
+    sku: 'NW-DAC1',
+    handle: 'dac-1-usb-dac',
+    name: 'Northwind DAC-1 USB DAC',
+    gtin: '0850012345055',
+    mapUsd: '149.00',
+    listUsd: '169.00',
+  },
 ];
 
 export const DEMO_EUR_MAP: Record<string, string> = { 'NW-HP100': '189.00', 'NW-SPK20': '329.00' };
 
 export function productsCsv(): string {
-  return 'sku,name,brand,gtin,pack_size\n' + DEMO_PRODUCTS.map((p) => `${p.sku},"${p.name}",Northwind,${p.gtin},1`).join('\n') + '\n';
+  return (
+    'sku,name,brand,gtin,pack_size\n' +
+    DEMO_PRODUCTS.map((p) => `${p.sku},"${p.name}",Northwind,${p.gtin},1`).join('\n') +
+    '\n'
+  );
 }
 
 export function mapPricesCsv(): string {

@@ -10,7 +10,14 @@ export function jsonLd(value: unknown): string {
   return `<script type="application/ld+json">${JSON.stringify(value).replace(/</g, '\\u003c')}</script>`;
 }
 
-export function page(opts: { title: string; store: string; head?: string; body: string; lang?: string; css?: string }): string {
+export function page(opts: {
+  title: string;
+  store: string;
+  head?: string;
+  body: string;
+  lang?: string;
+  css?: string;
+}): string {
   return `<!doctype html>
 <html lang="${opts.lang ?? 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)} | ${esc(opts.store)}</title>
@@ -25,7 +32,10 @@ footer{color:#888;font-size:12px;margin:40px 24px}${opts.css ?? ''}
 <footer>© ${esc(opts.store)} · Prices in store may vary</footer></body></html>`;
 }
 
-export function productLd(p: DemoProduct, offer: { price: string; currency: string; seller?: string; url?: string }): object {
+export function productLd(
+  p: DemoProduct,
+  offer: { price: string; currency: string; seller?: string; url?: string },
+): object {
   return {
     '@context': 'https://schema.org',
     '@type': 'Product',

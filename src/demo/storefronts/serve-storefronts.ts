@@ -41,7 +41,8 @@ export async function serveStorefronts(opts: { firstAddress?: number } = {}): Pr
         res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /checkout\n');
         return;
       }
-      if (!store.serve(req, res, path, state)) res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Page not found</body></html>');
+      if (!store.serve(req, res, path, state))
+        res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Page not found</body></html>');
     });
     server.keepAliveTimeout = 1000;
     const ip = `127.0.0.${i++}`;

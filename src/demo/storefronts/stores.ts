@@ -49,12 +49,17 @@ const brightbuy: Storefront = {
     if (!p) return false;
     const firstLoad = (state.hits.get(path) ?? 0) <= 1;
     const price = { 'NW-HP100': '199.00', 'NW-SUB8': '449.00', 'NW-DAC1': firstLoad ? '119.00' : '149.00' }[p.sku]!;
-    html(res, page({
-      title: p.name,
-      store: 'BrightBuy',
-      head: jsonLd(productLd(p, { price, currency: 'USD', seller: 'BrightBuy' })) + `<link rel="canonical" href="${path}">`,
-      body: `<h1>${esc(p.name)}</h1><p class="price" data-price>$${price}</p><button class="buy">Add to cart</button>`,
-    }));
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'BrightBuy',
+        head:
+          jsonLd(productLd(p, { price, currency: 'USD', seller: 'BrightBuy' })) +
+          `<link rel="canonical" href="${path}">`,
+        body: `<h1>${esc(p.name)}</h1><p class="price" data-price>$${price}</p><button class="buy">Add to cart</button>`,
+      }),
+    );
     return true;
   },
 };
@@ -75,15 +80,18 @@ const wooaudio: Storefront = {
     const priceHtml = sale
       ? `<p class="price"><del aria-hidden="true"><span class="woocommerce-Price-amount amount">$399.00</span></del> <ins><span class="woocommerce-Price-amount amount">$329.00</span></ins></p>`
       : `<p class="price"><span class="woocommerce-Price-amount amount">$149.00</span></p>`;
-    html(res, page({
-      title: p.name,
-      store: 'WooAudio',
-      body: `<div itemscope itemtype="https://schema.org/Product"><h1 class="product_title" itemprop="name">${esc(p.name)}</h1>
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'WooAudio',
+        body: `<div itemscope itemtype="https://schema.org/Product"><h1 class="product_title" itemprop="name">${esc(p.name)}</h1>
 <meta itemprop="gtin13" content="${p.gtin}">${priceHtml}
 <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="${price}"><meta itemprop="priceCurrency" content="USD">
 <link itemprop="availability" href="https://schema.org/InStock"></div>
 <form class="cart"><button class="buy single_add_to_cart_button">Add to cart</button></form></div>`,
-    }));
+      }),
+    );
     return true;
   },
 };
@@ -100,18 +108,25 @@ const magento: Storefront = {
     const p = route(this.listings, path);
     if (!p) return false;
     const price = p.sku === 'NW-AMP5' ? '809.10' : '189.00';
-    const related = DEMO_PRODUCTS.filter((r) => r.sku !== p.sku).slice(0, 3)
-      .map((r, i) => `<li class="product-item card"><a class="product-item-link">${esc(r.name)}</a><span class="price-box"><span class="price">$${[39, 99, 129][i]}.00</span></span></li>`)
+    const related = DEMO_PRODUCTS.filter((r) => r.sku !== p.sku)
+      .slice(0, 3)
+      .map(
+        (r, i) =>
+          `<li class="product-item card"><a class="product-item-link">${esc(r.name)}</a><span class="price-box"><span class="price">$${[39, 99, 129][i]}.00</span></span></li>`,
+      )
       .join('');
-    html(res, page({
-      title: p.name,
-      store: 'Magento HiFi',
-      head: jsonLd(productLd(p, { price, currency: 'USD' })),
-      body: `<div class="product-info-main"><h1 class="page-title"><span class="base">${esc(p.name)}</span></h1>
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'Magento HiFi',
+        head: jsonLd(productLd(p, { price, currency: 'USD' })),
+        body: `<div class="product-info-main"><h1 class="page-title"><span class="base">${esc(p.name)}</span></h1>
 <div class="price-box price-final_price"><span class="price-container"><span class="price">$${price}</span></span></div>
 <button class="buy action tocart primary">Add to Cart</button></div>
 <div class="block related"><strong class="block-title">Related Products</strong><ol class="products list">${related}</ol></div>`,
-    }));
+      }),
+    );
     return true;
   },
 };
@@ -123,15 +138,23 @@ const spa: Storefront = {
   listings: [{ sku: 'NW-HP100', path: '/p/hp100' }],
   serve(_req, res, path) {
     if (path === '/api/price/hp100') {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sku: 'HP100', price: 179, currency: 'USD' })), 300);
+      setTimeout(
+        () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ sku: 'HP100', price: 179, currency: 'USD' })),
+        300,
+      );
       return true;
     }
     const p = route(this.listings, path);
     if (!p) return false;
-    html(res, page({
-      title: p.name,
-      store: 'SPA Sound',
-      body: `<div id="app"><h1>${esc(p.name)}</h1><p class="price" id="price">Loading price…</p></div>
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'SPA Sound',
+        body: `<div id="app"><h1>${esc(p.name)}</h1><p class="price" id="price">Loading price…</p></div>
 <script>
 fetch('/api/price/hp100').then(r => r.json()).then(d => {
   document.getElementById('price').textContent = '$' + d.price.toFixed(2);
@@ -140,7 +163,8 @@ fetch('/api/price/hp100').then(r => r.json()).then(d => {
   document.head.appendChild(s);
 });
 </script>`,
-    }));
+      }),
+    );
     return true;
   },
 };
@@ -163,15 +187,30 @@ const marketplace: Storefront = {
       '@type': 'Product',
       name: p.name,
       gtin13: p.gtin,
-      offers: sellers.map((s) => ({ '@type': 'Offer', price: s.price, priceCurrency: 'USD', itemCondition: 'https://schema.org/NewCondition', seller: { '@type': 'Organization', name: s.name } })),
+      offers: sellers.map((s) => ({
+        '@type': 'Offer',
+        price: s.price,
+        priceCurrency: 'USD',
+        itemCondition: 'https://schema.org/NewCondition',
+        seller: { '@type': 'Organization', name: s.name },
+      })),
     };
-    html(res, page({
-      title: p.name,
-      store: 'MegaMarket',
-      head: jsonLd(ld),
-      body: `<h1 id="title">${esc(p.name)}</h1><div id="buybox"><span class="price">$349.00</span><div>Sold by MegaMarket Retail</div><button class="buy">Add to Cart</button></div>
-<h3>Other sellers on MegaMarket</h3><ul id="olp">${sellers.slice(1).map((s) => `<li class="card"><span class="price">$${s.price}</span> <span class="seller">${esc(s.name)}</span></li>`).join('')}</ul>`,
-    }));
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'MegaMarket',
+        head: jsonLd(ld),
+        body: `<h1 id="title">${esc(p.name)}</h1><div id="buybox"><span class="price">$349.00</span><div>Sold by MegaMarket Retail</div><button class="buy">Add to Cart</button></div>
+<h3>Other sellers on MegaMarket</h3><ul id="olp">${sellers
+          .slice(1)
+          .map(
+            (s) =>
+              `<li class="card"><span class="price">$${s.price}</span> <span class="seller">${esc(s.name)}</span></li>`,
+          )
+          .join('')}</ul>`,
+      }),
+    );
     return true;
   },
 };
@@ -188,23 +227,29 @@ const cartOnly: Storefront = {
     }
     if (path === '/cart') {
       const inCart = /cart=sub8/.test(req.headers.cookie ?? '');
-      html(res, page({
-        title: 'Your cart',
-        store: 'CartOnly Audio',
-        body: inCart
-          ? `<h1>Your cart</h1><table class="cart"><tr class="line"><td class="name">${esc(bySku('NW-SUB8').name)}</td><td class="line-price price">$429.00</td></tr></table>`
-          : '<h1>Your cart is empty</h1>',
-      }));
+      html(
+        res,
+        page({
+          title: 'Your cart',
+          store: 'CartOnly Audio',
+          body: inCart
+            ? `<h1>Your cart</h1><table class="cart"><tr class="line"><td class="name">${esc(bySku('NW-SUB8').name)}</td><td class="line-price price">$429.00</td></tr></table>`
+            : '<h1>Your cart is empty</h1>',
+        }),
+      );
       return true;
     }
     const p = route(this.listings, path);
     if (!p) return false;
-    html(res, page({
-      title: p.name,
-      store: 'CartOnly Audio',
-      body: `<h1>${esc(p.name)}</h1><p class="map-msg">Our price is too low to show! <strong>See price in cart.</strong></p>
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'CartOnly Audio',
+        body: `<h1>${esc(p.name)}</h1><p class="map-msg">Our price is too low to show! <strong>See price in cart.</strong></p>
 <form method="post" action="/cart/add"><button class="buy" id="add-to-cart">Add to cart</button></form>`,
-    }));
+      }),
+    );
     return true;
   },
 };
@@ -221,14 +266,17 @@ const klanghaus: Storefront = {
     const p = route(this.listings, path);
     if (!p) return false;
     const price = p.sku === 'NW-HP100' ? '219,00' : '399,00';
-    html(res, page({
-      title: p.name,
-      store: 'KlangHaus',
-      lang: 'de',
-      body: `<h1>${esc(p.name)}</h1><div class="product-price"><span class="price price-now">${price}&nbsp;€</span>
+    html(
+      res,
+      page({
+        title: p.name,
+        store: 'KlangHaus',
+        lang: 'de',
+        body: `<h1>${esc(p.name)}</h1><div class="product-price"><span class="price price-now">${price}&nbsp;€</span>
 <small>inkl. 19 % MwSt., zzgl. Versandkosten</small></div><div class="uvp">UVP <s>249,00 €</s></div>
 <button class="buy">In den Warenkorb</button>`,
-    }));
+      }),
+    );
     return true;
   },
 };
@@ -245,12 +293,18 @@ const blocky: Storefront = {
     if (!route(this.listings, path)) return false;
     const total = [...this.listings].reduce((n, l) => n + (state.hits.get(l.path) ?? 0), 0);
     if (total <= 1) {
-      res.writeHead(429, { 'retry-after': '2', 'content-type': 'text/html' }).end('<html><body>Too Many Requests</body></html>');
+      res
+        .writeHead(429, { 'retry-after': '2', 'content-type': 'text/html' })
+        .end('<html><body>Too Many Requests</body></html>');
       return true;
     }
-    html(res, `<!doctype html><html><head><title>Attention Required! | Cloudflare</title></head><body>
+    html(
+      res,
+      `<!doctype html><html><head><title>Attention Required! | Cloudflare</title></head><body>
 <div id="cf-wrapper"><h1>Please verify you are a human</h1><div class="cf-turnstile" data-sitekey="x"></div>
-<p>Checking if the site connection is secure. Why do I have to complete a CAPTCHA?</p></div></body></html>`, 403);
+<p>Checking if the site connection is secure. Why do I have to complete a CAPTCHA?</p></div></body></html>`,
+      403,
+    );
     return true;
   },
 };
@@ -269,13 +323,38 @@ const shifty: Storefront = {
     if (!p) return false;
     const price = { 'NW-HP100': '199.00', 'NW-SPK20': '349.00', 'NW-SUB8': '399.00' }[p.sku]!;
     if (!state.shifted) {
-      html(res, page({ title: p.name, store: 'Shifty Sounds', head: jsonLd(productLd(p, { price, currency: 'USD' })), body: `<h1>${esc(p.name)}</h1><p class="price">$${price}</p>` }));
+      html(
+        res,
+        page({
+          title: p.name,
+          store: 'Shifty Sounds',
+          head: jsonLd(productLd(p, { price, currency: 'USD' })),
+          body: `<h1>${esc(p.name)}</h1><p class="price">$${price}</p>`,
+        }),
+      );
     } else {
       // The redesign renders prices as images of digits: nothing a parser can trust.
-      html(res, page({ title: p.name, store: 'Shifty Sounds', body: `<h1>${esc(p.name)}</h1><div class="pdp-v2"><span class="amount-img" aria-label="price"><img alt="" src="/img/price-${p.sku}.png"></span></div>` }));
+      html(
+        res,
+        page({
+          title: p.name,
+          store: 'Shifty Sounds',
+          body: `<h1>${esc(p.name)}</h1><div class="pdp-v2"><span class="amount-img" aria-label="price"><img alt="" src="/img/price-${p.sku}.png"></span></div>`,
+        }),
+      );
     }
     return true;
   },
 };
 
-export const STOREFRONTS: Storefront[] = [brightbuy, wooaudio, magento, spa, marketplace, cartOnly, klanghaus, blocky, shifty];
+export const STOREFRONTS: Storefront[] = [
+  brightbuy,
+  wooaudio,
+  magento,
+  spa,
+  marketplace,
+  cartOnly,
+  klanghaus,
+  blocky,
+  shifty,
+];

@@ -59,10 +59,18 @@ export class BrowserPool {
     if (this.closed) throw new Error('browser pool is closed');
     if (!this.current || this.current.retired) {
       this.launches++;
-      const browser = chromium.launch({ executablePath: this.executablePath, args: HEADLESS_ARGS, headless: true, timeout: this.launchTimeoutMs });
+      const browser = chromium.launch({
+        executablePath: this.executablePath,
+        args: HEADLESS_ARGS,
+        headless: true,
+        timeout: this.launchTimeoutMs,
+      });
       const gen: Generation = { browser, used: 0, active: 0, retired: false };
       // A crashed browser is replaced on the next job instead of failing every job after it.
-      browser.then((b) => b.on('disconnected', () => (gen.retired = true)), () => (gen.retired = true));
+      browser.then(
+        (b) => b.on('disconnected', () => (gen.retired = true)),
+        () => (gen.retired = true),
+      );
       this.current = gen;
     }
     return this.current;
@@ -91,7 +99,13 @@ export class BrowserPool {
     let ctx: BrowserContext | undefined;
     try {
       const browser = await gen.browser;
-      ctx = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, reducedMotion: 'reduce', serviceWorkers: 'block', ...options });
+      ctx = await browser.newContext({
+        viewport: VIEWPORT,
+        deviceScaleFactor: 1,
+        reducedMotion: 'reduce',
+        serviceWorkers: 'block',
+        ...options,
+      });
       return await fn(ctx);
     } finally {
       await ctx?.close().catch(() => {});

@@ -16,7 +16,10 @@ export const DEFAULT_EVASION_PHRASES = [
 ];
 
 function norm(s: string): string {
-  return s.toLowerCase().replace(/[\u2019']/g, "'").replace(/\s+/g, ' ');
+  return s
+    .toLowerCase()
+    .replace(/[\u2019']/g, "'")
+    .replace(/\s+/g, ' ');
 }
 
 /** The phrases (from `phrases`) that occur in `text`, case- and whitespace-insensitively. */

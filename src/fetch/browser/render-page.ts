@@ -79,14 +79,29 @@ export interface RenderOptions {
   preloaded?: { html: string; status: number; headers: Record<string, string> };
 }
 
-const DEFAULT_BROWSER: BrowserConfig = { steps: [], fallback: false, step_timeout_ms: 15_000, navigation_timeout_ms: 30_000 };
+const DEFAULT_BROWSER: BrowserConfig = {
+  steps: [],
+  fallback: false,
+  step_timeout_ms: 15_000,
+  navigation_timeout_ms: 30_000,
+};
 
-async function guardContext(ctx: BrowserContext, guard: AddressGuard, opts: RenderOptions, url: string, refusals: string[]): Promise<void> {
+async function guardContext(
+  ctx: BrowserContext,
+  guard: AddressGuard,
+  opts: RenderOptions,
+  url: string,
+  refusals: string[],
+): Promise<void> {
   const mode = opts.mode;
   await ctx.route('**/*', async (route) => {
     const req = route.request();
     if (opts.preloaded && req.resourceType() === 'document' && req.url() === url) {
-      const headers = Object.fromEntries(Object.entries(opts.preloaded.headers).filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k)));
+      const headers = Object.fromEntries(
+        Object.entries(opts.preloaded.headers).filter(
+          ([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k),
+        ),
+      );
       return route.fulfill({ status: opts.preloaded.status, headers, body: opts.preloaded.html });
     }
     let u: URL;
@@ -134,7 +149,11 @@ function recordExchanges(page: Page, sink: Promise<Exchange | null>[]): void {
 }
 
 /** Smallest visible element whose text contains one of `needles` (or matches the selector). */
-async function locatePrice(page: Page, needles: string[], selector: string | undefined): Promise<PageCapture['priceBox']> {
+async function locatePrice(
+  page: Page,
+  needles: string[],
+  selector: string | undefined,
+): Promise<PageCapture['priceBox']> {
   // Passed as source text: a bundler's helper (e.g. esbuild's __name) must not leak into the page.
   return page.evaluate(`(${LOCATE_PRICE_SRC})(${JSON.stringify({ needles, selector: selector ?? null })})`);
 }
@@ -161,12 +180,16 @@ const LOCATE_PRICE_SRC = `function ({ needles, selector }) {
 
 async function capturePage(page: Page, html: string, opts: RenderOptions): Promise<PageCapture> {
   const offer = extractOffers(html, { url: page.url(), site: opts.site }).primary;
-  const needles = offer ? [offer.raw ?? '', offer.amount, offer.amount.replace('.', ',')].map((s) => s.replace(/\s+/g, ' ').trim()) : [];
+  const needles = offer
+    ? [offer.raw ?? '', offer.amount, offer.amount.replace('.', ',')].map((s) => s.replace(/\s+/g, ' ').trim())
+    : [];
   const priceBox = offer ? await locatePrice(page, needles, opts.site.selectors?.price) : null;
   await page.evaluate('window.scrollTo(0, 0)');
   const shot = { animations: 'disabled', caret: 'hide', type: 'png' } as const;
   const viewportPng = await page.screenshot({ ...shot, timeout: 15_000 });
-  const height = await page.evaluate<number>('Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)');
+  const height = await page.evaluate<number>(
+    'Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)',
+  );
   const width = page.viewportSize()?.width ?? 1280;
   const fullPageTruncated = height > FULL_PAGE_MAX_HEIGHT;
   const fullPagePng = await page.screenshot({
@@ -191,7 +214,9 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
   const refusals: string[] = [];
   const pending: Promise<Exchange | null>[] = [];
   const base = { requestedUrl: url, finalUrl: url, fetchedAt };
-  const finish = (r: Omit<FetchResult, 'requestedUrl' | 'finalUrl' | 'fetchedAt' | 'elapsedMs'> & { finalUrl?: string }): FetchResult => ({
+  const finish = (
+    r: Omit<FetchResult, 'requestedUrl' | 'finalUrl' | 'fetchedAt' | 'elapsedMs'> & { finalUrl?: string },
+  ): FetchResult => ({
     ...base,
     ...r,
     elapsedMs: Math.round(performance.now() - t0),
@@ -201,7 +226,17 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
   try {
     host = new URL(url).host;
   } catch {
-    return { fetch: finish({ status: 'error', reason: `invalid_url: "${url.slice(0, 200)}" is not an absolute URL`, retryable: false }), pageText: '', tls: null, userAgent, exchanges: [] };
+    return {
+      fetch: finish({
+        status: 'error',
+        reason: `invalid_url: "${url.slice(0, 200)}" is not an absolute URL`,
+        retryable: false,
+      }),
+      pageText: '',
+      tls: null,
+      userAgent,
+      exchanges: [],
+    };
   }
   const release = opts.gate ? await opts.gate.acquire(host) : undefined;
   try {
@@ -219,7 +254,13 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         const page = await ctx.newPage();
         if (opts.mode === 'capture') recordExchanges(page, pending);
         const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
-          fetch: finish({ status: 'error', reason, retryable, finalUrl: page.url() === 'about:blank' ? url : page.url(), ...extra }),
+          fetch: finish({
+            status: 'error',
+            reason,
+            retryable,
+            finalUrl: page.url() === 'about:blank' ? url : page.url(),
+            ...extra,
+          }),
           pageText: '',
           tls: null,
           userAgent,
@@ -253,10 +294,28 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         const httpStatus = res.status();
         const headers = await res.allHeaders().catch(() => res!.headers());
         const sec = await res.securityDetails().catch(() => null);
-        const tls: TlsDetails | null = sec ? { protocol: sec.protocol, subjectName: sec.subjectName, issuer: sec.issuer, validFrom: sec.validFrom, validTo: sec.validTo } : null;
+        const tls: TlsDetails | null = sec
+          ? {
+              protocol: sec.protocol,
+              subjectName: sec.subjectName,
+              issuer: sec.issuer,
+              validFrom: sec.validFrom,
+              validTo: sec.validTo,
+            }
+          : null;
         const common = { httpStatus, headers, contentType: headers['content-type'], serverIp: addr?.ipAddress };
         const verdict = classifyStatus(httpStatus, res.statusText());
-        if (verdict) return { ...fail(verdict.reason, verdict.retryable, common), fetch: finish({ ...common, status: verdict.status, reason: verdict.reason, retryable: verdict.retryable, finalUrl: page.url() }) };
+        if (verdict)
+          return {
+            ...fail(verdict.reason, verdict.retryable, common),
+            fetch: finish({
+              ...common,
+              status: verdict.status,
+              reason: verdict.reason,
+              retryable: verdict.retryable,
+              finalUrl: page.url(),
+            }),
+          };
 
         const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
         try {
@@ -267,12 +326,29 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         const html = await page.content();
         const wall = detectBotWall(html, headers);
         if (wall) {
-          return { ...fail('', false), pageText, fetch: finish({ ...common, status: 'blocked', reason: `captcha: page looks like a bot wall (${wall.vendor})`, retryable: false, finalUrl: page.url() }) };
+          return {
+            ...fail('', false),
+            pageText,
+            fetch: finish({
+              ...common,
+              status: 'blocked',
+              reason: `captcha: page looks like a bot wall (${wall.vendor})`,
+              retryable: false,
+              finalUrl: page.url(),
+            }),
+          };
         }
         const capture = opts.mode === 'capture' ? await capturePage(page, html, opts) : undefined;
         const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
         return {
-          fetch: finish({ ...common, status: 'ok', retryable: false, body: html, bytes: Buffer.byteLength(html), finalUrl: page.url() }),
+          fetch: finish({
+            ...common,
+            status: 'ok',
+            retryable: false,
+            body: html,
+            bytes: Buffer.byteLength(html),
+            finalUrl: page.url(),
+          }),
           pageText,
           tls,
           userAgent,

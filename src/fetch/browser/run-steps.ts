@@ -7,18 +7,26 @@ import type { Page } from 'playwright-core';
 import type { BrowserStep } from '../../config/site-config.schema.js';
 
 export class StepError extends Error {
-  constructor(readonly index: number, readonly action: string, cause: unknown) {
+  constructor(
+    readonly index: number,
+    readonly action: string,
+    cause: unknown,
+  ) {
     super(`browser step ${index + 1} (${action}) failed: ${firstLine(cause)}`, { cause });
     this.name = 'StepError';
   }
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300);
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 export function describeStep(step: BrowserStep): string {
-  const key = Object.keys(step).find((k) => k !== 'timeout_ms' && k !== 'option' && k !== 'value' && k !== 'value_env')!;
+  const key = Object.keys(step).find(
+    (k) => k !== 'timeout_ms' && k !== 'option' && k !== 'value' && k !== 'value_env',
+  )!;
   return key;
 }
 
@@ -44,7 +52,9 @@ export async function runSteps(
         const sel = page.locator(step.select).first();
         await sel.waitFor({ state: 'attached', timeout });
         // The option may be given by value or by its visible label; look it up once instead of waiting on a guess.
-        const values = await sel.locator('option').evaluateAll((opts) => opts.map((o) => (o as HTMLOptionElement).value));
+        const values = await sel
+          .locator('option')
+          .evaluateAll((opts) => opts.map((o) => (o as HTMLOptionElement).value));
         const byValue = values.includes(step.option);
         await sel.selectOption(byValue ? { value: step.option } : { label: step.option }, { timeout });
         await settle(page, Math.min(timeout, 3000));
@@ -54,7 +64,10 @@ export async function runSteps(
           text = env[step.value_env];
           if (text === undefined) throw new Error(`environment variable ${step.value_env} is not set`);
         }
-        await page.locator(step.fill).first().fill(text ?? '', { timeout });
+        await page
+          .locator(step.fill)
+          .first()
+          .fill(text ?? '', { timeout });
       } else if ('wait_for' in step) {
         await page.locator(step.wait_for).first().waitFor({ state: 'visible', timeout });
       } else if ('wait_for_network_idle' in step) {
