@@ -7,11 +7,12 @@
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, instantField } from './csv-fields.js';
-import { assertUniqueRows, readCsv } from './read-csv.js';
+import { assertUniqueRows, readCsv, type ReadCsvOptions } from './read-csv.js';
 
 const row = z
   .object({
@@ -44,12 +45,18 @@ export const MAP_PRICE_COLUMNS = {
   optional: ['list_price', 'effective_to'],
 };
 
-export async function importMapPrices(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
-  const rows = readCsv(file, row, MAP_PRICE_COLUMNS);
+export async function importMapPrices(
+  db: Kysely<Database>,
+  file: string,
+  opts: ReadCsvOptions = {},
+): Promise<{ rows: number }> {
+  const rows = readCsv(file, row, MAP_PRICE_COLUMNS, opts);
   assertUniqueRows(file, rows, 'effective_from', (v) => `${v.sku} ${v.currency} ${v.effective_from.toISOString()}`);
   await db.transaction().execute(async (trx) => {
     const skus = [...new Set(rows.map((r) => r.value.sku))];
-    const products = await trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', skus).execute();
+    const products = await selectInChunks(skus, (slice) =>
+      trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', slice).execute(),
+    );
     const idBySku = new Map(products.map((p) => [p.sku, p.id]));
     const unknown: InputProblem[] = rows
       .filter((r) => !idBySku.has(r.value.sku))

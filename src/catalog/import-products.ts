@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
 import { booleanField, packSizeField } from './csv-fields.js';
-import { assertUniqueRows, readCsv } from './read-csv.js';
+import { assertUniqueRows, readCsv, type ReadCsvOptions } from './read-csv.js';
 
 const row = z.object({
   sku: z.string().max(200),
@@ -26,8 +26,12 @@ export const PRODUCT_COLUMNS = {
   optional: ['brand', 'gtin', 'mpn', 'pack_size', 'map_includes_vat'],
 };
 
-export async function importProducts(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
-  const rows = readCsv(file, row, PRODUCT_COLUMNS);
+export async function importProducts(
+  db: Kysely<Database>,
+  file: string,
+  opts: ReadCsvOptions = {},
+): Promise<{ rows: number }> {
+  const rows = readCsv(file, row, PRODUCT_COLUMNS, opts);
   assertUniqueRows(file, rows, 'sku', (v) => v.sku);
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 500) {

@@ -5,13 +5,14 @@
  * Times are local wall-clock times in `time_zone`, the way OEM promo calendars are written.
  * Re-importing a window with the same scope, kind and times replaces it.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import { selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
-import { InputError } from '../errors.js';
+import { InputError, type InputProblem } from '../errors.js';
 import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, timeZoneField, wallTimeField } from './csv-fields.js';
-import { readCsv } from './read-csv.js';
+import { readCsv, type ReadCsvOptions } from './read-csv.js';
 
 const row = z
   .object({
@@ -59,20 +60,23 @@ export const PROMO_COLUMNS = {
   optional: ['sku', 'brand', 'map', 'currency', 'percent_off', 'note'],
 };
 
-export async function importPromos(db: Kysely<Database>, file: string): Promise<{ rows: number }> {
-  const rows = readCsv(file, row, PROMO_COLUMNS);
+export async function importPromos(
+  db: Kysely<Database>,
+  file: string,
+  opts: ReadCsvOptions = {},
+): Promise<{ rows: number }> {
+  const rows = readCsv(file, row, PROMO_COLUMNS, opts);
   await db.transaction().execute(async (trx) => {
     const skus = [...new Set(rows.flatMap((r) => (r.value.sku ? [r.value.sku] : [])))];
-    const products = skus.length
-      ? await trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', skus).execute()
-      : [];
+    const products = await selectInChunks(skus, (slice) =>
+      trx.selectFrom('products').select(['id', 'sku']).where('sku', 'in', slice).execute(),
+    );
     const idBySku = new Map(products.map((p) => [p.sku, p.id]));
-    const unknown = rows.filter((r) => r.value.sku && !idBySku.has(r.value.sku));
-    if (unknown.length) {
-      throw new InputError(
-        unknown.map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` })),
-      );
-    }
+    const problems: InputProblem[] = rows
+      .filter((r) => r.value.sku && !idBySku.has(r.value.sku))
+      .map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` }));
+    problems.push(...(await unknownBrands(trx, file, rows)));
+    if (problems.length) throw new InputError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
     for (const { value: v } of rows) {
       const productId = v.sku ? idBySku.get(v.sku)! : null;
       await trx
@@ -101,4 +105,42 @@ export async function importPromos(db: Kysely<Database>, file: string): Promise<
     }
   });
   return { rows: rows.length };
+}
+
+/**
+ * A brand-wide window applies to the products whose brand is exactly the same text, so a
+ * brand no product carries would be stored and never apply: a promo the user believes is
+ * in force while every read is still compared with the full MAP. Refused, with the catalog's
+ * spelling when only the letter case differs.
+ */
+async function unknownBrands(
+  trx: Kysely<Database>,
+  file: string,
+  rows: { line: number; value: { brand?: string } }[],
+): Promise<InputProblem[]> {
+  const brands = [...new Set(rows.flatMap((r) => (r.value.brand ? [r.value.brand.toLowerCase()] : [])))];
+  const known = await selectInChunks(brands, (slice) =>
+    trx
+      .selectFrom('products')
+      .select('brand')
+      .distinct()
+      .where(sql<string>`lower(brand)`, 'in', slice)
+      .execute(),
+  );
+  const exact = new Set(known.map((k) => k.brand));
+  const byLower = new Map(known.map((k) => [k.brand!.toLowerCase(), k.brand!]));
+  return rows.flatMap(({ line, value: { brand } }) => {
+    if (!brand || exact.has(brand)) return [];
+    const near = byLower.get(brand.toLowerCase());
+    return [
+      {
+        file,
+        line,
+        column: 'brand',
+        message: near
+          ? `no product has the brand "${brand}"; the catalog spells it "${near}"`
+          : `no product has the brand "${brand}"; import products with that brand first, or check the spelling`,
+      },
+    ];
+  });
 }

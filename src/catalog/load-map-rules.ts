@@ -1,10 +1,11 @@
 /**
- * Loads, in two set-based queries, everything compareToMap needs for a batch of
+ * Loads, in set-based queries, everything compareToMap needs for a batch of
  * products: their MAP windows and the promo windows that apply to them (by product
- * or by brand).
+ * or by brand). Id and brand lists go in slices, under the bind-parameter limit.
  */
 import type { Kysely } from 'kysely';
 import type { MapPriceInput, PromoWindowInput } from '../compare/schemas.js';
+import { selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
 
 export interface ProductRules {
@@ -26,16 +27,20 @@ export async function loadMapRules(
   const out = new Map<number, ProductRules>();
   if (productIds.length === 0) return out;
   const ids = [...new Set(productIds)];
-  const products = await db.selectFrom('products').selectAll().where('id', 'in', ids).execute();
+  const products = await selectInChunks(ids, (slice) =>
+    db.selectFrom('products').selectAll().where('id', 'in', slice).execute(),
+  );
   const brands = [...new Set(products.flatMap((p) => (p.brand ? [p.brand] : [])))];
-  const [maps, promos] = await Promise.all([
-    db.selectFrom('map_prices').selectAll().where('product_id', 'in', ids).execute(),
-    db
-      .selectFrom('promo_windows')
-      .selectAll()
-      .where((eb) => eb.or([eb('product_id', 'in', ids), ...(brands.length ? [eb('brand', 'in', brands)] : [])]))
-      .execute(),
+  const [maps, productPromos, brandPromos] = await Promise.all([
+    selectInChunks(ids, (slice) => db.selectFrom('map_prices').selectAll().where('product_id', 'in', slice).execute()),
+    selectInChunks(ids, (slice) =>
+      db.selectFrom('promo_windows').selectAll().where('product_id', 'in', slice).execute(),
+    ),
+    selectInChunks(brands, (slice) =>
+      db.selectFrom('promo_windows').selectAll().where('product_id', 'is', null).where('brand', 'in', slice).execute(),
+    ),
   ]);
+  const promos = [...productPromos, ...brandPromos].sort((a, b) => a.id - b.id);
   for (const p of products) {
     out.set(p.id, {
       productId: p.id,

@@ -36,9 +36,13 @@ export function registerCatalogCommands(program: Command, env: EnvLoader): void 
     imp
       .command(`${kind} <file>`)
       .description(`import ${kind.replace('-', ' ')} from a CSV file`)
-      .action(async (file: string) => {
+      .option(
+        '--encoding <name>',
+        "the file's character encoding when it is not UTF-8, e.g. windows-1252, latin1 or utf-16le",
+      )
+      .action(async (file: string, opts: { encoding?: string }) => {
         await withDb(env(), async ({ db }) => {
-          const { rows } = await run(db, file);
+          const { rows } = await run(db, file, { encoding: opts.encoding });
           console.log(`Imported ${rows} ${kind.replace('-', ' ')} row(s) from ${file}.`);
         });
       });
