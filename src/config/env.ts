@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { allowEntryProblem } from './allow-private.js';
 
 const list = z
   .string()
@@ -35,7 +36,12 @@ const envSchema = z.object({
   MAPWATCH_DATA_DIR: z.string().default('.mapwatch'),
   MAPWATCH_CRAWLERS_DIR: z.string().default('crawlers'),
   /** Private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default). */
-  MAPWATCH_ALLOW_PRIVATE: list,
+  MAPWATCH_ALLOW_PRIVATE: list.superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = allowEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: `"${entry}" ${problem}` });
+    }
+  }),
   MAPWATCH_USER_AGENT: z.string().optional(),
 });
 

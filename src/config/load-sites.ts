@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
-import { z } from 'zod';
+import { isMap } from 'yaml';
 import { InputError, type InputProblem } from '../errors.js';
+import { packSizeField } from '../catalog/csv-fields.js';
 import { readCsv } from '../catalog/read-csv.js';
+import { fieldPath, lineOf, readYamlFile } from './read-yaml.js';
 import { listingSchema, type SiteConfig, siteConfigSchema } from './site-config.schema.js';
 
 export interface SiteListing {
@@ -27,6 +28,8 @@ export interface LoadedSite {
   listings: readonly SiteListing[];
   /** sha256 of the canonical config including CSV listings; changes whenever behaviour may change. */
   hash: string;
+  /** Line of `reseller:` in `file`, for error messages. */
+  resellerLine?: number;
 }
 
 export interface LoadResult {
@@ -43,48 +46,17 @@ export function listConfigFiles(dir: string): string[] {
     .sort();
 }
 
-export function fieldPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>(
-    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
-    '',
-  );
-}
-
-function lineOf(doc: Document, lc: LineCounter, p: readonly PropertyKey[]): number | undefined {
-  // Walk down to the deepest node that exists, so a missing field points at its parent.
-  for (let n = p.length; n >= 0; n--) {
-    const node = doc.getIn(p.slice(0, n) as (string | number)[], true) as
-      { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
 export function loadSiteFile(file: string): { site?: LoadedSite; problems: InputProblem[] } {
   const rel = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { problems: [{ file: rel, message: `cannot read (${(err as NodeJS.ErrnoException).code})` }] };
-  }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
-  if (doc.errors.length) {
-    return {
-      problems: doc.errors.map((e) => ({
-        file: rel,
-        line: e.linePos?.[0]?.line,
-        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-      })),
-    };
-  }
+  const read = readYamlFile(file, rel);
+  if (!read.yaml) return { problems: read.problems };
+  const { doc, lc, value } = read.yaml;
   if (!isMap(doc.contents))
     return {
       problems: [{ file: rel, line: 1, message: 'must be a YAML mapping of site settings (reseller:, domain:, ...)' }],
     };
 
-  const parsed = siteConfigSchema.safeParse(doc.toJS());
+  const parsed = siteConfigSchema.safeParse(value);
   if (!parsed.success) {
     return {
       problems: parsed.error.issues.map((i) => ({
@@ -108,18 +80,16 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     const csvRel = path.relative(process.cwd(), csvFile);
     try {
       const domain = config.domain.toLowerCase();
-      const csvRow = listingSchema
-        .extend({ pack_size: z.coerce.number().int().min(1).optional() })
-        .superRefine((l, ctx) => {
-          const host = safeHost(l.url);
-          if (host && host !== domain && !host.endsWith('.' + domain)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['url'],
-              message: `host "${host}" is not on the site's domain "${config.domain}"`,
-            });
-          }
-        });
+      const csvRow = listingSchema.extend({ pack_size: packSizeField.optional() }).superRefine((l, ctx) => {
+        const host = safeHost(l.url);
+        if (host && host !== domain && !host.endsWith('.' + domain)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: `host "${host}" is not on the site's domain "${config.domain}"`,
+          });
+        }
+      });
       const rows = readCsv(csvFile, csvRow, { required: ['sku', 'url'], optional: ['pack_size'] });
       for (const r of rows)
         listings.push({
@@ -139,6 +109,7 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
         });
     }
   }
+  problems.push(...duplicateUrls(listings));
   if (listings.length === 0 && !problems.length)
     problems.push({
       file: rel,
@@ -151,8 +122,39 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
   const hash = createHash('sha256')
     .update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) }))
     .digest('hex');
-  const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, hash });
+  const resellerLine = lineOf(doc, lc, ['reseller']);
+  const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, hash, resellerLine });
   return { site, problems: [] };
+}
+
+/**
+ * The same page listed twice would be read twice per run and could hold two products' prices
+ * to one page; the later entry is refused, naming where the first one is.
+ */
+function duplicateUrls(listings: readonly SiteListing[]): InputProblem[] {
+  const first = new Map<string, SiteListing>();
+  const problems: InputProblem[] = [];
+  for (const l of listings) {
+    let key: string;
+    try {
+      key = new URL(l.url).href; // normalised: host case, default port, percent-encoding
+    } catch {
+      continue; // reported by the url validator
+    }
+    const prev = first.get(key);
+    if (!prev) {
+      first.set(key, l);
+      continue;
+    }
+    const where = `${prev.origin.file === l.origin.file ? '' : `${prev.origin.file}, `}line ${prev.origin.line ?? '?'}`;
+    problems.push({
+      file: l.origin.file,
+      line: l.origin.line,
+      field: l.origin.field.replace(/sku$/, 'url'),
+      message: `${l.url} is listed twice (also on ${where}${prev.sku === l.sku ? '' : `, for SKU "${prev.sku}"`})`,
+    });
+  }
+  return problems;
 }
 
 function safeHost(url: string): string | undefined {

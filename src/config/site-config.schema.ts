@@ -4,7 +4,10 @@
  * writes the JSON Schema for editors from it.
  */
 import { z } from 'zod';
+import { MAX_PACK_SIZE } from '../catalog/csv-fields.js';
 import { isCurrencyCode } from '../normalize/currency.js';
+import { cronProblem } from './cron-schedule.js';
+import { cssSelectorProblem } from './css-selector.js';
 
 const currency = z
   .string()
@@ -13,19 +16,34 @@ const currency = z
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' });
 
+/** A selector the extractor runs with cheerio: checked with that engine when the config loads. */
+const extractorSelector = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    const problem = cssSelectorProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const selectorsSchema = z
   .strictObject({
-    price: z.string().min(1).optional().describe('CSS selector of the element whose text is the price'),
-    sku: z.string().min(1).optional(),
-    availability: z.string().min(1).optional(),
-    seller: z.string().min(1).optional(),
+    price: extractorSelector.optional().describe('CSS selector of the element whose text is the price'),
+    sku: extractorSelector.optional(),
+    availability: extractorSelector.optional(),
+    seller: extractorSelector.optional(),
   })
   .describe('Optional CSS selectors. Sites with JSON-LD, microdata or product meta tags need none.');
 
 export const listingSchema = z.strictObject({
   sku: z.string().min(1).describe('Product SKU, as imported with `mapwatch import products`'),
   url: httpUrl,
-  pack_size: z.number().int().positive().optional().describe('Units sold under this URL (a 2-pack is 2)'),
+  pack_size: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_PACK_SIZE)
+    .optional()
+    .describe('Units sold under this URL (a 2-pack is 2)'),
 });
 
 const stepTimeout = z
@@ -139,13 +157,21 @@ export const siteConfigSchema = z
     rate_limit: z
       .strictObject({
         concurrency: z.number().int().min(1).max(16).default(1),
-        delay_ms: z.number().int().min(0).default(2000),
+        // setTimeout cannot wait longer than 2^31-1 ms; an hour between reads is already extreme.
+        delay_ms: z.number().int().min(0).max(3_600_000).default(2000),
       })
       .default({ concurrency: 1, delay_ms: 2000 }),
     headers: z.record(z.string(), z.string()).default({}),
     user_agent: z.string().min(1).optional(),
     respect_robots: z.boolean().default(true),
-    schedule: z.string().default('0 */6 * * *').describe('cron expression (5 or 6 fields)'),
+    schedule: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = cronProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('0 */6 * * *')
+      .describe('cron expression (5 or 6 fields)'),
     browser: browserSchema.optional(),
     recheck: z
       .strictObject({

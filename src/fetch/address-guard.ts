@@ -18,6 +18,8 @@ import { isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
 import { embeddedIPv4, inCidr, parseCidr, parseIp, specialRange, type Cidr } from './ip-ranges.js';
 import { PrivateAddressError } from './fetch-errors.js';
+import { allowEntryProblem } from '../config/allow-private.js';
+import { UserError } from '../errors.js';
 
 function normHost(h: string): string {
   let s = h.trim().toLowerCase();
@@ -41,6 +43,9 @@ export class AddressGuard {
     for (const raw of allowPrivate) {
       const entry = raw.trim();
       if (!entry) continue;
+      // A malformed range must not fall through to "host name" and silently allow nothing.
+      const problem = allowEntryProblem(entry);
+      if (problem) throw new UserError(`allow-list entry "${entry}" ${problem}`);
       const c = parseCidr(entry);
       if (c) {
         // '::ffff:127.0.0.1' (or a mapped /96+ range) also allows the plain IPv4 form.

@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { isValidTimeZone } from '../compare/zoned-time.js';
+import { fieldPath, lineOf, readYamlFile } from '../config/read-yaml.js';
 import { InputError, type InputProblem } from '../errors.js';
 
 const email = z.email({ message: 'must be an email address like name@example.com' });
@@ -99,18 +99,10 @@ export function loadNotifyConfig(file = process.env.MAPWATCH_CONFIG || 'mapwatch
       throw new InputError([{ file: rel, message: 'no such config file (set by MAPWATCH_CONFIG)' }]);
     return defaultNotifyConfig();
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(fs.readFileSync(abs, 'utf8'), { lineCounter: lc, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new InputError(
-      doc.errors.map((e) => ({
-        file: rel,
-        line: e.linePos?.[0]?.line,
-        message: `invalid YAML: ${e.message.split('\n')[0]}`,
-      })),
-    );
-  }
-  const root = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const read = readYamlFile(abs, rel);
+  if (!read.yaml) throw new InputError(read.problems);
+  const { doc, lc } = read.yaml;
+  const root = (read.yaml.value ?? {}) as Record<string, unknown>;
   const parsed = notifySchema.safeParse(root.notify ?? {});
   if (!parsed.success) {
     const problems: InputProblem[] = parsed.error.issues.map((i) => {
@@ -122,18 +114,6 @@ export function loadNotifyConfig(file = process.env.MAPWATCH_CONFIG || 'mapwatch
   const cfg: NotifyConfig = { ...parsed.data, file: abs };
   if (cfg.templates_dir) cfg.templatesDir = path.resolve(path.dirname(abs), cfg.templates_dir);
   return cfg;
-}
-
-function fieldPath(p: readonly (string | number)[]): string {
-  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '');
-}
-
-function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, p: (string | number)[]): number | undefined {
-  for (let n = p.length; n >= 0; n--) {
-    const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-  }
-  return undefined;
 }
 
 /** Checks the parts of the config that depend on the comparison policy. */

@@ -7,8 +7,9 @@ import type { Kysely } from 'kysely';
 import { loadMapRules } from '../catalog/load-map-rules.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { ComparePolicy } from '../config/policy.js';
-import { syncSites } from '../config/sync-sites.js';
+import { syncValidSites } from '../config/sync-sites.js';
 import type { Database } from '../db/tables.js';
+import type { InputProblem } from '../errors.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import type { ObservationStatus } from '../types.js';
@@ -30,6 +31,8 @@ export interface CrawlSummary {
   byStatus: Record<string, number>;
   cases: { opened: number; updated: number; resolved: number; suppressed: number };
   failures: { site: string; url: string; message: string }[];
+  /** Sites not crawled because their reseller or a SKU is not in the database; the others were. */
+  skipped: InputProblem[];
   results: (CheckResult & { site: string; url: string; sku: string })[];
 }
 
@@ -60,7 +63,8 @@ export async function crawlNow(
   sites: readonly LoadedSite[],
   opts: CrawlOptions,
 ): Promise<CrawlSummary> {
-  const synced = await syncSites(db, sites);
+  // A config naming an unknown reseller or SKU is reported, and never stops the valid ones.
+  const { synced, skipped } = await syncValidSites(db, sites);
   const rules = await loadMapRules(
     db,
     synced.flatMap((s) => s.listings.map((l) => l.productId)),
@@ -94,6 +98,7 @@ export async function crawlNow(
     byStatus: {},
     cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 },
     failures: [],
+    skipped,
     results: [],
   };
   let next = 0;

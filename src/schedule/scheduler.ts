@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
-import { validate as validCron } from 'node-cron';
 import { listConfigFiles, type LoadedSite, loadSiteFile } from '../config/load-sites.js';
 import { syncSites } from '../config/sync-sites.js';
 import type { Database } from '../db/tables.js';
@@ -73,14 +72,8 @@ export class SiteScheduler {
     for (const file of files) {
       const r = loadSiteFile(file);
       const site = r.site;
+      // The site config schema checks `schedule` with cron-parser, the parser BullMQ schedules with.
       const found = [...r.problems];
-      if (site && !validCron(site.config.schedule)) {
-        found.push({
-          file: site.file,
-          field: 'schedule',
-          message: `"${site.config.schedule}" is not a valid cron expression (5 or 6 fields, e.g. "0 */6 * * *")`,
-        });
-      }
       if (site && !found.length && this.good.get(file)?.hash !== site.hash) {
         try {
           await syncSites(this.o.db, [site]);

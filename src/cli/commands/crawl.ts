@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadSites } from '../../config/load-sites.js';
+import { type LoadedSite, loadSites } from '../../config/load-sites.js';
 import { loadPolicy } from '../../config/policy.js';
 import { siteConfigSchema } from '../../config/site-config.schema.js';
 import { resolveSiteRefs } from '../../config/sync-sites.js';
@@ -33,10 +33,16 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       const dir = path.resolve(opts.dir ?? e.crawlersDir);
       if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such folder of site configs`);
       const { sites: loaded, problems } = loadSites(dir);
+      let unresolved = new Map<LoadedSite, unknown>();
       if (opts.db && loaded.length) {
-        await withDb(e, async ({ db }) => problems.push(...(await resolveSiteRefs(db, loaded)).problems));
+        await withDb(e, async ({ db }) => {
+          const refs = await resolveSiteRefs(db, loaded);
+          problems.push(...refs.problems);
+          unresolved = refs.problemsBySite;
+        });
       }
-      for (const s of loaded)
+      // "ok" only for a config the crawl will accept: its reseller and SKUs exist too.
+      for (const s of loaded.filter((x) => !unresolved.has(x)))
         console.log(`ok  ${s.file}  (${s.name}: ${s.listings.length} listing(s), ${s.config.render})`);
       if (problems.length) throw new InputError(problems);
       if (!loaded.length) throw new UserError(`${dir}: no site configs (*.yaml) found`);
@@ -91,6 +97,8 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
         }),
       );
       progress.done();
+      if (summary.checked === 0 && summary.skipped.length) throw new InputError(summary.skipped);
+      for (const p of summary.skipped) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
       if (opts.json) {
         console.log(
           json({
@@ -98,6 +106,7 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
             byStatus: summary.byStatus,
             cases: summary.cases,
             failures: summary.failures,
+            skipped: summary.skipped,
           }),
         );
       } else {
