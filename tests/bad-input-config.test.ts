@@ -241,4 +241,30 @@ describe('site configs against the database', { timeout: 60_000 }, () => {
     const again = await syncValidSites(h.db, loadSites(dir).sites);
     expect(again.synced.map((s) => s.site.name)).toEqual(['good']);
   });
+
+  it('syncs a site with more listings than one statement can bind (13,108), and re-syncs it', async () => {
+    const n = 13_108;
+    const skus = Array.from({ length: n }, (_, i) => `BULK-${i}`);
+    const dir = tmpDir({
+      'products.csv': `sku,name\n${skus.map((s) => `${s},Bulk ${s}`).join('\n')}\n`,
+      'bulk.yaml': 'reseller: Shop One\ndomain: bulk.example\ncurrency: USD\nlistings_csv: bulk.csv\n',
+      'bulk.csv': `sku,url\n${skus.map((s) => `${s},https://bulk.example/p/${s}`).join('\n')}\n`,
+    });
+    await importProducts(h.db, path.join(dir, 'products.csv'));
+    const loaded = loadSiteFile(path.join(dir, 'bulk.yaml'));
+    expect(loaded.problems).toEqual([]);
+    for (let round = 0; round < 2; round++) {
+      const { synced, skipped } = await syncValidSites(h.db, [loaded.site!]);
+      expect(skipped).toEqual([]);
+      expect(synced[0]!.listings).toHaveLength(n);
+    }
+    const active = await h.db
+      .selectFrom('listings')
+      .innerJoin('sites', 'sites.id', 'listings.site_id')
+      .where('sites.name', '=', 'bulk')
+      .where('listings.active', '=', true)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(active.n)).toBe(n);
+  });
 });
