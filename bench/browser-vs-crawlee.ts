@@ -63,7 +63,7 @@ function report(
 
 async function runMapwatch(job: Job): Promise<ChildReport> {
   const { BrowserPool } = await import('../src/fetch/browser/browser-pool.js');
-  const { readForCheck } = await import('../src/schedule/confirm-violation.js');
+  const { readForCheck } = await import('../src/check/read-for-check.js');
   const { siteConfigSchema } = await import('../src/config/site-config.schema.js');
   const { InProcessDomainGate } = await import('../src/fetch/domain-gate.js');
   const { loadPolicy } = await import('../src/config/policy.js');

@@ -27,7 +27,7 @@ import { loadPolicy } from '../src/config/policy.js';
 import { openDatabase } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database } from '../src/db/tables.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/check/read-listing.js';
 import { envNumber, formatTable } from './support/measure.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';

@@ -11,7 +11,7 @@ import { recordObservation } from '../src/cases/record-observation.js';
 import type { Database } from '../src/db/tables.js';
 import { makeNotifyOnCaseChange } from '../src/notify/on-case-change.js';
 import type { NotifyConfig } from '../src/notify/notify-config.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/check/read-listing.js';
 
 export interface Received {
   from: string;

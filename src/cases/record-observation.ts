@@ -6,8 +6,8 @@
 import type { Kysely } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Database } from '../db/tables.js';
-import type { PipelineContext } from '../schedule/pipeline-context.js';
-import type { ObservationDraft } from '../schedule/read-listing.js';
+import type { PipelineContext } from '../check/check-context.js';
+import type { ObservationDraft } from '../check/read-listing.js';
 import { type CaseOutcome, type CasePolicy, openOrUpdateCase } from './open-or-update-case.js';
 
 export interface Recorded {

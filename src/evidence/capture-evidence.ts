@@ -9,7 +9,7 @@ import type { BrowserPool } from '../fetch/browser/browser-pool.js';
 import type { Exchange, PageCapture, TlsDetails } from '../fetch/browser/render-page.js';
 import type { FetchResult } from '../fetch/fetch-page.js';
 import { formatMoney } from '../normalize/currency.js';
-import type { ObservationDraft } from '../schedule/read-listing.js';
+import type { ObservationDraft } from '../check/read-listing.js';
 import { annotateScreenshot } from './annotate-screenshot.js';
 import type { EvidenceStore } from './evidence-store.js';
 import type { FileRole, Manifest, ManifestFile } from './manifest.js';

@@ -14,8 +14,8 @@ import type { LoadedSite } from '../config/load-sites.js';
 import { siteConfigSchema } from '../config/site-config.schema.js';
 import { UserError } from '../errors.js';
 import { updateSiteHealth } from '../health/update-site-health.js';
-import { checkListing } from '../schedule/check-listing.js';
-import type { PipelineContext } from '../schedule/pipeline-context.js';
+import { checkListing } from '../check/check-listing.js';
+import type { PipelineContext } from '../check/check-context.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 

@@ -8,7 +8,7 @@ import { compareToMap, type Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { ComparePolicy } from '../config/policy.js';
 import type { SyncedListing } from '../config/sync-sites.js';
-import type { PipelineContext } from './pipeline-context.js';
+import type { PipelineContext } from './check-context.js';
 import { type ObservationDraft } from './read-listing.js';
 import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
 import { captureEvidence, type PreparedManifest } from '../evidence/capture-evidence.js';
@@ -24,7 +24,7 @@ import {
   recordFindings,
   recordRecheck,
   waitForRecheck,
-} from './confirm-violation.js';
+} from './read-for-check.js';
 
 export interface CheckResult extends Recorded {
   draft: ObservationDraft;

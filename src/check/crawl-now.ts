@@ -15,7 +15,7 @@ import type { ObservationStatus } from '../types.js';
 import type { EvidenceStore } from '../evidence/evidence-store.js';
 import { BrowserPool } from '../fetch/browser/browser-pool.js';
 import { type CheckResult, checkListing } from './check-listing.js';
-import type { PipelineContext } from './pipeline-context.js';
+import type { PipelineContext } from './check-context.js';
 
 export interface CrawlProgress {
   done: number;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
 import { extractOffers } from '../extract/extract-offers.js';
 import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
-import type { Fetcher } from './pipeline-context.js';
+import type { Fetcher } from './check-context.js';
 import { toMinorUnits } from '../normalize/currency.js';
 import type { ObservationStatus, Offer } from '../types.js';
 

@@ -20,7 +20,7 @@ import { type RenderResult, renderPage } from '../fetch/browser/render-page.js';
 import { visibleText } from '../fetch/bot-wall.js';
 import { type FetchResult, fetchPage } from '../fetch/fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
-import type { Fetcher, PipelineContext } from './pipeline-context.js';
+import type { Fetcher, PipelineContext } from './check-context.js';
 import { type ObservationDraft, readListing } from './read-listing.js';
 
 export type Finding =
