@@ -97,7 +97,10 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
   const t0 = performance.now();
   try {
     await runPool(job.listings, job.concurrency, async (l) => {
-      const read = await readForCheck(ctx, sites.get(new URL(l.url).host)!, { url: l.url }, gtin.get(l.sku) ?? null, {
+      const read = await readForCheck(ctx, {
+        site: sites.get(new URL(l.url).host)!,
+        listing: { url: l.url },
+        gtin: gtin.get(l.sku) ?? null,
         capture: false,
       });
       if (read.draft.amountMinor === l.priceMinor) correct++;

@@ -11,7 +11,7 @@ import { compareToMap } from '../src/compare/compare-to-map.js';
 import { formatDemoReport } from '../src/demo/format-demo-report.js';
 import { type DemoResult, runDemo } from '../src/demo/run-demo.js';
 import { findUnauthorizedSellers } from '../src/check/find-unauthorized-sellers.js';
-import type { ObservationDraft } from '../src/check/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 import { tmpDir } from './support/tmp.js';
 
 describe('mapwatch demo', () => {

@@ -1,30 +1,32 @@
 /**
  * The whole check of one listing: read it, compare the price with the MAP in effect at
- * capture time, record the observation and its case effect.
+ * capture time, re-read before accusing, and record the observation, its evidence, its
+ * findings and its case effect. Every path that checks a listing (the queue worker,
+ * `mapwatch crawl`, the demo) goes through here, so they all behave the same.
  */
-import { recordObservation, type Recorded, type RecordOptions } from '../cases/record-observation.js';
+import type { Recorded } from '../cases/record-observation.js';
 import type { ProductRules } from '../catalog/load-map-rules.js';
-import { compareToMap, type Verdict } from '../compare/compare-to-map.js';
+import type { Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
-import type { ComparePolicy } from '../config/policy.js';
 import type { SyncedListing } from '../config/sync-sites.js';
+import type { ObservationDraft } from '../types.js';
 import type { PipelineContext } from './check-context.js';
-import { type ObservationDraft } from './read-listing.js';
 import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
-import { captureEvidence, type PreparedManifest } from '../evidence/capture-evidence.js';
-import { recordEvidence } from '../evidence/record-evidence.js';
+import type { Finding } from './findings.js';
+import { judge } from './judge-read.js';
+import { type ListingRead, readForCheck } from './read-for-check.js';
 import {
-  type Finding,
-  type ListingRead,
   needsRecheck,
   openCaseOf,
-  readForCheck,
   readsAgree,
   recheckDelay,
-  recordFindings,
+  recheckDone,
   recordRecheck,
   waitForRecheck,
-} from './read-for-check.js';
+} from './recheck.js';
+import { recordRead } from './record-read.js';
+
+export { judge };
 
 export interface CheckResult extends Recorded {
   draft: ObservationDraft;
@@ -37,165 +39,86 @@ export interface CheckResult extends Recorded {
   evidenceError?: string;
 }
 
-export function judge(
-  draft: ObservationDraft,
-  site: LoadedSite,
-  listing: Pick<SyncedListing, 'packSize'>,
-  rules: ProductRules,
-  policy: ComparePolicy,
-): Verdict | null {
-  if (draft.status !== 'ok' || draft.amountMinor === null || draft.currency === null) return null;
-  return compareToMap({
-    observed: { amountMinor: draft.amountMinor, currency: draft.currency, capturedAt: draft.capturedAt },
-    listingPackSize: listing.packSize,
-    productPackSize: rules.packSize,
-    siteVat: site.config.vat,
-    mapIncludesVat: rules.mapIncludesVat,
-    mapPrices: rules.mapPrices,
-    promos: rules.promos,
-    tolerance: policy.tolerance,
-    severityBands: policy.severityBands,
-  });
+export interface CheckListingOptions {
+  site: LoadedSite;
+  listing: SyncedListing & { siteId: number };
+  rules: ProductRules;
+  /** Idempotency key of this logical read (site + listing + slot): a retried job writes nothing twice. */
+  readKey?: string;
 }
 
-export async function checkListing(
-  ctx: PipelineContext,
-  site: LoadedSite,
-  listing: SyncedListing & { siteId: number },
-  rules: ProductRules,
-  opts: { readKey?: string } = {},
-): Promise<CheckResult> {
-  const where = { listingId: listing.id, siteId: listing.siteId };
-  const ref = { listingId: listing.id, site: site.name, reseller: site.config.reseller, sku: listing.sku };
-  const judgeRead = (r: ListingRead) => judge(r.draft, site, listing, rules, ctx.policy);
+export async function checkListing(ctx: PipelineContext, opts: CheckListingOptions): Promise<CheckResult> {
+  const { site, listing, rules, readKey } = opts;
+  const ref = {
+    listingId: listing.id,
+    siteId: listing.siteId,
+    site: site.name,
+    reseller: site.config.reseller,
+    sku: listing.sku,
+  };
+  const judgeDraft = (d: ObservationDraft) => judge(d, site, listing, rules, ctx.policy);
   // Each read also looks for other sellers a marketplace site does not authorize.
   const readOnce = async (capture: boolean): Promise<ListingRead> => {
-    const r = await readForCheck(ctx, site, listing, rules.gtin, { capture });
-    r.findings.push(
-      ...findUnauthorizedSellers(r.draft, site.config, rules.gtin, (d) => judge(d, site, listing, rules, ctx.policy)),
-    );
+    const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
+    r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft));
     return r;
   };
-
-  // Stores the read's evidence files (outside any transaction), then the observation; the
-  // evidence row joins the hash chain inside the observation's transaction, only when the
-  // read opened or updated a case.
-  const record = async (
-    read: ListingRead,
-    verdict: Verdict | null,
-    o: RecordOptions,
-    recheck: { first_observation_id: number; agreed: boolean } | null,
-  ) => {
-    let prepared: PreparedManifest | null = null;
-    let evidenceError: string | undefined;
-    if (read.capture && ctx.evidence) {
-      try {
-        prepared = await captureEvidence(
-          ctx.evidence,
-          ctx.browser,
-          ref,
-          read.capture,
-          read.draft,
-          verdict,
-          read.findings,
-        );
-      } catch (err) {
-        // Losing the read would be worse than a read without evidence; the reason is reported.
-        evidenceError = (err as Error).message;
-      }
-    }
-    const recorded = await recordObservation(ctx.db, where, read.draft, verdict, ctx.policy, {
-      ...o,
-      onCaseChange: async (trx, change) => {
-        if (prepared && 'caseId' in change.outcome) {
-          await recordEvidence(
-            trx,
-            { caseId: change.outcome.caseId, observationId: change.observationId, recheck },
-            prepared,
-          );
-        }
-        await ctx.onCaseChange?.(trx, change);
-      },
-    });
-    if (!recorded.duplicate)
-      await recordFindings(ctx.db, recorded.observationId, listing.id, read.draft.capturedAt, read.findings);
-    return { ...recorded, ...(evidenceError ? { evidenceError } : {}) };
-  };
+  const result = (r: Recorded & { evidenceError?: string }, read: ListingRead, verdict: Verdict | null) => ({
+    ...r,
+    draft: read.draft,
+    verdict,
+    findings: read.findings,
+  });
 
   const open = await openCaseOf(ctx.db, listing.id);
   // A read of a listing with an open case will update it, so it is captured as evidence.
   const first = await readOnce(ctx.evidence !== undefined && open !== undefined);
-  const verdict = judgeRead(first);
+  const verdict = judgeDraft(first.draft);
   const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
-  if (!needsRecheck(verdict, open, ctx.policy.severityOrder, suppressed)) {
-    const recorded = await record(first, verdict, { readKey: opts.readKey, suppressed }, null);
-    return { ...recorded, draft: first.draft, verdict, findings: first.findings };
+  if (!needsRecheck({ verdict, open, severityOrder: ctx.policy.severityOrder, suppressed })) {
+    const recorded = await recordRead(ctx, { listing: ref, read: first, verdict, readKey, suppressed });
+    return result(recorded, first, verdict);
   }
 
   // Would open or escalate a case: keep this read, but accuse only if a second read agrees.
-  const r1 = await recordObservation(ctx.db, where, first.draft, verdict, ctx.policy, {
-    readKey: opts.readKey,
-    suppressed,
-    applyToCase: false,
-  });
-  if (!r1.duplicate) await recordFindings(ctx.db, r1.observationId, listing.id, first.draft.capturedAt, first.findings);
-  if (r1.duplicate) {
-    // A retried job: when the re-check already happened, it is not repeated.
-    const done = await ctx.db
-      .selectFrom('rechecks')
-      .select('agreed')
-      .where('first_observation_id', '=', r1.observationId)
-      .executeTakeFirst();
-    if (done)
-      return {
-        ...r1,
-        draft: first.draft,
-        verdict,
-        findings: first.findings,
-        recheck: { agreed: done.agreed, firstObservationId: r1.observationId },
-      };
-  }
+  const r1 = await recordRead(ctx, { listing: ref, read: first, verdict, readKey, suppressed, applyToCase: false });
+  const done = r1.duplicate ? await recheckDone(ctx.db, r1.observationId) : undefined;
+  if (done)
+    return { ...result(r1, first, verdict), recheck: { agreed: done.agreed, firstObservationId: r1.observationId } };
+
   const delayMs = recheckDelay(ctx, site);
   await waitForRecheck(delayMs);
+  const recheckRow = { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, delayMs };
   let second: ListingRead;
   try {
     second = await readOnce(ctx.evidence !== undefined);
   } catch (err) {
     await recordRecheck(ctx.db, {
-      siteId: listing.siteId,
-      listingId: listing.id,
-      firstObservationId: r1.observationId,
+      ...recheckRow,
       secondObservationId: null,
       agreed: false,
       first: first.draft,
       second: null,
-      delayMs,
     });
     throw err;
   }
-  const v2 = judgeRead(second);
+  const v2 = judgeDraft(second.draft);
   const agreed = readsAgree(first.draft, second.draft);
-  const r2 = await record(
-    second,
-    v2,
-    { readKey: opts.readKey ? `${opts.readKey}:recheck` : undefined, suppressed, applyToCase: agreed },
-    { first_observation_id: r1.observationId, agreed },
-  );
+  const r2 = await recordRead(ctx, {
+    listing: ref,
+    read: second,
+    verdict: v2,
+    readKey: readKey ? `${readKey}:recheck` : undefined,
+    suppressed,
+    applyToCase: agreed,
+    recheck: { first_observation_id: r1.observationId, agreed },
+  });
   await recordRecheck(ctx.db, {
-    siteId: listing.siteId,
-    listingId: listing.id,
-    firstObservationId: r1.observationId,
+    ...recheckRow,
     secondObservationId: r2.observationId,
     agreed,
     first: first.draft,
     second: second.draft,
-    delayMs,
   });
-  return {
-    ...r2,
-    draft: second.draft,
-    verdict: v2,
-    findings: second.findings,
-    recheck: { agreed, firstObservationId: r1.observationId },
-  };
+  return { ...result(r2, second, v2), recheck: { agreed, firstObservationId: r1.observationId } };
 }

@@ -137,10 +137,9 @@ export const crawlListingJob = defineJob({
     try {
       const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
       if (!rules) throw new UserError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
-      const r = await checkListing(
-        ctx,
+      const r = await checkListing(ctx, {
         site,
-        {
+        listing: {
           id: data.listing.id,
           sku: data.listing.sku,
           url: data.listing.url,
@@ -149,8 +148,8 @@ export const crawlListingJob = defineJob({
           siteId: data.siteId,
         },
         rules,
-        { readKey },
-      );
+        readKey,
+      });
       const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
       return {
         observationId: r.observationId,
