@@ -13,7 +13,7 @@ import type { AppContext } from '../context.js';
 import { type ComparePolicy, policyFrom } from '../config/policy.js';
 import { type ProcessConfig, processConfig } from '../config/process-config.js';
 import type { DbHandle } from '../db/connect.js';
-import { openAppDb } from '../db/open-app-db.js';
+import { openAppDb } from './open-app-db.js';
 import { LocalEvidenceStore, type EvidenceStore } from '../evidence/evidence-store.js';
 import type { BrowserPool, BrowserPoolOptions } from '../fetch/browser/browser-pool.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';

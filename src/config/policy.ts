@@ -5,8 +5,17 @@
  *   MAPWATCH_SEVERITY_BANDS     name:minPercentBelow,...  (default low:0,medium:5,high:15)
  *   MAPWATCH_RESOLVE_AFTER      clean reads in a row that resolve a case (default 2)
  */
-import type { CasePolicy } from '../cases/open-or-update-case.js';
 import { loadProcessConfig, type ProcessConfig, processConfig } from './process-config.js';
+
+/** How cases open, escalate and resolve (cases/open-or-update-case.ts applies it). */
+export interface CasePolicy {
+  /** Clean (compliant) reads in a row that resolve a case. */
+  resolveAfter: number;
+  /** Severity names from least to most severe, to tell an escalation from a de-escalation. */
+  severityOrder: readonly string[];
+  /** Site extraction is broken (site health): a violation opens no new case, only logs on an open one. */
+  suppressNew?: boolean;
+}
 
 export interface ComparePolicy extends CasePolicy {
   tolerance: { percent: number | null; absMinor: number | null };

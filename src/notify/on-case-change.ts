@@ -14,7 +14,7 @@
  * The composition root (src/app/open-app.ts) makes it with `makeNotifyOnCaseChange(config, severityOrder)`.
  */
 import type { Transaction } from 'kysely';
-import { proposeNotice } from '../cases/propose-notice.js';
+import { proposeNotice } from './propose-notice.js';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
 import type { CaseChange, OnCaseChange } from '../cases/record-observation.js';
