@@ -17,7 +17,7 @@ import type { DbHandle } from '../src/db/connect.js';
 import { InputError, UserError } from '../src/errors.js';
 import { AddressGuard } from '../src/fetch/address-guard.js';
 import { loadNotifyConfig } from '../src/notify/notify-config.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -158,7 +158,7 @@ describe('MAPWATCH_ALLOW_PRIVATE', () => {
       ['shop example', /is not an IP address, a CIDR range/],
     ] as const) {
       expect(() => loadEnv({ MAPWATCH_ALLOW_PRIVATE: value })).toThrow(
-        expect.objectContaining({ name: 'UserError', message: expect.stringMatching(reason) }),
+        expect.objectContaining({ code: 'invalid_input', message: expect.stringMatching(reason) }),
       );
       expect(() => loadEnv({ MAPWATCH_ALLOW_PRIVATE: value })).toThrow(/MAPWATCH_ALLOW_PRIVATE/);
     }
@@ -217,11 +217,10 @@ describe('site configs against the database', { timeout: 60_000 }, () => {
       'unknown-sku.yaml': shop('Shop One', 'ZZ-9', '/p/b'),
       'unknown-reseller.yaml': shop('Shop Nine', 'B-2', '/p/b'),
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy: loadPolicy({}),
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      browser: false,
-    });
+    const summary = await crawlNow(
+      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 } },
+      loadSites(dir).sites,
+    );
     expect(summary.checked).toBe(1);
     expect(summary.results.map((r) => [r.site, r.sku, r.draft.status])).toEqual([['good', 'A-1', 'ok']]);
     expect(summary.skipped).toEqual([

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { env as loadEnv } from '../config/env.js';
-import { UserError } from '../errors.js';
+import { processConfig } from '../config/process-config.js';
+import { ERROR_CODES, MapwatchError, USAGE_EXIT } from '../errors.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCasesCommands } from './commands/cases.js';
 import { registerCrawlCommands } from './commands/crawl.js';
@@ -45,15 +46,25 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // --help and --version end here too, with exit code 0; usage errors are already printed.
-    return err.exitCode === 0 ? 0 : 2;
+    return err.exitCode === 0 ? 0 : USAGE_EXIT;
   }
-  if (err instanceof UserError) {
+  if (err instanceof MapwatchError && err.code !== 'internal') {
+    // Every code has its own exit status (README, "Exit codes"); the message says what to fix.
     process.stderr.write(`mapwatch: ${err.message}\n`);
-    return 1;
+    return err.exitCode;
   }
   const e = err as Error;
   process.stderr.write(`mapwatch: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.MAPWATCH_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  if (debugEnabled()) process.stderr.write(`${e?.stack ?? ''}\n`);
   else process.stderr.write('(set MAPWATCH_DEBUG=1 to see the stack trace, and please report it)\n');
-  return 70;
+  return ERROR_CODES.internal.exit;
+}
+
+/** MAPWATCH_DEBUG from the process configuration; an invalid configuration must not hide the stack. */
+function debugEnabled(): boolean {
+  try {
+    return processConfig().MAPWATCH_DEBUG;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 /** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`. */
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { approveNotice } from '../../cases/approve-notice.js';
+import { approveNotice } from '../../notify/approve-notice.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';

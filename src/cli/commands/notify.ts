@@ -32,7 +32,7 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
         }
         if (opts.send) {
           const transport = createMailTransport({
-            smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined,
+            smtpUrl: e.MAPWATCH_SMTP_URL,
             dataDir: e.dataDir,
           });
           try {

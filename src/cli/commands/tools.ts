@@ -10,7 +10,7 @@ import { fetchPage } from '../../fetch/fetch-page.js';
 import { isCurrencyCode } from '../../normalize/currency.js';
 import { parsePrice } from '../../normalize/parse-price.js';
 import { runDemo } from '../../demo/run-demo.js';
-import { formatDemoReport } from '../../demo/format-demo-report.js';
+import { formatDemoReport } from '../format-demo-report.js';
 import { json, safeText } from '../output.js';
 import type { EnvLoader } from '../with-db.js';
 
