@@ -58,6 +58,13 @@ describe('site config files that used to pass or crash', () => {
     ]);
   });
 
+  it('refuses a NUL character (a "\\0" escape) that the database could not store', () => {
+    const dir = tmpDir({ 'nul.yaml': site('', '  - { sku: "A-1\\0", url: "https://shop.example/a" }\n') });
+    expect(problemsIn(dir, 'nul.yaml')).toEqual([
+      expect.objectContaining({ line: 5, field: 'listings[0].sku', message: expect.stringMatching(/NUL character/) }),
+    ]);
+  });
+
   it('checks the cron with the parser BullMQ schedules with, and wants 5 or 6 fields', () => {
     const dir = tmpDir({
       'bad-cron.yaml': site('schedule: "61 * * * *"\n'),

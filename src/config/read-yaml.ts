@@ -45,13 +45,43 @@ export function readYamlFile(file: string, rel: string): { yaml?: YamlFile; prob
       })),
     };
   }
+  let value: unknown;
   try {
-    return { yaml: { doc, lc, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) }, problems: [] };
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
     // `yaml` refuses an alias bomb (or an alias to an anchor that is not defined) while expanding.
     return { problems: [{ file: rel, line: firstAliasLine(doc, lc), message: `invalid YAML: ${aliasMessage(err)}` }] };
   }
+  // "\0" in a quoted string is valid YAML, but Postgres cannot store NUL in text: refuse it here.
+  const nul = nulPaths(value).map((p) => ({
+    file: rel,
+    line: lineOf(doc, lc, p),
+    field: fieldPath(p) || undefined,
+    message: 'contains a NUL character (\\0); remove it',
+  }));
+  if (nul.length) return { problems: nul };
+  return { yaml: { doc, lc, value }, problems: [] };
+}
+
+/** Paths of the strings (keys or values) holding a NUL character; walked without recursion. */
+function nulPaths(root: unknown): PropertyKey[][] {
+  const found: PropertyKey[][] = [];
+  const stack: { v: unknown; p: PropertyKey[] }[] = [{ v: root, p: [] }];
+  while (stack.length && found.length < 50) {
+    const { v, p } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) found.push(p);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => stack.push({ v: x, p: [...p, i] }));
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\0')) found.push([...p, k]);
+        else stack.push({ v: x, p: [...p, k] });
+      }
+    }
+  }
+  return found.reverse();
 }
 
 function aliasMessage(err: ReferenceError): string {
