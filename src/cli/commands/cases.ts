@@ -7,7 +7,7 @@ import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';
 import { UserError } from '../../errors.js';
 import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
-import { listCases } from '../../review/list-cases.js';
+import { listCases } from '../../queries/list-cases.js';
 import { json } from '../output.js';
 import { formatCases } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
