@@ -1,7 +1,7 @@
 /** Human-readable renderings shared by `crawl`, `cases` and `demo`. */
 import type { Verdict } from '../compare/compare-to-map.js';
 import { formatMoney } from '../normalize/currency.js';
-import type { CaseRow } from '../review/list-cases.js';
+import type { CaseRow } from '../queries/list-cases.js';
 import type { CrawlSummary } from '../check/crawl-now.js';
 import { safeText, table } from './output.js';
 

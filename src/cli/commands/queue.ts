@@ -9,7 +9,7 @@ import { type App, openApp } from '../../app/open-app.js';
 import type { Env } from '../../config/env.js';
 import { formatProblem, UserError } from '../../errors.js';
 import { formatSiteHealth } from '../../health/format-site-health.js';
-import { listSiteHealth } from '../../health/list-site-health.js';
+import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
 import { lockSettingsFrom } from '../../queue/worker-settings.js';
 import { startHttpServer } from '../../review/http-server.js';
