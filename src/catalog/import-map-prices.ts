@@ -12,7 +12,7 @@ import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, instantField } from './csv-fields.js';
-import { assertUniqueRows, type CsvRow, readCsv, type ReadCsvOptions } from './read-csv.js';
+import { assertUniqueRows, type CsvRow, firstProblems, readCsv, type ReadCsvOptions } from './read-csv.js';
 
 const row = z
   .object({
@@ -87,7 +87,7 @@ async function writeRows(
       column: 'sku',
       message: `unknown SKU "${r.value.sku}"; import it with \`mapwatch import products\` first`,
     }));
-  if (unknown.length) throw new InputError(unknown);
+  if (unknown.length) throw new InputError(firstProblems(file, unknown));
 
   const toRecord = (v: Row) => ({
     product_id: idBySku.get(v.sku)!,

@@ -12,7 +12,7 @@ import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { isCurrencyCode, toMinorUnits } from '../normalize/currency.js';
 import { currencyField, decimalField, timeZoneField, wallTimeField } from './csv-fields.js';
-import { readCsv, type ReadCsvOptions } from './read-csv.js';
+import { firstProblems, readCsv, type ReadCsvOptions } from './read-csv.js';
 
 const row = z
   .object({
@@ -76,7 +76,13 @@ export async function importPromos(
       .filter((r) => r.value.sku && !idBySku.has(r.value.sku))
       .map((r) => ({ file, line: r.line, column: 'sku', message: `unknown SKU "${r.value.sku}"` }));
     problems.push(...(await unknownBrands(trx, file, rows)));
-    if (problems.length) throw new InputError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+    if (problems.length)
+      throw new InputError(
+        firstProblems(
+          file,
+          problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+        ),
+      );
     for (const { value: v } of rows) {
       const productId = v.sku ? idBySku.get(v.sku)! : null;
       await trx

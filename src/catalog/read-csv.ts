@@ -98,6 +98,19 @@ export function readCsv<S extends z.ZodType>(
   return rows;
 }
 
+/**
+ * The first problems of a long list, and one line saying how many more there are: a file of
+ * 65,536 unknown SKUs gets a readable report, not 65,536 lines.
+ */
+export function firstProblems(file: string, problems: InputProblem[]): InputProblem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const more = problems.length - MAX_PROBLEMS;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS),
+    { file, message: `… and ${more.toLocaleString('en-US')} more problem(s) like these` },
+  ];
+}
+
 /** Refuses two rows with the same key, naming both lines. */
 export function assertUniqueRows<T>(file: string, rows: CsvRow<T>[], column: string, key: (v: T) => string): void {
   const seen = new Map<string, number>();
