@@ -42,7 +42,7 @@ export function indexDom($: CheerioAPI): DomIndex {
     else if (name === 'script') {
       if (/ld\+json/i.test(a['type'] ?? '')) idx.ldScripts.push(el);
       continue;
-    } else if (name === 'title' && !idx.docTitle) idx.docTitle = $(el).text();
+    } else if (name === 'title' && !idx.docTitle) idx.docTitle = textOf(el);
     else if (
       name === 'link' &&
       idx.canonical === undefined &&
@@ -61,4 +61,28 @@ export function indexDom($: CheerioAPI): DomIndex {
       idx.priceEls.push(el);
   }
   return idx;
+}
+
+/**
+ * Text of a node and its descendants, walked iteratively (cheerio's `.text()` recurses, and a page
+ * of 10,000 nested elements overflows the stack). Stops once `limit` characters are collected:
+ * callers that look at a few words near a price need not copy a whole sibling subtree.
+ * Skips script, style and template bodies, which are never visible text.
+ */
+export function textOf(node: AnyNode | null | undefined, limit = Number.POSITIVE_INFINITY): string {
+  if (!node) return '';
+  let out = '';
+  const stack: AnyNode[] = [node];
+  while (stack.length && out.length < limit) {
+    const n = stack.pop()!;
+    if (n.type === 'text') {
+      out += (n as unknown as { data: string }).data;
+      continue;
+    }
+    if ((n.type === 'script' || n.type === 'style') && n !== node) continue;
+    if (n.type === 'tag' && (n as Element).name === 'template' && n !== node) continue;
+    const kids = (n as { children?: AnyNode[] }).children;
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return out;
 }

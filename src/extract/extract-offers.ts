@@ -6,7 +6,7 @@ import * as cheerio from 'cheerio';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { ExtractResult, Offer } from '../types.js';
 import { toOffer, type Candidate, type PageContext } from './candidate.js';
-import { indexDom } from './dom-index.js';
+import { indexDom, textOf } from './dom-index.js';
 import { extractJsonLd } from './json-ld.js';
 import { extractMeta } from './meta-tags.js';
 import { extractMicrodata } from './microdata.js';
@@ -18,7 +18,7 @@ import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './vis
 
 export interface ExtractOptions {
   url: string;
-  site?: Pick<SiteConfig, 'selectors' | 'currency' | 'locale'> & Partial<SiteConfig>;
+  site?: Partial<SiteConfig>;
 }
 
 export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
@@ -32,7 +32,7 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   const ctx: PageContext = {
     url: opts.url,
     title: (titleEl
-      ? $(titleEl).text()
+      ? textOf(titleEl)
       : (idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '')
     )
       .replace(/\s+/g, ' ')

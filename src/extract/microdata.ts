@@ -7,7 +7,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
-import type { DomIndex } from './dom-index.js';
+import { textOf, type DomIndex } from './dom-index.js';
 import { normalizeAmount, normalizeCurrency } from './money.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
@@ -42,7 +42,7 @@ function value($: CheerioAPI, el: Element): { text: string; fromContent: boolean
   if ((tag === 'data' || tag === 'meter') && a['value'] !== undefined) return { text: a['value'], fromContent: true };
   if (tag === 'time' && a['datetime'] !== undefined) return { text: a['datetime'], fromContent: true };
   if (tag === 'img') return { text: a['src'] ?? '', fromContent: true };
-  return { text: $(el).text().replace(/\s+/g, ' ').trim(), fromContent: false };
+  return { text: textOf(el).replace(/\s+/g, ' ').trim(), fromContent: false };
 }
 
 function first(item: Item, ...names: string[]): Value | undefined {
@@ -53,9 +53,9 @@ function first(item: Item, ...names: string[]): Value | undefined {
   return undefined;
 }
 
-function str(v: Value | undefined): string | undefined {
-  if (!v) return undefined;
-  if (v.item) return str(first(v.item, 'name'));
+function str(v: Value | undefined, depth = 0): string | undefined {
+  if (!v || depth > 8) return undefined;
+  if (v.item) return str(first(v.item, 'name'), depth + 1);
   return v.text.trim() || undefined;
 }
 

@@ -6,7 +6,7 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { Candidate } from './candidate.js';
-import type { DomIndex } from './dom-index.js';
+import { textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
@@ -57,7 +57,7 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
         s.type === 'text'
           ? (s as unknown as { data: string }).data
           : s.type === 'tag' && !SKIP_TAGS.has((s as Element).name)
-            ? $(s).text()
+            ? textOf(s, want * 4)
             : '';
       acc = dir === 'prev' ? `${norm(t)} ${acc}` : `${acc} ${norm(t)}`;
       s = dir === 'prev' ? s.prev : s.next;
@@ -89,7 +89,7 @@ export function findTitle($: CheerioAPI, idx: DomIndex): Element | null {
   let best: Element | null = null;
   let bestScore = -1;
   for (const el of idx.h1) {
-    const t = norm($(el).text());
+    const t = norm(textOf(el));
     if (t.length < 3 || $(el).closest('nav,footer,aside').length > 0) continue;
     let overlap = 0;
     for (const w of words(t)) if (ref.has(w)) overlap++;
@@ -140,7 +140,7 @@ export function extractVisibleText(
         .find('*')
         .filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element)))
         .first();
-      own = norm(a11y.length ? a11y.text() : $el.text());
+      own = norm(textOf(a11y.length ? a11y.get(0) : el));
     }
     if (!own || own.length > MAX_LEN || !/\d/.test(own)) continue;
     const p = priceFromText(own, currencyHint, locale);

@@ -102,7 +102,11 @@ export function judge(p: Page, r: ExtractResult): Outcome {
   return ok ? 'TP' : 'FP';
 }
 
-const short = (f: string) => path.basename(f).replace(/\.html(\.gz)?$/, '').slice(0, 28);
+const short = (f: string) =>
+  path
+    .basename(f)
+    .replace(/\.html(\.gz)?$/, '')
+    .slice(0, 28);
 
 export function scoreCorpus(manifest: Manifest, mode: Mode): Score {
   const pages = loadPages(manifest);
