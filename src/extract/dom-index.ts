@@ -13,14 +13,27 @@ export interface DomIndex {
   itemprops: Element[];
   /** Elements whose class/id names a price (document order). */
   priceEls: Element[];
+  /** Inline scripts that are not JSON-LD (state blobs, analytics): embedded-JSON evidence. */
+  dataScripts: Element[];
   canonical?: string;
   docTitle: string;
+  /** `<html lang>`, when given. */
+  htmlLang?: string;
 }
 
 const PRICE_ATTR = /price|prix|preis|precio|prezzo|cena|preco/i;
 
 export function indexDom($: CheerioAPI): DomIndex {
-  const idx: DomIndex = { h1: [], meta: [], ldScripts: [], itemscopes: [], itemprops: [], priceEls: [], docTitle: '' };
+  const idx: DomIndex = {
+    h1: [],
+    meta: [],
+    ldScripts: [],
+    itemscopes: [],
+    itemprops: [],
+    priceEls: [],
+    dataScripts: [],
+    docTitle: '',
+  };
   const root = $.root().get(0);
   if (!root) return idx;
   const stack: AnyNode[] = [root];
@@ -41,8 +54,10 @@ export function indexDom($: CheerioAPI): DomIndex {
     else if (name === 'meta') idx.meta.push(el);
     else if (name === 'script') {
       if (/ld\+json/i.test(a['type'] ?? '')) idx.ldScripts.push(el);
+      else if (a['src'] === undefined && el.children.length > 0) idx.dataScripts.push(el);
       continue;
     } else if (name === 'title' && !idx.docTitle) idx.docTitle = textOf(el);
+    else if (name === 'html' && idx.htmlLang === undefined && a['lang']) idx.htmlLang = a['lang'];
     else if (
       name === 'link' &&
       idx.canonical === undefined &&

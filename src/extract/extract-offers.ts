@@ -11,6 +11,7 @@ import { extractJsonLd } from './json-ld.js';
 import { extractMeta } from './meta-tags.js';
 import { extractMicrodata } from './microdata.js';
 import { sameAmount } from './money.js';
+import { resolvePageCurrency } from './page-currency.js';
 import { pickPrimary } from './pick-primary.js';
 import { RegionClassifier } from './regions.js';
 import { extractSelectors } from './selectors.js';
@@ -19,14 +20,29 @@ import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './vis
 export interface ExtractOptions {
   url: string;
   site?: Partial<SiteConfig>;
+  /**
+   * The market default for a page that settles no currency itself (a `$` on a generic domain).
+   * Defaults to MAPWATCH_DEFAULT_CURRENCY; unset means such a page gives no price.
+   */
+  defaultCurrency?: string;
 }
 
 export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
   const warnings: string[] = [];
-  const siteCurrency = opts.site?.currency?.toUpperCase();
   const locale = opts.site?.locale;
   const $ = cheerio.load(html);
   const idx = indexDom($);
+  const jsonLd = extractJsonLd($, idx, warnings);
+  const pageCurrency = resolvePageCurrency({
+    $,
+    idx,
+    url: opts.url,
+    siteCurrency: opts.site?.currency,
+    jsonLdCodes: jsonLd.flatMap((c) => (c.currency ? [c.currency] : [])),
+    defaultCurrency: opts.defaultCurrency ?? process.env['MAPWATCH_DEFAULT_CURRENCY'],
+  });
+  // the currency that settles `$`, `kr`, `¥` and amounts with no sign
+  const siteCurrency = pageCurrency.currency ?? undefined;
   const titleEl = findTitle($, idx);
   const regions = new RegionClassifier(ancestorsOf(titleEl));
   const ctx: PageContext = {
@@ -44,14 +60,14 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   if (locale) ctx.locale = locale;
 
   const bySource = new Map<string, Candidate[]>([
-    ['json-ld', extractJsonLd($, idx, warnings)],
+    ['json-ld', jsonLd],
     ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale)],
     ['meta', extractMeta($, idx, siteCurrency, locale)],
     ['selector', extractSelectors($, opts.site?.selectors, warnings, siteCurrency, locale)],
   ]);
   const textCands = extractVisibleText($, idx, regions, titleEl, siteCurrency, locale);
   for (const cs of [...bySource.values(), textCands]) {
-    for (const c of cs) if (!c.currency && siteCurrency) c.currency = siteCurrency;
+    for (const c of cs) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
   }
   const textPick = pickTextPrice(textCands);
 
@@ -59,10 +75,7 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   let primary: Offer | null = null;
   if (pick.chosen) {
     if (pick.chosen.currency) primary = toOffer(pick.chosen, pick.chosen.currency);
-    else
-      warnings.push(
-        `${pick.chosen.source}: price ${pick.chosen.amount} has no currency on the page and the site config gives none`,
-      );
+    else warnings.push(`${pick.chosen.source}: price ${pick.chosen.amount} has no currency: ${pageCurrency.detail}`);
   }
 
   const offers: Offer[] = [];
@@ -83,5 +96,9 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   };
   for (const cs of bySource.values()) for (const c of cs) add(c);
   if (textPick.chosen) add(textPick.chosen);
-  return { primary, offers, ambiguous: pick.ambiguous, warnings };
+  if (primary && 'evidence' in pageCurrency && pageCurrency.evidence !== 'site-config')
+    warnings.push(`currency ${pageCurrency.currency} from ${pageCurrency.evidence} (${pageCurrency.detail})`);
+  const result: ExtractResult = { primary, offers, ambiguous: pick.ambiguous, warnings };
+  if ('evidence' in pageCurrency) result.currency = { ...pageCurrency };
+  return result;
 }

@@ -7,7 +7,7 @@ import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
 import { textOf, type DomIndex } from './dom-index.js';
 import { decodeEntities, parseLenientJson } from './lenient-json.js';
-import { normalizeAmount, normalizeCurrency } from './money.js';
+import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 
 type Node = Record<string, unknown>;
 
@@ -128,10 +128,13 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk, depth: number): vo
   if (mpn) base.mpn = mpn;
 
   const currency = normalizeCurrency(text(o['priceCurrency']));
-  const push = (role: CandidateRole, rawAmount: unknown, cur: string | null, high?: unknown): void => {
+  const push = (role: CandidateRole, rawAmount: unknown, given: string | null, high?: unknown): void => {
+    const sign = given ? null : signOf(rawAmount);
+    const cur = given ?? sign?.code ?? null;
     const amount = normalizeAmount(rawAmount, cur);
     if (amount === null) return;
     const c: Candidate = { ...base, role, amount, currency: cur, raw: String(rawAmount) };
+    if (sign?.unsettled) c.unsettledSign = true;
     if (high !== undefined) {
       const h = normalizeAmount(high, cur);
       if (h !== null) c.high = h;

@@ -8,7 +8,7 @@ import type { Element } from 'domhandler';
 import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
 import { textOf, type DomIndex } from './dom-index.js';
-import { normalizeAmount, normalizeCurrency } from './money.js';
+import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
 
@@ -159,26 +159,29 @@ export function extractMicrodata(
       const gtin = str(first(holder, 'gtin13', 'gtin12', 'gtin14', 'gtin8', 'gtin'));
       if (gtin) base.gtin = gtin;
     }
-    const read = (v: Value | undefined): { amount: string; currency: string | null; raw: string } | null => {
+    type Read = { amount: string; currency: string | null; raw: string; unsettledSign?: boolean };
+    const read = (v: Value | undefined): Read | null => {
       if (!v || v.item) return null;
       if (v.fromContent) {
-        const amount = normalizeAmount(v.text, currency);
-        if (amount !== null) return { amount, currency, raw: v.text };
+        const sign = currency ? null : signOf(v.text);
+        const cur = currency ?? sign?.code ?? null;
+        const amount = normalizeAmount(v.text, cur);
+        if (amount !== null)
+          return { amount, currency: cur, raw: v.text, ...(sign?.unsettled ? { unsettledSign: true } : {}) };
       }
       const p = priceFromText(v.text, currency ?? currencyHint, locale);
       if (!p) return null;
-      return { amount: p.amount, currency: currency ?? (p.currencyFromText ? p.currency : null), raw: v.text };
+      const r: Read = { amount: p.amount, currency: currency ?? (p.currencyFromText ? p.currency : null), raw: v.text };
+      if (!currency && p.unsettledSign) r.unsettledSign = true;
+      return r;
     };
     const lo = read(first(holder, 'lowprice'));
     const hi = read(first(holder, 'highprice'));
     const prices = holder.props.get('price') ?? [];
-    const push = (
-      role: CandidateRole,
-      r: { amount: string; currency: string | null; raw: string },
-      high?: string,
-    ): void => {
+    const push = (role: CandidateRole, r: Read, high?: string): void => {
       const c: Candidate = { ...base, role, amount: r.amount, currency: r.currency, raw: r.raw };
       if (high) c.high = high;
+      if (r.unsettledSign) c.unsettledSign = true;
       out.push(c);
     };
     if (prices.length > 0) {

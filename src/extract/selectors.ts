@@ -48,6 +48,7 @@ export function extractSelectors(
     amount,
     currency: p?.currencyFromText ? p.currency : null,
     raw,
+    ...(p?.unsettledSign ? { unsettledSign: true } : {}),
   };
   const sku = read($, selectors.sku, warnings);
   if (sku) c.sku = sku;

@@ -177,6 +177,7 @@ export function extractVisibleText(
       amount: p.amount,
       currency: p.currency,
       raw: own,
+      ...(p.unsettledSign ? { unsettledSign: true } : {}),
       level,
       sale: j.sale,
       softList: j.softList,

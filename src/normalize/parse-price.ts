@@ -77,6 +77,11 @@ export interface ParsedPriceDetailed extends ParsedPrice {
   currencyFromText: boolean;
   /** Set when amount is null: why the text gave no amount. */
   reason?: ParseFailReason;
+  /**
+   * Set when the amount carries a currency sign that does not settle to one currency with the
+   * hint given ("$" with no hint, or with hint EUR): the caller must not fill the currency in.
+   */
+  unsettledSign?: true;
 }
 
 interface Marker {
@@ -556,6 +561,7 @@ export function parsePriceDetailed(text: string, opts: ParsePriceOptions = {}): 
     index: t.rawStart,
     candidates,
     currencyFromText: fromText,
+    ...(currency === null && t.markers.length > 0 ? { unsettledSign: true as const } : {}),
   });
 
   // Currency-marked amounts: the first price-like one wins; zero amounts are never MAP prices.
