@@ -13,6 +13,8 @@ export interface DomIndex {
   itemprops: Element[];
   /** Elements whose class/id names a price (document order). */
   priceEls: Element[];
+  /** Buttons, submit inputs, forms and button-styled links: where add-to-cart controls are. */
+  controls: Element[];
   /** Inline scripts that are not JSON-LD (state blobs, analytics): embedded-JSON evidence. */
   dataScripts: Element[];
   canonical?: string;
@@ -32,6 +34,7 @@ export function indexDom($: CheerioAPI): DomIndex {
     itemprops: [],
     priceEls: [],
     dataScripts: [],
+    controls: [],
     docTitle: '',
   };
   const root = $.root().get(0);
@@ -65,6 +68,13 @@ export function indexDom($: CheerioAPI): DomIndex {
       a['href']
     )
       idx.canonical = a['href'];
+    if (
+      name === 'button' ||
+      name === 'form' ||
+      (name === 'input' && /^(submit|button|image)$/i.test(a['type'] ?? '')) ||
+      (name === 'a' && /button|btn|cart|buy/i.test(a['class'] ?? ''))
+    )
+      idx.controls.push(el);
     if (a['itemscope'] !== undefined) idx.itemscopes.push(el);
     if (a['itemprop'] !== undefined) idx.itemprops.push(el);
     if (
@@ -84,7 +94,11 @@ export function indexDom($: CheerioAPI): DomIndex {
  * callers that look at a few words near a price need not copy a whole sibling subtree.
  * Skips script, style and template bodies, which are never visible text.
  */
-export function textOf(node: AnyNode | null | undefined, limit = Number.POSITIVE_INFINITY): string {
+export function textOf(
+  node: AnyNode | null | undefined,
+  limit = Number.POSITIVE_INFINITY,
+  skip?: (el: Element) => boolean,
+): string {
   if (!node) return '';
   let out = '';
   const stack: AnyNode[] = [node];
@@ -95,9 +109,40 @@ export function textOf(node: AnyNode | null | undefined, limit = Number.POSITIVE
       continue;
     }
     if ((n.type === 'script' || n.type === 'style') && n !== node) continue;
-    if (n.type === 'tag' && (n as Element).name === 'template' && n !== node) continue;
+    if (n.type === 'tag' && n !== node && ((n as Element).name === 'template' || skip?.(n as Element))) continue;
     const kids = (n as { children?: AnyNode[] }).children;
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
   return out;
+}
+
+const HIDDEN_CLASS = /(^|\s)(hidden|d-none|hide|is-hidden|u-hidden|invisible|display-none)(\s|$)/i;
+
+/**
+ * Hidden from everyone (not merely from sighted users): the `hidden` attribute, inline
+ * display:none / visibility:hidden, or a utility class that does that. Screen-reader-only text
+ * ("sr-only", "a-offscreen") is not hidden: it is the accessible copy of what is shown.
+ */
+export function isHidden(el: Element): boolean {
+  const a = el.attribs;
+  if (a['hidden'] !== undefined) return true;
+  const style = a['style'];
+  if (style && /(display\s*:\s*none|visibility\s*:\s*hidden)/i.test(style)) return true;
+  return HIDDEN_CLASS.test(a['class'] ?? '');
+}
+
+/** Struck through: a former price inside the element (`<del>`, `<s>`, `<strike>`, line-through). */
+export function isStruck(el: Element): boolean {
+  const n = el.name;
+  if (n === 'del' || n === 's' || n === 'strike') return true;
+  return /line-through/i.test(el.attribs['style'] ?? '');
+}
+
+/** Hidden or struck: a part of a value that is never its price. */
+export const notThePrice = (el: Element): boolean => isHidden(el) || isStruck(el);
+
+/** The element or one of its ancestors is hidden. */
+export function hiddenWithin(el: Element): boolean {
+  for (let n: AnyNode | null = el; n && n.type === 'tag'; n = n.parent) if (isHidden(n as Element)) return true;
+  return false;
 }

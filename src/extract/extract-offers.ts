@@ -27,6 +27,21 @@ export interface ExtractOptions {
   defaultCurrency?: string;
 }
 
+/**
+ * A selling price of zero or less is a placeholder ("0.00" before a script fills the price in, a
+ * "call for price" product), and ten billion or more in major units is a parsing accident (an
+ * id or a GTIN in a price field). Neither is ever a read: dropped with a reason, so the page
+ * gives no price rather than a false one.
+ */
+function dropImplausible(src: string, cs: Candidate[], warnings: string[]): Candidate[] {
+  return cs.filter((c) => {
+    const n = Number(c.amount);
+    if (c.role !== 'price' || (n > 0 && n < 1e10)) return true;
+    warnings.push(`${src}: price ${c.amount} is ${n <= 0 ? 'zero' : 'implausibly large'}; never a selling price`);
+    return false;
+  });
+}
+
 export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
   const warnings: string[] = [];
   const locale = opts.site?.locale;
@@ -61,7 +76,7 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
 
   const bySource = new Map<string, Candidate[]>([
     ['json-ld', jsonLd],
-    ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale)],
+    ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale, warnings)],
     ['meta', extractMeta($, idx, siteCurrency, locale)],
     ['selector', extractSelectors($, opts.site?.selectors, warnings, siteCurrency, locale)],
   ]);
@@ -69,6 +84,7 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   for (const cs of [...bySource.values(), textCands]) {
     for (const c of cs) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
   }
+  for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
   const textPick = pickTextPrice(textCands);
 
   const pick = pickPrimary(bySource, textPick, ctx, warnings);

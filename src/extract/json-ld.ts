@@ -32,9 +32,12 @@ const LIST_PRICE_TYPE = /strikethrough|listprice|srp|msrp|regular|original|was|i
 function types(n: Node): string[] {
   const t = n['@type'];
   const arr = Array.isArray(t) ? t : [t];
-  return arr
-    .filter((x): x is string => typeof x === 'string')
-    .map((x) => x.replace(/^https?:\/\/schema\.org\//i, '').toLowerCase());
+  return (
+    arr
+      .filter((x): x is string => typeof x === 'string')
+      // "http://schema.org/Offer", "https://schema.org/Offer", "//schema.org/Offer", "schema:Offer"
+      .map((x) => x.replace(/^((https?:)?\/\/(www\.)?schema\.org\/|schema:)/i, '').toLowerCase())
+  );
 }
 
 function isObj(v: unknown): v is Node {

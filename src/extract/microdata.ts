@@ -7,7 +7,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
-import { textOf, type DomIndex } from './dom-index.js';
+import { notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
@@ -27,10 +27,13 @@ interface Value {
 }
 
 function itemTypes(el: Element): string[] {
-  return (el.attribs['itemtype'] ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((t) => t.replace(/^https?:\/\/(www\.)?(schema|data-vocabulary)\.org\//i, '').toLowerCase());
+  return (
+    (el.attribs['itemtype'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      // protocol-relative "//schema.org/Offer" is as common as http(s) in old templates
+      .map((t) => t.replace(/^(https?:)?\/\/(www\.)?(schema|data-vocabulary)\.org\//i, '').toLowerCase())
+  );
 }
 
 function value($: CheerioAPI, el: Element): { text: string; fromContent: boolean } {
@@ -42,7 +45,7 @@ function value($: CheerioAPI, el: Element): { text: string; fromContent: boolean
   if ((tag === 'data' || tag === 'meter') && a['value'] !== undefined) return { text: a['value'], fromContent: true };
   if (tag === 'time' && a['datetime'] !== undefined) return { text: a['datetime'], fromContent: true };
   if (tag === 'img') return { text: a['src'] ?? '', fromContent: true };
-  return { text: textOf(el).replace(/\s+/g, ' ').trim(), fromContent: false };
+  return { text: textOf(el, Number.POSITIVE_INFINITY, notThePrice).replace(/\s+/g, ' ').trim(), fromContent: false };
 }
 
 function first(item: Item, ...names: string[]): Value | undefined {
@@ -70,6 +73,7 @@ export function extractMicrodata(
   regions: RegionClassifier,
   currencyHint?: string,
   locale?: string,
+  warnings: string[] = [],
 ): Candidate[] {
   const scopes = idx.itemscopes;
   if (scopes.length === 0) return [];
@@ -171,6 +175,11 @@ export function extractMicrodata(
       }
       const p = priceFromText(v.text, currency ?? currencyHint, locale);
       if (!p) return null;
+      if (p.candidates > 1) {
+        // "$100 $50" in one itemprop: which one is the offer's price is not the markup's to say
+        warnings.push(`microdata: one price value holds several amounts ("${v.text.slice(0, 40)}"); not read`);
+        return null;
+      }
       const r: Read = { amount: p.amount, currency: currency ?? (p.currencyFromText ? p.currency : null), raw: v.text };
       if (!currency && p.unsettledSign) r.unsettledSign = true;
       return r;

@@ -200,6 +200,12 @@ const RANGE_GAP = /^\s*(?:[-–—~]|to|bis|à|a|al|до)\s*$/u;
 const FREE =
   /(^|[^\p{L}])(free|gratis|gratuit|kostenlos|gr[aá]tis|gratuito|бесплатно|darmowy|zdarma|ingyenes|無料|免费)([^\p{L}]|$)/iu;
 const isLetter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
+/**
+ * Scripts written without spaces between words (Chinese, Japanese, Korean, Thai): a digit next to
+ * one of their characters is not glued to a word ("価格1,299円", "ราคา1,290"), unlike "X100".
+ */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
+const isWordLetter = (c: string | undefined) => isLetter(c) && !UNSPACED.test(c!);
 
 interface MarkerHit {
   marker: Marker;
@@ -487,7 +493,8 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
     t.reason = 'negative';
   }
   // Numbers glued to words are model numbers or units ("128GB", "X100", "$10k"), not prices.
-  if ((t.rawEnd === pos && isLetter(s[pos])) || (t.rawStart === start && isLetter(s[start - 1]))) t.notPrice = true;
+  if ((t.rawEnd === pos && isWordLetter(s[pos])) || (t.rawStart === start && isWordLetter(s[start - 1])))
+    t.notPrice = true;
   return t;
 }
 
