@@ -1,13 +1,13 @@
 /** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`. */
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { approveNotice } from '../../cases/approve-notice.js';
+import { approveNotice } from '../../notify/approve-notice.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';
 import { UserError } from '../../errors.js';
 import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
-import { listCases } from '../../review/list-cases.js';
+import { listCases } from '../../queries/list-cases.js';
 import { json } from '../output.js';
 import { formatCases } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';

@@ -1,8 +1,8 @@
 /** Every site's health figures with its suppression state, for `mapwatch sites health`. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { computeSiteHealth } from './compute-site-health.js';
-import type { SiteHealthRow } from './format-site-health.js';
+import { computeSiteHealth } from '../health/compute-site-health.js';
+import type { SiteHealthRow } from '../health/format-site-health.js';
 
 export async function listSiteHealth(db: Kysely<Database>): Promise<SiteHealthRow[]> {
   const [stats, states] = await Promise.all([
