@@ -21,8 +21,8 @@ export interface ExtractOptions {
   url: string;
   site?: Partial<SiteConfig>;
   /**
-   * The market default for a page that settles no currency itself (a `$` on a generic domain).
-   * Defaults to MAPWATCH_DEFAULT_CURRENCY; unset means such a page gives no price.
+   * The market default for a page that settles no currency itself (a `$` on a generic domain):
+   * the caller passes MAPWATCH_DEFAULT_CURRENCY. Unset means such a page gives no price.
    */
   defaultCurrency?: string;
 }
@@ -54,7 +54,7 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
     url: opts.url,
     siteCurrency: opts.site?.currency,
     jsonLdCodes: jsonLd.flatMap((c) => (c.currency ? [c.currency] : [])),
-    defaultCurrency: opts.defaultCurrency ?? process.env['MAPWATCH_DEFAULT_CURRENCY'],
+    defaultCurrency: opts.defaultCurrency,
   });
   // the currency that settles `$`, `kr`, `¥` and amounts with no sign
   const siteCurrency = pageCurrency.currency ?? undefined;
