@@ -7,6 +7,8 @@ import type { AnyNode, Element } from 'domhandler';
 
 export interface DomIndex {
   h1: Element[];
+  /** Other elements that may hold the product title: h2, itemprop=name, product-title classes. */
+  titleLike: Element[];
   meta: Element[];
   ldScripts: Element[];
   itemscopes: Element[];
@@ -24,10 +26,12 @@ export interface DomIndex {
 }
 
 const PRICE_ATTR = /price|prix|preis|precio|prezzo|cena|preco/i;
+const TITLE_CLASS = /(product|item|pdp)[-_]?(title|name)|(^|\s)(title|product-title|productTitle)(\s|$)/i;
 
 export function indexDom($: CheerioAPI): DomIndex {
   const idx: DomIndex = {
     h1: [],
+    titleLike: [],
     meta: [],
     ldScripts: [],
     itemscopes: [],
@@ -54,6 +58,8 @@ export function indexDom($: CheerioAPI): DomIndex {
     const a = el.attribs;
     const name = el.name;
     if (name === 'h1') idx.h1.push(el);
+    else if (name === 'h2' || a['itemprop'] === 'name' || TITLE_CLASS.test(`${a['class'] ?? ''} ${a['id'] ?? ''}`))
+      idx.titleLike.push(el);
     else if (name === 'meta') idx.meta.push(el);
     else if (name === 'script') {
       if (/ld\+json/i.test(a['type'] ?? '')) idx.ldScripts.push(el);

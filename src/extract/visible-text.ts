@@ -94,27 +94,56 @@ function words(s: string): Set<string> {
 }
 
 /**
- * The main product title: among h1 elements outside nav / footer / aside, the one sharing most
- * words with the document title (og:title or <title>); pop-up h1s ("Adding to Cart...") lose.
- * A <header> also heads sections, so an h1 inside one is taken only when nothing else fits.
+ * In a link, a recommendations block or a repeated tile: a heading that names another product.
+ * ("product-card" alone is no sign: themes wrap the page's own product in one.)
+ */
+function inLinkOrTile(el: Element): boolean {
+  let up = 0;
+  for (let n: AnyNode | null = el.parent; n && n.type === 'tag' && up < 6; n = n.parent, up++) {
+    const e = n as Element;
+    if (e.name === 'a' && e.attribs['href']) return true;
+    if (RELATED_HEADING.test(`${e.attribs['class'] ?? ''} ${e.attribs['id'] ?? ''}`)) return true;
+  }
+  return inRepeatedItem(el);
+}
+const RELATED_HEADING =
+  /(related|recommend|similar|also-?(bought|viewed|like)|upsell|cross-?sell|carousel|sponsored|recently-?viewed)/i;
+
+/**
+ * The main product title. The first h1 is not trusted: an h1 inside a link or a product tile
+ * names another product, and some themes put the product name in an h2, `itemprop=name` or a
+ * "product-title" element. Candidates outside nav / footer / aside and outside links and tiles
+ * are scored by the words they share with the document title (og:title and <title>); a non-h1
+ * needs two shared words and half of its own words to count.
  */
 export function findTitle($: CheerioAPI, idx: DomIndex): Element | null {
   const og = idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '';
   const ref = words(`${og} ${idx.docTitle}`);
-  let best: Element | null = null;
-  let bestScore = -1;
-  for (const el of idx.h1) {
-    const t = norm(textOf(el));
-    if (t.length < 3 || $(el).closest('nav,footer,aside').length > 0) continue;
-    let overlap = 0;
-    for (const w of words(t)) if (ref.has(w)) overlap++;
-    const score = overlap * 2 + ($(el).closest('header').length === 0 ? 1 : 0);
-    if (score > bestScore) {
-      best = el;
-      bestScore = score;
+  const pick = (els: Element[], h1: boolean): { el: Element | null; overlap: number } => {
+    let best: Element | null = null;
+    let bestScore = -1;
+    let bestOverlap = 0;
+    for (const el of els) {
+      const t = norm(textOf(el, 400));
+      if (t.length < 3 || t.length > 300 || $(el).closest('nav,footer,aside').length > 0 || inLinkOrTile(el)) continue;
+      const own = words(t);
+      let overlap = 0;
+      for (const w of own) if (ref.has(w)) overlap++;
+      if (!h1 && (overlap < 2 || overlap < own.size / 2)) continue;
+      const score = overlap * 2 + ($(el).closest('header').length === 0 ? 1 : 0);
+      if (score > bestScore) {
+        best = el;
+        bestScore = score;
+        bestOverlap = overlap;
+      }
     }
-  }
-  return best;
+    return { el: best, overlap: bestOverlap };
+  };
+  // an h1 that shares a word with the document title is the title; other headings only stand in
+  // when no such h1 exists (the h1 is a logo, a tile's link, or missing)
+  const h1 = pick(idx.h1, true);
+  if (h1.el && h1.overlap > 0) return h1.el;
+  return pick(idx.titleLike, false).el ?? h1.el;
 }
 
 /** The title and its ancestors: always the page's main region. */
