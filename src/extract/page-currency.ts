@@ -299,8 +299,10 @@ export function resolvePageCurrency(input: ResolveCurrencyInput): PageCurrencyRe
     fromLocale(input.idx.htmlLang, '<html lang') ??
     fromLocale(input.idx.meta.find((m) => m.attribs['property'] === 'og:locale')?.attribs['content'], 'og:locale');
   const domain = fromDomain(input.url);
-  const embedded = fromEmbeddedJson(input.idx);
+  // scanning scripts is the costly step: only when the cheaper evidence does not decide
+  const embeddedLazy = (): PageCurrency | null => fromEmbeddedJson(input.idx);
   if (locale && domain && locale.currency !== domain.currency) {
+    const embedded = embeddedLazy();
     // "en-US" is many templates' default, so a store on ".com.au" may still say it: when the page's
     // language region and its country domain disagree, only embedded JSON agreeing with one decides
     if (embedded && (embedded.currency === locale.currency || embedded.currency === domain.currency)) return embedded;
@@ -311,6 +313,7 @@ export function resolvePageCurrency(input: ResolveCurrencyInput): PageCurrencyRe
   }
   if (locale) return locale;
   if (domain) return domain;
+  const embedded = embeddedLazy();
   if (embedded) return embedded;
   const dflt = input.defaultCurrency?.trim().toUpperCase();
   if (dflt && isCurrencyCode(dflt)) return { currency: dflt, evidence: 'default', detail: `market default ${dflt}` };
