@@ -45,6 +45,12 @@ export interface ExtractResult {
   offers: Offer[];
   ambiguous: boolean;
   warnings: string[];
+  /** The page's currency and which evidence decided it (site config, structured data, locale…). */
+  currency?: {
+    currency: string;
+    evidence: 'site-config' | 'structured-data' | 'locale' | 'domain' | 'embedded-json' | 'default';
+    detail: string;
+  };
 }
 
 export interface ParsedPrice {

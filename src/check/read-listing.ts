@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
+import { processConfig } from '../config/process-config.js';
 import { extractOffers } from '../extract/extract-offers.js';
 import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
 import type { Fetcher } from './check-context.js';
@@ -53,7 +54,8 @@ export async function readListing(
   }
   const html = res.body;
   const withBody = { ...base, retryable: false, html, contentSha256: createHash('sha256').update(html).digest('hex') };
-  const result = extractOffers(html, { url: res.finalUrl, site: cfg });
+  const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
+  const result = extractOffers(html, { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) });
   withBody.offers = result.offers;
   if (result.ambiguous) {
     return { ...withBody, status: 'ambiguous', reason: result.warnings.join('; ') || 'candidates disagree' };

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { isCurrencyCode } from '../normalize/currency.js';
 import { allowEntryProblem } from './allow-private.js';
 
 const list = z
@@ -154,6 +155,18 @@ export const CONFIG_FIELDS = {
     schema: z.coerce.number().int().min(1).max(100).default(2),
     default: '`2`',
     description: 'times a job may be recovered from a dead worker before it fails',
+  },
+  MAPWATCH_DEFAULT_CURRENCY: {
+    schema: z
+      .string()
+      .optional()
+      .transform((s) => s?.trim().toUpperCase())
+      .refine((s) => s === undefined || isCurrencyCode(s), {
+        message: 'must be an ISO 4217 currency code such as USD',
+      }),
+    default: 'unset',
+    description:
+      'market currency for a page that settles none itself (a `$` on a generic domain with no site currency); unset: such a page gives no price',
   },
   MAPWATCH_DEBUG: {
     schema: z

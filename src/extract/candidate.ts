@@ -43,6 +43,8 @@ export interface Candidate {
   score?: number;
   /** Marked as the page's main entity (JSON-LD mainEntity). */
   main?: boolean;
+  /** Its text has a currency sign the site/page currency cannot be ("$" on a EUR page): never filled in. */
+  unsettledSign?: boolean;
 }
 
 /** Page-level facts used to match the page's own product. */

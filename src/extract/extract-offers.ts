@@ -6,11 +6,12 @@ import * as cheerio from 'cheerio';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { ExtractResult, Offer } from '../types.js';
 import { toOffer, type Candidate, type PageContext } from './candidate.js';
-import { indexDom } from './dom-index.js';
+import { indexDom, textOf } from './dom-index.js';
 import { extractJsonLd } from './json-ld.js';
 import { extractMeta } from './meta-tags.js';
 import { extractMicrodata } from './microdata.js';
 import { sameAmount } from './money.js';
+import { resolvePageCurrency } from './page-currency.js';
 import { pickPrimary } from './pick-primary.js';
 import { RegionClassifier } from './regions.js';
 import { extractSelectors } from './selectors.js';
@@ -18,21 +19,51 @@ import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './vis
 
 export interface ExtractOptions {
   url: string;
-  site?: Pick<SiteConfig, 'selectors' | 'currency' | 'locale'> & Partial<SiteConfig>;
+  site?: Partial<SiteConfig>;
+  /**
+   * The market default for a page that settles no currency itself (a `$` on a generic domain):
+   * the caller passes MAPWATCH_DEFAULT_CURRENCY. Unset means such a page gives no price.
+   */
+  defaultCurrency?: string;
+}
+
+/**
+ * A selling price of zero or less is a placeholder ("0.00" before a script fills the price in, a
+ * "call for price" product), and ten billion or more in major units is a parsing accident (an
+ * id or a GTIN in a price field). Neither is ever a read: dropped with a reason, so the page
+ * gives no price rather than a false one.
+ */
+function dropImplausible(src: string, cs: Candidate[], warnings: string[]): Candidate[] {
+  return cs.filter((c) => {
+    const n = Number(c.amount);
+    if (c.role !== 'price' || (n > 0 && n < 1e10)) return true;
+    warnings.push(`${src}: price ${c.amount} is ${n <= 0 ? 'zero' : 'implausibly large'}; never a selling price`);
+    return false;
+  });
 }
 
 export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
   const warnings: string[] = [];
-  const siteCurrency = opts.site?.currency?.toUpperCase();
   const locale = opts.site?.locale;
   const $ = cheerio.load(html);
   const idx = indexDom($);
+  const jsonLd = extractJsonLd($, idx, warnings);
+  const pageCurrency = resolvePageCurrency({
+    $,
+    idx,
+    url: opts.url,
+    siteCurrency: opts.site?.currency,
+    jsonLdCodes: jsonLd.flatMap((c) => (c.currency ? [c.currency] : [])),
+    defaultCurrency: opts.defaultCurrency,
+  });
+  // the currency that settles `$`, `kr`, `¥` and amounts with no sign
+  const siteCurrency = pageCurrency.currency ?? undefined;
   const titleEl = findTitle($, idx);
   const regions = new RegionClassifier(ancestorsOf(titleEl));
   const ctx: PageContext = {
     url: opts.url,
     title: (titleEl
-      ? $(titleEl).text()
+      ? textOf(titleEl)
       : (idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '')
     )
       .replace(/\s+/g, ' ')
@@ -44,25 +75,23 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   if (locale) ctx.locale = locale;
 
   const bySource = new Map<string, Candidate[]>([
-    ['json-ld', extractJsonLd($, idx, warnings)],
-    ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale)],
+    ['json-ld', jsonLd],
+    ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale, warnings)],
     ['meta', extractMeta($, idx, siteCurrency, locale)],
     ['selector', extractSelectors($, opts.site?.selectors, warnings, siteCurrency, locale)],
   ]);
   const textCands = extractVisibleText($, idx, regions, titleEl, siteCurrency, locale);
   for (const cs of [...bySource.values(), textCands]) {
-    for (const c of cs) if (!c.currency && siteCurrency) c.currency = siteCurrency;
+    for (const c of cs) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
   }
+  for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
   const textPick = pickTextPrice(textCands);
 
   const pick = pickPrimary(bySource, textPick, ctx, warnings);
   let primary: Offer | null = null;
   if (pick.chosen) {
     if (pick.chosen.currency) primary = toOffer(pick.chosen, pick.chosen.currency);
-    else
-      warnings.push(
-        `${pick.chosen.source}: price ${pick.chosen.amount} has no currency on the page and the site config gives none`,
-      );
+    else warnings.push(`${pick.chosen.source}: price ${pick.chosen.amount} has no currency: ${pageCurrency.detail}`);
   }
 
   const offers: Offer[] = [];
@@ -83,5 +112,9 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   };
   for (const cs of bySource.values()) for (const c of cs) add(c);
   if (textPick.chosen) add(textPick.chosen);
-  return { primary, offers, ambiguous: pick.ambiguous, warnings };
+  if (primary && 'evidence' in pageCurrency && pageCurrency.evidence !== 'site-config')
+    warnings.push(`currency ${pageCurrency.currency} from ${pageCurrency.evidence} (${pageCurrency.detail})`);
+  const result: ExtractResult = { primary, offers, ambiguous: pick.ambiguous, warnings };
+  if ('evidence' in pageCurrency) result.currency = { ...pageCurrency };
+  return result;
 }

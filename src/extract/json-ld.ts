@@ -5,9 +5,9 @@
 import type { CheerioAPI } from 'cheerio';
 import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
-import type { DomIndex } from './dom-index.js';
+import { textOf, type DomIndex } from './dom-index.js';
 import { decodeEntities, parseLenientJson } from './lenient-json.js';
-import { normalizeAmount, normalizeCurrency } from './money.js';
+import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 
 type Node = Record<string, unknown>;
 
@@ -32,9 +32,12 @@ const LIST_PRICE_TYPE = /strikethrough|listprice|srp|msrp|regular|original|was|i
 function types(n: Node): string[] {
   const t = n['@type'];
   const arr = Array.isArray(t) ? t : [t];
-  return arr
-    .filter((x): x is string => typeof x === 'string')
-    .map((x) => x.replace(/^https?:\/\/schema\.org\//i, '').toLowerCase());
+  return (
+    arr
+      .filter((x): x is string => typeof x === 'string')
+      // "http://schema.org/Offer", "https://schema.org/Offer", "//schema.org/Offer", "schema:Offer"
+      .map((x) => x.replace(/^((https?:)?\/\/(www\.)?schema\.org\/|schema:)/i, '').toLowerCase())
+  );
 }
 
 function isObj(v: unknown): v is Node {
@@ -46,14 +49,15 @@ function asArray(v: unknown): unknown[] {
 }
 
 /** A plain text value: string, number, {name}, {@value}, or the first of an array. */
-function text(v: unknown): string | undefined {
-  if (Array.isArray(v)) return text(v[0]);
+function text(v: unknown, depth = 0): string | undefined {
+  if (depth > 4) return undefined;
+  if (Array.isArray(v)) return text(v[0], depth + 1);
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') {
     const s = decodeEntities(v).replace(/\s+/g, ' ').trim();
     return s || undefined;
   }
-  if (isObj(v)) return text(v['name'] ?? v['@value']);
+  if (isObj(v)) return text(v['name'] ?? v['@value'], depth + 1);
   return undefined;
 }
 
@@ -77,7 +81,16 @@ function productInfo(n: Node, inherit?: ProductInfo): ProductInfo {
 interface Walk {
   out: Candidate[];
   nextKey: number;
+  /** Set when a branch was cut at MAX_DEPTH. */
+  tooDeep: boolean;
 }
+
+/**
+ * Real JSON-LD nests a handful of levels (graph → product → offers → priceSpecification); a page
+ * nesting hundreds of thousands deep is hostile or broken, and recursing into it would overflow
+ * the stack. Deeper branches are skipped with a warning.
+ */
+const MAX_DEPTH = 32;
 
 interface OfferScope {
   product?: ProductInfo;
@@ -86,7 +99,11 @@ interface OfferScope {
   main: boolean;
 }
 
-function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
+function offerCandidates(o: Node, scope: OfferScope, w: Walk, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    w.tooDeep = true;
+    return;
+  }
   const t = types(o);
   const base: Omit<Candidate, 'amount' | 'role' | 'currency'> = {
     source: 'json-ld',
@@ -114,10 +131,13 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
   if (mpn) base.mpn = mpn;
 
   const currency = normalizeCurrency(text(o['priceCurrency']));
-  const push = (role: CandidateRole, rawAmount: unknown, cur: string | null, high?: unknown): void => {
+  const push = (role: CandidateRole, rawAmount: unknown, given: string | null, high?: unknown): void => {
+    const sign = given ? null : signOf(rawAmount);
+    const cur = given ?? sign?.code ?? null;
     const amount = normalizeAmount(rawAmount, cur);
     if (amount === null) return;
     const c: Candidate = { ...base, role, amount, currency: cur, raw: String(rawAmount) };
+    if (sign?.unsettled) c.unsettledSign = true;
     if (high !== undefined) {
       const h = normalizeAmount(high, cur);
       if (h !== null) c.high = h;
@@ -128,7 +148,7 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
   // nested offers of an AggregateOffer settle the range
   const nested = asArray(o['offers']).filter(isObj);
   const before = w.out.length;
-  for (const n of nested) offerCandidates(n, scope, w);
+  for (const n of nested) offerCandidates(n, scope, w, depth + 1);
   const hasNestedPrice = w.out.slice(before).some((c) => c.role === 'price');
 
   if (t.includes('aggregateoffer') || o['lowPrice'] !== undefined || o['highPrice'] !== undefined) {
@@ -176,9 +196,20 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk): void {
   }
 }
 
-function walk(v: unknown, w: Walk, related: boolean, main: boolean, group?: { key: string; info: ProductInfo }): void {
+function walk(
+  v: unknown,
+  w: Walk,
+  depth: number,
+  related: boolean,
+  main: boolean,
+  group?: { key: string; info: ProductInfo },
+): void {
+  if (depth > MAX_DEPTH) {
+    w.tooDeep = true;
+    return;
+  }
   if (Array.isArray(v)) {
-    for (const x of v) walk(x, w, related, main, group);
+    for (const x of v) walk(x, w, depth + 1, related, main, group);
     return;
   }
   if (!isObj(v)) return;
@@ -187,36 +218,40 @@ function walk(v: unknown, w: Walk, related: boolean, main: boolean, group?: { ke
     const key = group?.key ?? `jsonld:${w.nextKey++}`;
     const info = productInfo(v, group?.info);
     const scope: OfferScope = { product: info, productKey: key, related, main };
-    for (const o of asArray(v['offers'])) if (isObj(o)) offerCandidates(o, scope, w);
+    for (const o of asArray(v['offers'])) if (isObj(o)) offerCandidates(o, scope, w, depth + 1);
     for (const [k, val] of Object.entries(v)) {
       if (k === 'offers' || typeof val !== 'object' || val === null) continue;
       if (/^hasvariant$/i.test(k))
-        walk(val, w, related, main, { key, info: { ...info, sku: undefined, gtin: undefined } as ProductInfo });
+        walk(val, w, depth + 1, related, main, {
+          key,
+          info: { ...info, sku: undefined, gtin: undefined } as ProductInfo,
+        });
       else if (/^(review|aggregaterating|brand|manufacturer|image|isvariantof)$/i.test(k)) continue;
       // any other product nested in a product (accessories, "similar items") is not the page's own
-      else walk(val, w, true, false);
+      else walk(val, w, depth + 1, true, false);
     }
     return;
   }
   if (t.includes('offer') || t.includes('aggregateoffer')) {
-    offerCandidates(v, { related, main }, w);
+    offerCandidates(v, { related, main }, w, depth + 1);
     return;
   }
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== 'object' || val === null) continue;
     const isMain = /^(mainentity|mainentityofpage)$/i.test(k);
-    walk(val, w, related || RELATED_KEYS.test(k), isMain || main, group);
+    walk(val, w, depth + 1, related || RELATED_KEYS.test(k), isMain || main, group);
   }
 }
 
 export function extractJsonLd($: CheerioAPI, idx: DomIndex, warnings: string[]): Candidate[] {
-  const w: Walk = { out: [], nextKey: 0 };
+  const w: Walk = { out: [], nextKey: 0, tooDeep: false };
   for (const el of idx.ldScripts) {
-    const body = $(el).text();
+    const body = textOf(el);
     if (!/offer|price|product/i.test(body)) continue;
     const { values, warnings: ws } = parseLenientJson(body);
     for (const m of ws) if (!warnings.includes(m)) warnings.push(m);
-    for (const v of values) walk(v, w, false, false);
+    for (const v of values) walk(v, w, 0, false, false);
   }
+  if (w.tooDeep) warnings.push(`json-ld: nesting deeper than ${MAX_DEPTH} levels skipped`);
   return w.out;
 }

@@ -7,7 +7,7 @@ import type { CheerioAPI } from 'cheerio';
 import { normalizeAvailability } from './availability.js';
 import type { Candidate, CandidateRole } from './candidate.js';
 import type { DomIndex } from './dom-index.js';
-import { normalizeAmount, normalizeCurrency } from './money.js';
+import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 import { priceFromText } from './text-price.js';
 
 /** meta key prefix → role of its amount. */
@@ -40,16 +40,20 @@ export function extractMeta($: CheerioAPI, idx: DomIndex, currencyHint?: string,
   const out: Candidate[] = [];
   const availability = normalizeAvailability(tags.get('product:availability') ?? tags.get('og:availability'));
   const add = (role: CandidateRole, rawAmount: string, rawCurrency: string | undefined): Candidate | undefined => {
-    const currency = normalizeCurrency(rawCurrency);
+    const sign = rawCurrency ? null : signOf(rawAmount);
+    const currency = normalizeCurrency(rawCurrency) ?? sign?.code ?? null;
     let amount = normalizeAmount(rawAmount, currency);
     let cur = currency;
+    let unsettled = sign?.unsettled === true;
     if (amount === null) {
       const p = priceFromText(rawAmount, currency ?? currencyHint, locale);
       if (!p) return undefined;
       amount = p.amount;
       cur = currency ?? (p.currencyFromText ? p.currency : null);
+      unsettled = !currency && p.unsettledSign;
     }
     const c: Candidate = { source: 'meta', role, amount, currency: cur, raw: rawAmount };
+    if (unsettled) c.unsettledSign = true;
     if (availability) c.availability = availability;
     out.push(c);
     return c;
@@ -84,6 +88,7 @@ export function extractMeta($: CheerioAPI, idx: DomIndex, currencyHint?: string,
           amount: p.amount,
           currency: p.currencyFromText ? p.currency : null,
           raw: data,
+          ...(p.unsettledSign ? { unsettledSign: true } : {}),
         });
     }
   }

@@ -7,8 +7,8 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { normalizeAvailability, normalizeCondition } from './availability.js';
 import type { Candidate, CandidateRole, ProductInfo } from './candidate.js';
-import type { DomIndex } from './dom-index.js';
-import { normalizeAmount, normalizeCurrency } from './money.js';
+import { notThePrice, textOf, type DomIndex } from './dom-index.js';
+import { normalizeAmount, normalizeCurrency, signOf } from './money.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
 
@@ -27,10 +27,13 @@ interface Value {
 }
 
 function itemTypes(el: Element): string[] {
-  return (el.attribs['itemtype'] ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((t) => t.replace(/^https?:\/\/(www\.)?(schema|data-vocabulary)\.org\//i, '').toLowerCase());
+  return (
+    (el.attribs['itemtype'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      // protocol-relative "//schema.org/Offer" is as common as http(s) in old templates
+      .map((t) => t.replace(/^(https?:)?\/\/(www\.)?(schema|data-vocabulary)\.org\//i, '').toLowerCase())
+  );
 }
 
 function value($: CheerioAPI, el: Element): { text: string; fromContent: boolean } {
@@ -42,7 +45,7 @@ function value($: CheerioAPI, el: Element): { text: string; fromContent: boolean
   if ((tag === 'data' || tag === 'meter') && a['value'] !== undefined) return { text: a['value'], fromContent: true };
   if (tag === 'time' && a['datetime'] !== undefined) return { text: a['datetime'], fromContent: true };
   if (tag === 'img') return { text: a['src'] ?? '', fromContent: true };
-  return { text: $(el).text().replace(/\s+/g, ' ').trim(), fromContent: false };
+  return { text: textOf(el, Number.POSITIVE_INFINITY, notThePrice).replace(/\s+/g, ' ').trim(), fromContent: false };
 }
 
 function first(item: Item, ...names: string[]): Value | undefined {
@@ -53,9 +56,9 @@ function first(item: Item, ...names: string[]): Value | undefined {
   return undefined;
 }
 
-function str(v: Value | undefined): string | undefined {
-  if (!v) return undefined;
-  if (v.item) return str(first(v.item, 'name'));
+function str(v: Value | undefined, depth = 0): string | undefined {
+  if (!v || depth > 8) return undefined;
+  if (v.item) return str(first(v.item, 'name'), depth + 1);
   return v.text.trim() || undefined;
 }
 
@@ -70,6 +73,7 @@ export function extractMicrodata(
   regions: RegionClassifier,
   currencyHint?: string,
   locale?: string,
+  warnings: string[] = [],
 ): Candidate[] {
   const scopes = idx.itemscopes;
   if (scopes.length === 0) return [];
@@ -159,26 +163,34 @@ export function extractMicrodata(
       const gtin = str(first(holder, 'gtin13', 'gtin12', 'gtin14', 'gtin8', 'gtin'));
       if (gtin) base.gtin = gtin;
     }
-    const read = (v: Value | undefined): { amount: string; currency: string | null; raw: string } | null => {
+    type Read = { amount: string; currency: string | null; raw: string; unsettledSign?: boolean };
+    const read = (v: Value | undefined): Read | null => {
       if (!v || v.item) return null;
       if (v.fromContent) {
-        const amount = normalizeAmount(v.text, currency);
-        if (amount !== null) return { amount, currency, raw: v.text };
+        const sign = currency ? null : signOf(v.text);
+        const cur = currency ?? sign?.code ?? null;
+        const amount = normalizeAmount(v.text, cur);
+        if (amount !== null)
+          return { amount, currency: cur, raw: v.text, ...(sign?.unsettled ? { unsettledSign: true } : {}) };
       }
       const p = priceFromText(v.text, currency ?? currencyHint, locale);
       if (!p) return null;
-      return { amount: p.amount, currency: currency ?? (p.currencyFromText ? p.currency : null), raw: v.text };
+      if (p.candidates > 1) {
+        // "$100 $50" in one itemprop: which one is the offer's price is not the markup's to say
+        warnings.push(`microdata: one price value holds several amounts ("${v.text.slice(0, 40)}"); not read`);
+        return null;
+      }
+      const r: Read = { amount: p.amount, currency: currency ?? (p.currencyFromText ? p.currency : null), raw: v.text };
+      if (!currency && p.unsettledSign) r.unsettledSign = true;
+      return r;
     };
     const lo = read(first(holder, 'lowprice'));
     const hi = read(first(holder, 'highprice'));
     const prices = holder.props.get('price') ?? [];
-    const push = (
-      role: CandidateRole,
-      r: { amount: string; currency: string | null; raw: string },
-      high?: string,
-    ): void => {
+    const push = (role: CandidateRole, r: Read, high?: string): void => {
       const c: Candidate = { ...base, role, amount: r.amount, currency: r.currency, raw: r.raw };
       if (high) c.high = high;
+      if (r.unsettledSign) c.unsettledSign = true;
       out.push(c);
     };
     if (prices.length > 0) {

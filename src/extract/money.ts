@@ -59,6 +59,19 @@ export function normalizeCurrency(value: unknown): string | null {
   return SYMBOLS[t.toLowerCase().replace(/\.$/, '')] ?? null;
 }
 
+/**
+ * A currency sign written into a structured amount ("$49.99", "49,99 €"), resolved: `code` when
+ * the sign names one currency, `unsettled` when it names several ("$", "kr") or none known. A
+ * structured amount with an unsettled sign must not take the site's currency: "$" is never EUR.
+ */
+export function signOf(value: unknown): { code: string | null; unsettled: boolean } {
+  if (typeof value !== 'string') return { code: null, unsettled: false };
+  const sign = value.replace(/[\d.,\s\u00a0\u202f'’-]/g, '');
+  if (!sign) return { code: null, unsettled: false };
+  const code = normalizeCurrency(sign);
+  return { code, unsettled: code === null };
+}
+
 /** Canonical decimal string: no leading zeros, no trailing fraction zeros beyond need ("49.10" -> "49.1"). */
 function canonical(whole: string, frac: string): string {
   const w = whole.replace(/^0+(?=\d)/, '') || '0';

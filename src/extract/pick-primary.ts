@@ -54,9 +54,13 @@ function matchScore(group: Candidate[], ctx: PageContext): number {
   return s;
 }
 
+/** "210 USD" and a bare "210" on the same page are one price, not two. */
+const sameCurrency = (a: Candidate, b: Candidate): boolean =>
+  a.currency === b.currency || a.currency === null || b.currency === null;
+
 function distinctAmounts(cs: Candidate[]): Candidate[] {
   const seen: Candidate[] = [];
-  for (const c of cs) if (!seen.some((s) => sameAmount(s.amount, c.amount) && s.currency === c.currency)) seen.push(c);
+  for (const c of cs) if (!seen.some((s) => sameAmount(s.amount, c.amount) && sameCurrency(s, c))) seen.push(c);
   return seen;
 }
 

@@ -26,6 +26,12 @@ const EXCL_VAT =
 const USED =
   /(^|[^\p{L}])(used|refurb\w*|renewed|pre-?owned|open[\s-]?box|second[\s-]?hand|gebraucht|occasion|reacondicionado|ricondizionat\w*|usato|usado)([^\p{L}]|$)/iu;
 const BONUS = /(bonus|points|punkte|cashback|бонус|reward)/i;
+/** A summary of other sellers' offers ("3 new from $45", "Other sellers on …"): never the buy box. */
+const OTHER_SELLERS =
+  /(other\s+sellers|more\s+buying\s+choices|\d+\s+(new|used|offers?|sellers?)\b[^.]{0,20}\bfrom|\b(new|used)\s*(&|and)\s*used\b|\bfrom\s+\d+\s+(sellers?|stores?|shops?)|autres\s+vendeurs|weitere\s+angebote|andere\s+verk[äa]ufer|otros\s+vendedores|altri\s+venditori|outros\s+vendedores|\d+\s+(angebote?|offres?|ofertas?|offerte)\s+(ab|à partir de|desde|da|a partir de))/i;
+/** A discount rate ("-50 %", "50% off"): it labels the price that follows, it is not a saving amount. */
+const PERCENT_BADGE =
+  /[-−]?\s*\d+(?:[.,]\d+)?\s*%\s*(off|rabatt|de\s+r[ée]duction|korting|sconto|descuento|de\s+desconto)?/gi;
 
 export interface PriceContext {
   /** Text right before the price token: preceding siblings plus the element's own text before it. */
@@ -66,7 +72,10 @@ export function judgePrice(ctx: PriceContext): PriceJudgement {
   const next = ctx.ownAfter.trim() ? ctx.ownAfter.slice(0, 30) : a.slice(0, 8);
   if (INSTALMENT.test(`${b.slice(-25)} ${ctx.raw} ${next}`)) return no('installment');
   if (UNIT.test(`${ctx.raw} ${next.slice(0, 20)}`)) return no('unit');
-  if (SAVING.test(b.slice(-20))) return no('skip');
+  if (OTHER_SELLERS.test(b.slice(-40))) return no('skip');
+  // "Save $10" / "You save: $10" / "$10 off" label an amount saved; "-50 % $49.99" labels the price
+  if (SAVING.test(b.replace(PERCENT_BADGE, ' ').trimEnd().slice(-20))) return no('skip');
+  if (/^\s*off\b/i.test(ctx.ownAfter) || /^\s*off\b/i.test(a.slice(0, 6))) return no('skip');
   if (EXCL_VAT.test(`${b.slice(-25)} ${ctx.ownAfter.slice(0, 20)}`)) return no('skip');
   if (BONUS.test(a.slice(0, 15)) || BONUS.test(b.slice(-15))) return no('skip');
   if (SHIPPING.test(b.slice(-25)) || /\+\s*$/.test(b)) return no('shipping');

@@ -29,26 +29,42 @@ export class RegionClassifier {
     if (mainNodes) for (const n of mainNodes) this.cache.set(n, 'main');
   }
 
-  /** Region of the element's ancestors (the element itself included). */
+  /** The region an element decides by itself, or null when it defers to its parent. */
+  private own(node: AnyNode): Region | 'stop' | null {
+    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') return null;
+    const el = node as Element;
+    const tag = el.name.toLowerCase();
+    if (tag === 'body' || tag === 'html') return 'stop';
+    if (CHROME_TAGS.has(tag)) return 'chrome';
+    const ts = tokens(el);
+    if (ts.some((t) => RELATED_TOKEN.test(t))) return 'related';
+    if (ts.some((t) => CHROME_TOKEN.test(t))) return 'chrome';
+    return null;
+  }
+
+  /**
+   * Region of the element's ancestors (the element itself included). Walks up iteratively: a page
+   * of 10,000 nested divs must not overflow the stack. Every node passed on the way is cached.
+   */
   of(node: AnyNode | null): Region {
     if (!node) return 'main';
-    const hit = this.cache.get(node);
-    if (hit) return hit;
+    const path: AnyNode[] = [];
     let r: Region = 'main';
-    let stop = false;
-    if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
-      const el = node as Element;
-      const tag = el.name.toLowerCase();
-      if (tag === 'body' || tag === 'html') stop = true;
-      else if (CHROME_TAGS.has(tag)) r = 'chrome';
-      else {
-        const ts = tokens(el);
-        if (ts.some((t) => RELATED_TOKEN.test(t))) r = 'related';
-        else if (ts.some((t) => CHROME_TOKEN.test(t))) r = 'chrome';
+    for (let n: AnyNode | null = node; n; n = n.parent) {
+      const hit = this.cache.get(n);
+      if (hit) {
+        r = hit;
+        break;
+      }
+      path.push(n);
+      const own = this.own(n);
+      if (own === 'stop') break;
+      if (own) {
+        r = own;
+        break;
       }
     }
-    if (r === 'main' && !stop) r = this.of(node.parent);
-    this.cache.set(node, r);
+    for (const n of path) this.cache.set(n, r);
     return r;
   }
 }

@@ -3,6 +3,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import type { SiteSelectors } from '../config/site-config.schema.js';
 import { normalizeAvailability } from './availability.js';
+import { textOf } from './dom-index.js';
 import type { Candidate } from './candidate.js';
 import { normalizeAmount } from './money.js';
 import { priceFromText } from './text-price.js';
@@ -17,7 +18,7 @@ function read($: CheerioAPI, selector: string | undefined, warnings: string[]): 
     return undefined;
   }
   if (!el) return undefined;
-  const v = el.attribs['content'] ?? $(el).text();
+  const v = el.attribs['content'] ?? textOf(el);
   const t = v.replace(/\s+/g, ' ').trim();
   return t || undefined;
 }
@@ -47,6 +48,7 @@ export function extractSelectors(
     amount,
     currency: p?.currencyFromText ? p.currency : null,
     raw,
+    ...(p?.unsettledSign ? { unsettledSign: true } : {}),
   };
   const sku = read($, selectors.sku, warnings);
   if (sku) c.sku = sku;

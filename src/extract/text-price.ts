@@ -7,6 +7,8 @@ export interface TextPrice {
   currency: string | null;
   /** Whether the currency came from the text itself (not from the hint). */
   currencyFromText: boolean;
+  /** The amount has a currency sign that the hint does not settle ("$" on a EUR site): never fill it in. */
+  unsettledSign: boolean;
   /** How many price-looking numbers the text held. */
   candidates: number;
   /** The matched price token and the text before / after it. */
@@ -32,6 +34,7 @@ export function priceFromText(text: string, currencyHint?: string, locale?: stri
     amount: r.amount.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
     currency,
     currencyFromText: r.currencyFromText,
+    unsettledSign: r.unsettledSign === true,
     candidates: r.candidates,
     raw,
     before: t.slice(0, at),

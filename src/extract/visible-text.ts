@@ -6,9 +6,10 @@
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { Candidate } from './candidate.js';
-import type { DomIndex } from './dom-index.js';
+import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
+import { cartDistance, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
 import { priceFromText } from './text-price.js';
 
 const HIDDEN_A11Y =
@@ -37,7 +38,21 @@ export interface TextCandidate extends Candidate {
   sale: boolean;
   softList: boolean;
   order: number;
+  /** Steps up and down to the nearest add-to-cart control (Infinity: none near). */
+  cart: number;
+  /** Large, bold or red by inline style. */
+  prominent: boolean;
+  /** Inside a repeated list item / row / card. */
+  repeated: boolean;
+  /** itemprop=price on the element. */
+  itemprop: boolean;
+  /** "from" / "ab" / "à partir de" right before it: a lowest price over variants. */
+  from: boolean;
 }
+
+/** "from", "ab", "à partir de", "desde", "od", "от" right before a price. */
+const FROM =
+  /(^|[^\p{L}])(from|starting\s+at|ab|à\s+partir\s+de|a\s+partir\s+de|desde|od|от|vanaf|a\s+partire\s+da)\s*:?\s*$/iu;
 
 function norm(s: string): string {
   return s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
@@ -57,7 +72,7 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
         s.type === 'text'
           ? (s as unknown as { data: string }).data
           : s.type === 'tag' && !SKIP_TAGS.has((s as Element).name)
-            ? $(s).text()
+            ? textOf(s, want * 4)
             : '';
       acc = dir === 'prev' ? `${norm(t)} ${acc}` : `${acc} ${norm(t)}`;
       s = dir === 'prev' ? s.prev : s.next;
@@ -79,27 +94,56 @@ function words(s: string): Set<string> {
 }
 
 /**
- * The main product title: among h1 elements outside nav / footer / aside, the one sharing most
- * words with the document title (og:title or <title>); pop-up h1s ("Adding to Cart...") lose.
- * A <header> also heads sections, so an h1 inside one is taken only when nothing else fits.
+ * In a link, a recommendations block or a repeated tile: a heading that names another product.
+ * ("product-card" alone is no sign: themes wrap the page's own product in one.)
+ */
+function inLinkOrTile(el: Element): boolean {
+  let up = 0;
+  for (let n: AnyNode | null = el.parent; n && n.type === 'tag' && up < 6; n = n.parent, up++) {
+    const e = n as Element;
+    if (e.name === 'a' && e.attribs['href']) return true;
+    if (RELATED_HEADING.test(`${e.attribs['class'] ?? ''} ${e.attribs['id'] ?? ''}`)) return true;
+  }
+  return inRepeatedItem(el);
+}
+const RELATED_HEADING =
+  /(related|recommend|similar|also-?(bought|viewed|like)|upsell|cross-?sell|carousel|sponsored|recently-?viewed)/i;
+
+/**
+ * The main product title. The first h1 is not trusted: an h1 inside a link or a product tile
+ * names another product, and some themes put the product name in an h2, `itemprop=name` or a
+ * "product-title" element. Candidates outside nav / footer / aside and outside links and tiles
+ * are scored by the words they share with the document title (og:title and <title>); a non-h1
+ * needs two shared words and half of its own words to count.
  */
 export function findTitle($: CheerioAPI, idx: DomIndex): Element | null {
   const og = idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '';
   const ref = words(`${og} ${idx.docTitle}`);
-  let best: Element | null = null;
-  let bestScore = -1;
-  for (const el of idx.h1) {
-    const t = norm($(el).text());
-    if (t.length < 3 || $(el).closest('nav,footer,aside').length > 0) continue;
-    let overlap = 0;
-    for (const w of words(t)) if (ref.has(w)) overlap++;
-    const score = overlap * 2 + ($(el).closest('header').length === 0 ? 1 : 0);
-    if (score > bestScore) {
-      best = el;
-      bestScore = score;
+  const pick = (els: Element[], h1: boolean): { el: Element | null; overlap: number } => {
+    let best: Element | null = null;
+    let bestScore = -1;
+    let bestOverlap = 0;
+    for (const el of els) {
+      const t = norm(textOf(el, 400));
+      if (t.length < 3 || t.length > 300 || $(el).closest('nav,footer,aside').length > 0 || inLinkOrTile(el)) continue;
+      const own = words(t);
+      let overlap = 0;
+      for (const w of own) if (ref.has(w)) overlap++;
+      if (!h1 && (overlap < 2 || overlap < own.size / 2)) continue;
+      const score = overlap * 2 + ($(el).closest('header').length === 0 ? 1 : 0);
+      if (score > bestScore) {
+        best = el;
+        bestScore = score;
+        bestOverlap = overlap;
+      }
     }
-  }
-  return best;
+    return { el: best, overlap: bestOverlap };
+  };
+  // an h1 that shares a word with the document title is the title; other headings only stand in
+  // when no such h1 exists (the h1 is a logo, a tile's link, or missing)
+  const h1 = pick(idx.h1, true);
+  if (h1.el && h1.overlap > 0) return h1.el;
+  return pick(idx.titleLike, false).el ?? h1.el;
 }
 
 /** The title and its ancestors: always the page's main region. */
@@ -120,11 +164,13 @@ export function extractVisibleText(
   const titleLevels = new Map<AnyNode, number>();
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
+  const cartMap = mapCartControls(idx.controls);
   const out: TextCandidate[] = [];
   let order = 0;
   for (const el of idx.priceEls) {
     order++;
-    if (SKIP_TAGS.has(el.name)) continue;
+    // a hidden copy (another variant's price, a template) is not what the page shows
+    if (SKIP_TAGS.has(el.name) || hiddenWithin(el)) continue;
     let skip = false;
     for (let p: AnyNode | null = el.parent; p; p = p.parent) {
       if (chosen.has(p)) {
@@ -140,7 +186,8 @@ export function extractVisibleText(
         .find('*')
         .filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element)))
         .first();
-      own = norm(a11y.length ? a11y.text() : $el.text());
+      // struck or hidden parts inside the element ("<del>$100</del> $50") are never its price
+      own = norm(a11y.length ? textOf(a11y.get(0)) : textOf(el, Number.POSITIVE_INFINITY, notThePrice));
     }
     if (!own || own.length > MAX_LEN || !/\d/.test(own)) continue;
     const p = priceFromText(own, currencyHint, locale);
@@ -177,10 +224,16 @@ export function extractVisibleText(
       amount: p.amount,
       currency: p.currency,
       raw: own,
+      ...(p.unsettledSign ? { unsettledSign: true } : {}),
       level,
       sale: j.sale,
       softList: j.softList,
       order,
+      cart: cartDistance(el, cartMap),
+      prominent: inlineProminence(el),
+      repeated: inRepeatedItem(el),
+      itemprop: el.attribs['itemprop'] === 'price',
+      from: FROM.test(`${siblingText($, el, 'prev', 30)} ${p.before}`.trim()),
     };
     if (region === 'related') c.related = true;
     out.push(c);
@@ -194,8 +247,54 @@ export interface TextPick {
 }
 
 /**
- * The buy-box price among visible candidates: the nearest group to the title; within it one
- * amount, or one amount the markup marks as the sale/current price. Otherwise no pick.
+ * Weights of the visible-price model. Each feature is a fact about how storefronts lay out a
+ * product page; the weight says how much it separates the buy-box price from the other amounts.
+ */
+export const WEIGHTS = {
+  /** Per step further from the title than the nearest candidate: the buy box sits by the title. */
+  level: -1,
+  /** Marked current / sale / final by class or label: shops mark the price to pay. */
+  sale: 1.5,
+  /** Near the add-to-cart control (within two steps of the nearest candidate, 8 at most): the buy box. */
+  cart: 1,
+  /** Large, bold or red by inline style: how a price is made prominent without classes. */
+  prominent: 0.5,
+  /** itemprop=price on the visible element: the shop names it the offer's price. */
+  itemprop: 0.5,
+  /** In a repeated list item / row / card: a listing of other products or offers. */
+  repeated: -1.5,
+  /** "from …": a lowest price over variants, not necessarily this one's. */
+  from: -1,
+  /** The same amount shown twice or more near the title (price and its accessible copy). */
+  agreement: 0.25,
+} as const;
+
+/** The top amount must beat the runner-up by this much, or the read abstains. */
+export const MARGIN = 1;
+
+export interface TextPick {
+  chosen?: TextCandidate;
+  reason?: string;
+  /** Score per amount, best first (for warnings and evidence). */
+  scores?: Array<{ amount: string; score: number }>;
+}
+
+function score(c: TextCandidate, nearest: number, nearestCart: number): number {
+  let s = WEIGHTS.level * (c.level - nearest);
+  if (c.sale) s += WEIGHTS.sale;
+  // within two steps of the nearest: the buy box is a small block, not one element
+  if (Number.isFinite(c.cart) && c.cart <= nearestCart + 2) s += WEIGHTS.cart;
+  if (c.prominent) s += WEIGHTS.prominent;
+  if (c.itemprop) s += WEIGHTS.itemprop;
+  if (c.repeated) s += WEIGHTS.repeated;
+  if (c.from) s += WEIGHTS.from;
+  return s;
+}
+
+/**
+ * The buy-box price among visible candidates: every selling-price candidate outside related
+ * regions is scored (WEIGHTS); amounts take their best candidate's score. The top amount is taken
+ * only when it clears MARGIN over the runner-up; otherwise no pick, with the reason.
  */
 export function pickTextPrice(cands: TextCandidate[]): TextPick {
   let pool = cands.filter((c) => c.role === 'price' && !c.related);
@@ -204,12 +303,35 @@ export function pickTextPrice(cands: TextCandidate[]): TextPick {
     pool = cands.filter((c) => c.role === 'list' && c.softList && !c.related);
   }
   if (pool.length === 0) return { reason: 'no visible price near the product title' };
-  const best = Math.min(...pool.map((c) => c.level));
-  const near = pool.filter((c) => c.level === best);
-  const amounts = new Set(near.map((c) => Number(c.amount)));
-  if (amounts.size === 1) return { chosen: near[0]! };
-  const sale = near.filter((c) => c.sale);
-  const saleAmounts = new Set(sale.map((c) => Number(c.amount)));
-  if (saleAmounts.size === 1) return { chosen: sale[0]! };
-  return { reason: `visible prices near the title disagree: ${[...amounts].slice(0, 4).join(', ')}` };
+  const nearest = Math.min(...pool.map((c) => c.level));
+  if (!Number.isFinite(nearest)) {
+    // no title to measure from: only a single amount on the page can stand
+    const amounts = new Set(pool.map((c) => Number(c.amount)));
+    return amounts.size === 1 ? { chosen: pool[0]! } : { reason: `visible prices disagree and no title anchors them` };
+  }
+  const nearestCart = Math.min(...pool.map((c) => c.cart));
+  const byAmount = new Map<number, { best: TextCandidate; score: number; n: number }>();
+  for (const c of pool) {
+    const s = score(c, nearest, nearestCart);
+    const k = Number(c.amount);
+    const e = byAmount.get(k);
+    if (!e) byAmount.set(k, { best: c, score: s, n: 1 });
+    else {
+      e.n++;
+      if (s > e.score) {
+        e.best = c;
+        e.score = s;
+      }
+    }
+  }
+  const ranked = [...byAmount.values()]
+    .map((e) => ({ ...e, score: e.score + (e.n > 1 ? WEIGHTS.agreement : 0) }))
+    .sort((a, b) => b.score - a.score);
+  const scores = ranked.slice(0, 4).map((e) => ({ amount: e.best.amount, score: e.score }));
+  const [top, second] = ranked;
+  if (!second || top!.score - second.score >= MARGIN) return { chosen: top!.best, scores };
+  return {
+    reason: `visible prices near the title disagree: ${scores.map((x) => `${x.amount} (${x.score})`).join(', ')}; the best does not clear the margin of ${MARGIN}`,
+    scores,
+  };
 }

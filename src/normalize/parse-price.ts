@@ -22,6 +22,12 @@
  *    text says 元/RMB/CN¥), £ -> GBP, Rs -> INR. An unambiguous marker beats the hint.
  * Split cents: "$ 31 57" (two-digit token framed by a currency, nothing wordy after), "49€90".
  * Superscript cents: both "173<sup>34</sup> Lei" (literal HTML) and "173^34 Lei" are accepted.
+ * Split decimals: a decimal mark followed by a space and two digits ("$119. 95", "118, 99 TL",
+ *    "1.837, 32 €") is one amount when a currency frames it and no word follows; otherwise the
+ *    token is unreadable (null with a reason), never its integer part or its cents.
+ * Euro sign as decimal mark: "49€90" and "35€ 99" are read whole; "1250€600" (a sign between
+ *    digits that are not two cents) is unreadable, never 1250 nor 600.
+ * Every amount that cannot be read whole comes back as null with a `reason` (see ParseFailReason).
  */
 import { currencyExponent, isCurrencyCode } from './currency.js';
 import type { ParsedPrice } from '../types.js';
@@ -33,6 +39,33 @@ export interface ParsePriceOptions {
   locale?: string;
 }
 
+/** Why a price-like text gave no amount. Stable codes: tests and warnings name them. */
+export type ParseFailReason =
+  /** No digits that could be an amount. */
+  | 'no_amount'
+  /** Numbers, but none marked by a currency, and no bare number that is the whole text. */
+  | 'no_currency_marker'
+  /** "0,00 €", "Free": never a MAP price. */
+  | 'zero'
+  | 'free'
+  | 'negative'
+  /** A separator that could be decimal or grouping ("1,299" with no currency or locale). */
+  | 'ambiguous_separator'
+  /** Grouping that is not 3-digit (or Indian) groups: "1,234,56". */
+  | 'bad_grouping'
+  /** More decimals than the currency has ("0,899 €", "12.5" JPY). */
+  | 'too_many_decimals'
+  /** "$ 31 57 each": cents or a separate number? */
+  | 'split_cents'
+  /** "$119. 95 left": a decimal mark, a space, two digits and then words. */
+  | 'split_decimal'
+  /** "1250€600", "35€ 99 items": a currency sign between digits that cannot be read as cents. */
+  | 'sign_between_digits'
+  /** The text's currency markers contradict each other ("$19.99 EUR"). */
+  | 'conflicting_currency'
+  /** Marked only by a unit that is no ISO 4217 currency today ("745,92 kn", "120,000 تومان"). */
+  | 'unsupported_currency';
+
 export interface ParsedPriceDetailed extends ParsedPrice {
   /** The matched substring (markers included), or null. */
   raw: string | null;
@@ -42,12 +75,21 @@ export interface ParsedPriceDetailed extends ParsedPrice {
   candidates: number;
   /** True when the text alone (without the hint) names this currency. */
   currencyFromText: boolean;
+  /** Set when amount is null: why the text gave no amount. */
+  reason?: ParseFailReason;
+  /**
+   * Set when the amount carries a currency sign that does not settle to one currency with the
+   * hint given ("$" with no hint, or with hint EUR): the caller must not fill the currency in.
+   */
+  unsettledSign?: true;
 }
 
 interface Marker {
   codes: string[];
   dflt: string | null;
   weak?: boolean;
+  /** A unit that is not a current ISO 4217 currency (Croatian kuna, Iranian toman): never read. */
+  unsupported?: boolean;
 }
 const fixed = (code: string): Marker => ({ codes: [code], dflt: code });
 const DOLLAR =
@@ -83,7 +125,7 @@ const MARKER_TABLE: Array<[string[], Marker]> = [
   [['Ft'], fixed('HUF')],
   [['lei', 'Lei', 'LEI'], { codes: ['RON', 'MDL'], dflt: 'RON' }],
   [['₺', 'TL'], fixed('TRY')],
-  [['₽', 'руб', 'руб.'], { codes: ['RUB', 'BYN'], dflt: 'RUB' }],
+  [['₽', 'руб', 'руб.', 'р.', 'р', 'Р', 'РУБ'], { codes: ['RUB', 'BYN'], dflt: 'RUB' }],
   [['₩', '원'], fixed('KRW')],
   [['₫', 'đ', 'VNĐ'], fixed('VND')],
   [['ر.س', 'SR'], fixed('SAR')],
@@ -94,8 +136,8 @@ const MARKER_TABLE: Array<[string[], Marker]> = [
   [['د.ب'], fixed('BHD')],
   [['ر.ع'], fixed('OMR')],
   [['E£', 'ج.م'], fixed('EGP')],
-  [['₪'], fixed('ILS')],
-  [['฿'], fixed('THB')],
+  [['₪', 'ש"ח', 'ש״ח', 'שח'], fixed('ILS')],
+  [['฿', 'บาท'], fixed('THB')],
   [['₱'], fixed('PHP')],
   [['₴', 'грн', 'грн.'], fixed('UAH')],
   [['лв', 'лв.'], fixed('BGN')],
@@ -111,6 +153,18 @@ const MARKER_TABLE: Array<[string[], Marker]> = [
   [['Rp'], fixed('IDR')],
   [['S/', 'S/.'], fixed('PEN')],
   [['KSh'], fixed('KES')],
+  [['DH', 'Dh'], fixed('MAD')],
+  // Arabic and Persian currency words name a family of currencies; only the hint settles which.
+  [['ريال', 'ر.ي'], { codes: ['SAR', 'QAR', 'OMR', 'YER', 'IRR'], dflt: null }],
+  [['ریال'], fixed('IRR')], // Persian spelling (Farsi yeh): Iran
+  [['درهم'], { codes: ['AED', 'MAD'], dflt: null }],
+  [['دينار', 'د.ج', 'د.ت', 'د.أ', 'ع.د'], { codes: ['KWD', 'BHD', 'JOD', 'IQD', 'LYD', 'TND', 'DZD'], dflt: null }],
+  [['جنيه', 'ج.س'], { codes: ['EGP', 'SDG', 'SSP'], dflt: null }],
+  [['ليرة', 'ل.ل', 'ل.س'], { codes: ['LBP', 'SYP'], dflt: null }],
+  // Not ISO 4217 currencies today: the kuna was replaced by the euro in 2023 (dual displays keep
+  // showing it), the toman is ten Iranian rials. Reading either as a price would misstate it.
+  [['kn', 'Kn', 'KN', 'kuna'], { codes: ['HRK'], dflt: 'HRK', unsupported: true }],
+  [['تومان', 'تومن'], { codes: ['IRT'], dflt: 'IRT', unsupported: true }],
   // Weak markers are too short or shared to trust unless the site's hint agrees.
   [['Br'], { codes: ['BYN', 'ETB'], dflt: null, weak: true }],
   [['R'], { codes: ['ZAR'], dflt: null, weak: true }],
@@ -132,13 +186,26 @@ const ENTRIES = [
 }));
 
 // Digits with '.', ',', apostrophes or (before exactly three digits) a space between them.
-const NUM_RE = /(?<![\d.,'’‘])\d+(?:(?:[.,'’‘]|[ ](?=\d{3}(?!\d)))\d+)*/g;
-const DASH_RE = /[.,](?:--|[-–—])(?![\d])/y; // "12,-", "1'299.–": whole units, no cents
+// Or a leading-dot decimal (".99", as US stores show cents-only prices).
+const NUM_RE = /(?<![\d.,'’‘])(?:\d+(?:(?:[.,'’‘]|[ ](?=\d{3}(?!\d)))\d+)*|\.\d{2}(?![\d.,]))/g;
+const DASH_RE = /[.,:](?:--|[-–—])(?![\d])/y; // "12,-", "1'299.–", "99:-" (Swedish): whole units
 const SUP_RE = /[.,]?\s?(?:<sup>\s*[.,]?(\d{2})\s*<\/sup>|\^(\d{2}))(?!\d)/y; // "173<sup>34</sup>", "173^34"
 const SPLIT_RE = / (\d{2})(?![\d%]|[.,'’‘]\d)/y; // "$ 31 57"
+const SPLIT_DEC_RE = /([.,]) {1,2}(\d{2})(?![\d%]|[.,'’‘]\d)/y; // "$119. 95", "118, 99 TL"
+/** After split cents / decimals: the end, or punctuation that is not a number or a percentage. */
+const NOTHING_WORDY = /^\s*(?:$|[.,;:!)\]/|*](?!\d)|[^\s\p{L}\p{N}%.,])/u;
 const PCT_RE = /\s?%/y;
 const RANGE_GAP = /^\s*(?:[-–—~]|to|bis|à|a|al|до)\s*$/u;
+/** Words a storefront shows instead of an amount for a product given away. */
+const FREE =
+  /(^|[^\p{L}])(free|gratis|gratuit|kostenlos|gr[aá]tis|gratuito|бесплатно|darmowy|zdarma|ingyenes|無料|免费)([^\p{L}]|$)/iu;
 const isLetter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c);
+/**
+ * Scripts written without spaces between words (Chinese, Japanese, Korean, Thai): a digit next to
+ * one of their characters is not glued to a word ("価格1,299円", "ราคา1,290"), unlike "X100".
+ */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
+const isWordLetter = (c: string | undefined) => isLetter(c) && !UNSPACED.test(c!);
 
 interface MarkerHit {
   marker: Marker;
@@ -156,6 +223,8 @@ interface Token {
   markers: Marker[];
   notPrice: boolean;
   ambiguous: boolean;
+  /** Why the token cannot be read whole (set with ambiguous / notPrice). */
+  reason?: ParseFailReason;
 }
 interface Ctx {
   hint: string | undefined;
@@ -237,25 +306,30 @@ function localeSeparators(locale: string) {
   return sepCache.get(locale) ?? null;
 }
 
-/** Whole and fraction digits of a number token, or null when the structure is invalid or ambiguous. */
-function interpret(t: Token, possible: string[], ctx: Ctx): { whole: string; frac: string } | null {
+type Read = { whole: string; frac: string } | { reason: ParseFailReason };
+const BAD_GROUPING: Read = { reason: 'bad_grouping' };
+const AMBIGUOUS: Read = { reason: 'ambiguous_separator' };
+
+/** Whole and fraction digits of a number token, or why the structure is invalid or ambiguous. */
+function interpret(t: Token, possible: string[], ctx: Ctx): Read {
   const { groups, seps } = splitNum(t.num);
   if (t.integerOnly) {
     const whole = groupedInteger(groups, seps);
-    return whole === null ? null : { whole, frac: t.extraFrac ?? '' };
+    return whole === null ? BAD_GROUPING : { whole, frac: t.extraFrac ?? '' };
   }
   const last = seps.at(-1);
   if (last === undefined) return { whole: t.num, frac: '' };
-  const asInteger = () => {
+  if (groups[0] === '') return { whole: '0', frac: groups[1]! }; // ".99"
+  const asInteger = (): Read => {
     const w = groupedInteger(groups, seps);
-    return w === null ? null : { whole: w, frac: '' };
+    return w === null ? BAD_GROUPING : { whole: w, frac: '' };
   };
   // Only '.' or ',' can be a decimal mark, and only once; a repeated separator is grouping.
   if ((last !== '.' && last !== ',') || seps.slice(0, -1).includes(last)) return asInteger();
   const frac = groups.at(-1)!;
   if (seps.length > 1) {
     const whole = groupedInteger(groups.slice(0, -1), seps.slice(0, -1));
-    return whole === null ? null : { whole, frac };
+    return whole === null ? BAD_GROUPING : { whole, frac };
   }
   const g0 = groups[0]!;
   if (frac.length !== 3 || g0.length > 3 || g0.startsWith('0')) return { whole: g0, frac };
@@ -267,7 +341,7 @@ function interpret(t: Token, possible: string[], ctx: Ctx): { whole: string; fra
   if (loc?.group === last) return asInteger();
   const conv = possible.length === 1 ? CONVENTION_DECIMAL[possible[0]!] : undefined;
   if (conv) return conv === last ? { whole: g0, frac } : asInteger();
-  return null;
+  return AMBIGUOUS;
 }
 
 function resolveCurrency(markers: Marker[], ctx: Ctx) {
@@ -286,6 +360,8 @@ function normalize(text: string): string {
     .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660))
     .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
     .replace(/[０-９]/g, (d) => String(d.charCodeAt(0) - 0xff10))
+    .replace(/[०-९]/g, (d) => String(d.charCodeAt(0) - 0x0966))
+    .replace(/[০-৯]/g, (d) => String(d.charCodeAt(0) - 0x09e6))
     .replace(/٫/g, '.')
     .replace(/٬/g, ',');
 }
@@ -312,7 +388,22 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
   let split: RegExpExecArray | null = null;
   const dash = sticky(DASH_RE);
   const sup = dash || groupedInteger(groups, seps) === null ? null : sticky(SUP_RE);
-  if (dash) {
+  // "$119. 95": a decimal mark, a space, two digits. Only a grouped integer that does not already
+  // use that mark as grouping can own a decimal part; the rest is decided once markers are known.
+  // ("$59.99, 10 left" and "1,299, 12 months" are a comma after a whole amount, not a decimal mark).
+  const dec = dash || sup || groupedInteger(groups, seps) === null ? null : sticky(SPLIT_DEC_RE);
+  const splitDec = dec && !(seps as string[]).includes(dec[1]!) ? dec : null;
+  // Two digits right after "<digit>, " whose split read was declined ("1,837, 32 €") may be the
+  // cents of the number before: never an amount of their own.
+  if (!splitDec && /^\d{2}$/.test(num) && /\d[.,] {1,2}$/.test(s.slice(Math.max(0, start - 4), start))) {
+    t.ambiguous = true;
+    t.reason = 'split_decimal';
+  }
+  if (splitDec) {
+    pos += splitDec[0].length;
+    t.integerOnly = true;
+    t.extraFrac = splitDec[2]!;
+  } else if (dash) {
     t.integerOnly = true;
     pos += dash[0].length;
   } else if (sup) {
@@ -331,6 +422,15 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
     t.rawStart = pre.start;
     neg ||= signBefore(s, pre.start);
   }
+  if (splitDec && !t.ambiguous) {
+    // Whole when a currency sign follows the two digits ("118, 99 TL"), or when a prefix sign
+    // leads and no word follows ("$119. 95"); "$119. 95 left" stays unread.
+    const after = findMarker(s, pos, 'after', ctx);
+    if (!after && !(pre && NOTHING_WORDY.test(s.slice(pos)))) {
+      t.ambiguous = true;
+      t.reason = 'split_decimal';
+    }
+  }
   if (split) {
     // "$ 31 57": cents only when the currency frames it and no word follows ("$10 20 items")
     const after = pos + split[0].length;
@@ -339,31 +439,62 @@ function readToken(s: string, start: number, num: string, prevEnd: number, ctx: 
       t.integerOnly = true;
       t.extraFrac = split[1]!;
       pos = after;
-    } else t.ambiguous = true; // "$ 31 57 each": 31 or 31.57? Neither is safe.
+    } else {
+      // "$ 31 57 each": 31 or 31.57? Neither is safe.
+      t.ambiguous = true;
+      t.reason = 'split_cents';
+    }
   }
   t.end = t.rawEnd = pos;
   const suf = findMarker(s, pos, 'after', ctx);
   if (suf) {
     const rest = s.slice(suf.end);
-    // "49€90" (French style): a euro sign glued to exactly two digits stands for the decimal mark.
+    const glued = suf.start === pos && !pre && !t.integerOnly;
+    // "49€90", "35€ 99" (French style): a euro sign glued to the amount and followed by exactly two
+    // digits stands for the decimal mark, unless those digits carry their own sign ("35€ 99€").
     const cents =
-      suf.start === pos && !pre && suf.marker.dflt === 'EUR' && !t.integerOnly && groupedInteger(groups, seps) !== null
-        ? /^(\d{2})(?![\d]|[.,'’‘]\d)/.exec(rest)
+      glued && suf.marker.dflt === 'EUR' && groupedInteger(groups, seps) !== null
+        ? /^( ?)(\d{2})(?![\d]|[.,'’‘]\d)/.exec(rest)
         : null;
-    if (cents) {
+    const centsEnd = cents ? suf.end + cents[0].length : -1;
+    if (cents && !findMarker(s, centsEnd, 'after', ctx)) {
       t.integerOnly = true;
-      t.extraFrac = cents[1]!;
-    }
-    // Otherwise a marker glued to digits ("5 $299"), or followed by a digit when we already have a
-    // prefix ("$10 $20"), belongs to the next amount.
-    if (cents || !(/^\d/.test(rest) || (pre && /^\s*\d/.test(rest)))) {
+      t.extraFrac = cents[2]!;
       t.markers.push(suf.marker);
-      t.rawEnd = suf.end + (cents ? 2 : 0);
+      t.rawEnd = centsEnd;
+      // "35€ 99 reviews": digits after a spaced sign may be something else entirely
+      if (cents[1] && !NOTHING_WORDY.test(s.slice(centsEnd))) {
+        t.ambiguous = true;
+        t.reason = 'sign_between_digits';
+      }
+    } else if (glued && /^\d/.test(rest)) {
+      // "1250€600": a sign between digits that are not two cents. 1250? 600? 1250.600? None is
+      // safe, and the digits after it must not be read as an amount of their own either.
+      t.ambiguous = true;
+      t.reason = 'sign_between_digits';
+      t.markers.push(suf.marker);
+      t.rawEnd = suf.end + /^\d+(?:[.,'’‘ ]\d+)*/.exec(rest)![0].length;
+    } else if (!(/^\d/.test(rest) || (pre && /^\s*\d/.test(rest)))) {
+      // otherwise a sign glued to the next digits ("5 $299"), or followed by a digit when we already
+      // have a prefix ("$10 $20"), belongs to the next amount
+      t.markers.push(suf.marker);
+      t.rawEnd = suf.end;
+      // "9,99 $ CAD": a sign and then the ISO code that settles it
+      const code = /^\s{1,2}([A-Z]{3})(?![\p{L}\d])/u.exec(rest);
+      const c = code ? resolveHit(code[1]!, null, ctx) : null;
+      if (code && c && !/^\s*\d/.test(rest.slice(code[0].length))) {
+        t.markers.push(c);
+        t.rawEnd = suf.end + code[0].length;
+      }
     }
   }
-  if (neg) t.notPrice = true;
+  if (neg) {
+    t.notPrice = true;
+    t.reason = 'negative';
+  }
   // Numbers glued to words are model numbers or units ("128GB", "X100", "$10k"), not prices.
-  if ((t.rawEnd === pos && isLetter(s[pos])) || (t.rawStart === start && isLetter(s[start - 1]))) t.notPrice = true;
+  if ((t.rawEnd === pos && isWordLetter(s[pos])) || (t.rawStart === start && isWordLetter(s[start - 1])))
+    t.notPrice = true;
   return t;
 }
 
@@ -401,55 +532,84 @@ export function parsePriceDetailed(text: string, opts: ParsePriceOptions = {}): 
     else if (!a.markers.length && b.markers.length) a.markers = b.markers;
   }
 
-  const finish = (t: Token, set: string[], currency: string | null) => {
-    if (t.ambiguous) return null;
+  const finish = (
+    t: Token,
+    set: string[],
+    currency: string | null,
+  ): { amount: string; zero: boolean } | { reason: ParseFailReason } => {
+    if (t.ambiguous) return { reason: t.reason ?? 'split_cents' };
     const r = interpret(t, currency ? [currency] : set, ctx);
-    if (!r) return null;
+    if ('reason' in r) return r;
     const frac = r.frac.replace(/0+$/, '');
     const exps = (currency ? [currency] : set).map(currencyExponent);
-    if (exps.length && frac.length > Math.max(...exps)) return null; // more decimals than the currency has
+    if (exps.length && frac.length > Math.max(...exps)) return { reason: 'too_many_decimals' };
     return {
       amount: r.whole.replace(/^0+(?=\d)/, '') + (r.frac ? '.' + r.frac : ''),
       zero: /^[0.]+$/.test(r.whole + r.frac),
     };
   };
-  const out = (
+  const unread = (t: Token, reason: ParseFailReason, candidates: number): ParsedPriceDetailed => ({
+    ...none,
+    raw: text.slice(t.rawStart, t.rawEnd),
+    index: t.rawStart,
+    candidates,
+    reason,
+  });
+  const read = (
     t: Token,
-    amount: string | null,
+    amount: string,
     currency: string | null,
     fromText: boolean,
     candidates: number,
-  ): ParsedPriceDetailed =>
-    amount === null
-      ? { ...none, raw: text.slice(t.rawStart, t.rawEnd), index: t.rawStart, candidates }
-      : {
-          amount,
-          currency,
-          raw: text.slice(t.rawStart, t.rawEnd),
-          index: t.rawStart,
-          candidates,
-          currencyFromText: fromText,
-        };
+  ): ParsedPriceDetailed => ({
+    amount,
+    currency,
+    raw: text.slice(t.rawStart, t.rawEnd),
+    index: t.rawStart,
+    candidates,
+    currencyFromText: fromText,
+    ...(currency === null && t.markers.length > 0 ? { unsettledSign: true as const } : {}),
+  });
 
   // Currency-marked amounts: the first price-like one wins; zero amounts are never MAP prices.
-  const marked = tokens
+  const markedAll = tokens
     .filter((t) => t.markers.length && !t.notPrice)
     .map((t) => {
       const cur = resolveCurrency(t.markers, ctx);
-      return { t, cur, res: cur.set.length === 0 ? null : finish(t, cur.set, cur.currency) };
-    })
-    .filter((c) => !c.res?.zero);
+      const res: ReturnType<typeof finish> = t.markers.some((m) => m.unsupported)
+        ? { reason: 'unsupported_currency' }
+        : cur.set.length === 0
+          ? { reason: 'conflicting_currency' }
+          : finish(t, cur.set, cur.currency);
+      return { t, cur, res };
+    });
+  // zero amounts and retired units are skipped: a later amount may still be the price
+  const skipped = (r: ReturnType<typeof finish>) =>
+    ('zero' in r && r.zero) || ('reason' in r && r.reason === 'unsupported_currency');
+  const marked = markedAll.filter((c) => !skipped(c.res));
   const first = marked[0];
-  if (first) return out(first.t, first.res?.amount ?? null, first.cur.currency, first.cur.fromText, marked.length);
+  if (first) {
+    const r = first.res;
+    return 'reason' in r
+      ? unread(first.t, r.reason, marked.length)
+      : read(first.t, r.amount, first.cur.currency, first.cur.fromText, marked.length);
+  }
+  const why = (reason: ParseFailReason): ParsedPriceDetailed => ({ ...none, reason });
+  if (markedAll.length > 0) return why('reason' in markedAll[0]!.res ? markedAll[0]!.res.reason : 'zero');
 
   // No marker anywhere: a bare number counts only when it is the whole text ("1299.00").
   const trimmed = s.trim();
   const bare = tokens.find((t) => !t.notPrice && s.slice(t.start, t.end) === trimmed);
-  if (!bare) return none;
+  if (!bare) {
+    if (tokens.length === 0) return why(FREE.test(s) ? 'free' : 'no_amount');
+    const refused = tokens.find((t) => t.notPrice && t.reason);
+    if (refused?.reason) return why(refused.reason);
+    return why(tokens.some((t) => !t.notPrice) ? 'no_currency_marker' : 'no_amount');
+  }
   const res = finish({ ...bare, ambiguous: false }, ctx.hint ? [ctx.hint] : [], ctx.hint ?? null);
-  return res && !res.zero
-    ? out(bare, res.amount, ctx.hint ?? null, false, 1)
-    : { ...none, raw: null, candidates: res?.zero ? 0 : 1 };
+  if ('reason' in res) return { ...why(res.reason), candidates: 1 };
+  if (res.zero) return why('zero');
+  return read(bare, res.amount, ctx.hint ?? null, false, 1);
 }
 
 export function parsePrice(text: string, opts: ParsePriceOptions = {}): ParsedPrice {

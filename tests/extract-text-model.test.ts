@@ -1,0 +1,85 @@
+/**
+ * The scored model for visible prices (issue 11, item 3): one synthetic page per feature, and the
+ * margin-or-abstain rule. Every page has no structured data, so the visible text decides alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { extractOffers } from '../src/extract/extract-offers.js';
+import { MARGIN, WEIGHTS } from '../src/extract/visible-text.js';
+
+const read = (body: string) =>
+  extractOffers(`<!doctype html><html><head><title>Widget Pro</title></head><body>${body}</body></html>`, {
+    url: 'https://shop.example.com/p/widget-pro',
+    site: { currency: 'USD' },
+  });
+
+describe('visible price model', () => {
+  it('every weight is written down and the margin is positive', () => {
+    expect(MARGIN).toBeGreaterThan(0);
+    expect(WEIGHTS.level).toBeLessThan(0);
+    expect(WEIGHTS.repeated).toBeLessThan(0);
+    expect(WEIGHTS.sale).toBeGreaterThanOrEqual(MARGIN);
+  });
+
+  it('two unmarked prices at the same distance from the title: abstain, with the scores', () => {
+    const r = read('<div><h1>Widget Pro</h1><span class="price">$49.99</span> <span class="price">$59.99</span></div>');
+    expect(r.primary).toBeNull();
+    expect(r.ambiguous).toBe(true);
+    expect(r.warnings.join(' ')).toMatch(/does not clear the margin/);
+  });
+
+  it('the price marked as the sale / current price wins over a plain one beside it', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><span class="price">$59.99</span> <span class="price sale-price">$49.99</span></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '49.99' });
+  });
+
+  it('the price by the add-to-cart button wins over one further from it', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1>' +
+        '<div><div><div><div><span class="price">$39.99</span></div></div></div></div>' +
+        '<form><span class="price">$49.99</span><button>Add to cart</button></form></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '49.99' });
+  });
+
+  it('a price made large and red by inline style alone beats a plain one only with another feature', () => {
+    // prominence alone (0.5) is below the margin: abstain
+    const alone = read(
+      '<div><h1>Widget Pro</h1><span class="price" style="font-size:24px;color:#c00">$49.99</span> <span class="price">$59.99</span></div>',
+    );
+    expect(alone.primary).toBeNull();
+    // with itemprop=price on it (0.5 more) it clears the margin
+    const both = read(
+      '<div><h1>Widget Pro</h1><span class="price" itemprop="price" style="font-weight:bold;font-size:22px">$49.99</span> <span class="price">$59.99</span></div>',
+    );
+    expect(both.primary).toMatchObject({ amount: '49.99' });
+  });
+
+  it('a price repeated in a list of items (variants, other products) loses to the lone one', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><span class="price">$49.99</span>' +
+        '<ul><li><span class="price">$19.99</span></li><li><span class="price">$29.99</span></li><li><span class="price">$39.99</span></li></ul></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '49.99' });
+  });
+
+  it('a "from" price is weaker than the plain price beside it', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1>From <span class="price">$39.99</span> <span class="price">$49.99</span></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '49.99' });
+  });
+
+  it('a nearer price beats a further one by one level; two levels of doubt abstain', () => {
+    const near = read(
+      '<div><div><h1>Widget Pro</h1><span class="price">$49.99</span></div><span class="price">$59.99</span></div>',
+    );
+    expect(near.primary).toMatchObject({ amount: '49.99' });
+    const sale = read(
+      '<div><div><h1>Widget Pro</h1><span class="price">$49.99</span></div><span class="price sale">$59.99</span></div>',
+    );
+    // the further one is marked sale (+1.5) against one level (-1): still not a clear margin
+    expect(sale.primary).toBeNull();
+  });
+});
