@@ -5,7 +5,7 @@
  */
 import type { BrowserPool } from '../fetch/browser/browser-pool.js';
 import type { PageCapture } from '../fetch/browser/render-page.js';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../escape-html.js';
 
 export interface Banner {
   url: string;

@@ -12,7 +12,7 @@ import { type CaseFacts, daysBetween, loadCaseFacts } from '../cases/load-case-f
 import type { AttachmentSpec } from './enqueue-message.js';
 import { chainHead } from '../evidence/chain-head.js';
 import { latestScreenshot } from './evidence.js';
-import { escapeHtml as h, plainText, safeHref } from './html.js';
+import { escapeHtml as h, plainText, safeHref } from '../escape-html.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
 import { recipientWants } from './recipients.js';
 
