@@ -20,6 +20,9 @@ export interface CaseRow {
   firstSeenAt: Date;
   lastSeenAt: Date;
   observations: number;
+  /** Why the case was closed: a person's dismissal note, or the automatic resolution. */
+  note: string | null;
+  closedAt: Date | null;
   /** Product name as the reseller's page states it: untrusted text. */
   pageProductName: string | null;
 }
@@ -29,6 +32,7 @@ export async function listCases(db: Kysely<Database>, filter: { status?: CaseSta
     .selectFrom('cases as c')
     .select((eb) => [
       'c.id',
+      'c.resolution_note',
       eb
         .selectFrom('case_events as e')
         .whereRef('e.case_id', '=', 'c.id')
@@ -48,7 +52,7 @@ export async function listCases(db: Kysely<Database>, filter: { status?: CaseSta
       )
     ).map((f) => [f.caseId, f]),
   );
-  return order.map(({ id, observations }) => {
+  return order.map(({ id, observations, resolution_note }) => {
     const f = facts.get(id)!;
     return {
       id,
@@ -67,6 +71,8 @@ export async function listCases(db: Kysely<Database>, filter: { status?: CaseSta
       firstSeenAt: f.firstSeenAt,
       lastSeenAt: f.lastSeenAt,
       observations: Number(observations ?? 0),
+      note: resolution_note,
+      closedAt: f.closedAt,
       pageProductName: f.pageProductName,
     };
   });

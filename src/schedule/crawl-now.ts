@@ -28,7 +28,7 @@ export interface CrawlProgress {
 export interface CrawlSummary {
   checked: number;
   byStatus: Record<string, number>;
-  cases: { opened: number; updated: number; resolved: number; suppressed: number };
+  cases: { opened: number; updated: number; resolved: number; suppressed: number; dismissed: number };
   failures: { site: string; url: string; message: string }[];
   results: (CheckResult & { site: string; url: string; sku: string })[];
 }
@@ -92,7 +92,7 @@ export async function crawlNow(
   const summary: CrawlSummary = {
     checked: 0,
     byStatus: {},
-    cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 },
+    cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0, dismissed: 0 },
     failures: [],
     results: [],
   };
