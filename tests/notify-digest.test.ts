@@ -105,7 +105,7 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
 
   it('groups by reseller with totals and the change since yesterday, in HTML and text', async () => {
     const d = await buildDigest(h.db, cfg.recipients[0]!, cfg, NOW);
-    expect(d.totals).toEqual({ open: 2, openYesterday: 2, new: 1, closed: 1 });
+    expect(d.totals).toEqual({ open: 2, openYesterday: 2, new: 1, closed: 1, findings: 0 });
     expect(d.subject).toBe('[mapwatch] 2026-11-20: 2 open MAP case(s), 1 new, 1 closed');
     expect(d.text).toContain('Open: 2 (no change since yesterday). New: 1. Closed: 1.');
     const ab = d.text.slice(d.text.indexOf('AudioBargains'), d.text.indexOf('Sound Depot'));

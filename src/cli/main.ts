@@ -12,6 +12,7 @@ import { registerCrawlCommands } from './commands/crawl.js';
 import { registerNotifyCommands } from './commands/notify.js';
 import { registerToolCommands } from './commands/tools.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
+import { registerFindingsCommands } from './commands/findings.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { VERSION } from '../version.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCatalogCommands(program, loadEnv);
   registerCrawlCommands(program, loadEnv);
   registerCasesCommands(program, loadEnv);
+  registerFindingsCommands(program, loadEnv);
   registerNotifyCommands(program, loadEnv);
   registerToolCommands(program, loadEnv);
   registerEvidenceCommands(program, loadEnv);
