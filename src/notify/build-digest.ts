@@ -81,7 +81,7 @@ export async function buildDigest(
   for (const f of facts) {
     if (await latestScreenshot(db, f.caseId, cfg.evidenceStore)) {
       thumbs.add(f.caseId);
-      attachments.push({ type: 'screenshot', caseId: f.caseId, cid: `shot-${f.caseId}` });
+      attachments.push({ type: 'thumbnail', caseId: f.caseId, cid: `shot-${f.caseId}` });
     }
   }
 
