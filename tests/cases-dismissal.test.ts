@@ -13,8 +13,8 @@ import { formatCases } from '../src/cli/print.js';
 import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
-import { listCases } from '../src/review/list-cases.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { listCases } from '../src/queries/list-cases.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -28,11 +28,11 @@ describe('dismissed cases', () => {
   const setPrice = (price: string) =>
     srv.routes.set('/p/alpha', { body: productPage({ name: 'Alpha Headphones', price }) });
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      concurrency: 1,
-    });
+    crawlNow(
+      { db: h.db, policy, fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 } },
+      loadSites(crawlers).sites,
+      { concurrency: 1 },
+    );
   const cases = () => h.db.selectFrom('cases').select(['id', 'status']).orderBy('id').execute();
 
   beforeAll(async () => {

@@ -18,7 +18,7 @@ import type { DbHandle } from '../src/db/connect.js';
 import { evidenceDir } from '../src/evidence/default-store.js';
 import { LocalEvidenceStore } from '../src/evidence/evidence-store.js';
 import { manifestSchema } from '../src/evidence/manifest.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -72,11 +72,15 @@ listings:
 `,
     });
     dataDir = tmpDir();
-    const summary = await crawlNow(h.db, loadSites(crawlers).sites, {
-      policy: loadPolicy({}),
-      evidence: new LocalEvidenceStore(evidenceDir(dataDir)),
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy: loadPolicy({}),
+        evidence: new LocalEvidenceStore(evidenceDir(dataDir)),
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
+      },
+      loadSites(crawlers).sites,
+    );
     expect(summary.cases.opened).toBe(1);
     caseId = (await h.db.selectFrom('cases').select('id').executeTakeFirstOrThrow()).id;
   });

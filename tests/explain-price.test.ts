@@ -13,7 +13,7 @@ import type { ComparisonInput } from '../src/compare/schemas.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { bannerLines } from '../src/evidence/annotate-screenshot.js';
 import { renderTemplate } from '../src/notify/render-template.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 import { openTestDb } from './support/db.js';
 import { seedCatalog, SEVERITY } from './notify-fixtures.js';
 
@@ -100,13 +100,13 @@ describe('the alert for a VAT-inclusive page (postgres)', () => {
       contentSha256: null,
       retryable: false,
     } as ObservationDraft;
-    const r = await recordObservation(
-      h.db,
-      { listingId: cat.listing('EuroShop/HP-1'), siteId: cat.siteOf('EuroShop/HP-1') },
+    const r = await recordObservation(h.db, {
+      listingId: cat.listing('EuroShop/HP-1'),
+      siteId: cat.siteOf('EuroShop/HP-1'),
       draft,
-      vatVerdict as Verdict,
-      { resolveAfter: 1, severityOrder: SEVERITY },
-    );
+      verdict: vatVerdict as Verdict,
+      policy: { resolveAfter: 1, severityOrder: SEVERITY },
+    });
     expect(r.outcome.action).toBe('opened');
     const [facts] = await loadCaseFacts(h.db, [(r.outcome as { caseId: number }).caseId]);
     const fields = mergeFields(facts!, AT);

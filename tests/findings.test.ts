@@ -11,7 +11,7 @@ import type { DbHandle } from '../src/db/connect.js';
 import { buildDigest } from '../src/notify/build-digest.js';
 import { notifySchema } from '../src/notify/notify-config.js';
 import { listFindings } from '../src/queries/list-findings.js';
-import { recordFindings } from '../src/schedule/confirm-violation.js';
+import { recordFindings } from '../src/check/findings.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
 import { type Catalog, observe, seedCatalog } from './notify-fixtures.js';
 
@@ -30,9 +30,9 @@ describe('findings (postgres)', { timeout: 60_000 }, () => {
     ],
   });
 
-  const read = async (key: string, at: Date, findings: Parameters<typeof recordFindings>[4]) => {
+  const read = async (key: string, at: Date, findings: Parameters<typeof recordFindings>[1]['findings']) => {
     const r = await observe(h.db, cat, key, 12000, at, cfg);
-    await recordFindings(h.db, r.observationId, cat.listing(key), at, findings);
+    await recordFindings(h.db, { observationId: r.observationId, listingId: cat.listing(key), at, findings });
   };
 
   beforeAll(async () => {

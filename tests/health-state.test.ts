@@ -10,12 +10,12 @@ import { loadSites } from '../src/config/load-sites.js';
 import { type SyncedSite, syncSites } from '../src/config/sync-sites.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { formatSiteHealth } from '../src/health/format-site-health.js';
-import { listSiteHealth } from '../src/health/list-site-health.js';
+import { listSiteHealth } from '../src/queries/list-site-health.js';
 import { siteHealthState } from '../src/health/site-health-state.js';
 import { updateSiteHealth } from '../src/health/update-site-health.js';
 import { enqueueSiteAlerts } from '../src/notify/collect-notifications.js';
 import { notifySchema, type NotifyConfig } from '../src/notify/notify-config.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 import type { ObservationStatus } from '../src/types.js';
 import type { SiteHealthStats } from '../src/health/compute-site-health.js';
 import { BACKENDS, openTestDb } from './support/db.js';
@@ -43,7 +43,13 @@ describe.each(BACKENDS)('site health state on %s', (backend) => {
       contentSha256: null,
       retryable: false,
     };
-    await recordObservation(h.db, { listingId: site.listings[n % 2]!.id, siteId: site.id }, draft, null, policy);
+    await recordObservation(h.db, {
+      listingId: site.listings[n % 2]!.id,
+      siteId: site.id,
+      draft,
+      verdict: null,
+      policy,
+    });
     return updateSiteHealth(h.db, site.id, thresholds);
   };
   const alertKinds = async () =>
@@ -69,10 +75,10 @@ describe.each(BACKENDS)('site health state on %s', (backend) => {
   afterAll(() => h?.close());
 
   it('shows a site whose every read is blocked as blocked, and alerts ops once', async () => {
-    expect((await listSiteHealth(h.db, thresholds))[0]!.state).toBe('unknown');
+    expect((await listSiteHealth(h.db, { thresholds }))[0]!.state).toBe('unknown');
     for (let i = 0; i < 6; i++) expect((await read('blocked')).state).toBe('blocked');
 
-    const [row] = await listSiteHealth(h.db, thresholds);
+    const [row] = await listSiteHealth(h.db, { thresholds });
     expect(row).toMatchObject({ site: 'blocky', state: 'blocked', suppressed: false, blockedRate: 1 });
     const text = formatSiteHealth([row!]);
     expect(text).toMatch(/^blocky\s+BLOCKED\s/m);
@@ -92,7 +98,7 @@ describe.each(BACKENDS)('site health state on %s', (backend) => {
   it('reports degraded, then recovered, once reads get through', async () => {
     expect((await read('ok')).state).toBe('degraded');
     expect(await alertKinds()).toEqual(['blocked', 'recovered']);
-    expect((await listSiteHealth(h.db, thresholds))[0]!.state).toBe('degraded');
+    expect((await listSiteHealth(h.db, { thresholds }))[0]!.state).toBe('degraded');
   });
 });
 

@@ -1,21 +1,24 @@
 /** Every site's health figures with its state and suppression, for `mapwatch sites health` and the demo. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { computeSiteHealth } from './compute-site-health.js';
-import type { SiteHealthRow } from './format-site-health.js';
-import { type HealthThresholds, loadHealthThresholds } from './judge-site-health.js';
-import { siteHealthState } from './site-health-state.js';
+import { computeSiteHealth } from '../health/compute-site-health.js';
+import type { SiteHealthRow } from '../health/format-site-health.js';
+import { type HealthThresholds, loadHealthThresholds } from '../health/judge-site-health.js';
+import { siteHealthState } from '../health/site-health-state.js';
+import { MAX_PAGE, type PageRequest, pageOf } from './page.js';
 
 export async function listSiteHealth(
   db: Kysely<Database>,
-  thresholds: HealthThresholds = loadHealthThresholds(),
+  p: PageRequest & { thresholds?: HealthThresholds } = {},
 ): Promise<SiteHealthRow[]> {
+  const page = pageOf(p, MAX_PAGE);
+  const thresholds = p.thresholds ?? loadHealthThresholds();
   const [stats, states] = await Promise.all([
     computeSiteHealth(db),
     db.selectFrom('site_health').selectAll().execute(),
   ]);
   const by = new Map(states.map((s) => [s.site_id, s]));
-  return stats.map((s) => {
+  return stats.slice(page.offset, page.offset + page.limit).map((s) => {
     const st = by.get(s.siteId);
     const suppressed = st?.suppressed ?? false;
     const judged = siteHealthState(s, thresholds, { suppressed, reason: st?.reason ?? null });
