@@ -19,6 +19,8 @@ import { openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
+const MARIA = { who: 'maria', role: 'pricing_manager' as const };
+
 describe('dismissed cases', () => {
   let h: DbHandle;
   let srv: TestServer;
@@ -69,7 +71,7 @@ listings:
   it('holds while price and MAP stay the same, and shows its note', async () => {
     expect((await crawl()).cases.opened).toBe(1);
     const [first] = await cases();
-    await dismissCase(h.db, first!.id, 'authorized clearance sale', { by: 'maria' });
+    await dismissCase(h.db, first!.id, 'authorized clearance sale', { actor: MARIA });
 
     const again = await crawl();
     expect(again.cases).toMatchObject({ opened: 0, dismissed: 1 });
@@ -93,7 +95,7 @@ listings:
     expect(r.cases).toMatchObject({ opened: 1, dismissed: 0 });
     const all = await cases();
     expect(all.map((c) => c.status)).toEqual(['dismissed', 'open']);
-    await dismissCase(h.db, all[1]!.id, 'still the clearance sale');
+    await dismissCase(h.db, all[1]!.id, 'still the clearance sale', { actor: MARIA });
     expect((await crawl()).cases).toMatchObject({ opened: 0, dismissed: 1 });
   });
 
