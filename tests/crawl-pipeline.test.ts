@@ -103,7 +103,7 @@ listings:
     expect(bySku.EPS!.draft).toMatchObject({ status: 'error', reason: expect.stringMatching(/too_large/) });
     expect(bySku.ZETA!.draft).toMatchObject({ status: 'error', reason: expect.stringMatching(/redirect/) });
     expect(bySku.ETA!.draft).toMatchObject({ status: 'ambiguous', reason: expect.stringMatching(/GTIN/) });
-    expect(summary.cases).toEqual({ opened: 2, updated: 0, resolved: 0, suppressed: 0 }); // ALPHA and XSS
+    expect(summary.cases).toEqual({ opened: 2, updated: 0, resolved: 0, suppressed: 0, dismissed: 0 }); // ALPHA and XSS
 
     // 8 listings read once, plus the re-check read of the two that would open a case
     const obs = await h.db.selectFrom('observations').select(['status']).execute();

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classifyStatus, htmlContentType, parseRetryAfter, sniffHtml } from '../src/fetch/classify-response.js';
 import { botWallVendor, detectBotWall, visibleText } from '../src/fetch/bot-wall.js';
-import { charsetFromContentType, charsetFromMarkup, decodeHtml, decodeWindows1252 } from '../src/fetch/charset.js';
+import { charsetFromContentType, decodeHtml, decodeWindows1252, sniffCharset } from '../src/fetch/charset.js';
 import { FetchProblem, problemFromError, reasonCode } from '../src/fetch/fetch-errors.js';
 import { readBody } from '../src/fetch/read-body.js';
 import { buildRequestHeaders, DEFAULT_USER_AGENT, robotsToken } from '../src/fetch/user-agent.js';
@@ -74,18 +74,18 @@ describe('charset', () => {
     expect(charsetFromContentType('text/html; charset="ISO-8859-1"')).toBe('ISO-8859-1');
     expect(charsetFromContentType('text/html;charset=utf-8')).toBe('utf-8');
     expect(charsetFromContentType('text/html')).toBeUndefined();
-    expect(charsetFromMarkup(Buffer.from('<head><meta charset=windows-1252></head>'))).toBe('windows-1252');
-    expect(
-      charsetFromMarkup(Buffer.from('<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">')),
-    ).toBe('Shift_JIS');
-    expect(charsetFromMarkup(Buffer.from('<?xml version="1.0" encoding="ISO-8859-15"?><html>'))).toBe('ISO-8859-15');
-    expect(charsetFromMarkup(Buffer.from('<!-- <meta charset="koi8-r"> --><p>'))).toBeUndefined();
+    const sniff = (s: string) => sniffCharset(Buffer.from(s));
+    expect(sniff('<head><meta charset=windows-1252></head>')).toEqual({ charset: 'windows-1252', declared: true });
+    expect(sniff('<meta content="text/html; charset=Shift_JIS" http-equiv="Content-Type">').charset).toBe('shift_jis');
+    expect(sniff('<?xml version="1.0" encoding="ISO-8859-15"?><html>').charset).toBe('iso-8859-15');
+    expect(sniff('<!-- <meta charset="koi8-r"> --><p>')).toEqual({ charset: 'utf-8', declared: false });
   });
 
   it('prefers BOM, then header, then markup; ignores unknown labels', () => {
     const latin = Buffer.from([0x3c, 0x70, 0x3e, 0xe9, 0x80]); // <p>é€ in windows-1252
     expect(decodeHtml(latin, 'text/html; charset=windows-1252').text).toBe('<p>é€');
-    expect(decodeHtml(latin, 'text/html; charset=bogus-charset').charset).toBe('utf-8');
+    // An unknown label is skipped; nothing else is declared and the bytes are not UTF-8.
+    expect(decodeHtml(latin, 'text/html; charset=bogus-charset').charset).toBe('windows-1252');
     expect(decodeHtml(Buffer.concat([Buffer.from('<meta charset="latin1">'), latin])).text).toContain('é€');
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<p>é</p>')]);
     expect(decodeHtml(bom, 'text/html; charset=windows-1252')).toEqual({ text: '<p>é</p>', charset: 'utf-8' });

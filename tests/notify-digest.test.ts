@@ -105,7 +105,9 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
 
   it('groups by reseller with totals and the change since yesterday, in HTML and text', async () => {
     const d = await buildDigest(h.db, cfg.recipients[0]!, cfg, NOW);
-    expect(d.totals).toEqual({ open: 2, openYesterday: 2, new: 1, closed: 1 });
+    expect(d.totals).toEqual({ open: 2, openYesterday: 2, new: 1, closed: 1, findings: 0 });
+    // Digests carry thumbnails, never the full-size evidence screenshots.
+    expect(d.attachments.map((a) => a.type)).toEqual(['thumbnail']);
     expect(d.subject).toBe('[mapwatch] 2026-11-20: 2 open MAP case(s), 1 new, 1 closed');
     expect(d.text).toContain('Open: 2 (no change since yesterday). New: 1. Closed: 1.');
     const ab = d.text.slice(d.text.indexOf('AudioBargains'), d.text.indexOf('Sound Depot'));
@@ -141,7 +143,9 @@ describe.each(BACKENDS)('daily digest on %s', (backend) => {
     const img = parts.find((p) => p.type === 'image/png')!;
     expect(img.cid).toMatch(/^shot-\d+$/);
     expect(html).toContain(`<img src="cid:${img.cid}"`);
-    expect(img.bytes.equals(PNG)).toBe(true);
+    // A thumbnail made from the evidence screenshot (here already tiny: 2 x 2).
+    expect(img.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([img.bytes.readUInt32BE(16), img.bytes.readUInt32BE(20)]).toEqual([2, 2]);
     expect(parts.find((p) => p.type === 'text/plain')!.body).toContain('Open: 2');
     expect(m.raw).toMatch(/multipart\/related/i);
     expect(path.isAbsolute(DATA)).toBe(true);

@@ -1,7 +1,8 @@
 /**
  * Dismiss a case (`mapwatch cases dismiss N --note TEXT`): a person closes a case as not a violation (a
  * wrong match, an agreed exception). The note is required: the audit log must say why.
- * A notice still waiting for approval is cancelled with it.
+ * A notice still waiting for approval is cancelled with it. The dismissal keeps holding
+ * for the listing while its price and MAP stay as they were (open-or-update-case.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
@@ -21,7 +22,7 @@ export async function dismissCase(
   await db.transaction().execute(async (trx) => {
     const c = await trx
       .selectFrom('cases')
-      .select(['id', 'status'])
+      .select(['id', 'status', 'last_minor', 'map_minor', 'currency'])
       .where('id', '=', caseId)
       .forUpdate()
       .executeTakeFirst();
@@ -40,7 +41,14 @@ export async function dismissCase(
         observation_id: null,
         kind: 'dismissed',
         at: now,
-        detail: JSON.stringify({ note: text, ...auditActor(actor) }),
+        detail: JSON.stringify({
+          note: text,
+          ...auditActor(actor),
+          // The terms the judgment was made on: a lower price or another MAP opens a new case.
+          last_minor: c.last_minor,
+          map_minor: c.map_minor,
+          currency: c.currency,
+        }),
       })
       .execute();
     await trx

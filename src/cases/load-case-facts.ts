@@ -6,6 +6,7 @@
 import { percentBelowMap } from '../compare/percent-below.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { CaseStatus, Database } from '../db/tables.js';
+import { describeBasis } from '../compare/explain-price.js';
 import { formatMoney } from '../normalize/currency.js';
 
 export interface CaseFacts {
@@ -32,6 +33,11 @@ export interface CaseFacts {
   lastSeenAt: Date;
   closedAt: Date | null;
   pageProductName: string | null;
+  /** The price as the page showed it on the read behind `lastMinor` (VAT-inclusive, per pack), if known. */
+  advertisedMinor: number | null;
+  advertisedCurrency: string | null;
+  /** Why the compared price differs from the advertised one (VAT, pack size); "" when it does not. */
+  priceBasis: string;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -74,6 +80,18 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
         .limit(1)
         .select('o.product_name')
         .as('page_product_name'),
+      // The read that set last_minor: its advertised amount and the rule that restated it.
+      ...(['amount_minor', 'currency', 'verdict_detail'] as const).map((col) =>
+        eb
+          .selectFrom('observations as o')
+          .whereRef('o.listing_id', '=', 'l.id')
+          .whereRef('o.captured_at', '=', 'c.last_seen_at')
+          .where('o.normalized_minor', 'is not', null)
+          .orderBy('o.id', 'desc')
+          .limit(1)
+          .select(`o.${col}`)
+          .as(`last_${col}`),
+      ),
     ])
     .where('c.id', 'in', [...caseIds])
     .orderBy('c.id')
@@ -102,7 +120,18 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
     lastSeenAt: r.last_seen_at,
     closedAt: r.closed_at,
     pageProductName: r.page_product_name ?? null,
+    advertisedMinor: (r.last_amount_minor as number | null) ?? null,
+    advertisedCurrency: (r.last_currency as string | null) ?? null,
+    priceBasis: describeBasis(ruleOf(r.last_verdict_detail)),
   }));
+}
+
+/** The VAT and pack facts of a stored verdict (observations.verdict_detail), if it has them. */
+function ruleOf(detail: unknown): Parameters<typeof describeBasis>[0] {
+  const v = (typeof detail === 'string' ? JSON.parse(detail) : detail) as { rule?: Record<string, unknown> } | null;
+  const rule = v?.rule;
+  if (!rule || typeof rule !== 'object' || !rule['packFactor']) return undefined;
+  return rule as unknown as Parameters<typeof describeBasis>[0];
 }
 
 export function daysBetween(from: Date, to: Date): number {
@@ -127,7 +156,13 @@ export function mergeFields(
     brand: f.brand ?? '',
     listing_url: f.url,
     map_price: formatMoney(f.mapMinor, f.currency),
-    observed_price: formatMoney(f.lastMinor, f.currency),
+    // What the page showed; the price compared with the MAP can differ (VAT, pack size).
+    observed_price:
+      f.advertisedMinor !== null && f.advertisedCurrency
+        ? formatMoney(f.advertisedMinor, f.advertisedCurrency)
+        : formatMoney(f.lastMinor, f.currency),
+    compared_price: formatMoney(f.lastMinor, f.currency),
+    price_basis: f.priceBasis ? `Compared at ${formatMoney(f.lastMinor, f.currency)}: ${f.priceBasis}.` : '',
     lowest_price: formatMoney(f.lowestMinor, f.currency),
     percent_below: f.percentBelow,
     first_seen: f.firstSeenAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',

@@ -4,6 +4,9 @@
  * - A violation opens a case, or updates the open one (there is never a second: the
  *   database's partial unique index and the row lock below both see to it).
  * - A compliant read adds to the clean streak; N clean reads in a row resolve the case.
+ * - A dismissal (a person's "not a violation") holds for the listing while the price and
+ *   the MAP in effect stay as they were: the same violation opens no new case. A lower
+ *   price, a new MAP or a case since then makes it a new judgment, and a case opens.
  * - A read without a trustworthy price (blocked, no_price, ambiguous, error) or one that
  *   is not comparable is logged on the open case but never opens or resolves one.
  */
@@ -25,6 +28,8 @@ export interface ObservationRef {
 export type CaseOutcome =
   | { action: 'none' }
   | { action: 'suppressed'; reason: string }
+  /** Held by an earlier dismissal of the same price under the same MAP (no case is opened). */
+  | { action: 'dismissed'; dismissedCaseId: number; reason: string }
   | { action: 'opened' | 'updated' | 'resolved' | 'logged'; caseId: number };
 
 type Trx = Transaction<Database> | Kysely<Database>;
@@ -47,6 +52,29 @@ async function lockOpenCase(trx: Trx, listingId: number): Promise<Case | undefin
     .executeTakeFirst();
 }
 
+/**
+ * The dismissal that still covers this violation, if any: the listing's latest closed case
+ * was dismissed, under the same MAP and currency, at a price no higher than this one.
+ */
+async function heldByDismissal(
+  trx: Trx,
+  listingId: number,
+  verdict: Extract<Verdict, { kind: 'violation' }>,
+): Promise<Case | undefined> {
+  const last = await trx
+    .selectFrom('cases')
+    .selectAll()
+    .where('listing_id', '=', listingId)
+    .where('status', 'in', ['resolved', 'dismissed'])
+    .orderBy('closed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last || last.status !== 'dismissed') return undefined;
+  const sameTerms = last.currency === verdict.currency && last.map_minor === verdict.mapMinor;
+  return sameTerms && verdict.normalizedMinor >= last.last_minor ? last : undefined;
+}
+
 export async function openOrUpdateCase(
   trx: Trx,
   obs: ObservationRef,
@@ -60,6 +88,13 @@ export async function openOrUpdateCase(
   if (trusted && verdict.kind === 'violation') {
     if (!open && policy.suppressNew) return { action: 'suppressed', reason: 'site extraction needs attention' };
     if (!open) {
+      const dismissed = await heldByDismissal(trx, obs.listingId, verdict);
+      if (dismissed)
+        return {
+          action: 'dismissed',
+          dismissedCaseId: dismissed.id,
+          reason: `case #${dismissed.id} was dismissed at this price and MAP: ${dismissed.resolution_note ?? ''}`,
+        };
       const inserted = await trx
         .insertInto('cases')
         .values({

@@ -24,7 +24,7 @@ export interface CrawlProgress {
 export interface CrawlSummary {
   checked: number;
   byStatus: Record<string, number>;
-  cases: { opened: number; updated: number; resolved: number; suppressed: number };
+  cases: { opened: number; updated: number; resolved: number; suppressed: number; dismissed: number };
   failures: { site: string; url: string; message: string }[];
   /** Sites not crawled because their reseller or a SKU is not in the database; the others were. */
   skipped: InputProblem[];
@@ -77,7 +77,7 @@ export async function crawlNow(
   const summary: CrawlSummary = {
     checked: 0,
     byStatus: {},
-    cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 },
+    cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0, dismissed: 0 },
     failures: [],
     skipped,
     results: [],

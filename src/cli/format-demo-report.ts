@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { safeText, table } from './output.js';
 import { pct } from '../health/judge-site-health.js';
+import { stateLabel } from '../health/site-health-state.js';
 import { formatMoney } from '../normalize/currency.js';
 import type { DemoReport } from '../demo/collect-demo-report.js';
 import type { DemoResult } from '../demo/run-demo.js';
@@ -87,7 +88,7 @@ export function formatDemoReport(result: DemoResult): string {
       ['site', 'state', 'extraction', 'blocked', 'reads'],
       r.health.map((h) => [
         h.site,
-        h.suppressed ? 'NEEDS ATTENTION' : h.blockedRate === 1 ? 'BLOCKED' : 'ok',
+        stateLabel(h.state),
         h.successRate === null ? '-' : pct(h.successRate),
         h.blockedRate === null ? '-' : pct(h.blockedRate),
         String(h.reads),

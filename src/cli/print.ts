@@ -32,7 +32,9 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], rows) +
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
     `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved` +
-    (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention).` : '.') +
+    (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention)` : '') +
+    (summary.cases.dismissed ? `, ${summary.cases.dismissed} violation(s) held by an earlier dismissal` : '') +
+    '.' +
     summary.healthChanges
       .map((h) =>
         h.suppressed
@@ -61,7 +63,20 @@ function explainRule(v: Verdict | null): string {
 
 export function formatCases(rows: CaseRow[]): string {
   return table(
-    ['case', 'status', 'severity', 'reseller', 'sku', 'MAP', 'lowest', '% below', 'reads', 'last seen (UTC)', 'url'],
+    [
+      'case',
+      'status',
+      'severity',
+      'reseller',
+      'sku',
+      'MAP',
+      'lowest',
+      '% below',
+      'reads',
+      'last seen (UTC)',
+      'url',
+      'note',
+    ],
     rows.map((r) => [
       `#${r.id}`,
       r.status,
@@ -74,6 +89,7 @@ export function formatCases(rows: CaseRow[]): string {
       String(r.observations),
       r.lastSeenAt.toISOString().slice(0, 16).replace('T', ' '),
       safeText(r.url, 60),
+      safeText(r.note ?? '', 60),
     ]),
   );
 }

@@ -212,9 +212,15 @@ export interface SiteHealthTable {
   since: ColumnType<Date, Date | string | undefined, Date | string>;
   reason: string | null;
   checked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** migrations/20261201130000: the state last judged (src/health/site-health-state.ts). */
+  state: ColumnType<
+    'ok' | 'degraded' | 'blocked' | 'needs_attention' | 'suppressed' | 'unknown',
+    string | undefined,
+    string
+  >;
 }
 
-export type SiteAlertKind = 'needs_attention' | 'recovered';
+export type SiteAlertKind = 'needs_attention' | 'recovered' | 'blocked';
 /** "Site needs attention" / "recovered" for ops; the notifier sets `notified_at` once sent. */
 export interface SiteAlertsTable {
   id: Generated<number>;

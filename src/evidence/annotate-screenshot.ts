@@ -1,18 +1,29 @@
 /**
  * The annotated copy of a viewport screenshot: the price element outlined and a banner
- * with URL, UTC time and observed price vs MAP. It is drawn by the browser over the
- * original PNG, which itself stays unaltered.
+ * with URL, UTC time, the advertised price, the price compared with the MAP and why they
+ * differ (VAT, pack size). It is drawn by the browser over the original PNG, which itself
+ * stays unaltered.
  */
 import type { BrowserPool } from '../fetch/browser/browser-pool.js';
 import type { PageCapture } from '../fetch/browser/render-page.js';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../escape-html.js';
 
 export interface Banner {
   url: string;
   capturedAt: Date;
-  observed: string;
-  map: string | null;
-  note?: string;
+  /** The price line: advertised, compared at, MAP, verdict (compare/explain-price.ts). */
+  price: string;
+  /** Why the compared price differs from the advertised one; empty when it does not. */
+  basis?: string;
+}
+
+/** The banner's text lines, top to bottom. */
+export function bannerLines(banner: Banner): string[] {
+  const at = banner.capturedAt
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+  return [banner.url, `${at} · ${banner.price}`, ...(banner.basis ? [`Why: ${banner.basis}`] : [])];
 }
 
 export async function annotateScreenshot(
@@ -22,15 +33,8 @@ export async function annotateScreenshot(
   banner: Banner,
 ): Promise<Buffer> {
   const size = pngSize(png);
-  const bannerHeight = 64;
-  const line1 = `${banner.url}`;
-  const line2 = `${banner.capturedAt
-    .toISOString()
-    .replace('T', ' ')
-    .replace(
-      /\.\d+Z$/,
-      ' UTC',
-    )} · observed ${banner.observed}${banner.map ? ` vs MAP ${banner.map}` : ''}${banner.note ? ` · ${banner.note}` : ''}`;
+  const lines = bannerLines(banner);
+  const bannerHeight = 24 + 20 * lines.length;
   const outline = box
     ? `<div style="position:absolute;left:${box.x - 4}px;top:${box.y - 4 + bannerHeight}px;width:${box.width + 8}px;height:${box.height + 8}px;border:4px solid #e00;border-radius:4px;box-shadow:0 0 0 3px rgba(255,255,255,.8)"></div>`
     : '';
@@ -39,7 +43,7 @@ html,body{margin:0;padding:0;background:#fff}
 .b{height:${bannerHeight}px;box-sizing:border-box;padding:8px 12px;background:#111;color:#fff;font:14px/1.4 sans-serif;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
 .b strong{color:#ffd54d}
 </style></head><body>
-<div class="b"><div>${escapeHtml(line1)}</div><div><strong>${escapeHtml(line2)}</strong></div></div>
+<div class="b">${lines.map((l, i) => (i === 1 ? `<div><strong>${escapeHtml(l)}</strong></div>` : `<div>${escapeHtml(l)}</div>`)).join('')}</div>
 <img src="data:image/png;base64,${png.toString('base64')}" style="display:block" width="${size.width}" height="${size.height}">
 ${outline}
 </body></html>`;

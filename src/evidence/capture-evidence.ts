@@ -8,7 +8,7 @@ import type { Verdict } from '../compare/compare-to-map.js';
 import type { BrowserPool } from '../fetch/browser/browser-pool.js';
 import type { Exchange, PageCapture, TlsDetails } from '../fetch/browser/render-page.js';
 import type { FetchResult } from '../fetch/fetch-page.js';
-import { formatMoney } from '../normalize/currency.js';
+import { explainPrice } from '../compare/explain-price.js';
 import type { ObservationDraft } from '../types.js';
 import { annotateScreenshot } from './annotate-screenshot.js';
 import type { EvidenceStore } from './evidence-store.js';
@@ -76,22 +76,12 @@ export async function captureEvidence(opts: CaptureOptions): Promise<PreparedMan
     await put('screenshot_viewport', capture.page.viewportPng, 'image/png');
     await put('screenshot_full', capture.page.fullPagePng, 'image/png');
     if (pool) {
-      const map =
-        verdict && verdict.kind !== 'not_comparable'
-          ? formatMoney(verdict.mapMinor, verdict.currency)
-          : verdict?.rule
-            ? formatMoney(verdict.rule.mapMinor, verdict.rule.currency)
-            : null;
-      const observed =
-        draft.amountMinor !== null && draft.currency
-          ? formatMoney(draft.amountMinor, draft.currency)
-          : `no price (${draft.status})`;
+      const price = explainPrice(draft.amountMinor, draft.currency, verdict);
       const annotated = await annotateScreenshot(pool, capture.page.viewportPng, capture.page.priceBox, {
         url: capture.fetch.finalUrl,
         capturedAt: draft.capturedAt,
-        observed,
-        map,
-        note: verdict?.kind === 'violation' ? `${verdict.percentBelow}% below MAP` : undefined,
+        price: draft.amountMinor === null ? `no price (${draft.status})` : price.line,
+        basis: price.basis,
       });
       await put('screenshot_annotated', annotated, 'image/png');
     }

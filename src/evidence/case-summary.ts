@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
 import { formatMoney } from '../normalize/currency.js';
-import { escapeHtml as e } from './escape-html.js';
+import { escapeHtml as e } from '../escape-html.js';
 import type { EvidenceStore } from './evidence-store.js';
 import { loadCaseFacts } from '../cases/load-case-facts.js';
 import { manifestSchema, type Manifest } from './manifest.js';

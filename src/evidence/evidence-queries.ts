@@ -8,6 +8,7 @@ import { renderCaseSummary } from './case-summary.js';
 import { defaultEvidenceStore } from './default-store.js';
 import { sha256Hex, type EvidenceStore } from './evidence-store.js';
 import { manifestSchema } from './manifest.js';
+import { pngThumbnail } from './png-thumbnail.js';
 
 /** The newest annotated viewport screenshot of the case (the plain one if none was annotated), or null. */
 export async function latestScreenshot(
@@ -34,6 +35,27 @@ export async function latestScreenshot(
     if (bytes && sha256Hex(bytes) === f.sha256) return { bytes, sha256: f.sha256, mime: 'image/png' };
   }
   return null;
+}
+
+/** Digests show screenshots 120 px wide; twice that stays sharp on high-density screens. */
+export const THUMBNAIL_WIDTH = 240;
+
+/** A small PNG of the case's newest screenshot for digests, or null (no screenshot, or one it cannot read). */
+export async function latestThumbnail(
+  db: Kysely<Database>,
+  caseId: number,
+  store: EvidenceStore = defaultEvidenceStore(),
+  maxWidth = THUMBNAIL_WIDTH,
+): Promise<{ bytes: Buffer; mime: 'image/png'; width: number; height: number } | null> {
+  const shot = await latestScreenshot(db, caseId, store);
+  if (!shot) return null;
+  try {
+    const t = pngThumbnail(shot.bytes, maxWidth);
+    return { bytes: t.png, mime: 'image/png', width: t.width, height: t.height };
+  } catch {
+    // Never fall back to the full-size image: that is what made digests megabytes.
+    return null;
+  }
 }
 
 /** The case summary HTML (as in the export bundle), screenshots inlined. Reseller text is escaped. */

@@ -2,6 +2,8 @@
  * `mapwatch evidence export --case N --out FILE.zip`: every evidence row of the case, its
  * manifest and files, the chain hashes, and the summary HTML, plus an index of the SHA-256
  * of every file in the zip so `verify` can tell an altered or missing file by name.
+ * A file the store no longer has is left out and reported in `missing`: the caller must
+ * not present such a bundle as complete.
  */
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import type { Kysely } from 'kysely';
@@ -28,16 +30,34 @@ export interface BundleIndex {
   files: Record<string, string>;
 }
 
+/** A file a manifest names that the evidence store could not produce. */
+export interface MissingFile {
+  evidenceId: number;
+  role: string;
+  /** Where it belongs in the bundle. */
+  path: string;
+  /** Its key in the evidence store. */
+  key: string;
+}
+
+export interface ExportedBundle {
+  zip: Uint8Array;
+  evidence: number;
+  files: number;
+  missing: MissingFile[];
+}
+
 export async function exportCaseBundle(
   db: Kysely<Database>,
   store: EvidenceStore,
   caseId: number,
-): Promise<{ zip: Uint8Array; evidence: number; files: number }> {
+): Promise<ExportedBundle> {
   const evidence = await loadCaseEvidence(db, caseId);
   const summary = await renderCaseSummary(db, caseId, { images: 'bundle' });
   const entries = new Map<string, Uint8Array>();
   entries.set('summary.html', strToU8(summary));
   const chain = [];
+  const missing: MissingFile[] = [];
   for (const ev of evidence) {
     entries.set(`manifests/evidence-${ev.id}.json`, strToU8(canonicalJson(ev.manifest)));
     chain.push({
@@ -53,6 +73,7 @@ export async function exportCaseBundle(
       const bytes = await store.get(f.key);
       // A missing file is exported as missing (verify will name it) rather than hiding the row.
       if (bytes) entries.set(p, bytes);
+      else missing.push({ evidenceId: ev.id, role: f.role, path: p, key: f.key });
     }
   }
   if (!evidence.length)
@@ -73,5 +94,6 @@ export async function exportCaseBundle(
     zip: zipSync(zippable, { mtime: new Date('2000-01-01T00:00:00Z') }),
     evidence: evidence.length,
     files: entries.size,
+    missing,
   };
 }

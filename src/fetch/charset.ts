@@ -1,9 +1,15 @@
 /**
- * Decode an HTML body to text. The charset comes from, in order (as browsers do):
- * a byte-order mark, the Content-Type `charset=` parameter, a `<meta charset>` /
- * `<meta http-equiv="content-type">` / `<?xml encoding>` declaration near the top, else UTF-8.
- * Unknown labels are skipped; WHATWG label aliases apply (iso-8859-1 decodes as windows-1252).
+ * Decode an HTML body to text. The encoding sniffing is the WHATWG algorithm as implemented
+ * by `encoding-sniffer` (the one cheerio uses): a byte-order mark, then the Content-Type
+ * `charset=` parameter, then the `<meta charset>` / `<meta http-equiv>` / `<?xml encoding>`
+ * prescan (attribute parsing, comments, the UTF-16 and x-user-defined rules).
+ *
+ * Where the page declares nothing, the library falls back to windows-1252, the legacy
+ * default of the HTML spec. Nearly every page on today's web is UTF-8 without saying so,
+ * and browsers detect that; so when nothing is declared we decode as UTF-8 if the bytes
+ * are valid UTF-8, else as windows-1252.
  */
+import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 
 /** How far into the body to look for a declaration (WHATWG says 1024; real pages put it later). */
 const PRESCAN_BYTES = 8192;
@@ -23,26 +29,25 @@ export function charsetFromContentType(contentType: string | undefined): string 
   return m?.[2];
 }
 
-function charsetFromBom(buf: Uint8Array): string | undefined {
-  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 'utf-8';
-  if (buf[0] === 0xfe && buf[1] === 0xff) return 'utf-16be';
-  if (buf[0] === 0xff && buf[1] === 0xfe) return 'utf-16le';
-  return undefined;
+function isValidUtf8(buf: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** The charset an HTML document declares about itself in its first bytes. */
-export function charsetFromMarkup(buf: Uint8Array): string | undefined {
-  const head = Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.length, PRESCAN_BYTES))
-    .toString('latin1')
-    .replace(/<!--[\s\S]*?-->/g, '');
-  const xml = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']/i.exec(head);
-  if (xml) return xml[1];
-  for (const m of head.matchAll(/<meta\b[^>]*>/gi)) {
-    const tag = m[0];
-    const direct = /\bcharset\s*=\s*["']?\s*([^"'\s/>;]+)/i.exec(tag);
-    if (direct) return direct[1];
-  }
-  return undefined;
+/** The encoding the sniffer settles on, and whether anything in the response declared it. */
+export function sniffCharset(buf: Uint8Array, contentType?: string): { charset: string; declared: boolean } {
+  const sniffer = new Sniffer({
+    maxBytes: PRESCAN_BYTES,
+    transportLayerEncodingLabel: charsetFromContentType(contentType),
+  });
+  sniffer.write(buf);
+  const declared = sniffer.resultType !== ResultType.DEFAULT;
+  if (!declared) return { charset: isValidUtf8(buf) ? 'utf-8' : 'windows-1252', declared };
+  return { charset: resolveCharset(sniffer.encoding) ?? 'windows-1252', declared };
 }
 
 export interface DecodedText {
@@ -51,11 +56,7 @@ export interface DecodedText {
 }
 
 export function decodeHtml(buf: Uint8Array, contentType?: string): DecodedText {
-  let declared = resolveCharset(charsetFromMarkup(buf));
-  // A declaration read from ASCII-compatible bytes cannot really mean UTF-16 (WHATWG rule).
-  if (declared?.startsWith('utf-16')) declared = 'utf-8';
-  const charset =
-    resolveCharset(charsetFromBom(buf)) ?? resolveCharset(charsetFromContentType(contentType)) ?? declared ?? 'utf-8';
+  const { charset } = sniffCharset(buf, contentType);
   const text = charset === 'windows-1252' ? decodeWindows1252(buf) : new TextDecoder(charset).decode(buf);
   return { text, charset };
 }

@@ -1,8 +1,12 @@
 /** `mapwatch sites health` output: one line per site, plain text or JSON. */
 import type { SiteHealthStats } from './compute-site-health.js';
 import { pct } from './judge-site-health.js';
+import { type SiteHealthState, stateLabel } from './site-health-state.js';
 
 export interface SiteHealthRow extends SiteHealthStats {
+  state: SiteHealthState;
+  /** Why the site is in that state (null for ok). */
+  stateReason: string | null;
   suppressed: boolean;
   since: Date | null;
   reason: string | null;
@@ -14,7 +18,7 @@ export function formatSiteHealth(rows: SiteHealthRow[]): string {
   const head = ['site', 'state', 'extraction', 'blocked', 're-check disagree', 'last good read', 'reads'];
   const body = rows.map((r) => [
     r.site,
-    r.suppressed ? 'SUPPRESSED' : 'ok',
+    stateLabel(r.state),
     rate(r.successRate),
     rate(r.blockedRate),
     r.recheckTotal ? `${rate(r.recheckDisagreementRate)} of ${r.recheckTotal}` : '-',
@@ -27,8 +31,12 @@ export function formatSiteHealth(rows: SiteHealthRow[]): string {
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  const notes = rows
-    .filter((r) => r.suppressed)
-    .map((r) => `${r.site}: new violations are suppressed since ${r.since?.toISOString() ?? '?'}: ${r.reason ?? ''}`);
+  const notes = rows.flatMap((r) =>
+    r.suppressed
+      ? [`${r.site}: new violations are suppressed since ${r.since?.toISOString() ?? '?'}: ${r.reason ?? ''}`]
+      : r.state !== 'ok' && r.stateReason
+        ? [`${r.site}: ${r.state.replace('_', ' ')}: ${r.stateReason}`]
+        : [],
+  );
   return [line(head), ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

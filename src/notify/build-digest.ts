@@ -12,16 +12,18 @@ import { type CaseFacts, daysBetween, loadCaseFacts } from '../cases/load-case-f
 import type { AttachmentSpec } from './enqueue-message.js';
 import { chainHead } from '../evidence/chain-head.js';
 import { latestScreenshot } from './evidence.js';
-import { escapeHtml as h, plainText, safeHref } from './html.js';
+import { escapeHtml as h, plainText, safeHref } from '../escape-html.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
 import { recipientWants } from './recipients.js';
+import { describeFinding } from '../queries/describe-finding.js';
+import { type FindingRow, listFindings } from '../queries/list-findings.js';
 
 export interface Digest {
   subject: string;
   text: string;
   html: string;
   attachments: AttachmentSpec[];
-  totals: { open: number; openYesterday: number; new: number; closed: number };
+  totals: { open: number; openYesterday: number; new: number; closed: number; findings: number };
 }
 
 type Group = 'new' | 'open' | 'closed';
@@ -47,6 +49,15 @@ export async function buildDigest(
       ids.map((r) => r.id),
     )
   ).filter((f) => recipientWants(recipient, f));
+  // Unauthorized sellers and MAP evasion open no case, so the digest is where a person sees them.
+  const findings = (await listFindings(db, { since })).filter((f) =>
+    recipientWants(recipient, {
+      brand: f.brand,
+      resellerRegion: f.resellerRegion,
+      resellerTier: f.resellerTier,
+      resellerName: f.reseller,
+    }),
+  );
   const groupOf = (f: CaseFacts): Group =>
     f.status === 'resolved' || f.status === 'dismissed' ? 'closed' : f.firstSeenAt >= since ? 'new' : 'open';
   const totals = {
@@ -54,6 +65,7 @@ export async function buildDigest(
     openYesterday: facts.filter((f) => f.firstSeenAt < since).length,
     new: facts.filter((f) => groupOf(f) === 'new').length,
     closed: facts.filter((f) => groupOf(f) === 'closed').length,
+    findings: findings.length,
   };
   const change = totals.open - totals.openYesterday;
   const changeText =
@@ -69,7 +81,7 @@ export async function buildDigest(
   for (const f of facts) {
     if (await latestScreenshot(db, f.caseId, cfg.evidenceStore)) {
       thumbs.add(f.caseId);
-      attachments.push({ type: 'screenshot', caseId: f.caseId, cid: `shot-${f.caseId}` });
+      attachments.push({ type: 'thumbnail', caseId: f.caseId, cid: `shot-${f.caseId}` });
     }
   }
 
@@ -102,6 +114,16 @@ export async function buildDigest(
         );
       }
     }
+    lines.push('');
+  }
+
+  if (findings.length) {
+    lines.push(`Findings in the last 24 hours (${findings.length}): they open no case; judge them yourself.`);
+    for (const f of findings)
+      lines.push(
+        `  ${plainText(f.reseller)} ${plainText(f.sku)}: ${plainText(describeFinding(f))}, ${f.reads} read(s)`,
+        `      ${plainText(f.url)}`,
+      );
     lines.push('');
   }
 
@@ -140,11 +162,26 @@ ${groups}</table>`;
 <h1 style="font-size:22px;margin:4px 0 16px">MAP compliance digest, ${h(day)}</h1>
 <table role="presentation" cellspacing="8" cellpadding="0" style="width:100%;margin:0 -8px"><tr>${card('open cases', String(totals.open), changeText)}${card('new', String(totals.new), 'last 24 hours')}${card('closed', String(totals.closed), 'last 24 hours')}${card('resellers', String(resellers.length), 'with cases')}</tr></table>
 ${facts.length ? sections : '<p style="margin-top:24px">No cases in the last 24 hours. Nothing to do.</p>'}
+${findingsHtml(findings)}
 <p style="margin-top:32px;font-size:12px;color:#8a929c">Prices are the lowest seen while each case was open, normalized to the MAP's pack size and VAT basis. Sent to ${h(recipient.email)} at ${h(recipient.digest_at)} ${h(recipient.time_zone)}.</p>
 ${headLine ? `<p style="font-size:11px;color:#8a929c;word-break:break-all">${h(headLine)}</p>` : ''}
 </div></body></html>`;
   if (headLine) lines.push('', headLine);
   return { subject, text: lines.join('\n'), html, attachments, totals };
+}
+
+function findingsHtml(findings: FindingRow[]): string {
+  if (!findings.length) return '';
+  const rows = findings
+    .map(
+      (f) => `<tr style="border-top:1px solid #e3e6ea">
+<td style="padding:8px;vertical-align:top;white-space:nowrap">${f.kind === 'map_evasion' ? 'MAP evasion' : 'Unauthorized seller'}</td>
+<td style="padding:8px;vertical-align:top"><div style="font-weight:600">${h(f.reseller)} · ${h(f.sku)}</div><div style="font-size:13px">${h(describeFinding(f))}</div><div style="font-size:12px"><a href="${safeHref(f.url)}" style="color:#1565c0">${h(shorten(f.url))}</a></div></td>
+<td style="padding:8px;text-align:right;vertical-align:top;white-space:nowrap">${f.reads} read(s)</td></tr>`,
+    )
+    .join('\n');
+  return `<h2 style="font-size:18px;margin:28px 0 4px;color:#1b1f24">Findings · ${findings.length}</h2><div style="color:#5b6470;font-size:13px">Unauthorized sellers and hidden prices seen in the last 24 hours. They open no case: judge them yourself.</div>
+<table role="presentation" cellspacing="0" cellpadding="0" style="width:100%;border-collapse:collapse;font-size:14px;margin-top:6px">${rows}</table>`;
 }
 
 function daysOpen(f: CaseFacts, now: Date): string {

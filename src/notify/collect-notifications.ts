@@ -66,6 +66,15 @@ export async function enqueueDueDigests(db: Kysely<Database>, cfg: NotifyConfig,
   return queued;
 }
 
+/** What ops should do about each kind of site alert (site-health-state.ts defines the states). */
+const WHAT_TO_DO: Record<string, string> = {
+  needs_attention:
+    "The site's extraction is broken: its violations open no new cases until reads are good again. Check it with `mapwatch sites check` and `mapwatch extract URL --site crawlers/<site>.yaml`.",
+  blocked:
+    'Every recent read of this site was refused (403/429, captcha or bot wall): no prices are being read. Check `mapwatch sites health`, the crawl rate and user agent in its site config, or ask the reseller to allow the crawler.',
+  recovered: 'Reads of this site get prices again; nothing to do.',
+};
+
 export async function enqueueSiteAlerts(db: Kysely<Database>, cfg: NotifyConfig): Promise<number> {
   const exists = await sql<{ t: string | null }>`select to_regclass('site_alerts')::text as t`.execute(db);
   if (!exists.rows[0]?.t || !cfg.ops.length) return 0;
@@ -82,6 +91,7 @@ export async function enqueueSiteAlerts(db: Kysely<Database>, cfg: NotifyConfig)
           site_name: a.site,
           site_domain: a.domain,
           alert_kind: a.kind.replace(/_/g, ' '),
+          what_to_do: WHAT_TO_DO[a.kind] ?? '',
           at: new Date(a.at).toISOString(),
           detail,
         },

@@ -12,6 +12,8 @@ import type { Database, OutboxKind, OutboxStatus } from '../db/tables.js';
 /** Parts loaded when the message is sent, so the outbox row stays small. */
 export const attachmentSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('screenshot'), caseId: z.number().int(), cid: z.string() }),
+  // A small copy of the screenshot for digests (the evidence file itself is unchanged).
+  z.object({ type: z.literal('thumbnail'), caseId: z.number().int(), cid: z.string() }),
   z.object({ type: z.literal('case_summary'), caseId: z.number().int(), filename: z.string() }),
 ]);
 export type AttachmentSpec = z.infer<typeof attachmentSpec>;

@@ -3,4 +3,4 @@
  * case (an inline CID image in digests, an attachment to notices) and its summary page.
  * Both return nothing while a case has no evidence yet, and the mail goes out without.
  */
-export { caseSummaryHtml, latestScreenshot } from '../evidence/evidence-queries.js';
+export { caseSummaryHtml, latestScreenshot, latestThumbnail } from '../evidence/evidence-queries.js';

@@ -20,7 +20,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Database, OutboxTable } from '../db/tables.js';
 import { collectNotifications, type CollectReport } from './collect-notifications.js';
 import { attachmentSpec, noteOnCase } from './enqueue-message.js';
-import { caseSummaryHtml, latestScreenshot } from './evidence.js';
+import { caseSummaryHtml, latestScreenshot, latestThumbnail } from './evidence.js';
 import { classifySendError, type MailTransport } from './mail-transport.js';
 import type { NotifyConfig } from './notify-config.js';
 
@@ -164,6 +164,15 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
           filename: `case-${spec.caseId}.${shot.mime.split('/')[1] ?? 'png'}`,
           content: Buffer.from(shot.bytes),
           contentType: shot.mime,
+          cid: spec.cid,
+        });
+    } else if (spec.type === 'thumbnail') {
+      const thumb = await latestThumbnail(db, spec.caseId, cfg.evidenceStore);
+      if (thumb)
+        attachments.push({
+          filename: `case-${spec.caseId}-thumbnail.png`,
+          content: thumb.bytes,
+          contentType: thumb.mime,
           cid: spec.cid,
         });
     } else {

@@ -21,6 +21,9 @@ export interface CaseRow {
   firstSeenAt: Date;
   lastSeenAt: Date;
   observations: number;
+  /** Why the case was closed: a person's dismissal note, or the automatic resolution. */
+  note: string | null;
+  closedAt: Date | null;
   /** Product name as the reseller's page states it: untrusted text. */
   pageProductName: string | null;
 }
@@ -35,6 +38,7 @@ export async function listCases(
     .selectFrom('cases as c')
     .select((eb) => [
       'c.id',
+      'c.resolution_note',
       eb
         .selectFrom('case_events as e')
         .whereRef('e.case_id', '=', 'c.id')
@@ -56,7 +60,7 @@ export async function listCases(
       )
     ).map((f) => [f.caseId, f]),
   );
-  return order.map(({ id, observations }) => {
+  return order.map(({ id, observations, resolution_note }) => {
     const f = facts.get(id)!;
     return {
       id,
@@ -75,6 +79,8 @@ export async function listCases(
       firstSeenAt: f.firstSeenAt,
       lastSeenAt: f.lastSeenAt,
       observations: Number(observations ?? 0),
+      note: resolution_note,
+      closedAt: f.closedAt,
       pageProductName: f.pageProductName,
     };
   });

@@ -1,12 +1,18 @@
-/** Every site's health figures with its suppression state, for `mapwatch sites health`. */
+/** Every site's health figures with its state and suppression, for `mapwatch sites health` and the demo. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { computeSiteHealth } from '../health/compute-site-health.js';
 import type { SiteHealthRow } from '../health/format-site-health.js';
+import { type HealthThresholds, loadHealthThresholds } from '../health/judge-site-health.js';
+import { siteHealthState } from '../health/site-health-state.js';
 import { MAX_PAGE, type PageRequest, pageOf } from './page.js';
 
-export async function listSiteHealth(db: Kysely<Database>, p: PageRequest = {}): Promise<SiteHealthRow[]> {
+export async function listSiteHealth(
+  db: Kysely<Database>,
+  p: PageRequest & { thresholds?: HealthThresholds } = {},
+): Promise<SiteHealthRow[]> {
   const page = pageOf(p, MAX_PAGE);
+  const thresholds = p.thresholds ?? loadHealthThresholds();
   const [stats, states] = await Promise.all([
     computeSiteHealth(db),
     db.selectFrom('site_health').selectAll().execute(),
@@ -14,9 +20,13 @@ export async function listSiteHealth(db: Kysely<Database>, p: PageRequest = {}):
   const by = new Map(states.map((s) => [s.site_id, s]));
   return stats.slice(page.offset, page.offset + page.limit).map((s) => {
     const st = by.get(s.siteId);
+    const suppressed = st?.suppressed ?? false;
+    const judged = siteHealthState(s, thresholds, { suppressed, reason: st?.reason ?? null });
     return {
       ...s,
-      suppressed: st?.suppressed ?? false,
+      state: judged.state,
+      stateReason: judged.reason,
+      suppressed,
       since: st?.suppressed ? st.since : null,
       reason: st?.suppressed ? st.reason : null,
     };

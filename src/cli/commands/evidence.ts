@@ -25,12 +25,26 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
     .requiredOption('--out <file>', 'zip file to write')
     .action(async (opts: { case: number; out: string }) => {
       const e = env();
-      const store = new LocalEvidenceStore(evidenceDir(e.dataDir));
+      const dir = evidenceDir(e.dataDir);
+      const store = new LocalEvidenceStore(dir);
       const out = path.resolve(opts.out);
       if (!fs.existsSync(path.dirname(out))) throw new UserError(`--out: folder ${path.dirname(out)} does not exist`);
       const r = await withDb(e, ({ db }) => exportCaseBundle(db, store, opts.case));
       fs.writeFileSync(out, r.zip);
-      console.log(`Wrote ${opts.out}: case ${opts.case}, ${r.evidence} evidence record(s), ${r.files} file(s).`);
+      if (!r.missing.length) {
+        console.log(`Wrote ${opts.out}: case ${opts.case}, ${r.evidence} evidence record(s), ${r.files} file(s).`);
+        return;
+      }
+      // Partial evidence is still worth keeping, but it must never pass for a complete bundle.
+      const lines = r.missing.map((m) => `  evidence #${m.evidenceId} ${m.role}: ${m.path} (store key ${m.key})`);
+      const where = fs.existsSync(dir)
+        ? `the evidence store at ${dir} does not have them`
+        : `the evidence store ${dir} does not exist here: run the export where MAPWATCH_DATA_DIR holds the crawler's data (in Docker, mount the data volume)`;
+      process.stderr.write(
+        `mapwatch: INCOMPLETE bundle ${opts.out}: case ${opts.case}, ${r.evidence} evidence record(s), ` +
+          `${r.files} file(s) written, ${r.missing.length} file(s) missing; ${where}:\n${lines.join('\n')}\n`,
+      );
+      process.exitCode = 1;
     });
   ev.command('verify')
     .description('recompute every hash of a bundle (FILE.zip), or of the database chain (--db)')

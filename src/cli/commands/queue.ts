@@ -16,6 +16,8 @@ import { startHttpServer } from '../../review/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
 import { json } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
+import { startHeartbeat } from '../heartbeat.js';
+import { sql } from 'kysely';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -57,6 +59,8 @@ interface RunOpts {
   concurrency: number;
   port: number;
   host: string;
+  /** Refresh this file while database and queues answer (container healthchecks). */
+  heartbeat?: string;
 }
 
 async function runService(e: Env, o: RunOpts): Promise<void> {
@@ -101,6 +105,14 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
       stops.push(() => srv.close());
       log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
     }
+    if (o.heartbeat) {
+      const stopBeat = startHeartbeat(o.heartbeat, async () => {
+        await sql`select 1`.execute(ctx.db);
+        await queues.crawl.getJobCounts('waiting');
+      });
+      stops.push(async () => stopBeat());
+      log(`heartbeat in ${o.heartbeat} every 15 s`);
+    }
     const sig = await untilSignal();
     log(`${sig}: finishing active jobs, then stopping`);
     for (const stop of stops) await stop();
@@ -113,7 +125,8 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
     .description('run queued jobs (crawl, notify) until SIGTERM; start more on more machines to scale out')
     .option('--concurrency <n>', 'crawl jobs in flight in this process', (v) => positiveInt('--concurrency', v), 8)
     .option('--with-scheduler', 'also run the scheduler in this process')
-    .action((opts: { concurrency: number; withScheduler?: boolean }) =>
+    .option('--heartbeat <file>', 'refresh FILE every 15 s while database and queues answer (for healthchecks)')
+    .action((opts: { concurrency: number; withScheduler?: boolean; heartbeat?: string }) =>
       runService(env(), {
         worker: true,
         scheduler: opts.withScheduler === true,
@@ -121,13 +134,23 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
         concurrency: opts.concurrency,
         port: 0,
         host: '127.0.0.1',
+        heartbeat: opts.heartbeat,
       }),
     );
   program
     .command('scheduler')
     .description("enqueue every site's crawl on its cron `schedule`; picks up edits to crawlers/ without a restart")
-    .action(() =>
-      runService(env(), { worker: false, scheduler: true, http: false, concurrency: 1, port: 0, host: '127.0.0.1' }),
+    .option('--heartbeat <file>', 'refresh FILE every 15 s while database and queues answer (for healthchecks)')
+    .action((opts: { heartbeat?: string }) =>
+      runService(env(), {
+        worker: false,
+        scheduler: true,
+        http: false,
+        concurrency: 1,
+        port: 0,
+        host: '127.0.0.1',
+        heartbeat: opts.heartbeat,
+      }),
     );
   program
     .command('serve')
@@ -137,15 +160,25 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
     .option('--concurrency <n>', 'crawl jobs in flight', (v) => positiveInt('--concurrency', v), 8)
     .option('--no-worker', 'do not run jobs here')
     .option('--no-scheduler', 'do not schedule here')
-    .action((opts: { port: number; host: string; concurrency: number; worker: boolean; scheduler: boolean }) =>
-      runService(env(), {
-        worker: opts.worker,
-        scheduler: opts.scheduler,
-        http: true,
-        concurrency: opts.concurrency,
-        port: opts.port,
-        host: opts.host,
-      }),
+    .option('--heartbeat <file>', 'refresh FILE every 15 s while database and queues answer (for healthchecks)')
+    .action(
+      (opts: {
+        port: number;
+        host: string;
+        concurrency: number;
+        worker: boolean;
+        scheduler: boolean;
+        heartbeat?: string;
+      }) =>
+        runService(env(), {
+          worker: opts.worker,
+          scheduler: opts.scheduler,
+          http: true,
+          concurrency: opts.concurrency,
+          port: opts.port,
+          host: opts.host,
+          heartbeat: opts.heartbeat,
+        }),
     );
   program
     .command('queues')

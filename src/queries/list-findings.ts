@@ -1,0 +1,155 @@
+/**
+ * Findings, the signals a read finds besides its own price, as one read model for
+ * `mapwatch findings` and the daily digest:
+ * - `map_evasion`: the page hides its price behind "see price in cart" / "add to cart for price";
+ * - `unauthorized_seller`: a marketplace offer from a seller not on the site's authorized list.
+ * A finding repeats on every read of the listing; this folds the repeats into one row per
+ * listing (and seller), with when it was first and last seen and on how many reads.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/tables.js';
+
+export type FindingKind = 'map_evasion' | 'unauthorized_seller';
+
+interface FindingBase {
+  listingId: number;
+  site: string;
+  reseller: string;
+  resellerRegion: string | null;
+  resellerTier: string | null;
+  brand: string | null;
+  sku: string;
+  product: string;
+  url: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** Reads that carried this finding. */
+  reads: number;
+}
+
+export interface EvasionFinding extends FindingBase {
+  kind: 'map_evasion';
+  /** The page's own words, e.g. "see price in cart": untrusted text. */
+  phrases: string[];
+  /** Whether the hidden price only appeared after the site's scripted steps (add to cart). */
+  revealedBySteps: boolean;
+  /** The price the read found (in the cart), if any. */
+  priceMinor: number | null;
+  currency: string | null;
+}
+
+export interface UnauthorizedSellerFinding extends FindingBase {
+  kind: 'unauthorized_seller';
+  /** The seller's name as the page states it: untrusted text. */
+  seller: string;
+  amount: string;
+  currency: string;
+  belowMap: boolean | null;
+  percentBelow: number | null;
+  mapMinor: number | null;
+}
+
+export type FindingRow = EvasionFinding | UnauthorizedSellerFinding;
+
+export interface ListFindingsOptions {
+  kind?: FindingKind;
+  /** Only findings seen at or after this time. */
+  since?: Date;
+  /** Page through the folded rows (newest last-seen first). */
+  limit?: number;
+  offset?: number;
+}
+
+const str = (x: unknown) => (typeof x === 'string' ? x : '');
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptions = {}): Promise<FindingRow[]> {
+  let q = db
+    .selectFrom('findings as f')
+    .innerJoin('observations as o', 'o.id', 'f.observation_id')
+    .innerJoin('listings as l', 'l.id', 'f.listing_id')
+    .innerJoin('sites as s', 's.id', 'l.site_id')
+    .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+    .innerJoin('products as p', 'p.id', 'l.product_id')
+    .select([
+      'f.kind',
+      'f.detail',
+      'f.at',
+      'f.listing_id',
+      'o.amount_minor',
+      'o.currency',
+      's.name as site',
+      'r.name as reseller',
+      'r.region',
+      'r.tier',
+      'p.brand',
+      'p.sku',
+      'p.name as product',
+      'l.url',
+    ])
+    .where('f.kind', 'in', ['map_evasion', 'unauthorized_seller'])
+    .orderBy('f.at')
+    .orderBy('f.id');
+  if (opts.kind) q = q.where('f.kind', '=', opts.kind);
+  if (opts.since) q = q.where('f.at', '>=', opts.since);
+
+  // Oldest first, so the newest read's details win for each folded row.
+  const folded = new Map<string, FindingRow>();
+  for (const f of await q.execute()) {
+    const detail = (typeof f.detail === 'string' ? JSON.parse(f.detail) : f.detail) as Record<string, unknown>;
+    const base: FindingBase = {
+      listingId: f.listing_id,
+      site: f.site,
+      reseller: f.reseller,
+      resellerRegion: f.region,
+      resellerTier: f.tier,
+      brand: f.brand,
+      sku: f.sku,
+      product: f.product,
+      url: f.url,
+      firstSeenAt: f.at,
+      lastSeenAt: f.at,
+      reads: 1,
+    };
+    const rows: [string, FindingRow][] =
+      f.kind === 'map_evasion'
+        ? [
+            [
+              `${f.listing_id}|evasion`,
+              {
+                ...base,
+                kind: 'map_evasion',
+                phrases: Array.isArray(detail['phrases']) ? detail['phrases'].map(str) : [],
+                revealedBySteps: detail['revealed_by_steps'] === true,
+                priceMinor: f.amount_minor,
+                currency: f.currency,
+              },
+            ],
+          ]
+        : (Array.isArray(detail['sellers']) ? (detail['sellers'] as Record<string, unknown>[]) : []).map((s) => [
+            `${f.listing_id}|seller|${str(s['seller']).toLowerCase()}`,
+            {
+              ...base,
+              kind: 'unauthorized_seller',
+              seller: str(s['seller']),
+              amount: str(s['amount']),
+              currency: str(s['currency']),
+              belowMap: typeof s['below_map'] === 'boolean' ? s['below_map'] : null,
+              percentBelow: num(s['percent_below']),
+              mapMinor: num(s['map_minor']),
+            },
+          ]);
+    for (const [key, row] of rows) {
+      const prev = folded.get(key);
+      folded.set(key, prev ? { ...row, firstSeenAt: prev.firstSeenAt, reads: prev.reads + 1 } : row);
+    }
+  }
+  const all = [...folded.values()].sort(
+    (a, b) =>
+      b.lastSeenAt.getTime() - a.lastSeenAt.getTime() ||
+      a.reseller.localeCompare(b.reseller) ||
+      a.sku.localeCompare(b.sku),
+  );
+  const offset = opts.offset ?? 0;
+  return opts.limit === undefined ? all.slice(offset) : all.slice(offset, offset + opts.limit);
+}
