@@ -37,6 +37,11 @@ const envSchema = z.object({
   /** Private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default). */
   MAPWATCH_ALLOW_PRIVATE: list,
   MAPWATCH_USER_AGENT: z.string().optional(),
+  /** `1` publishes bull-board at /queues (needs MAPWATCH_ADMIN_TOKEN); off by default. */
+  MAPWATCH_QUEUE_UI: z.string().optional(),
+  MAPWATCH_ADMIN_TOKEN: z.string().optional(),
+  /** Host names `mapwatch serve` answers besides localhost and its bound address. */
+  MAPWATCH_ALLOWED_HOSTS: list,
 });
 
 export type Env = Readonly<z.infer<typeof envSchema> & { dataDir: string; crawlersDir: string }>;

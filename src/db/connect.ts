@@ -17,6 +17,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
 import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
+import { ResilientClient } from './resilient-pg-client.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {
@@ -54,6 +55,7 @@ const types: pg.CustomTypesConfig = {
 function makeDb(config: pg.PoolConfig): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = new pg.Pool({ ...config, types });
   // An idle client losing its connection must not crash the process; the next query reports it.
+  // (Checked-out clients are covered by ResilientClient, set in every pgConfig.)
   pool.on('error', () => {});
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
@@ -65,6 +67,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
 async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
   const schema = opts.schema ?? 'public';
   const pgConfig: pg.PoolConfig = {
+    Client: ResilientClient,
     connectionString: url,
     max: opts.poolSize ?? 10,
     options: schema === 'public' ? undefined : `-c search_path=${schema},public`,
@@ -107,6 +110,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   guardExtendedProtocol(server);
   await server.start();
   const pgConfig: pg.PoolConfig = {
+    Client: ResilientClient,
     host: sockDir,
     port,
     user: 'postgres',

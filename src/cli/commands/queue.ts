@@ -21,6 +21,7 @@ import { makeGateStore, openQueues } from '../../queue/open-queues.js';
 import { startWorkers } from '../../queue/worker.js';
 import { loadLockSettings } from '../../queue/worker-settings.js';
 import type { WorkerDeps } from '../../queue/worker-deps.js';
+import { queueUiSettings } from '../../http/queue-ui-settings.js';
 import { startHttpServer } from '../../review/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
 import type { DbHandle } from '../../db/connect.js';
@@ -103,6 +104,8 @@ function optionalBrowserPool(): BrowserPool | undefined {
 }
 
 async function runService(e: Env, o: RunOpts): Promise<void> {
+  // Checked before anything starts: a half-configured queue UI is a start-up error.
+  const queueUi = o.http ? queueUiSettings(e) : undefined;
   await withDb(e, ({ ...h }) =>
     withQueues(e, h, async (conn, queues) => {
       const stops: (() => Promise<void>)[] = [];
@@ -140,13 +143,19 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
       }
       if (o.http) {
         const srv = await startHttpServer({
+          queueUi,
+          allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
           db: h.db,
           queues: Object.values(queues).filter((q) => typeof q === 'object') as never,
           host: o.host,
           port: o.port,
         });
         stops.push(() => srv.close());
-        log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+        log(
+          queueUi
+            ? `serving ${srv.url}/healthz and ${srv.url}/queues (admin token required)`
+            : `serving ${srv.url}/healthz (queue UI off: MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN enable it)`,
+        );
       }
       const sig = await untilSignal();
       log(`${sig}: finishing active jobs, then stopping`);
