@@ -277,7 +277,7 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
   const { importProducts } = await import('../src/catalog/import-products.js');
   const { importResellers } = await import('../src/catalog/import-resellers.js');
   const { importMapPrices } = await import('../src/catalog/import-map-prices.js');
-  const { crawlNow } = await import('../src/schedule/crawl-now.js');
+  const { crawlNow } = await import('../src/check/crawl-now.js');
   const { loadPolicy } = await import('../src/config/policy.js');
   const { openQueueConnection, bullSchemaFor } = await import('../src/queue/connection.js');
   const { openQueues } = await import('../src/queue/open-queues.js');

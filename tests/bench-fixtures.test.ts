@@ -15,7 +15,7 @@ import type { DbHandle } from '../src/db/connect.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 import { extractOffers } from '../src/extract/extract-offers.js';
 import { toMinorUnits } from '../src/normalize/currency.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 

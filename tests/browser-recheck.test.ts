@@ -12,7 +12,7 @@ import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb } from './support/db.js';
 import { startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';

@@ -23,7 +23,7 @@ import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { verifyChain } from '../src/evidence/verify-chain.js';
 import { chainHead, checkPublishedHead } from '../src/evidence/chain-head.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';

@@ -2,7 +2,7 @@
 import type { Verdict } from '../compare/compare-to-map.js';
 import { formatMoney } from '../normalize/currency.js';
 import type { CaseRow } from '../review/list-cases.js';
-import type { CrawlSummary } from '../schedule/crawl-now.js';
+import type { CrawlSummary } from '../check/crawl-now.js';
 import { safeText, table } from './output.js';
 
 export function formatCrawlSummary(summary: CrawlSummary): string {

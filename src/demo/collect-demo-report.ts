@@ -15,7 +15,7 @@ import { listSiteHealth } from '../health/list-site-health.js';
 import type { SiteHealthRow } from '../health/format-site-health.js';
 import { emlFileName } from '../notify/mail-transport.js';
 import { type CaseRow, listCases } from '../review/list-cases.js';
-import type { UnauthorizedSeller } from '../schedule/find-unauthorized-sellers.js';
+import type { UnauthorizedSeller } from '../check/find-unauthorized-sellers.js';
 
 export interface DemoPaths {
   workspace: string;

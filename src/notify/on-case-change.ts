@@ -19,7 +19,7 @@ import { proposeNotice } from '../cases/propose-notice.js';
 import { loadPolicy } from '../config/policy.js';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
-import type { CaseChange, PipelineContext } from '../schedule/pipeline-context.js';
+import type { CaseChange, PipelineContext } from '../check/check-context.js';
 import { loadCaseFacts, mergeFields } from '../cases/load-case-facts.js';
 import { enqueueMessage, noteOnCase } from './enqueue-message.js';
 import { checkSeverity, loadNotifyConfig, type NotifyConfig } from './notify-config.js';

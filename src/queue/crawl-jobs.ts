@@ -14,8 +14,8 @@ import { loadTrustedSite } from '../config/load-trusted-site.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import { UserError } from '../errors.js';
 import { updateSiteHealth } from '../health/update-site-health.js';
-import { checkListing } from '../schedule/check-listing.js';
-import type { PipelineContext } from '../schedule/pipeline-context.js';
+import { checkListing } from '../check/check-listing.js';
+import type { PipelineContext } from '../check/check-context.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 
@@ -150,10 +150,9 @@ export const crawlListingJob = defineJob({
     try {
       const rules = (await loadMapRules(deps.db, [listing.product_id])).get(listing.product_id);
       if (!rules) throw new UserError(`product ${listing.sku} (id ${listing.product_id}) no longer exists`);
-      const r = await checkListing(
-        ctx,
+      const r = await checkListing(ctx, {
         site,
-        {
+        listing: {
           id: listing.id,
           sku: listing.sku,
           url: listing.url,
@@ -162,8 +161,8 @@ export const crawlListingJob = defineJob({
           siteId,
         },
         rules,
-        { readKey },
-      );
+        readKey,
+      });
       const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
       return {
         observationId: r.observationId,

@@ -9,7 +9,7 @@ import type { ComparePolicy } from '../config/policy.js';
 import type { Database } from '../db/tables.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import type { HealthThresholds } from '../health/judge-site-health.js';
-import type { Fetcher, PipelineContext } from '../schedule/pipeline-context.js';
+import type { Fetcher, PipelineContext } from '../check/check-context.js';
 import type { GateStore } from './gate-store.js';
 import type { QueueRole } from './job-registry.js';
 import type { SharedGateOptions } from './shared-domain-gate.js';

@@ -10,7 +10,7 @@ import { resolveSiteRefs } from '../../config/sync-sites.js';
 import { formatProblem, InputError, UserError } from '../../errors.js';
 import { loadNotifyConfig } from '../../notify/notify-config.js';
 import { makeNotifyOnCaseChange } from '../../notify/on-case-change.js';
-import { crawlNow } from '../../schedule/crawl-now.js';
+import { crawlNow } from '../../check/crawl-now.js';
 import { evidenceDir } from '../../evidence/default-store.js';
 import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
 import { json, progressLine } from '../output.js';

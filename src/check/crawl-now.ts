@@ -15,7 +15,7 @@ import type { ObservationStatus } from '../types.js';
 import type { EvidenceStore } from '../evidence/evidence-store.js';
 import { BrowserPool } from '../fetch/browser/browser-pool.js';
 import { type CheckResult, checkListing } from './check-listing.js';
-import type { PipelineContext } from './pipeline-context.js';
+import type { PipelineContext } from './check-context.js';
 
 export interface CrawlProgress {
   done: number;
@@ -102,7 +102,11 @@ export async function crawlNow(
       const { s, l } = tasks[next++]!;
       let status: CrawlProgress['status'];
       try {
-        const r = await checkListing(ctx, s.site, { ...l, siteId: s.id }, rules.get(l.productId)!);
+        const r = await checkListing(ctx, {
+          site: s.site,
+          listing: { ...l, siteId: s.id },
+          rules: rules.get(l.productId)!,
+        });
         delete r.draft.html; // the summary must not pin every page in memory
         summary.results.push({ ...r, site: s.site.name, url: l.url, sku: l.sku });
         status = r.draft.status;

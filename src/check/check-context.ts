@@ -7,22 +7,13 @@
  * - `isSuppressed` lets site health stop a site with broken extraction from opening
  *   cases while its reads are still recorded.
  */
-import type { Kysely, Transaction } from 'kysely';
-import type { CaseOutcome } from '../cases/open-or-update-case.js';
-import type { Verdict } from '../compare/compare-to-map.js';
+import type { Kysely } from 'kysely';
+import type { CaseChange, OnCaseChange } from '../cases/record-observation.js';
 import type { ComparePolicy } from '../config/policy.js';
 import type { Database } from '../db/tables.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
-import type { ObservationDraft } from './read-listing.js';
 
-export interface CaseChange {
-  outcome: CaseOutcome;
-  observationId: number;
-  listingId: number;
-  siteId: number;
-  draft: ObservationDraft;
-  verdict: Verdict | null;
-}
+export type { CaseChange };
 
 export type Fetcher = (url: string, opts: FetchOptions) => Promise<import('../fetch/fetch-page.js').FetchResult>;
 
@@ -31,7 +22,7 @@ export interface PipelineContext {
   policy: ComparePolicy;
   fetchOptions: FetchOptions;
   fetcher?: Fetcher;
-  onCaseChange?: (trx: Transaction<Database>, change: CaseChange) => Promise<void>;
+  onCaseChange?: OnCaseChange;
   isSuppressed?: (siteId: number) => boolean | Promise<boolean>;
   /** Chromium for `render: browser` sites, the static fallback and screenshots. Absent: those reads are `error`. */
   browser?: import('../fetch/browser/browser-pool.js').BrowserPool;
