@@ -17,6 +17,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
 import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
+import { lockDataDir } from './lock-data-dir.js';
 import { ResilientClient } from './resilient-pg-client.js';
 import type { Database } from './tables.js';
 
@@ -89,7 +90,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
     import('@electric-sql/pglite-socket'),
   ]);
   const dataDir = opts.dataDir ?? 'memory://';
-  const release = dataDir.startsWith('memory://') ? () => {} : lockDataDir(dataDir);
+  const release = dataDir.startsWith('memory://') ? () => {} : await lockDataDir(dataDir);
   let pglite;
   try {
     pglite = await PGlite.create(dataDir, { extensions: { btree_gist } });
@@ -134,33 +135,6 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
       release();
     },
   };
-}
-
-/** PGlite files must have one writer: a second process would corrupt them. */
-function lockDataDir(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
-  const lock = path.join(dir, 'mapwatch.lock');
-  try {
-    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-  } catch {
-    const pid = Number(fs.readFileSync(lock, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new UserError(
-        `the embedded database in ${dir} is in use by process ${pid}. Stop it, or set DATABASE_URL to use a Postgres server.`,
-      );
-    }
-    fs.writeFileSync(lock, String(process.pid)); // stale lock from a process that died
-  }
-  return () => fs.rmSync(lock, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function redact(url: string): string {
