@@ -4,8 +4,9 @@
  *   `crawl-listing` job per active listing, with job ids derived from site, listing and slot,
  *   so a repeated fan-out (two scheduler replicas, a retry) adds nothing twice.
  * - `crawl-listing`: one checkListing() with readKey = site:listing:slot. The domain's slot is
- *   taken first; a busy domain moves the job to delayed. A retried job whose observation is
- *   already stored (a crash after the commit) is done without reading again.
+ *   taken first; a busy domain moves the job to delayed. A retried job whose read is already
+ *   finished (a crash after the commit) is done without reading again; one whose first read
+ *   still awaits its re-check (a crash between the two reads) completes the re-check.
  */
 import type { Job } from 'bullmq';
 import { z } from 'zod';
@@ -15,6 +16,7 @@ import type { LoadedSite } from '../config/load-sites.js';
 import { UserError } from '../errors.js';
 import { updateSiteHealth } from '../health/update-site-health.js';
 import { checkListing } from '../check/check-listing.js';
+import { findStoredRead } from '../check/find-stored-read.js';
 import type { PipelineContext } from '../check/check-context.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
@@ -98,12 +100,11 @@ export const crawlListingJob = defineJob({
   options: RETRY_DEFAULTS,
   async handler(data, { deps }) {
     const readKey = readKeyOf(data.siteId, data.listingId, data.slot);
-    const done = await deps.db
-      .selectFrom('observations')
-      .select(['id', 'status'])
-      .where('read_key', '=', readKey)
-      .executeTakeFirst();
-    if (done) return { observationId: done.id, status: done.status, duplicate: true };
+    // A retry whose read is finished is done without reading again; one whose first read
+    // awaits its re-check goes on, and checkListing completes it (find-stored-read.ts).
+    const earlier = await findStoredRead(deps.db, readKey);
+    if (earlier.state === 'finished')
+      return { observationId: earlier.observationId, status: earlier.draft.status, duplicate: true };
 
     const { id: siteId, site } = await loadTrustedSite(deps.db, data);
     if (siteId !== data.siteId)
