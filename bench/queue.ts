@@ -330,12 +330,11 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       const c0 = process.cpuUsage();
       const stack = stackMeter(redisUrl, () => [process.pid]);
       const t0 = performance.now();
-      const s = await crawlNow(h.db, sites, {
-        policy: loadPolicy({}),
-        fetchOptions: { allowPrivate: ['127.0.0.1'] },
-        concurrency: CONCURRENCY,
-        browser: false,
-      });
+      const s = await crawlNow(
+        { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.1'] } },
+        sites,
+        { concurrency: CONCURRENCY },
+      );
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
       if (s.checked !== total || (s.byStatus.ok ?? 0) !== total)

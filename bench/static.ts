@@ -262,12 +262,11 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const pg0 = await pgCpu();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await crawlNow(h.db, sites, {
-      policy: loadPolicy({}),
-      fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
-      concurrency: job.concurrency,
-      browser: false,
-    });
+    const summary = await crawlNow(
+      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } },
+      sites,
+      { concurrency: job.concurrency },
+    );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     const pgSeconds = (await pgCpu()) - pg0;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));

@@ -48,11 +48,15 @@ describe('bot wall with product markup, browser read', () => {
         siteYaml({ host: shop.host, origin: shop.origin, recheckMs: 0, paths: [['CAPB', '/p/capb']] }) +
         'render: browser\n',
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy: { ...loadPolicy({}), resolveAfter: 2 },
-      browser: pool,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 15_000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy: { ...loadPolicy({}), resolveAfter: 2 },
+        browser: pool,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 15_000 },
+      },
+      loadSites(dir).sites,
+    );
     expect(summary.failures).toEqual([]);
     const r = summary.results[0]!;
     expect(r.draft.status).toBe('blocked');

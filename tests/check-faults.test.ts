@@ -65,10 +65,14 @@ describe('check faults on real Postgres', () => {
         ],
       }),
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(dir).sites,
+    );
     expect(summary.failures).toEqual([]);
     const rows = await h.db
       .selectFrom('observations')
@@ -91,14 +95,18 @@ describe('check faults on real Postgres', () => {
     const dir = tmpDir({
       'throw.yaml': siteYaml({ host: shop.host, origin: shop.origin, recheckMs: 0, paths: [['THROW', '/p/throw']] }),
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-      // A page whose processing throws (what a stack overflow in extraction looks like to the check).
-      fetcher: async () => {
-        throw new RangeError('Maximum call stack size exceeded');
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+        // A page whose processing throws (what a stack overflow in extraction looks like to the check).
+        fetcher: async () => {
+          throw new RangeError('Maximum call stack size exceeded');
+        },
       },
-    });
+      loadSites(dir).sites,
+    );
     expect(summary.failures).toEqual([]);
     const rows = await h.db
       .selectFrom('observations')
@@ -116,10 +124,14 @@ describe('check faults on real Postgres', () => {
     const dir = tmpDir({
       'cap.yaml': siteYaml({ host: shop.host, origin: shop.origin, recheckMs: 0, paths: [['CAP', '/p/cap']] }),
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(dir).sites,
+    );
     const r = summary.results.find((x) => x.sku === 'CAP')!;
     expect(r.draft.status).toBe('blocked');
     expect(r.draft.reason).toMatch(/bot wall/);

@@ -39,13 +39,17 @@ describe('evidence bundle (postgres)', () => {
   let caseId: number;
   const policy = { ...loadPolicy({}), resolveAfter: 2 };
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      browser: pool,
-      evidence: store,
-      recheckDelayMs: 50,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    crawlNow(
+      {
+        db: h.db,
+        policy,
+        browser: pool,
+        evidence: store,
+        recheckDelayMs: 50,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(crawlers).sites,
+    );
 
   beforeAll(async () => {
     h = await openTestDb('postgres');

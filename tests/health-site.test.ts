@@ -11,7 +11,7 @@ import { type SyncedSite, syncSites } from '../src/config/sync-sites.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { formatSiteHealth } from '../src/health/format-site-health.js';
 import { makeIsSuppressed } from '../src/health/is-suppressed.js';
-import { listSiteHealth } from '../src/health/list-site-health.js';
+import { listSiteHealth } from '../src/queries/list-site-health.js';
 import { updateSiteHealth } from '../src/health/update-site-health.js';
 import type { ObservationDraft } from '../src/types.js';
 import type { ObservationStatus } from '../src/types.js';

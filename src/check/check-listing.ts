@@ -9,8 +9,9 @@ import type { ProductRules } from '../catalog/load-map-rules.js';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { SyncedListing } from '../config/sync-sites.js';
+import { type HealthChange, updateSiteHealth } from '../health/update-site-health.js';
 import type { ObservationDraft } from '../types.js';
-import type { PipelineContext } from './check-context.js';
+import type { CheckContext } from './check-context.js';
 import { containReadFailure, failedReadDraft, isServiceFailure } from './contain-read-failure.js';
 import { findStoredRead, type StoredRead } from './find-stored-read.js';
 import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
@@ -39,6 +40,8 @@ export interface CheckResult extends Recorded {
   recheck?: { agreed: boolean; firstObservationId: number };
   /** Evidence could not be captured (the read itself was recorded). */
   evidenceError?: string;
+  /** The site's health after this read (when the context tracks health). */
+  health?: HealthChange;
 }
 
 export interface CheckListingOptions {
@@ -49,7 +52,14 @@ export interface CheckListingOptions {
   readKey?: string;
 }
 
-export async function checkListing(ctx: PipelineContext, opts: CheckListingOptions): Promise<CheckResult> {
+export async function checkListing(ctx: CheckContext, opts: CheckListingOptions): Promise<CheckResult> {
+  const result = await checkOnce(ctx, opts);
+  // After every read, so a site whose reads all fail is suppressed (and ops alerted) on every path.
+  if (ctx.health) result.health = await updateSiteHealth(ctx.db, opts.listing.siteId, ctx.health);
+  return result;
+}
+
+async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<CheckResult> {
   const { site, listing, rules, readKey } = opts;
   const ref = {
     listingId: listing.id,

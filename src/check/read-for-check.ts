@@ -12,7 +12,7 @@ import { visibleText } from '../fetch/bot-wall.js';
 import { type FetchResult, fetchPage } from '../fetch/fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
 import type { ObservationDraft } from '../types.js';
-import type { Fetcher, PipelineContext } from './check-context.js';
+import type { Fetcher, CheckContext } from './check-context.js';
 import type { Finding } from './findings.js';
 import { readListing } from './read-listing.js';
 
@@ -55,7 +55,7 @@ export interface ReadForCheckOptions {
 }
 
 export async function readForCheck(
-  ctx: Pick<PipelineContext, 'fetchOptions' | 'fetcher' | 'browser'>,
+  ctx: Pick<CheckContext, 'fetchOptions' | 'fetcher' | 'browser'>,
   opts: ReadForCheckOptions,
 ): Promise<ListingRead> {
   const { site, listing, gtin } = opts;

@@ -8,7 +8,7 @@ import { type Recorded, recordObservation } from '../cases/record-observation.js
 import type { Verdict } from '../compare/compare-to-map.js';
 import { captureEvidence, type ListingRef, type PreparedManifest } from '../evidence/capture-evidence.js';
 import { recordEvidence } from '../evidence/record-evidence.js';
-import type { PipelineContext } from './check-context.js';
+import type { CheckContext } from './check-context.js';
 import { recordFindings } from './findings.js';
 import type { ListingRead } from './read-for-check.js';
 
@@ -25,7 +25,7 @@ export interface RecordReadOptions {
 }
 
 export async function recordRead(
-  ctx: Pick<PipelineContext, 'db' | 'policy' | 'evidence' | 'browser' | 'onCaseChange'>,
+  ctx: Pick<CheckContext, 'db' | 'policy' | 'evidence' | 'browser' | 'onCaseChange'>,
   opts: RecordReadOptions,
 ): Promise<Recorded & { evidenceError?: string }> {
   const { listing, read, verdict } = opts;

@@ -16,12 +16,17 @@ import { formatProblem, UserError } from '../errors.js';
 import { type LoadedSite, loadSiteFile } from './load-sites.js';
 
 /** A job that refers to a site config that is gone or changed since it was queued; retrying cannot help. */
+export type StaleSiteReason = 'site_unknown' | 'site_config_unreadable' | 'site_config_changed';
+
 export class StaleSiteRefError extends UserError {
-  readonly code: 'site_unknown' | 'site_config_unreadable' | 'site_config_changed';
-  constructor(code: StaleSiteRefError['code'], message: string) {
-    super(message);
+  constructor(
+    readonly reason: StaleSiteReason,
+    message: string,
+  ) {
+    super(message, {
+      code: reason === 'site_unknown' ? 'not_found' : reason === 'site_config_changed' ? 'conflict' : 'invalid_input',
+    });
     this.name = 'StaleSiteRefError';
-    this.code = code;
   }
 }
 

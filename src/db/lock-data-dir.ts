@@ -20,10 +20,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 
-export class DataDirInUseError extends UserError {
-  readonly code = 'data_dir_in_use';
+export class DataDirInUseError extends ConflictError {
   constructor(dir: string, pid?: number) {
     super(
       `the embedded database in ${dir} is in use${pid ? ` by process ${pid}` : ' by another process'}. ` +

@@ -13,11 +13,10 @@ import { z } from 'zod';
 import { loadMapRules } from '../catalog/load-map-rules.js';
 import { loadTrustedSite } from '../config/load-trusted-site.js';
 import type { LoadedSite } from '../config/load-sites.js';
-import { UserError } from '../errors.js';
-import { updateSiteHealth } from '../health/update-site-health.js';
+import { NotFoundError } from '../errors.js';
 import { checkListing } from '../check/check-listing.js';
+import type { CheckContext } from '../check/check-context.js';
 import { findStoredRead } from '../check/find-stored-read.js';
-import type { PipelineContext } from '../check/check-context.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 
@@ -88,7 +87,9 @@ export const crawlSiteJob = defineJob({
       } satisfies CrawlListingPayload,
       opts: { ...crawlListingJob.options, jobId: crawlListingJobId(siteId, l.id, slot) },
     }));
-    for (let i = 0; i < jobs.length; i += 500) await deps.queues.crawl.addBulk(jobs.slice(i, i + 500));
+    const crawlQueue = deps.queues?.crawl;
+    if (!crawlQueue) throw new Error('crawl-site needs the crawl queue in its context (open the app with queues)');
+    for (let i = 0; i < jobs.length; i += 500) await crawlQueue.addBulk(jobs.slice(i, i + 500));
     return { slot, enqueued: jobs.length };
   },
 });
@@ -108,7 +109,7 @@ export const crawlListingJob = defineJob({
 
     const { id: siteId, site } = await loadTrustedSite(deps.db, data);
     if (siteId !== data.siteId)
-      throw new UserError(`job names site "${data.site}" with id ${data.siteId}, but that site's id is ${siteId}`);
+      throw new NotFoundError(`job names site "${data.site}" with id ${data.siteId}, but that site's id is ${siteId}`);
     const listing = await deps.db
       .selectFrom('listings')
       .innerJoin('products', 'products.id', 'listings.product_id')
@@ -124,10 +125,11 @@ export const crawlListingJob = defineJob({
       .where('listings.site_id', '=', siteId)
       .executeTakeFirst();
     if (!listing?.active)
-      throw new UserError(
+      throw new NotFoundError(
         `listing ${data.listingId} is not an active listing of site "${data.site}"; the job is dropped`,
       );
     const config = site.config;
+    if (!deps.gateStore) throw new Error('crawl-listing needs a gate store in its context (open the app with queues)');
     const gate = new SharedDomainGate(deps.gateStore, deps.gateOptions);
     gate.configure(config.domain, {
       concurrency: config.rate_limit.concurrency,
@@ -137,20 +139,10 @@ export const crawlListingJob = defineJob({
     // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
     // try should cost as little as possible.)
     await gate.preacquire(new URL(listing.url).host);
-    const ctx: PipelineContext = {
-      db: deps.db,
-      policy: deps.policy,
-      fetchOptions: { ...deps.fetchOptions, gate },
-      fetcher: deps.fetcher,
-      onCaseChange: deps.onCaseChange,
-      isSuppressed: deps.isSuppressed,
-      browser: deps.browser,
-      evidence: deps.evidence,
-      recheckDelayMs: deps.recheckDelayMs,
-    };
+    const ctx: CheckContext = { ...deps, fetchOptions: { ...deps.fetchOptions, gate } };
     try {
       const rules = (await loadMapRules(deps.db, [listing.product_id])).get(listing.product_id);
-      if (!rules) throw new UserError(`product ${listing.sku} (id ${listing.product_id}) no longer exists`);
+      if (!rules) throw new NotFoundError(`product ${listing.sku} (id ${listing.product_id}) no longer exists`);
       const r = await checkListing(ctx, {
         site,
         listing: {
@@ -164,13 +156,12 @@ export const crawlListingJob = defineJob({
         rules,
         readKey,
       });
-      const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
       return {
         observationId: r.observationId,
         status: r.draft.status,
         duplicate: r.duplicate,
         case: r.outcome.action,
-        suppressed: health.suppressed,
+        suppressed: r.health?.suppressed ?? false,
       };
     } finally {
       await gate.settle();
