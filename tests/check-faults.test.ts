@@ -69,7 +69,7 @@ describe('check faults on real Postgres', () => {
       {
         db: h.db,
         policy,
-        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 30_000 },
       },
       loadSites(dir).sites,
     );
@@ -99,7 +99,7 @@ describe('check faults on real Postgres', () => {
       {
         db: h.db,
         policy,
-        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 30_000 },
         // A page whose processing throws (what a stack overflow in extraction looks like to the check).
         fetcher: async () => {
           throw new RangeError('Maximum call stack size exceeded');
@@ -128,7 +128,7 @@ describe('check faults on real Postgres', () => {
       {
         db: h.db,
         policy,
-        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 30_000 },
       },
       loadSites(dir).sites,
     );
