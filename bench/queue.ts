@@ -282,7 +282,7 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
   const { bullSchemaFor } = await import('../src/queue/connection.js');
   const { openApp } = await import('../src/app/open-app.js');
   const { loadProcessConfig } = await import('../src/config/process-config.js');
-  const { crawlSiteJob } = await import('../src/queue/crawl-jobs.js');
+  const { crawlSiteData, crawlSiteJob } = await import('../src/queue/crawl-jobs.js');
   const { sql } = await import('kysely');
 
   const domains = 200;
@@ -402,14 +402,11 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
           const t0 = performance.now();
           // What the scheduler does at a cron slot: one crawl-site job per site, which fans out.
           await queues.crawl.addBulk(
-            sites.map((s) => {
-              const { listings: _l, ...config } = s.config;
-              return {
-                name: crawlSiteJob.id,
-                data: { site: s.name, config: { ...config, listings: [] }, configHash: s.hash, slot },
-                opts: { ...crawlSiteJob.options, jobId: `site-${s.name}-${slot}` },
-              };
-            }),
+            sites.map((s) => ({
+              name: crawlSiteJob.id,
+              data: crawlSiteData(s, slot),
+              opts: { ...crawlSiteJob.options, jobId: `site-${s.name}-${slot}` },
+            })),
           );
           const like = `slot:%:%:${slot}`;
           for (;;) {

@@ -146,6 +146,23 @@ describe('detectBotWall', () => {
       '<html><head><script src="https://hcaptcha.com/1/api.js"></script></head><body><form><div class="h-captcha" data-sitekey="x"></div></form></body></html>',
       'hCaptcha challenge',
     ],
+    // A bot wall beats markup, always: product JSON-LD or a price on a near-empty page with a
+    // challenge marker is a captcha page dressed as a product (it opened a false violation at $10).
+    [
+      'a captcha page carrying product JSON-LD at $10',
+      `<html><head><title>Verify</title><script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"W","offers":{"@type":"Offer","price":"10.00","priceCurrency":"USD"}}</script></head><body><p>Verify you are human before continuing.</p><div class="g-recaptcha" data-sitekey="k"></div></body></html>`,
+      'bot check ("verify you are human")',
+    ],
+    [
+      'a short page with a price and an hCaptcha form',
+      '<html><body><h1>Widget</h1><span>$19.99</span><form><div class="h-captcha"></div></form></body></html>',
+      'hCaptcha challenge',
+    ],
+    [
+      'a Cloudflare challenge with product markup and plenty of text',
+      `<html><head><title>Just a moment...</title><script type="application/ld+json">{"@type":"Product","offers":{"price":"10"}}</script></head><body><p>${'Solid steel. '.repeat(200)}</p></body></html>`,
+      'Cloudflare challenge',
+    ],
   ])('flags %s', (_name, page, vendor) => {
     expect(detectBotWall(page)).toMatchObject({ vendor });
   });
@@ -162,14 +179,6 @@ describe('detectBotWall', () => {
       product(
         '<form><div class="g-recaptcha" data-sitekey="k"></div></form><script src="https://www.google.com/recaptcha/api.js"></script>',
       ),
-    ],
-    [
-      'a short product page with a price and an hCaptcha login form',
-      '<html><body><h1>Widget</h1><span>$19.99</span><form><div class="h-captcha"></div></form></body></html>',
-    ],
-    [
-      'a page with product JSON-LD and a "verify you are human" comment form',
-      `<html><head><script type="application/ld+json">{"@type":"Product","name":"W"}</script></head><body><p>Verify you are human before posting a review.</p></body></html>`,
     ],
     ['a long article mentioning unusual traffic', product('<p>We saw unusual traffic during the sale.</p>')],
     [

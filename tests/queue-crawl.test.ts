@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../src/config/load-sites.js';
 import { syncSites } from '../src/config/sync-sites.js';
-import { crawlListingJob, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
+import { crawlListingJob, crawlSiteData, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
 import { QUEUE_NAMES } from '../src/queue/job-registry.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { SiteScheduler } from '../src/schedule/scheduler.js';
@@ -93,14 +93,12 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
     const dir = tmpDir({ 'dup-shop.yaml': siteYaml({ host: shop.host, origin: shop.origin, paths: [['D', '/p/d']] }) });
     const [synced] = await syncSites(env.h.db, loadSites(dir).sites);
     const l = synced!.listings[0]!;
-    const { listings: _l, ...config } = synced!.site.config;
     const data = {
       site: 'dup-shop',
-      config: { ...config, listings: [] },
       configHash: synced!.site.hash,
       siteId: synced!.id,
       slot: 1_700_000_000_000,
-      listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId },
+      listingId: l.id,
     };
     const workers = startWorkers(env.conn, env.deps, { concurrency: 2, roles: ['crawl'] });
     try {
@@ -153,7 +151,7 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
       );
       await waitFor(async () => (await job.getState()) === 'failed', 'the bad job to fail');
       const failed = (await env.queues.crawl.getJob('bad-payload'))!;
-      expect(failed.failedReason).toMatch(/invalid payload: .*field "config"/);
+      expect(failed.failedReason).toMatch(/invalid payload: .*field "configHash"/);
       expect(failed.attemptsMade).toBe(1);
     } finally {
       await workers.close();
@@ -185,12 +183,7 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
     const workers = startWorkers(env.conn, env.deps, { concurrency: 4, roles: ['crawl'] });
     try {
       for (const s of synced) {
-        const { listings: _l, ...config } = s.site.config;
-        await env.queues.crawl.add(
-          crawlSiteJob.id,
-          { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot: 42 },
-          { jobId: `site-${s.site.name}-42` },
-        );
+        await env.queues.crawl.add(crawlSiteJob.id, crawlSiteData(s.site, 42), { jobId: `site-${s.site.name}-42` });
       }
       const fineIds = synced.find((s) => s.site.name === 'fine')!.listings.map((l) => l.id);
       await waitFor(

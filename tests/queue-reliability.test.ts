@@ -14,7 +14,7 @@ import { loadSites } from '../src/config/load-sites.js';
 import { syncSites } from '../src/config/sync-sites.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { bullSchemaFor, openQueueConnection, type QueueConnection } from '../src/queue/connection.js';
-import { crawlListingJob, crawlListingJobId, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
+import { crawlListingJob, crawlListingJobId, crawlSiteData, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
 import { openQueues } from '../src/queue/open-queues.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
@@ -39,12 +39,10 @@ const yaml = (o: Parameters<typeof siteYaml>[0]) => siteYaml({ recheckMs: 0, ...
 async function enqueueSites(h: DbHandle, queues: ReturnType<typeof openQueues>, dir: string, slot: number) {
   const synced = await syncSites(h.db, loadSites(dir).sites);
   for (const s of synced) {
-    const { listings: _l, ...config } = s.site.config;
-    await queues.crawl.add(
-      crawlSiteJob.id,
-      { site: s.site.name, config: { ...config, listings: [] }, configHash: s.site.hash, slot },
-      { ...crawlSiteJob.options, jobId: `site-${s.site.name}-${slot}` },
-    );
+    await queues.crawl.add(crawlSiteJob.id, crawlSiteData(s.site, slot), {
+      ...crawlSiteJob.options,
+      jobId: `site-${s.site.name}-${slot}`,
+    });
   }
   return synced;
 }
@@ -258,15 +256,7 @@ describe.each(COMBOS)('job locks on %s', (combo) => {
       });
       const [synced] = await syncSites(env.h.db, loadSites(dir).sites);
       const l = synced!.listings[0]!;
-      const { listings: _l, ...config } = synced!.site.config;
-      const data = {
-        site: 'wait-shop',
-        config: { ...config, listings: [] },
-        configHash: synced!.site.hash,
-        siteId: synced!.id,
-        slot: 5,
-        listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.packSize, productId: l.productId },
-      };
+      const data = { site: 'wait-shop', configHash: synced!.site.hash, siteId: synced!.id, slot: 5, listingId: l.id };
       // A 1.5 s lock checked every 0.5 s, against a 4 s re-check wait inside the job.
       const workers = startWorkers(env.conn, env.deps, {
         roles: ['crawl'],

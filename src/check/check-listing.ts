@@ -12,6 +12,8 @@ import type { SyncedListing } from '../config/sync-sites.js';
 import { type HealthChange, updateSiteHealth } from '../health/update-site-health.js';
 import type { ObservationDraft } from '../types.js';
 import type { CheckContext } from './check-context.js';
+import { containReadFailure, failedReadDraft, isServiceFailure } from './contain-read-failure.js';
+import { findStoredRead, type StoredRead } from './find-stored-read.js';
 import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
 import type { Finding } from './findings.js';
 import { judge } from './judge-read.js';
@@ -25,7 +27,7 @@ import {
   recordRecheck,
   waitForRecheck,
 } from './recheck.js';
-import { recordRead } from './record-read.js';
+import { recordRead, type RecordReadOptions } from './record-read.js';
 
 export { judge };
 
@@ -66,12 +68,38 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
     reseller: site.config.reseller,
     sku: listing.sku,
   };
+  const failed = (reason: string): ListingRead => ({ draft: failedReadDraft(reason), capture: null, findings: [] });
+  // Each read also looks for other sellers a marketplace site does not authorize. Whatever the
+  // page makes the read throw ends as an `error` read with the reason (contain-read-failure.ts).
+  const readOnce = (capture: boolean): Promise<ListingRead> =>
+    containReadFailure(async () => {
+      const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
+      r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft));
+      return r;
+    });
   const judgeDraft = (d: ObservationDraft) => judge(d, site, listing, rules, ctx.policy);
-  // Each read also looks for other sellers a marketplace site does not authorize.
-  const readOnce = async (capture: boolean): Promise<ListingRead> => {
-    const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
-    r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft));
-    return r;
+  /** Judges a read; a comparison that throws turns the read into an `error` read. */
+  const judged = (read: ListingRead): { read: ListingRead; verdict: Verdict | null } => {
+    try {
+      return { read, verdict: judgeDraft(read.draft) };
+    } catch (err) {
+      if (isServiceFailure(err)) throw err;
+      return { read: failed(`check_failed: comparing the price threw: ${(err as Error).message}`), verdict: null };
+    }
+  };
+  /** Records a read; one the database refuses (bad data, not a database outage) is recorded as `error`. */
+  const record = async (o: RecordReadOptions): Promise<Recorded & { evidenceError?: string }> => {
+    try {
+      return await recordRead(ctx, o);
+    } catch (err) {
+      if (isServiceFailure(err)) throw err;
+      return recordRead(ctx, {
+        ...o,
+        read: failed(`check_failed: the read could not be stored: ${(err as Error).message.split('\n')[0]}`),
+        verdict: null,
+        applyToCase: o.applyToCase === false ? false : undefined,
+      });
+    }
   };
   const result = (r: Recorded & { evidenceError?: string }, read: ListingRead, verdict: Verdict | null) => ({
     ...r,
@@ -79,19 +107,39 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
     verdict,
     findings: read.findings,
   });
+  const finished = (s: Extract<StoredRead, { observationId: number }>) =>
+    result({ observationId: s.observationId, duplicate: true, outcome: { action: 'none' } }, stored(s), null);
+  const stored = (s: Extract<StoredRead, { observationId: number }>): ListingRead => ({
+    draft: s.draft,
+    capture: null,
+    findings: [],
+  });
+
+  // A retried job: finish what an earlier attempt of this read started, never redo what it finished.
+  const earlier: StoredRead = readKey ? await findStoredRead(ctx.db, readKey) : { state: 'none' };
+  if (earlier.state === 'finished') return finished(earlier);
 
   const open = await openCaseOf(ctx.db, listing.id);
-  // A read of a listing with an open case will update it, so it is captured as evidence.
-  const first = await readOnce(ctx.evidence !== undefined && open !== undefined);
-  const verdict = judgeDraft(first.draft);
+  let first: ListingRead;
+  let verdict: Verdict | null;
+  if (earlier.state === 'awaiting_recheck') {
+    ({ read: first, verdict } = judged(stored(earlier)));
+  } else {
+    // A read of a listing with an open case will update it, so it is captured as evidence.
+    ({ read: first, verdict } = judged(await readOnce(ctx.evidence !== undefined && open !== undefined)));
+  }
   const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
   if (!needsRecheck({ verdict, open, severityOrder: ctx.policy.severityOrder, suppressed })) {
-    const recorded = await recordRead(ctx, { listing: ref, read: first, verdict, readKey, suppressed });
+    if (earlier.state === 'awaiting_recheck') return { ...finished(earlier), verdict };
+    const recorded = await record({ listing: ref, read: first, verdict, readKey, suppressed });
     return result(recorded, first, verdict);
   }
 
   // Would open or escalate a case: keep this read, but accuse only if a second read agrees.
-  const r1 = await recordRead(ctx, { listing: ref, read: first, verdict, readKey, suppressed, applyToCase: false });
+  const r1: Recorded =
+    earlier.state === 'awaiting_recheck'
+      ? { observationId: earlier.observationId, duplicate: true, outcome: { action: 'none' } }
+      : await record({ listing: ref, read: first, verdict, readKey, suppressed, applyToCase: false });
   const done = r1.duplicate ? await recheckDone(ctx.db, r1.observationId) : undefined;
   if (done)
     return { ...result(r1, first, verdict), recheck: { agreed: done.agreed, firstObservationId: r1.observationId } };
@@ -99,22 +147,12 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   const delayMs = recheckDelay(ctx, site);
   await waitForRecheck(delayMs);
   const recheckRow = { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, delayMs };
-  let second: ListingRead;
-  try {
-    second = await readOnce(ctx.evidence !== undefined);
-  } catch (err) {
-    await recordRecheck(ctx.db, {
-      ...recheckRow,
-      secondObservationId: null,
-      agreed: false,
-      first: first.draft,
-      second: null,
-    });
-    throw err;
-  }
-  const v2 = judgeDraft(second.draft);
+  // A failure of our own services here (database, domain gate) is rethrown without a rechecks
+  // row, so the retried job resumes at this point (find-stored-read.ts); the page's own
+  // failures come back as an `error` read, which disagrees and accuses no one.
+  const { read: second, verdict: v2 } = judged(await readOnce(ctx.evidence !== undefined));
   const agreed = readsAgree(first.draft, second.draft);
-  const r2 = await recordRead(ctx, {
+  const r2 = await record({
     listing: ref,
     read: second,
     verdict: v2,

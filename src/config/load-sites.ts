@@ -116,9 +116,10 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
       field: 'listings',
       message: 'the site lists no product pages (add listings: or listings_csv:)',
     });
+  const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
+  problems.push(...checkValueEnv(config, name, rel, (p) => lineOf(doc, lc, p)));
   if (problems.length) return { problems };
 
-  const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
   const hash = createHash('sha256')
     .update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) }))
     .digest('hex');
@@ -155,6 +156,43 @@ function duplicateUrls(listings: readonly SiteListing[]): InputProblem[] {
     });
   }
   return problems;
+}
+
+/**
+ * The environment variables a site's fill steps may read: only `MAPWATCH_SITE_<NAME>_*`.
+ * Without this, a config (or, before jobs carried references only, a queued job) could
+ * type any secret of the process (MAPWATCH_SMTP_URL, DATABASE_URL) into another host's form.
+ */
+export function siteEnvPrefix(siteName: string): string {
+  return `MAPWATCH_SITE_${siteName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
+}
+
+function checkValueEnv(
+  config: SiteConfig,
+  name: string,
+  file: string,
+  lineAt: (p: (string | number)[]) => number | undefined,
+): InputProblem[] {
+  const prefix = siteEnvPrefix(name);
+  const out: InputProblem[] = [];
+  const groups: { at: string[]; steps: readonly object[] }[] = [
+    { at: ['browser', 'steps'], steps: config.browser?.steps ?? [] },
+    { at: ['browser', 'login', 'steps'], steps: config.browser?.login?.steps ?? [] },
+  ];
+  for (const g of groups) {
+    for (const [i, st] of g.steps.entries()) {
+      const v = (st as { value_env?: string }).value_env;
+      if (v === undefined || v.startsWith(prefix)) continue;
+      const p = [...g.at, i, 'value_env'];
+      out.push({
+        file,
+        line: lineAt(p),
+        field: fieldPath(p),
+        message: `"${v}" is not allowed: site "${name}" may only read environment variables named ${prefix}* (e.g. ${prefix}PASSWORD)`,
+      });
+    }
+  }
+  return out;
 }
 
 function safeHost(url: string): string | undefined {

@@ -106,6 +106,22 @@ export const CONFIG_FIELDS = {
     default: 'found on PATH',
     description: 'path of the Chromium/Chrome executable for `render: browser` sites and screenshots',
   },
+  MAPWATCH_QUEUE_UI: {
+    schema: optionalString,
+    default: 'off',
+    description:
+      '`1` publishes bull-board at `/queues` on `mapwatch serve`, behind MAPWATCH_ADMIN_TOKEN (see Security model)',
+  },
+  MAPWATCH_ADMIN_TOKEN: {
+    schema: optionalString,
+    default: 'unset',
+    description: 'admin token (16+ characters) for the queue UI: bearer token, or the basic-auth password',
+  },
+  MAPWATCH_ALLOWED_HOSTS: {
+    schema: list,
+    default: 'empty',
+    description: 'extra `Host` names `mapwatch serve` answers (localhost names and the bound address always)',
+  },
   MAPWATCH_TOLERANCE_PERCENT: {
     schema: z.coerce.number().min(0).max(99).default(0),
     default: '`0`',

@@ -17,6 +17,8 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UnavailableError, UserError } from '../errors.js';
 import { guardExtendedProtocol } from './pglite-batch-guard.js';
+import { lockDataDir } from './lock-data-dir.js';
+import { ResilientClient } from './resilient-pg-client.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {
@@ -54,6 +56,7 @@ const types: pg.CustomTypesConfig = {
 function makeDb(config: pg.PoolConfig): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = new pg.Pool({ ...config, types });
   // An idle client losing its connection must not crash the process; the next query reports it.
+  // (Checked-out clients are covered by ResilientClient, set in every pgConfig.)
   pool.on('error', () => {});
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
@@ -65,6 +68,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
 async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
   const schema = opts.schema ?? 'public';
   const pgConfig: pg.PoolConfig = {
+    Client: ResilientClient,
     connectionString: url,
     max: opts.poolSize ?? 10,
     options: schema === 'public' ? undefined : `-c search_path=${schema},public`,
@@ -89,7 +93,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
     import('@electric-sql/pglite-socket'),
   ]);
   const dataDir = opts.dataDir ?? 'memory://';
-  const release = dataDir.startsWith('memory://') ? () => {} : lockDataDir(dataDir);
+  const release = dataDir.startsWith('memory://') ? () => {} : await lockDataDir(dataDir);
   let pglite;
   try {
     pglite = await PGlite.create(dataDir, { extensions: { btree_gist } });
@@ -110,6 +114,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   guardExtendedProtocol(server);
   await server.start();
   const pgConfig: pg.PoolConfig = {
+    Client: ResilientClient,
     host: sockDir,
     port,
     user: 'postgres',
@@ -133,33 +138,6 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
       release();
     },
   };
-}
-
-/** PGlite files must have one writer: a second process would corrupt them. */
-function lockDataDir(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
-  const lock = path.join(dir, 'mapwatch.lock');
-  try {
-    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-  } catch {
-    const pid = Number(fs.readFileSync(lock, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new UserError(
-        `the embedded database in ${dir} is in use by process ${pid}. Stop it, or set DATABASE_URL to use a Postgres server.`,
-      );
-    }
-    fs.writeFileSync(lock, String(process.pid)); // stale lock from a process that died
-  }
-  return () => fs.rmSync(lock, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function redact(url: string): string {

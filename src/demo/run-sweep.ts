@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
-import { crawlListingJobId, crawlSiteJob } from '../queue/crawl-jobs.js';
+import { crawlListingJobId, crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
 
 export interface SweepResult {
   slot: number;
@@ -29,12 +29,10 @@ export async function runSweep(
 ): Promise<SweepResult> {
   const started = Date.now();
   for (const site of sites) {
-    const { listings: _l, ...config } = site.config;
-    await crawl.add(
-      crawlSiteJob.id,
-      { site: site.name, config: { ...config, listings: [] }, configHash: site.hash, slot },
-      { ...crawlSiteJob.options, jobId: `sweep-${slot}-${site.name}` },
-    );
+    await crawl.add(crawlSiteJob.id, crawlSiteData(site, slot), {
+      ...crawlSiteJob.options,
+      jobId: `sweep-${slot}-${site.name}`,
+    });
   }
   // The listing jobs' ids follow from site, listing and slot (see crawl-jobs.ts).
   const rows = await db

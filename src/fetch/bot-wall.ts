@@ -9,10 +9,16 @@
  * - widget: captcha widgets (reCAPTCHA, hCaptcha, Turnstile), which normal pages also carry
  *   (newsletter and login forms).
  *
- * Strong → bot wall unless the page also has product markup and real text.
- * Weak → bot wall only without product markup, without a price in the text, and with little
- * text (< 2000 chars). Widget only → the same, but the page must be nearly empty (< 500 chars).
- * A product page that loads reCAPTCHA for its newsletter form is therefore not flagged.
+ * Strong → bot wall, always.
+ * Weak → bot wall when the page has little visible text (< 2000 chars).
+ * Widget only → bot wall when the page is nearly empty (< 500 chars of visible text).
+ * A product page that loads reCAPTCHA for its newsletter form has real text and is not flagged.
+ *
+ * A bot wall beats markup, always: product JSON-LD, microdata or a price in the text never
+ * clear a page that carries a challenge marker. Anyone can put a Product with a $10 offer on
+ * a captcha page (a decoy, a template left in, a hostile reseller), and reading it as a price
+ * opened a false violation. Calling a real page `blocked` costs one read; calling a wall a
+ * price is a false accusation.
  */
 
 export interface BotWall {
@@ -91,14 +97,6 @@ const WIDGET: Marker[] = [
   { vendor: 'Turnstile challenge', re: /class=["'][^"']*\bcf-turnstile\b|challenges\.cloudflare\.com\/turnstile/i },
 ];
 
-/** Structured product/price markup: challenge pages never carry it. */
-const PRODUCT_MARKUP =
-  /"@type"\s*:\s*(?:\[[^\]]*)?"(?:Product|ProductGroup|IndividualProduct|Offer|AggregateOffer)"|itemtype=["']https?:\/\/schema\.org\/(?:Product|Offer)|property=["']og:type["'][^>]*content=["']product|property=["']product:price:amount|itemprop=["']price["']/i;
-
-/** A price in the visible text ("$12.99", "12,99 €", "EUR 12"): bot walls show none. */
-const PRICE_TEXT =
-  /(?:[$€£¥]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)\s?\d|\d(?:[\d.,\s]{0,16}\d)?\s?(?:[€£]|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b)/;
-
 /** Visible text of at least this many characters means a real page, not an interstitial. */
 const CONTENT_TEXT_CHARS = 2000;
 const SCAN_CHARS = 1_000_000;
@@ -166,15 +164,9 @@ export function detectBotWall(html: string, headers: Record<string, string> = {}
   const widget = strong || weak ? undefined : firstMatch(WIDGET, html);
   if (!strong && !weak && !widget) return null;
 
-  const hasProductMarkup = PRODUCT_MARKUP.test(html);
-  // Bot walls are small: looking at the first 1 MB is plenty and keeps the regexes cheap.
+  if (strong) return { vendor: strong.vendor, strength: 'strong' };
+  // Bot walls are small: looking at the first 1 MB is plenty and keeps the scan cheap.
   const text = visibleText(html.length > SCAN_CHARS ? html.slice(0, SCAN_CHARS) : html);
-  if (strong) {
-    // Only a page with product markup AND real text overrides a challenge-page marker.
-    if (hasProductMarkup && text.length >= CONTENT_TEXT_CHARS / 2) return null;
-    return { vendor: strong.vendor, strength: 'strong' };
-  }
-  if (hasProductMarkup || PRICE_TEXT.test(text.slice(0, 100_000))) return null;
   if (weak) return text.length < CONTENT_TEXT_CHARS ? { vendor: weak.vendor, strength: 'weak' } : null;
   return text.length < WIDGET_ONLY_TEXT_CHARS ? { vendor: widget!.vendor, strength: 'weak' } : null;
 }

@@ -4,40 +4,47 @@
  *   `crawl-listing` job per active listing, with job ids derived from site, listing and slot,
  *   so a repeated fan-out (two scheduler replicas, a retry) adds nothing twice.
  * - `crawl-listing`: one checkListing() with readKey = site:listing:slot. The domain's slot is
- *   taken first; a busy domain moves the job to delayed. A retried job whose observation is
- *   already stored (a crash after the commit) is done without reading again.
+ *   taken first; a busy domain moves the job to delayed. A retried job whose read is already
+ *   finished (a crash after the commit) is done without reading again; one whose first read
+ *   still awaits its re-check (a crash between the two reads) completes the re-check.
  */
 import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { loadMapRules } from '../catalog/load-map-rules.js';
+import { loadTrustedSite } from '../config/load-trusted-site.js';
 import type { LoadedSite } from '../config/load-sites.js';
-import { siteConfigSchema } from '../config/site-config.schema.js';
 import { NotFoundError } from '../errors.js';
 import { checkListing } from '../check/check-listing.js';
 import type { CheckContext } from '../check/check-context.js';
+import { findStoredRead } from '../check/find-stored-read.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 
-export const siteRef = z.object({
+/**
+ * What a crawl job carries: references only. Never a config, headers, steps or URLs: job
+ * data is visible to whoever can read the queue, and a job someone else added must not be
+ * able to steer a worker. The worker loads the config it trusts (loadTrustedSite) and the
+ * listing from the database. Strict: a job carrying anything else is refused.
+ */
+export const siteRef = z.strictObject({
   site: z.string().min(1),
-  /** The site's config without its listings (those come from the database at fan-out). */
-  config: siteConfigSchema,
-  configHash: z.string().min(1),
+  /** sha256 of the site config the job was queued for (LoadedSite.hash). */
+  configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
 });
 
 export const crawlSitePayload = siteRef.extend({ slot: z.number().int().nonnegative().optional() });
 export const crawlListingPayload = siteRef.extend({
   siteId: z.number().int().positive(),
   slot: z.number().int().nonnegative(),
-  listing: z.object({
-    id: z.number().int().positive(),
-    sku: z.string(),
-    url: z.string().url(),
-    packSize: z.number().int().positive(),
-    productId: z.number().int().positive(),
-  }),
+  listingId: z.number().int().positive(),
 });
+export type CrawlSitePayload = z.output<typeof crawlSitePayload>;
 export type CrawlListingPayload = z.output<typeof crawlListingPayload>;
+
+/** The payload of a site's crawl job (what the scheduler and the sweep enqueue). */
+export function crawlSiteData(site: Pick<LoadedSite, 'name' | 'hash'>, slot?: number): CrawlSitePayload {
+  return { site: site.name, configHash: site.hash, ...(slot === undefined ? {} : { slot }) };
+}
 
 /** The cron slot a scheduler-made job stands for: its id is `repeat:<scheduler>:<millis>`. */
 export function slotOf(job: Pick<Job, 'id' | 'timestamp' | 'delay'>, given?: number): number {
@@ -61,31 +68,24 @@ export const crawlSiteJob = defineJob({
   options: RETRY_DEFAULTS,
   async handler(data, { job, deps }) {
     const slot = slotOf(job, data.slot);
-    const site = await deps.db
-      .selectFrom('sites')
-      .select(['id', 'config_hash'])
-      .where('name', '=', data.site)
-      .executeTakeFirst();
-    if (!site) throw new NotFoundError(`site "${data.site}" is not in the database (was its config removed?)`);
+    const { id: siteId } = await loadTrustedSite(deps.db, data);
     const listings = await deps.db
       .selectFrom('listings')
-      .innerJoin('products', 'products.id', 'listings.product_id')
-      .select(['listings.id', 'listings.url', 'listings.pack_size', 'listings.product_id', 'products.sku'])
-      .where('listings.site_id', '=', site.id)
-      .where('listings.active', '=', true)
-      .orderBy('listings.id')
+      .select('id')
+      .where('site_id', '=', siteId)
+      .where('active', '=', true)
+      .orderBy('id')
       .execute();
     const jobs = listings.map((l) => ({
       name: crawlListingJob.id,
       data: {
         site: data.site,
-        config: data.config,
         configHash: data.configHash,
-        siteId: site.id,
+        siteId,
         slot,
-        listing: { id: l.id, sku: l.sku, url: l.url, packSize: l.pack_size, productId: l.product_id },
+        listingId: l.id,
       } satisfies CrawlListingPayload,
-      opts: { ...crawlListingJob.options, jobId: crawlListingJobId(site.id, l.id, slot) },
+      opts: { ...crawlListingJob.options, jobId: crawlListingJobId(siteId, l.id, slot) },
     }));
     const crawlQueue = deps.queues?.crawl;
     if (!crawlQueue) throw new Error('crawl-site needs the crawl queue in its context (open the app with queues)');
@@ -100,45 +100,58 @@ export const crawlListingJob = defineJob({
   payload: crawlListingPayload,
   options: RETRY_DEFAULTS,
   async handler(data, { deps }) {
-    const readKey = readKeyOf(data.siteId, data.listing.id, data.slot);
-    const done = await deps.db
-      .selectFrom('observations')
-      .select(['id', 'status'])
-      .where('read_key', '=', readKey)
-      .executeTakeFirst();
-    if (done) return { observationId: done.id, status: done.status, duplicate: true };
+    const readKey = readKeyOf(data.siteId, data.listingId, data.slot);
+    // A retry whose read is finished is done without reading again; one whose first read
+    // awaits its re-check goes on, and checkListing completes it (find-stored-read.ts).
+    const earlier = await findStoredRead(deps.db, readKey);
+    if (earlier.state === 'finished')
+      return { observationId: earlier.observationId, status: earlier.draft.status, duplicate: true };
 
-    const site: LoadedSite = {
-      name: data.site,
-      file: `(queued ${data.site})`,
-      config: data.config,
-      listings: [],
-      hash: data.configHash,
-    };
+    const { id: siteId, site } = await loadTrustedSite(deps.db, data);
+    if (siteId !== data.siteId)
+      throw new NotFoundError(`job names site "${data.site}" with id ${data.siteId}, but that site's id is ${siteId}`);
+    const listing = await deps.db
+      .selectFrom('listings')
+      .innerJoin('products', 'products.id', 'listings.product_id')
+      .select([
+        'listings.id',
+        'listings.url',
+        'listings.pack_size',
+        'listings.product_id',
+        'listings.active',
+        'products.sku',
+      ])
+      .where('listings.id', '=', data.listingId)
+      .where('listings.site_id', '=', siteId)
+      .executeTakeFirst();
+    if (!listing?.active)
+      throw new NotFoundError(
+        `listing ${data.listingId} is not an active listing of site "${data.site}"; the job is dropped`,
+      );
+    const config = site.config;
     if (!deps.gateStore) throw new Error('crawl-listing needs a gate store in its context (open the app with queues)');
     const gate = new SharedDomainGate(deps.gateStore, deps.gateOptions);
-    gate.configure(data.config.domain, {
-      concurrency: data.config.rate_limit.concurrency,
-      delayMs: data.config.rate_limit.delay_ms,
+    gate.configure(config.domain, {
+      concurrency: config.rate_limit.concurrency,
+      delayMs: config.rate_limit.delay_ms,
     });
     // Take the domain's slot before anything else: a busy domain throws DomainBusyError → delayed.
     // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
     // try should cost as little as possible.)
-    await gate.preacquire(new URL(data.listing.url).host);
+    await gate.preacquire(new URL(listing.url).host);
     const ctx: CheckContext = { ...deps, fetchOptions: { ...deps.fetchOptions, gate } };
     try {
-      const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
-      if (!rules)
-        throw new NotFoundError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
+      const rules = (await loadMapRules(deps.db, [listing.product_id])).get(listing.product_id);
+      if (!rules) throw new NotFoundError(`product ${listing.sku} (id ${listing.product_id}) no longer exists`);
       const r = await checkListing(ctx, {
         site,
         listing: {
-          id: data.listing.id,
-          sku: data.listing.sku,
-          url: data.listing.url,
-          packSize: data.listing.packSize,
-          productId: data.listing.productId,
-          siteId: data.siteId,
+          id: listing.id,
+          sku: listing.sku,
+          url: listing.url,
+          packSize: listing.pack_size,
+          productId: listing.product_id,
+          siteId,
         },
         rules,
         readKey,

@@ -1,7 +1,10 @@
 /**
  * The small HTTP server `mapwatch serve` runs: `/healthz` (database and queue backend
- * reachable) and bull-board at `/queues` for queue monitoring. Binds to 127.0.0.1 by
- * default: bull-board can retry and delete jobs, so exposing it is a deliberate choice.
+ * reachable) and, only when enabled, bull-board at `/queues`. Binds to 127.0.0.1 by
+ * default. bull-board can add, retry and delete jobs and remove job schedulers, so it is
+ * off unless `queueUi` is given (MAPWATCH_QUEUE_UI=1 plus MAPWATCH_ADMIN_TOKEN), and then
+ * behind admin authentication. Every request first passes the Host allow-list (DNS
+ * rebinding) and, if it changes state, the cross-site checks (src/http/request-guards.ts).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,12 +15,17 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
+import { adminAuth, allowedHostSet, crossSiteGuard, hostGuard } from '../http/request-guards.js';
 
 export interface HttpServerOptions {
   db: Kysely<Database>;
   queues: Queue[];
   host?: string;
   port?: number;
+  /** bull-board at /queues, behind this admin token; absent: /queues answers 404 and says how to enable it. */
+  queueUi?: { token: string };
+  /** Host names served besides localhost and the bound address (MAPWATCH_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningHttpServer {
@@ -27,10 +35,24 @@ export interface RunningHttpServer {
 
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttpServer> {
   const app = express();
-  const board = new ExpressAdapter();
-  board.setBasePath('/queues');
-  createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q as never)), serverAdapter: board as never });
-  app.use('/queues', board.getRouter());
+  app.disable('x-powered-by');
+  const hosts = allowedHostSet(o.host ?? '127.0.0.1', o.allowedHosts ?? []);
+  app.use(hostGuard(hosts));
+  app.use(crossSiteGuard(hosts));
+  if (o.queueUi) {
+    const board = new ExpressAdapter();
+    board.setBasePath('/queues');
+    createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q as never)), serverAdapter: board as never });
+    app.use('/queues', adminAuth(o.queueUi.token), board.getRouter());
+  } else {
+    app.use('/queues', (_req, res) => {
+      res.status(404).json({
+        ok: false,
+        code: 'queue_ui_off',
+        error: 'the queue UI is off; set MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN to enable it',
+      });
+    });
+  }
   app.get('/healthz', async (_req, res) => {
     const checks: Record<string, string> = {};
     try {

@@ -15,13 +15,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Queue } from 'bullmq';
+import type { JobSchedulerJson, Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { listConfigFiles, type LoadedSite, loadSiteFile } from '../config/load-sites.js';
 import { syncSites } from '../config/sync-sites.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
-import { crawlSiteJob } from '../queue/crawl-jobs.js';
+import { crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
 import { notifyJob } from '../queue/notify-job.js';
 
 export interface SchedulerOptions {
@@ -33,7 +33,7 @@ export interface SchedulerOptions {
   dir: string;
   pollMs?: number;
   onProblem?: (p: InputProblem) => void;
-  onChange?: (e: { site: string; action: 'scheduled' | 'updated' | 'removed'; schedule?: string }) => void;
+  onChange?: (e: { site: string; action: 'scheduled' | 'updated' | 'restored' | 'removed'; schedule?: string }) => void;
 }
 
 export const schedulerIdFor = (site: string): string => `site-${site}`;
@@ -46,28 +46,45 @@ export class SiteScheduler {
   private signature = '';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private notifyScheduled = false;
 
   constructor(private readonly o: SchedulerOptions) {}
 
-  /** Keeps the notify job's scheduler (idempotent: same id on every replica). */
+  /**
+   * Keeps the notify job's scheduler (idempotent: same id on every replica). Checked on every
+   * reload, so one removed through a queue UI or by hand comes back within a poll.
+   */
   async scheduleNotify(): Promise<void> {
-    if (!this.o.notifyQueue || this.notifyScheduled) return;
+    if (!this.o.notifyQueue) return;
+    const pattern = this.o.notifyPattern ?? '0 * * * * *';
+    const existing = await this.o.notifyQueue.getJobScheduler(NOTIFY_SCHEDULER_ID);
+    if (existing && existing.pattern === pattern) return;
     await this.o.notifyQueue.upsertJobScheduler(
       NOTIFY_SCHEDULER_ID,
-      { pattern: this.o.notifyPattern ?? '0 * * * * *' },
+      { pattern },
       { name: notifyJob.id, data: {}, opts: notifyJob.options },
     );
-    this.notifyScheduled = true;
   }
 
-  /** Loads crawlers/ now and (re)schedules; returns the problems found in this pass. */
+  /**
+   * Re-reads crawlers/ when a file changed, then reconciles the queue's job schedulers with
+   * the configs (always, even when no file changed: a scheduler removed or edited in the
+   * queue would otherwise silently stop its site). Returns the problems found in this pass.
+   */
   async reload(force = false): Promise<InputProblem[]> {
     await this.scheduleNotify();
     const files = listConfigFiles(this.o.dir);
     const sig = files.map((f) => `${f}:${statSig(f)}`).join('|');
-    if (!force && sig === this.signature) return [];
-    this.signature = sig;
+    const problems: InputProblem[] = [];
+    if (force || sig !== this.signature) {
+      this.signature = sig;
+      problems.push(...(await this.loadFiles(files)));
+    }
+    await this.reconcile(files);
+    for (const p of problems) this.o.onProblem?.(p);
+    return problems;
+  }
+
+  private async loadFiles(files: string[]): Promise<InputProblem[]> {
     const problems: InputProblem[] = [];
     for (const file of files) {
       const r = loadSiteFile(file);
@@ -96,40 +113,50 @@ export class SiteScheduler {
       this.good.set(file, site!);
     }
     for (const file of [...this.good.keys()]) if (!files.includes(file)) this.good.delete(file);
+    return problems;
+  }
 
+  /** Makes the queue's `site-*` job schedulers exactly the wanted ones (by id, cron and payload). */
+  private async reconcile(files: string[]): Promise<void> {
     const wanted = new Map<string, LoadedSite>();
     for (const s of this.good.values()) if (!wanted.has(s.name)) wanted.set(s.name, s);
+    const existing = new Map<string, JobSchedulerJson>();
+    for (const s of await this.o.crawlQueue.getJobSchedulers(0, -1)) existing.set(String(s.key ?? s.id), s);
     for (const [name, site] of wanted) {
-      if (this.scheduled.get(name) === site.hash) continue;
-      const { listings: _l, ...rest } = site.config;
+      const data = crawlSiteData(site);
+      const have = existing.get(schedulerIdFor(name));
+      const same =
+        have &&
+        have.pattern === site.config.schedule &&
+        (have.template?.data !== undefined
+          ? JSON.stringify(have.template.data) === JSON.stringify(data)
+          : this.scheduled.get(name) === site.hash);
+      if (same) {
+        this.scheduled.set(name, site.hash);
+        continue;
+      }
       await this.o.crawlQueue.upsertJobScheduler(
         schedulerIdFor(name),
         { pattern: site.config.schedule },
-        {
-          name: crawlSiteJob.id,
-          data: { site: name, config: { ...rest, listings: [] }, configHash: site.hash },
-          opts: crawlSiteJob.options,
-        },
+        { name: crawlSiteJob.id, data, opts: crawlSiteJob.options },
       );
       this.o.onChange?.({
         site: name,
-        action: this.scheduled.has(name) ? 'updated' : 'scheduled',
+        action:
+          this.scheduled.get(name) === site.hash ? 'restored' : this.scheduled.has(name) ? 'updated' : 'scheduled',
         schedule: site.config.schedule,
       });
       this.scheduled.set(name, site.hash);
     }
     // Sites whose file is gone (not merely invalid) stop; so do schedulers left by an earlier run.
     const stillFiled = new Set(files.map((f) => path.basename(f).replace(/\.ya?ml$/i, '')));
-    for (const s of await this.o.crawlQueue.getJobSchedulers(0, -1)) {
-      const id = s.key ?? s.id;
-      const m = /^site-(.+)$/.exec(String(id ?? ''));
+    for (const id of existing.keys()) {
+      const m = /^site-(.+)$/.exec(id);
       if (!m || wanted.has(m[1]!) || stillFiled.has(m[1]!)) continue;
-      await this.o.crawlQueue.removeJobScheduler(String(id));
+      await this.o.crawlQueue.removeJobScheduler(id);
       this.scheduled.delete(m[1]!);
       this.o.onChange?.({ site: m[1]!, action: 'removed' });
     }
-    for (const p of problems) this.o.onProblem?.(p);
-    return problems;
   }
 
   start(): void {

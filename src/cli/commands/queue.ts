@@ -12,6 +12,7 @@ import { formatSiteHealth } from '../../health/format-site-health.js';
 import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
 import { lockSettingsFrom } from '../../queue/worker-settings.js';
+import { queueUiSettings } from '../../http/queue-ui-settings.js';
 import { startHttpServer } from '../../review/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
 import { json } from '../output.js';
@@ -64,6 +65,8 @@ interface RunOpts {
 }
 
 async function runService(e: Env, o: RunOpts): Promise<void> {
+  // Checked before anything starts: a half-configured queue UI is a start-up error.
+  const queueUi = o.http ? queueUiSettings(e) : undefined;
   // One Chromium per worker process, launched on first use; evidence next to the data; the
   // notifier read at its first use, so a worker without a notify config still crawls.
   await withQueues(e, { browser: o.worker ? 'auto' : false, notify: o.worker ? 'lazy' : false }, async (app) => {
@@ -97,13 +100,19 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
     }
     if (o.http) {
       const srv = await startHttpServer({
+        queueUi,
+        allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
         db: ctx.db,
         queues: Object.values(queues),
         host: o.host,
         port: o.port,
       });
       stops.push(() => srv.close());
-      log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+      log(
+        queueUi
+          ? `serving ${srv.url}/healthz and ${srv.url}/queues (admin token required)`
+          : `serving ${srv.url}/healthz (queue UI off: MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN enable it)`,
+      );
     }
     if (o.heartbeat) {
       const stopBeat = startHeartbeat(o.heartbeat, async () => {

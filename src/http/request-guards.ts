@@ -1,0 +1,113 @@
+/**
+ * Guards every request to mapwatch's HTTP server passes before any route sees it:
+ *
+ * - Host allow-list. A browser on an attacker's page can reach 127.0.0.1 through DNS
+ *   rebinding (evil.example resolves to 127.0.0.1 after the page loads); the request then
+ *   carries `Host: evil.example`. Only the localhost names, the bound address and the
+ *   names in MAPWATCH_ALLOWED_HOSTS are served; anything else gets 421.
+ * - Cross-site request refusal for state-changing methods (anything but GET/HEAD/OPTIONS):
+ *   `Sec-Fetch-Site` must be same-origin (or none: typed by hand, curl), an `Origin` must be
+ *   one of the allowed hosts, and the body must not be a type a page can send cross-site
+ *   without a CORS preflight (text/plain, form encodings). Basic-auth credentials are sent by
+ *   the browser on its own, so authentication alone does not stop a forged request.
+ * - Admin authentication: a bearer token, or HTTP basic auth whose password is the token.
+ *   Compared in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Body types a cross-site page can POST without a CORS preflight. */
+const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+export const LOCAL_HOST_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+export function isStateChanging(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}
+
+/** Host name without port or IPv6 brackets, lower-cased; undefined when malformed. */
+export function hostNameOf(hostHeader: string | undefined): string | undefined {
+  if (!hostHeader) return undefined;
+  const h = hostHeader.trim().toLowerCase();
+  const v6 = /^\[([0-9a-f:.]+)\](?::\d+)?$/.exec(h);
+  if (v6) return v6[1];
+  const m = /^([a-z0-9.-]+)(?::\d+)?$/.exec(h);
+  return m ? m[1]!.replace(/\.$/, '') : undefined;
+}
+
+export function allowedHostSet(bound: string | undefined, extra: readonly string[]): Set<string> {
+  const set = new Set(LOCAL_HOST_NAMES);
+  // A wildcard bind address is not a name anyone types; only real addresses are added.
+  if (bound && bound !== '0.0.0.0' && bound !== '::') set.add(bound.toLowerCase());
+  for (const h of extra) {
+    const name = hostNameOf(h);
+    if (name) set.add(name);
+  }
+  return set;
+}
+
+function refuse(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ ok: false, code, error: message });
+}
+
+export function hostGuard(allowed: ReadonlySet<string>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const name = hostNameOf(req.headers.host);
+    if (name && allowed.has(name)) return next();
+    refuse(
+      res,
+      421,
+      'host_not_allowed',
+      `Host "${String(req.headers.host ?? '')}" is not served here; add it to MAPWATCH_ALLOWED_HOSTS if it is yours`,
+    );
+  };
+}
+
+export function crossSiteGuard(allowed: ReadonlySet<string>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!isStateChanging(req.method)) return next();
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return refuse(res, 403, 'cross_site', `a ${site} ${req.method} is refused (Sec-Fetch-Site)`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host: string | undefined;
+      try {
+        host = origin === 'null' ? undefined : hostNameOf(new URL(origin).host);
+      } catch {
+        host = undefined;
+      }
+      if (!host || !allowed.has(host) || hostNameOf(req.headers.host) !== host) {
+        return refuse(res, 403, 'cross_site', `a ${req.method} from origin ${origin} is refused`);
+      }
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (SIMPLE_TYPES.has(type)) {
+      return refuse(res, 415, 'content_type', `${type} is not accepted for ${req.method}; send application/json`);
+    }
+    next();
+  };
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Requires the admin token (bearer, or basic-auth password with any user name). */
+export function adminAuth(token: string, realm = 'mapwatch'): RequestHandler {
+  const want = digest(token);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const h = req.headers.authorization ?? '';
+    let given: string | undefined;
+    const bearer = /^Bearer\s+(.+)$/i.exec(h);
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
+    if (bearer) given = bearer[1]!.trim();
+    else if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      given = i >= 0 ? decoded.slice(i + 1) : undefined;
+    }
+    if (given !== undefined && timingSafeEqual(digest(given), want)) return next();
+    res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
+    refuse(res, 401, 'unauthenticated', 'admin credentials required (MAPWATCH_ADMIN_TOKEN)');
+  };
+}
