@@ -14,6 +14,7 @@ import { registerToolCommands } from './commands/tools.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { VERSION } from '../version.js';
+import { redactUrl } from '../redact-url.js';
 
 export function buildProgram(): Command {
   const program = new Command('mapwatch')
@@ -48,12 +49,12 @@ export function reportError(err: unknown): number {
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`mapwatch: ${err.message}\n`);
+    process.stderr.write(`mapwatch: ${redactUrl(err.message)}\n`);
     return 1;
   }
   const e = err as Error;
-  process.stderr.write(`mapwatch: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.MAPWATCH_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  process.stderr.write(`mapwatch: internal error: ${redactUrl(e?.message ?? String(err))}\n`);
+  if (process.env.MAPWATCH_DEBUG) process.stderr.write(`${redactUrl(e?.stack ?? '')}\n`);
   else process.stderr.write('(set MAPWATCH_DEBUG=1 to see the stack trace, and please report it)\n');
   return 70;
 }

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
 import type { Database } from './tables.js';
 
@@ -74,7 +75,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
     if (schema !== 'public') await db.schema.createSchema(schema).ifNotExists().execute();
   } catch (err) {
     await db.destroy();
-    throw new UserError(`cannot connect to DATABASE_URL (${redact(url)}): ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot connect to DATABASE_URL (${redactUrl(url)}): ${redactUrl((err as Error).message)}`, {
+      cause: err,
+    });
   }
   return { db, kind: 'postgres', pgConfig, schema, close: () => db.destroy() };
 }
@@ -157,8 +160,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }

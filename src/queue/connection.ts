@@ -21,7 +21,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { DbHandle } from '../db/connect.js';
-import { redact } from '../db/connect.js';
+import { redactUrl } from '../redact-url.js';
 import { UserError } from '../errors.js';
 
 export type QueueKind = 'redis' | 'postgres';
@@ -74,7 +74,9 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new UserError(`cannot connect to REDIS_URL (${redact(url)}): ${(err as Error).message}`, { cause: err });
+    throw new UserError(`cannot connect to REDIS_URL (${redactUrl(url)}): ${redactUrl((err as Error).message)}`, {
+      cause: err,
+    });
   }
   const warnings: string[] = [];
   const policy = await maxmemoryPolicy(client);
@@ -86,7 +88,7 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
   const connection = client;
   return {
     kind: 'redis',
-    describe: `Redis ${redact(url)}`,
+    describe: `Redis ${redactUrl(url)}`,
     warnings,
     redis: client,
     prefix,

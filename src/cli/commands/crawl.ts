@@ -16,6 +16,7 @@ import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
 import { json, progressLine } from '../output.js';
 import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
+import { redactUrl } from '../../redact-url.js';
 
 export function siteConfigJsonSchema(): object {
   return z.toJSONSchema(siteConfigSchema, { io: 'input', target: 'draft-2020-12' });
@@ -103,7 +104,8 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       } else {
         console.log(formatCrawlSummary(summary));
       }
-      for (const f of summary.failures) process.stderr.write(`mapwatch: ${f.site} ${f.url}: ${f.message}\n`);
+      for (const f of summary.failures)
+        process.stderr.write(`mapwatch: ${f.site} ${redactUrl(f.url)}: ${redactUrl(f.message)}\n`);
       if (summary.failures.length) process.exitCode = 1;
     });
 

@@ -26,6 +26,7 @@ import { SiteScheduler } from '../../schedule/scheduler.js';
 import type { DbHandle } from '../../db/connect.js';
 import { json } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
+import { redactUrl } from '../../redact-url.js';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -34,7 +35,7 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
-const log = (s: string) => process.stderr.write(`mapwatch: ${s}\n`);
+const log = (s: string) => process.stderr.write(`mapwatch: ${redactUrl(s)}\n`);
 
 async function withQueues<T>(
   e: Env,
