@@ -25,7 +25,7 @@ import { canonicalJson, chainSha256, manifestSchema, manifestSha256 } from '../s
 import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { verifyBundleAgainstDb } from '../src/evidence/verify-bundle-db.js';
 import { verifyChain } from '../src/evidence/verify-chain.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb, POSTGRES_URL } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -89,12 +89,16 @@ describe.each(BACKENDS)('evidence that cannot be forged (%s)', (backend) => {
       'f.yaml': `reseller: Forgery Shop\ndomain: "${srv.host}"\ncurrency: USD\nrate_limit: { concurrency: 1, delay_ms: 0 }\nlistings:\n  - { sku: FRG, url: "${srv.origin}/p/low" }\n`,
     });
     const crawl = () =>
-      crawlNow(h.db, loadSites(crawlers).sites, {
-        policy: { ...loadPolicy({}), resolveAfter: 2 },
-        evidence: store,
-        recheckDelayMs: 10,
-        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-      });
+      crawlNow(
+        {
+          db: h.db,
+          policy: { ...loadPolicy({}), resolveAfter: 2 },
+          evidence: store,
+          recheckDelayMs: 10,
+          fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+        },
+        loadSites(crawlers).sites,
+      );
     const first = await crawl();
     caseId = (first.results[0]!.outcome as { caseId: number }).caseId;
     await crawl();

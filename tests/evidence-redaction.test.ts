@@ -19,7 +19,7 @@ import { manifestSchema } from '../src/evidence/manifest.js';
 import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { sha256Of } from '../src/fetch/browser/redact-exchange.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -94,13 +94,17 @@ listings:
   - { sku: MEM, url: "${srv.origin}/p/member" }
 `,
     });
-    const summary = await crawlNow(h.db, loadSites(crawlers).sites, {
-      policy: { ...loadPolicy({}), resolveAfter: 2 },
-      browser: pool,
-      evidence: store,
-      recheckDelayMs: 50,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy: { ...loadPolicy({}), resolveAfter: 2 },
+        browser: pool,
+        evidence: store,
+        recheckDelayMs: 50,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(crawlers).sites,
+    );
     expect(summary.results[0]!.outcome.action).toBe('opened');
     caseId = (summary.results[0]!.outcome as { caseId: number }).caseId;
   }, 120_000);

@@ -17,7 +17,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
 import { redactUrl } from '../redact-url.js';
-import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
+import { guardExtendedProtocol } from './pglite-batch-guard.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {

@@ -11,7 +11,6 @@ import { redactUrl } from '../redact-url.js';
 export function openQueues(conn: QueueConnection): Record<QueueRole, Queue> & { closeAll(): Promise<void> } {
   const queues = {
     crawl: conn.newQueue(QUEUE_NAMES.crawl),
-    evidence: conn.newQueue(QUEUE_NAMES.evidence),
     notify: conn.newQueue(QUEUE_NAMES.notify),
   };
   const all = Object.values(queues);

@@ -16,7 +16,7 @@ import { QUEUE_NAMES } from './job-registry.js';
 import { JOBS } from './jobs.js';
 import type { QueueConnection } from './connection.js';
 import { runJob } from './run-job.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { AppContext } from '../context.js';
 import { redactUrl } from '../redact-url.js';
 
 export interface WorkerOptions {
@@ -40,7 +40,7 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function startWorkers(conn: QueueConnection, deps: WorkerDeps, opts: WorkerOptions = {}): RunningWorkers {
+export function startWorkers(conn: QueueConnection, deps: AppContext, opts: WorkerOptions = {}): RunningWorkers {
   const jobs = opts.jobs ?? JOBS;
   const roles = opts.roles ?? (['crawl', 'notify'] as QueueRole[]);
   // Without working notifications an idle worker would block for its whole drain delay (up to
