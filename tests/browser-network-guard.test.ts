@@ -24,8 +24,11 @@ interface Canary {
 
 async function startCanary(): Promise<Canary> {
   let n = 0;
+  const open = new Set<net.Socket>();
   const tcp = net.createServer((sock) => {
     n++;
+    open.add(sock);
+    sock.on('close', () => open.delete(sock));
     sock.on('error', () => {});
     const body = '<!doctype html><html><body><h1>CANARY REACHED</h1></body></html>';
     sock.end(
@@ -44,6 +47,7 @@ async function startCanary(): Promise<Canary> {
     close: () =>
       new Promise<void>((r) => {
         udp.close();
+        for (const s of open) s.destroy();
         tcp.close(() => r());
       }),
   };
@@ -111,10 +115,13 @@ describe('browser network guard: hostile pages against a canary on a refused loo
   }, 60_000);
 
   afterAll(async () => {
-    await pool?.close();
-    await srv?.close();
-    await canary?.close();
-  });
+    // A step that hangs is named rather than timing the whole hook out.
+    const step = (name: string, p: Promise<unknown> | undefined) =>
+      Promise.race([p, sleep(20_000).then(() => console.warn(`afterAll: ${name} did not finish in 20 s`))]);
+    await step('pool.close', pool?.close());
+    await step('srv.close', srv?.close());
+    await step('canary.close', canary?.close());
+  }, 90_000);
 
   const render = (path: string, allowPrivate: string[]) =>
     renderPage(pool, `${srv.origin}${path}`, {
