@@ -9,6 +9,7 @@ import { processConfig } from '../config/process-config.js';
 import { ERROR_CODES, MapwatchError, USAGE_EXIT } from '../errors.js';
 import type { EnvLoader } from './with-db.js';
 import { VERSION } from '../version.js';
+import { redactUrl } from '../redact-url.js';
 
 type Register = (program: Command, env: EnvLoader) => void;
 
@@ -81,12 +82,12 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof MapwatchError && err.code !== 'internal') {
     // Every code has its own exit status (README, "Exit codes"); the message says what to fix.
-    process.stderr.write(`mapwatch: ${err.message}\n`);
+    process.stderr.write(`mapwatch: ${redactUrl(err.message)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
-  process.stderr.write(`mapwatch: internal error: ${e?.message ?? String(err)}\n`);
-  if (debugEnabled()) process.stderr.write(`${e?.stack ?? ''}\n`);
+  process.stderr.write(`mapwatch: internal error: ${redactUrl(e?.message ?? String(err))}\n`);
+  if (debugEnabled()) process.stderr.write(`${redactUrl(e?.stack ?? '')}\n`);
   else process.stderr.write('(set MAPWATCH_DEBUG=1 to see the stack trace, and please report it)\n');
   return ERROR_CODES.internal.exit;
 }

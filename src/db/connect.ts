@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UnavailableError, UserError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { guardExtendedProtocol } from './pglite-batch-guard.js';
 import { lockDataDir } from './lock-data-dir.js';
 import { ResilientClient } from './resilient-pg-client.js';
@@ -79,7 +80,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
   } catch (err) {
     await db.destroy();
     throw new UnavailableError(
-      `cannot connect to DATABASE_URL (${redact(url)}): ${(err as Error).message}; check that the server is running and retry`,
+      `cannot connect to DATABASE_URL (${redactUrl(url)}): ${redactUrl((err as Error).message)}; check that the server is running and retry`,
       { cause: err },
     );
   }
@@ -140,6 +141,3 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   };
 }
 
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}

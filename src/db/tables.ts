@@ -125,6 +125,10 @@ export interface CaseEventsTable {
   kind: CaseEventKind;
   at: Generated<Date>;
   detail: Json;
+  /** Hash chain, set by the database on insert (migrations/20261201110100). */
+  chain_seq: Generated<number>;
+  prev_sha256: Generated<string>;
+  chain_sha256: Generated<string>;
 }
 
 /** One captured observation's evidence: append-only, hash-chained (migrations/20261122140000). */

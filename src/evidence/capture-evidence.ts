@@ -10,9 +10,10 @@ import type { Exchange, PageCapture, TlsDetails } from '../fetch/browser/render-
 import type { FetchResult } from '../fetch/fetch-page.js';
 import { explainPrice } from '../compare/explain-price.js';
 import type { ObservationDraft } from '../types.js';
+import { redactExchange } from '../fetch/browser/redact-exchange.js';
 import { annotateScreenshot } from './annotate-screenshot.js';
 import type { EvidenceStore } from './evidence-store.js';
-import type { FileRole, Manifest, ManifestFile } from './manifest.js';
+import type { FileRole, Manifest, ManifestFile, ManifestRedaction } from './manifest.js';
 import { writeWarc } from './write-warc.js';
 
 /** What one read saw, beyond the observation draft. */
@@ -88,7 +89,12 @@ export async function captureEvidence(opts: CaptureOptions): Promise<PreparedMan
   }
   const html = capture.fetch.body ?? draft.html;
   if (html !== undefined) await put('dom_html', Buffer.from(html), 'text/html; charset=utf-8');
-  const exchanges = exchangesOf(capture);
+  // Browser exchanges come redacted with the page's known secrets; this pass catches headers a
+  // static read added (Set-Cookie, Cookie) so no credential reaches the WARC either way.
+  const exchanges = exchangesOf(capture).map((ex) => redactExchange(ex));
+  const redactions: ManifestRedaction[] = exchanges.flatMap((ex) =>
+    (ex.redactions ?? []).map((r) => ({ file: 'warc' as const, ...r })),
+  );
   if (exchanges.length)
     await put(
       'warc',
@@ -118,5 +124,6 @@ export async function captureEvidence(opts: CaptureOptions): Promise<PreparedMan
     map_rule: verdict?.rule ? JSON.parse(JSON.stringify(verdict.rule)) : null,
     findings: JSON.parse(JSON.stringify(findings)),
     files,
+    redactions,
   };
 }

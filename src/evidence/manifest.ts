@@ -23,6 +23,27 @@ export const manifestFileSchema = z.object({
   mime: z.string(),
 });
 
+/** A credential taken out of a recorded file; `sha256` is the hash of the value that was removed. */
+export const redactionSchema = z.object({
+  file: fileRoleSchema,
+  where: z.string(),
+  url: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ManifestRedaction = z.infer<typeof redactionSchema>;
+
+/** The observation row as stored when its evidence was recorded, so `verify --db` can tell an edit. */
+export const observationFactsSchema = z.object({
+  id: z.number().int(),
+  captured_at: z.string(),
+  status: z.string(),
+  amount_minor: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  normalized_minor: z.number().int().nullable(),
+  map_minor: z.number().int().nullable(),
+});
+export type ObservationFacts = z.infer<typeof observationFactsSchema>;
+
 export const manifestSchema = z.object({
   version: z.literal(1),
   case_id: z.number().int(),
@@ -47,6 +68,9 @@ export const manifestSchema = z.object({
   findings: z.array(z.object({ kind: z.string(), detail: z.unknown() })),
   recheck: z.object({ first_observation_id: z.number().int(), agreed: z.boolean() }).nullable(),
   files: z.array(manifestFileSchema),
+  /** Absent in manifests written before these fields existed. */
+  observation: observationFactsSchema.optional(),
+  redactions: z.array(redactionSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -6,7 +6,28 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/tables.js';
 import type { PreparedManifest } from './capture-evidence.js';
-import { chainSha256, GENESIS_SHA256, type Manifest, manifestSha256 } from './manifest.js';
+import { chainSha256, GENESIS_SHA256, type Manifest, manifestSha256, type ObservationFacts } from './manifest.js';
+
+/** The stored observation in manifest form (verify-chain.ts compares the two). */
+export function observationFacts(o: {
+  id: number;
+  captured_at: Date | string;
+  status: string;
+  amount_minor: number | null;
+  currency: string | null;
+  normalized_minor: number | null;
+  map_minor: number | null;
+}): ObservationFacts {
+  return {
+    id: Number(o.id),
+    captured_at: new Date(o.captured_at).toISOString(),
+    status: o.status,
+    amount_minor: o.amount_minor === null ? null : Number(o.amount_minor),
+    currency: o.currency,
+    normalized_minor: o.normalized_minor === null ? null : Number(o.normalized_minor),
+    map_minor: o.map_minor === null ? null : Number(o.map_minor),
+  };
+}
 
 export interface EvidenceRef {
   caseId: number;
@@ -19,11 +40,17 @@ export async function recordEvidence(
   ref: EvidenceRef,
   prepared: PreparedManifest,
 ): Promise<{ id: number; chainSha256: string }> {
+  const obs = await trx
+    .selectFrom('observations')
+    .select(['id', 'captured_at', 'status', 'amount_minor', 'currency', 'normalized_minor', 'map_minor'])
+    .where('id', '=', ref.observationId)
+    .executeTakeFirstOrThrow();
   const manifest: Manifest = {
     ...prepared,
     case_id: ref.caseId,
     observation_id: ref.observationId,
     recheck: ref.recheck,
+    observation: observationFacts(obs),
   };
   await sql`lock table ${sql.table('evidence')} in exclusive mode`.execute(trx);
   const last = await trx

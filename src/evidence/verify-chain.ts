@@ -1,15 +1,20 @@
 /**
  * `mapwatch evidence verify --db`: walks the evidence rows in order and recomputes each
  * manifest hash and chain link. An edited manifest, an edited hash, or a deleted row in
- * the middle all break a link. With a store, every file is re-hashed as well.
+ * the middle all break a link. With a store, every file is re-hashed as well. Then the case
+ * events' own chain, the cases' lowest prices and the observations behind each manifest
+ * (verify-case-records.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { sha256Hex, type EvidenceStore } from './evidence-store.js';
 import { chainSha256, GENESIS_SHA256, manifestSchema, manifestSha256 } from './manifest.js';
+import { verifyCaseEvents, verifyObservationFacts } from './verify-case-records.js';
 
 export interface ChainReport {
   rows: number;
+  /** Case events walked along their own chain. */
+  events: number;
   files: number;
   problems: string[];
 }
@@ -42,5 +47,7 @@ export async function verifyChain(db: Kysely<Database>, store?: EvidenceStore): 
       }
     }
   }
-  return { rows: rows.length, files, problems };
+  const events = await verifyCaseEvents(db);
+  problems.push(...events.problems, ...(await verifyObservationFacts(db)));
+  return { rows: rows.length, events: events.rows, files, problems };
 }

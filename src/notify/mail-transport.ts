@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { redact } from '../db/connect.js';
+import { redactUrl } from '../redact-url.js';
 import { UserError } from '../errors.js';
 
 export type OutgoingMail = Mail.Options & { messageId: string };
@@ -74,7 +74,7 @@ function smtpTransport(url: string): MailTransport {
   } as object);
   return {
     kind: 'smtp',
-    where: redact(url),
+    where: redactUrl(url),
     async send(mail) {
       try {
         const info = await t.sendMail(mail);

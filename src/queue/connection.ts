@@ -21,7 +21,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { DbHandle } from '../db/connect.js';
-import { redact } from '../db/connect.js';
+import { redactUrl } from '../redact-url.js';
 import { UnavailableError, UserError } from '../errors.js';
 
 export type QueueKind = 'redis' | 'postgres';
@@ -75,7 +75,7 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
   } catch (err) {
     client.disconnect();
     throw new UnavailableError(
-      `cannot connect to REDIS_URL (${redact(url)}): ${(err as Error).message}; check that Redis is running and retry`,
+      `cannot connect to REDIS_URL (${redactUrl(url)}): ${redactUrl((err as Error).message)}; check that Redis is running and retry`,
       { cause: err },
     );
   }
@@ -89,7 +89,7 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
   const connection = client;
   return {
     kind: 'redis',
-    describe: `Redis ${redact(url)}`,
+    describe: `Redis ${redactUrl(url)}`,
     warnings,
     redis: client,
     prefix,

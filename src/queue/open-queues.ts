@@ -6,6 +6,7 @@ import type { QueueConnection } from './connection.js';
 import { type GateStore, RedisGateStore } from './gate-store.js';
 import { QUEUE_NAMES, type QueueRole } from './job-registry.js';
 import { PgGateStore } from './pg-gate-store.js';
+import { redactUrl } from '../redact-url.js';
 
 export function openQueues(conn: QueueConnection): Record<QueueRole, Queue> & { closeAll(): Promise<void> } {
   const queues = {
@@ -21,7 +22,7 @@ export function openQueues(conn: QueueConnection): Record<QueueRole, Queue> & { 
     q.on('error', (err) => {
       if (err.message === last) return;
       last = err.message;
-      process.stderr.write(`mapwatch queue ${q.name}: ${err.message}\n`);
+      process.stderr.write(`mapwatch queue ${q.name}: ${redactUrl(err.message)}\n`);
     });
   }
   return Object.assign(queues, { closeAll: async () => void (await Promise.all(all.map((q) => q.close()))) });

@@ -17,6 +17,7 @@ import { JOBS } from './jobs.js';
 import type { QueueConnection } from './connection.js';
 import { runJob } from './run-job.js';
 import type { AppContext } from '../context.js';
+import { redactUrl } from '../redact-url.js';
 
 export interface WorkerOptions {
   /** Crawl jobs in flight in this process (across domains; each domain keeps its own limit). */
@@ -55,7 +56,7 @@ export function startWorkers(conn: QueueConnection, deps: AppContext, opts: Work
       autorun: true,
     }),
   );
-  for (const w of workers) w.on('error', (err) => process.stderr.write(`mapwatch worker: ${err.message}\n`));
+  for (const w of workers) w.on('error', (err) => process.stderr.write(`mapwatch worker: ${redactUrl(err.message)}\n`));
   let closing: Promise<void> | undefined;
   return {
     workers,

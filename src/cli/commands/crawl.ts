@@ -12,6 +12,7 @@ import { crawlNow, listingsRead } from '../../check/crawl-now.js';
 import { json, progressLine } from '../output.js';
 import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
+import { redactUrl } from '../../redact-url.js';
 
 export function siteConfigJsonSchema(): object {
   return z.toJSONSchema(siteConfigSchema, { io: 'input', target: 'draft-2020-12' });
@@ -110,7 +111,8 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       } else {
         console.log(formatCrawlSummary(summary));
       }
-      for (const f of summary.failures) process.stderr.write(`mapwatch: ${f.site} ${f.url}: ${f.message}\n`);
+      for (const f of summary.failures)
+        process.stderr.write(`mapwatch: ${f.site} ${redactUrl(f.url)}: ${redactUrl(f.message)}\n`);
       if (summary.checked > 0 && read === 0) {
         // Every listing was blocked, failed or errored: the crawl saw nothing and must not look like a success.
         process.stderr.write(

@@ -6,7 +6,8 @@ import { UserError } from '../../errors.js';
 import { evidenceDir } from '../../evidence/default-store.js';
 import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
 import { exportCaseBundle } from '../../evidence/export-bundle.js';
-import { verifyBundle } from '../../evidence/verify-bundle.js';
+import { type BundleReport, verifyBundleFile } from '../../evidence/verify-bundle.js';
+import { verifyBundleAgainstDb } from '../../evidence/verify-bundle-db.js';
 import { verifyChain } from '../../evidence/verify-chain.js';
 import { checkPublishedHead } from '../../evidence/chain-head.js';
 import { type EnvLoader, withDb } from '../with-db.js';
@@ -60,9 +61,11 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
       if (opts.head && !opts.db) throw new UserError('--head goes with --db');
       if (!file && !opts.db) throw new UserError('give a bundle FILE.zip to verify, or --db');
       let bad = 0;
+      let bundle: BundleReport | undefined;
       if (file) {
         if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
-        const r = verifyBundle(fs.readFileSync(file), file);
+        const r = verifyBundleFile(file);
+        bundle = r;
         for (const p of r.problems) console.log(`FAIL  ${file}: ${p}`);
         if (!r.problems.length)
           console.log(
@@ -75,11 +78,18 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         const r = await withDb(e, async ({ db }) => {
           const report = await verifyChain(db, new LocalEvidenceStore(evidenceDir(e.dataDir)));
           if (opts.head) report.problems.push(...(await checkPublishedHead(db, opts.head)));
+          if (bundle)
+            report.problems.push(
+              ...(await verifyBundleAgainstDb(db, bundle, { head: opts.head })).map((p) => `${file}: ${p}`),
+            );
           return report;
         });
         for (const p of r.problems) console.log(`FAIL  database: ${p}`);
         if (!r.problems.length)
-          console.log(`ok  database: ${r.rows} evidence row(s) chained, ${r.files} file(s) match their hashes`);
+          console.log(
+            `ok  database: ${r.rows} evidence row(s) and ${r.events} case event(s) chained, ${r.files} file(s) match their hashes` +
+              (bundle ? `, ${file} matches the chain` : ''),
+          );
         bad += r.problems.length;
       }
       if (bad) process.exitCode = 1;

@@ -15,6 +15,7 @@ import { retryOutbox } from '../../notify/retry-outbox.js';
 import { sendPendingNotifications } from '../../notify/send-pending.js';
 import { json, safeText, table } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
+import { redactUrl } from '../../redact-url.js';
 
 export function registerNotifyCommands(program: Command, env: EnvLoader): void {
   program
@@ -55,7 +56,7 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
                 );
               }
               for (const err of r.errors)
-                process.stderr.write(`mapwatch: outbox ${err.id} to ${err.to}: ${err.error}\n`);
+                process.stderr.write(`mapwatch: outbox ${err.id} to ${err.to}: ${redactUrl(err.error)}\n`);
               if (r.failed || r.unconfirmed) process.exitCode = 1;
             } finally {
               transport.close();

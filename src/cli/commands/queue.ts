@@ -19,6 +19,7 @@ import { json } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 import { startHeartbeat } from '../heartbeat.js';
 import { sql } from 'kysely';
+import { redactUrl } from '../../redact-url.js';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -27,7 +28,7 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
-const log = (s: string) => process.stderr.write(`mapwatch: ${s}\n`);
+const log = (s: string) => process.stderr.write(`mapwatch: ${redactUrl(s)}\n`);
 
 /** Opens the app with its queues for one command, and always closes it. */
 async function withQueues<T>(

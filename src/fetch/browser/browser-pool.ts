@@ -15,7 +15,18 @@ export const HEADLESS_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
+  // WebRTC may use UDP only through a proxy, and an HTTP proxy carries no UDP: so no STUN or
+  // TURN/UDP packet ever leaves unchecked. TCP candidates go through the guard proxy.
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
+
+/**
+ * The browser-wide proxy: a closed port, so a context opened without its own guard proxy
+ * (see guard-proxy.ts) reaches nothing rather than everything. `<-loopback>` removes
+ * Chromium's implicit bypass for loopback addresses.
+ */
+const FAIL_CLOSED_PROXY = { server: 'http://127.0.0.1:9', bypass: '<-loopback>' };
 
 /** Fixed so screenshots of the same page are comparable over time. */
 export const VIEWPORT = { width: 1280, height: 900 };
@@ -62,6 +73,7 @@ export class BrowserPool {
       const browser = chromium.launch({
         executablePath: this.executablePath,
         args: HEADLESS_ARGS,
+        proxy: FAIL_CLOSED_PROXY,
         headless: true,
         timeout: this.launchTimeoutMs,
       });

@@ -5,19 +5,22 @@
  * - `extract`: images, fonts and media are blocked (service workers always are) to keep reads cheap;
  * - `capture`: nothing is blocked, every HTTP exchange is kept for the WARC, and the page is
  *   screenshotted for evidence.
- * The private-address guard applies to every request the page makes, redirects included
- * (the peer address of each response is checked again after the fact).
+ * The private-address guard applies to every connection the page opens: the context sends
+ * all of its traffic (redirect hops, frames, popups, WebSocket, loopback included) through a
+ * guard proxy of its own (guard-proxy.ts), and WebRTC may not use UDP at all (browser-pool.ts).
  */
 import type { BrowserContext, Page, Request, Response } from 'playwright-core';
 import type { BrowserConfig } from '../../config/site-config.schema.js';
 import { extractOffers } from '../../extract/extract-offers.js';
-import { AddressGuard } from '../address-guard.js';
+import { AddressGuard, peerKey } from '../address-guard.js';
 import { detectBotWall } from '../bot-wall.js';
 import { classifyStatus } from '../classify-response.js';
 import type { DomainGate } from '../domain-gate.js';
 import type { FetchResult } from '../fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../user-agent.js';
 import type { BrowserPool } from './browser-pool.js';
+import { REFUSED_HEADER, startGuardProxy } from './guard-proxy.js';
+import { type RedactOptions, type Redaction, redactExchange } from './redact-exchange.js';
 import { runSteps } from './run-steps.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
@@ -36,6 +39,8 @@ export interface Exchange {
   responseHeaders: Record<string, string>;
   body: Buffer | null;
   at: Date;
+  /** Credentials taken out of this exchange before it was kept (redact-exchange.ts). */
+  redactions?: Redaction[];
 }
 
 export interface TlsDetails {
@@ -122,7 +127,23 @@ async function guardContext(
   });
 }
 
-function recordExchanges(page: Page, sink: Promise<Exchange | null>[]): void {
+/** What counts as a credential on this page: every value a fill step types from the environment
+ * or during login, and every configured header (redact-exchange.ts). */
+function secretsOf(opts: RenderOptions, cfg: BrowserConfig): RedactOptions {
+  const env = opts.env ?? process.env;
+  const secrets: string[] = [];
+  for (const step of [...cfg.steps, ...(cfg.login?.steps ?? [])]) {
+    if (!('fill' in step)) continue;
+    const isLogin = cfg.login?.steps.includes(step) ?? false;
+    const v = step.value_env !== undefined ? env[step.value_env] : isLogin ? step.value : undefined;
+    if (v) secrets.push(v);
+  }
+  const headers = { ...opts.site.headers, ...opts.headers };
+  secrets.push(...Object.values(headers).filter(Boolean));
+  return { secrets, configuredHeaders: Object.keys(headers) };
+}
+
+function recordExchanges(page: Page, sink: Promise<Exchange | null>[], redact: RedactOptions): void {
   let kept = 0;
   page.on('response', (res: Response) => {
     const req: Request = res.request();
@@ -133,16 +154,19 @@ function recordExchanges(page: Page, sink: Promise<Exchange | null>[]): void {
         const body = status >= 300 && status < 400 ? null : await res.body().catch(() => null);
         if (body && kept + body.length > WARC_BODY_CAP) return null;
         kept += body?.length ?? 0;
-        return {
-          url: res.url(),
-          method: req.method(),
-          requestHeaders: await req.allHeaders().catch(() => req.headers()),
-          status,
-          statusText: res.statusText(),
-          responseHeaders: await res.allHeaders().catch(() => res.headers()),
-          body,
-          at: new Date(),
-        };
+        return redactExchange(
+          {
+            url: res.url(),
+            method: req.method(),
+            requestHeaders: await req.allHeaders().catch(() => req.headers()),
+            status,
+            statusText: res.statusText(),
+            responseHeaders: await res.allHeaders().catch(() => res.headers()),
+            body,
+            at: new Date(),
+          },
+          redact,
+        );
       })(),
     );
   });
@@ -239,9 +263,11 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     };
   }
   const release = opts.gate ? await opts.gate.acquire(host) : undefined;
+  const proxy = await startGuardProxy(guard, { onRefuse: (reason) => refusals.push(reason) });
   try {
     return await pool.withContext(
       {
+        proxy: { server: proxy.server, bypass: '<-loopback>' },
         userAgent,
         extraHTTPHeaders: { ...opts.site.headers, ...opts.headers },
         serviceWorkers: opts.mode === 'extract' ? 'block' : 'allow',
@@ -252,7 +278,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
         await guardContext(ctx, guard, opts, url, refusals);
         const page = await ctx.newPage();
-        if (opts.mode === 'capture') recordExchanges(page, pending);
+        if (opts.mode === 'capture') recordExchanges(page, pending, secretsOf(opts, cfg));
         const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
           fetch: finish({
             status: 'error',
@@ -288,11 +314,16 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         // Late XHR-built prices: give the page a moment to go quiet, but never wait forever.
         await page.waitForLoadState('networkidle', { timeout: Math.min(cfg.step_timeout_ms, 5000) }).catch(() => {});
 
-        const addr = await res.serverAddr().catch(() => null);
-        const refusal = addr ? guard.check(addr.ipAddress, new URL(res.url()).hostname) : null;
-        if (refusal) return fail(`private_address: ${refusal.message}`, false);
-        const httpStatus = res.status();
         const headers = await res.allHeaders().catch(() => res!.headers());
+        if (headers[REFUSED_HEADER])
+          return fail(
+            refusals.find((r) => r.includes(new URL(res.url()).hostname)) ?? refusals[0] ?? 'private_address: refused',
+            false,
+          );
+        // The browser's peer is the guard proxy; the server's own address is what the proxy connected to.
+        const finalUrl = new URL(res.url());
+        const serverIp = guard.lastPeer.get(peerKey(finalUrl.hostname, finalUrl.port, finalUrl.protocol));
+        const httpStatus = res.status();
         const sec = await res.securityDetails().catch(() => null);
         const tls: TlsDetails | null = sec
           ? {
@@ -303,7 +334,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
               validTo: sec.validTo,
             }
           : null;
-        const common = { httpStatus, headers, contentType: headers['content-type'], serverIp: addr?.ipAddress };
+        const common = { httpStatus, headers, contentType: headers['content-type'], serverIp };
         const verdict = classifyStatus(httpStatus, res.statusText());
         if (verdict)
           return {
@@ -358,6 +389,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
       },
     );
   } finally {
+    await proxy.close();
     release?.();
   }
 }
