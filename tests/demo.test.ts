@@ -106,13 +106,20 @@ describe('mapwatch demo', () => {
 
   it("site health: Blocky is blocked, Shifty's redesign is caught and suppressed", () => {
     const health = Object.fromEntries(result.report.health.map((h) => [h.site, h]));
-    expect(health.blocky).toMatchObject({ blockedRate: 1, suppressed: false });
+    // One state everywhere (src/health/site-health-state.ts): blocked in the report, the table and an ops alert.
+    expect(health.blocky).toMatchObject({ blockedRate: 1, suppressed: false, state: 'blocked' });
     expect(result.report.blockReasons.filter((b) => b.site === 'blocky').map((b) => b.reason.split(':')[0])).toEqual(
       expect.arrayContaining(['http_429']),
     );
-    expect(health.shifty).toMatchObject({ suppressed: true });
+    expect(health.shifty).toMatchObject({ suppressed: true, state: 'suppressed' });
     expect(health.shifty!.reason).toMatch(/no usable price|below/);
-    expect(result.report.siteAlerts).toEqual([expect.objectContaining({ site: 'shifty', kind: 'needs_attention' })]);
+    expect(result.report.siteAlerts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ site: 'shifty', kind: 'needs_attention' }),
+        expect.objectContaining({ site: 'blocky', kind: 'blocked' }),
+      ]),
+    );
+    expect(result.report.siteAlerts).toHaveLength(2);
     for (const site of ['brightbuy', 'wooaudio', 'magento-hifi', 'spa-sound', 'megamarket', 'cartonly', 'klanghaus'])
       expect(health[site]!.suppressed).toBe(false);
     expect(result.report.readErrors).toEqual([]);
@@ -120,7 +127,7 @@ describe('mapwatch demo', () => {
 
   it('writes the alerts, the site alert and the digest as .eml files', () => {
     const kinds = result.report.emails.map((e) => e.kind).sort();
-    expect(kinds).toEqual([...Array(7).fill('alert'), 'digest', 'site_alert']);
+    expect(kinds).toEqual([...Array(7).fill('alert'), 'digest', 'site_alert', 'site_alert']);
     for (const e of result.report.emails) {
       expect(e.status).toBe('sent');
       expect(fs.existsSync(e.file)).toBe(true);
@@ -139,7 +146,7 @@ describe('mapwatch demo', () => {
       '"219,00 €" incl. 19% VAT',
       'MAP evasion: CartOnly Audio',
       'Unauthorized seller: "cheap-audio-outlet"',
-      'NEEDS ATTENTION',
+      'SUPPRESSED',
       'BLOCKED',
       'Time to the first violation with evidence',
     ]) {
