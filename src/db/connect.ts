@@ -140,4 +140,3 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
     },
   };
 }
-
