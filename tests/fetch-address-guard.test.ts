@@ -120,6 +120,9 @@ describe('AddressGuard.check', () => {
     expect(g.check('192.168.1.5', 'STAGING.local.')).toBeNull();
     expect(g.check('192.168.1.5', 'shop.corp.example')).toBeNull();
     expect(g.check('192.168.1.5', 'corp.example.evil')).not.toBeNull();
+    // '*.corp.example' is a suffix at a label boundary: not any name ending in "corp.example".
+    expect(g.check('192.168.1.5', 'evilcorp.example')).not.toBeNull();
+    expect(g.check('192.168.1.5', 'a.b.corp.example')).toBeNull();
     expect(g.check('fd00::5')).toBeNull();
     expect(g.check('::1')).not.toBeNull();
   });
