@@ -106,51 +106,61 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
   await withDb(e, ({ ...h }) =>
     withQueues(e, h, async (conn, queues) => {
       const stops: (() => Promise<void>)[] = [];
-      log(`queues on ${conn.describe}`);
-      if (o.scheduler) {
-        const sched = new SiteScheduler({
-          db: h.db,
-          crawlQueue: queues.crawl,
-          notifyQueue: queues.notify,
-          dir: e.crawlersDir,
-          onProblem: (p) => log(`config: ${formatProblem(p)}`),
-          onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
-        });
-        await sched.reload(true);
-        sched.start();
-        stops.push(() => sched.stop());
-        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
-      }
-      if (o.worker) {
-        const lock = loadLockSettings();
-        const browser = optionalBrowserPool();
-        const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), {
-          concurrency: o.concurrency,
-          ...lock,
-        });
-        stops.unshift(async () => {
-          await w.close();
-          await browser?.close();
-        });
-        if (!browser)
-          log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
-        log(
-          `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
-        );
-      }
-      if (o.http) {
-        const srv = await startHttpServer({
-          db: h.db,
-          queues: Object.values(queues).filter((q) => typeof q === 'object') as never,
-          host: o.host,
-          port: o.port,
-        });
-        stops.push(() => srv.close());
-        log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+      // A part that fails to start (the HTTP port in use) stops the parts already running,
+      // so the process exits with its error instead of working on with a closed database.
+      const stopAll = async () => {
+        for (const stop of stops.splice(0)) await stop();
+      };
+      try {
+        log(`queues on ${conn.describe}`);
+        if (o.scheduler) {
+          const sched = new SiteScheduler({
+            db: h.db,
+            crawlQueue: queues.crawl,
+            notifyQueue: queues.notify,
+            dir: e.crawlersDir,
+            onProblem: (p) => log(`config: ${formatProblem(p)}`),
+            onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
+          });
+          await sched.reload(true);
+          sched.start();
+          stops.push(() => sched.stop());
+          log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
+        }
+        if (o.worker) {
+          const lock = loadLockSettings();
+          const browser = optionalBrowserPool();
+          const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), {
+            concurrency: o.concurrency,
+            ...lock,
+          });
+          stops.unshift(async () => {
+            await w.close();
+            await browser?.close();
+          });
+          if (!browser)
+            log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+          log(
+            `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
+          );
+        }
+        if (o.http) {
+          const srv = await startHttpServer({
+            db: h.db,
+            queues: Object.values(queues).filter((q) => typeof q === 'object') as never,
+            host: o.host,
+            port: o.port,
+          });
+          stops.push(() => srv.close());
+          log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+        }
+      } catch (err) {
+        await stopAll();
+        throw err;
       }
       const sig = await untilSignal();
       log(`${sig}: finishing active jobs, then stopping`);
-      for (const stop of stops) await stop();
+      await stopAll();
     }),
   );
 }
