@@ -63,7 +63,7 @@ function report(
 
 async function runMapwatch(job: Job): Promise<ChildReport> {
   const { BrowserPool } = await import('../src/fetch/browser/browser-pool.js');
-  const { readForCheck } = await import('../src/schedule/confirm-violation.js');
+  const { readForCheck } = await import('../src/check/read-for-check.js');
   const { siteConfigSchema } = await import('../src/config/site-config.schema.js');
   const { InProcessDomainGate } = await import('../src/fetch/domain-gate.js');
   const { loadPolicy } = await import('../src/config/policy.js');
@@ -97,7 +97,10 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
   const t0 = performance.now();
   try {
     await runPool(job.listings, job.concurrency, async (l) => {
-      const read = await readForCheck(ctx, sites.get(new URL(l.url).host)!, { url: l.url }, gtin.get(l.sku) ?? null, {
+      const read = await readForCheck(ctx, {
+        site: sites.get(new URL(l.url).host)!,
+        listing: { url: l.url },
+        gtin: gtin.get(l.sku) ?? null,
         capture: false,
       });
       if (read.draft.amountMinor === l.priceMinor) correct++;

@@ -84,11 +84,11 @@ export async function runBrowserBench(seconds: number): Promise<string> {
         contentSha256: null,
         retryable: false,
       };
-      const m = await captureEvidence(
+      const m = await captureEvidence({
         store,
-        pool,
-        { listingId: i, site: 'bench', reseller: 'bench', sku: 'B' },
-        {
+        browser: pool,
+        listing: { listingId: i, site: 'bench', reseller: 'bench', sku: 'B' },
+        capture: {
           render: 'browser',
           requestedUrl: r.fetch.requestedUrl,
           fetch: r.fetch,
@@ -98,9 +98,9 @@ export async function runBrowserBench(seconds: number): Promise<string> {
           page: r.capture,
         },
         draft,
-        null,
-        [],
-      );
+        verdict: null,
+        findings: [],
+      });
       bytes += m.files.reduce((s, f) => s + f.size, 0);
     }
     const captureMs = (performance.now() - t1) / pages;

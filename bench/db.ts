@@ -27,7 +27,7 @@ import { loadPolicy } from '../src/config/policy.js';
 import { openDatabase } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database } from '../src/db/tables.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 import { envNumber, formatTable } from './support/measure.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -112,7 +112,7 @@ async function ingestProductPath(
   const t0 = performance.now();
   for (let i = 0; i < rows; i++) {
     const l = listings[i % listings.length]!;
-    await recordObservation(db, { listingId: l.id, siteId: l.site_id }, draftFor(i), null, policy);
+    await recordObservation(db, { listingId: l.id, siteId: l.site_id, draft: draftFor(i), verdict: null, policy });
   }
   return rows / ((performance.now() - t0) / 1000);
 }

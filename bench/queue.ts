@@ -277,7 +277,7 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
   const { importProducts } = await import('../src/catalog/import-products.js');
   const { importResellers } = await import('../src/catalog/import-resellers.js');
   const { importMapPrices } = await import('../src/catalog/import-map-prices.js');
-  const { crawlNow } = await import('../src/schedule/crawl-now.js');
+  const { crawlNow } = await import('../src/check/crawl-now.js');
   const { loadPolicy } = await import('../src/config/policy.js');
   const { openQueueConnection, bullSchemaFor } = await import('../src/queue/connection.js');
   const { openQueues } = await import('../src/queue/open-queues.js');
@@ -330,12 +330,11 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       const c0 = process.cpuUsage();
       const stack = stackMeter(redisUrl, () => [process.pid]);
       const t0 = performance.now();
-      const s = await crawlNow(h.db, sites, {
-        policy: loadPolicy({}),
-        fetchOptions: { allowPrivate: ['127.0.0.1'] },
-        concurrency: CONCURRENCY,
-        browser: false,
-      });
+      const s = await crawlNow(
+        { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.1'] } },
+        sites,
+        { concurrency: CONCURRENCY },
+      );
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(c0);
       if (s.checked !== total || (s.byStatus.ok ?? 0) !== total)

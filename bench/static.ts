@@ -155,8 +155,8 @@ async function writeSites(job: Job, dir: string): Promise<void> {
 
 async function runMapwatchRead(job: Job): Promise<VariantReport> {
   const { loadSites } = await import('../src/config/load-sites.js');
-  const { readListing } = await import('../src/schedule/read-listing.js');
-  const { judge } = await import('../src/schedule/check-listing.js');
+  const { readListing } = await import('../src/check/read-listing.js');
+  const { judge } = await import('../src/check/check-listing.js');
   const { loadPolicy } = await import('../src/config/policy.js');
   const { InProcessDomainGate } = await import('../src/fetch/domain-gate.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sites-'));
@@ -215,7 +215,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { loadSites } = await import('../src/config/load-sites.js');
   const { syncSites } = await import('../src/config/sync-sites.js');
   const { loadPolicy } = await import('../src/config/policy.js');
-  const { crawlNow } = await import('../src/schedule/crawl-now.js');
+  const { crawlNow } = await import('../src/check/crawl-now.js');
   const { sql } = await import('kysely');
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
@@ -262,12 +262,11 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const pg0 = await pgCpu();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await crawlNow(h.db, sites, {
-      policy: loadPolicy({}),
-      fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
-      concurrency: job.concurrency,
-      browser: false,
-    });
+    const summary = await crawlNow(
+      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } },
+      sites,
+      { concurrency: job.concurrency },
+    );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     const pgSeconds = (await pgCpu()) - pg0;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));

@@ -54,3 +54,21 @@ export interface ParsedPrice {
 
 /** Outcome of one read. Only `ok` carries a price that may open or resolve a case. */
 export type ObservationStatus = 'ok' | 'no_price' | 'ambiguous' | 'blocked' | 'error';
+
+/** One read of a listing, before it is written: the offer found, or why there is none. */
+export interface ObservationDraft {
+  capturedAt: Date;
+  status: ObservationStatus;
+  reason: string | null;
+  offer: Offer | null;
+  amountMinor: number | null;
+  currency: string | null;
+  httpStatus: number | null;
+  finalUrl: string | null;
+  contentSha256: string | null;
+  retryable: boolean;
+  /** The fetched page, kept in memory only for evidence capture by later stages. */
+  html?: string;
+  /** Every offer the page carries (other sellers on a marketplace listing), not only the primary. */
+  offers?: Offer[];
+}

@@ -15,7 +15,7 @@ import type { DbHandle } from '../src/db/connect.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 import { extractOffers } from '../src/extract/extract-offers.js';
 import { toMinorUnits } from '../src/normalize/currency.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -92,12 +92,11 @@ describe.each(BACKENDS)('crawlNow order on %s', (backend) => {
         `reseller: R${d}\ndomain: "${new URL(o).host}"\ncurrency: USD\nrate_limit: { concurrency: 1, delay_ms: 0 }\nlistings:\n${mine.map((l) => `  - { sku: ${l.sku}, url: "${l.url}" }`).join('\n')}\n`,
       );
     });
-    const summary = await crawlNow(h.db, loadSites(dir).sites, {
-      policy: loadPolicy({}),
-      fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
-      concurrency: 1, // results then come back in task order
-      browser: false,
-    });
+    const summary = await crawlNow(
+      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } },
+      loadSites(dir).sites,
+      { concurrency: 1 }, // results then come back in task order
+    );
     expect(summary.failures).toEqual([]);
     expect(summary.results.map((r) => r.site)).toEqual(['s0', 's1', 's2', 's0', 's1', 's2', 's0', 's1', 's2']);
     expect(summary.results.map((r) => r.draft.amountMinor)).toEqual(listings.map((l) => l.priceMinor));

@@ -12,7 +12,7 @@ import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { HAS_POSTGRES, openTestDb } from './support/db.js';
 import { startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -93,12 +93,18 @@ describe.skipIf(!HAS_POSTGRES)('browser reads and the re-check (postgres)', () =
   });
 
   it('reads script-built prices, cart prices and the selected variant, and confirms each before opening a case', async () => {
-    const summary = await crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      browser: pool,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-      concurrency: 2,
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        browser: pool,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(crawlers).sites,
+      {
+        concurrency: 2,
+      },
+    );
     expect(summary.failures).toEqual([]);
     const bySku = Object.fromEntries(summary.results.map((r) => [r.sku, r]));
     expect(bySku.XHR!.draft).toMatchObject({ status: 'ok', amountMinor: 7900, currency: 'USD' });
@@ -148,11 +154,15 @@ describe.skipIf(!HAS_POSTGRES)('browser reads and the re-check (postgres)', () =
   it('an open case updated at the same severity needs no re-check', async () => {
     const before = await h.db.selectFrom('rechecks').select('id').execute();
     const sites = loadSites(crawlers).sites.filter((s) => s.name === 'xhr');
-    const summary = await crawlNow(h.db, sites, {
-      policy,
-      browser: pool,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        browser: pool,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      sites,
+    );
     const xhr = summary.results.find((r) => r.sku === 'XHR')!;
     expect(xhr.outcome.action).toBe('updated');
     expect(xhr.recheck).toBeUndefined();
@@ -162,18 +172,21 @@ describe.skipIf(!HAS_POSTGRES)('browser reads and the re-check (postgres)', () =
 
   it('records a render: browser listing as error with the reason when no browser is available', async () => {
     const sites = loadSites(crawlers).sites.filter((s) => s.name === 'variant');
-    const summary = await crawlNow(h.db, sites, {
-      policy,
-      browser: false,
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
-    });
+    const summary = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'] },
+      },
+      sites,
+    );
     expect(summary.results[0]!.draft).toMatchObject({ status: 'error' });
     expect(summary.results[0]!.draft.reason).toMatch(/needs a browser.*playwright install chromium/);
   });
 
   it('refuses browser navigation to a private address that is not allow-listed', async () => {
     const sites = loadSites(crawlers).sites.filter((s) => s.name === 'variant');
-    const summary = await crawlNow(h.db, sites, { policy, browser: pool, fetchOptions: { allowPrivate: [] } });
+    const summary = await crawlNow({ db: h.db, policy, browser: pool, fetchOptions: { allowPrivate: [] } }, sites);
     expect(summary.results[0]!.draft.status).toBe('error');
     expect(summary.results[0]!.draft.reason).toMatch(/^private_address: .*127\.0\.0\.1/);
   });

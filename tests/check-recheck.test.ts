@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
-import { listCases } from '../src/review/list-cases.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { listCases } from '../src/queries/list-cases.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog, siteYaml } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
@@ -28,13 +28,11 @@ describe.each(BACKENDS)('the re-check on %s', (backend) => {
   const serve = (path: string, ...seq: string[]) => prices.set(path, seq);
 
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      browser: false,
-      concurrency: 1,
-      recheckDelayMs: 0,
-    });
+    crawlNow(
+      { db: h.db, policy, fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 }, recheckDelayMs: 0 },
+      loadSites(crawlers).sites,
+      { concurrency: 1 },
+    );
   const result = (s: Awaited<ReturnType<typeof crawl>>, sku: string) => s.results.find((r) => r.sku === sku)!;
   const rechecks = async (sku: string) =>
     h.db

@@ -11,8 +11,8 @@ import { formatCases } from '../src/cli/print.js';
 import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
-import { listCases } from '../src/review/list-cases.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { listCases } from '../src/queries/list-cases.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -26,11 +26,17 @@ describe.each(BACKENDS)('crawl pipeline on %s', (backend) => {
   const policy = { ...loadPolicy({}), resolveAfter: 2 };
 
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      concurrency: 4,
-    });
+    crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
+      },
+      loadSites(crawlers).sites,
+      {
+        concurrency: 4,
+      },
+    );
 
   beforeAll(async () => {
     h = await openTestDb(backend);
@@ -178,20 +184,24 @@ listings:
     srv.routes.set('/p/compliant', { body: productPage({ name: 'Beta Speaker', price: '60.00' }) });
     const seen: string[] = [];
     const only = loadSites(crawlers).sites;
-    const s = await crawlNow(h.db, only, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'] },
-      isSuppressed: () => true,
-      onCaseChange: async (trx, change) => {
-        // runs in the same transaction: the observation is visible here
-        const o = await trx
-          .selectFrom('observations')
-          .select('id')
-          .where('id', '=', change.observationId)
-          .executeTakeFirst();
-        seen.push(`${change.outcome.action}:${o ? 'visible' : 'missing'}`);
+    const s = await crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'] },
+        isSuppressed: () => true,
+        onCaseChange: async (trx, change) => {
+          // runs in the same transaction: the observation is visible here
+          const o = await trx
+            .selectFrom('observations')
+            .select('id')
+            .where('id', '=', change.observationId)
+            .executeTakeFirst();
+          seen.push(`${change.outcome.action}:${o ? 'visible' : 'missing'}`);
+        },
       },
-    });
+      only,
+    );
     expect(s.results.find((r) => r.sku === 'BETA')!.outcome).toEqual({
       action: 'suppressed',
       reason: expect.any(String),

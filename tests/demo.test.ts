@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareToMap } from '../src/compare/compare-to-map.js';
-import { formatDemoReport } from '../src/demo/format-demo-report.js';
+import { formatDemoReport } from '../src/cli/format-demo-report.js';
 import { type DemoResult, runDemo } from '../src/demo/run-demo.js';
-import { findUnauthorizedSellers } from '../src/schedule/find-unauthorized-sellers.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import { findUnauthorizedSellers } from '../src/check/find-unauthorized-sellers.js';
+import type { ObservationDraft } from '../src/types.js';
 import { tmpDir } from './support/tmp.js';
 
 describe('mapwatch demo', () => {

@@ -23,7 +23,7 @@ import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { verifyChain } from '../src/evidence/verify-chain.js';
 import { chainHead, checkPublishedHead } from '../src/evidence/chain-head.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { HAS_POSTGRES, openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
@@ -39,13 +39,17 @@ describe.skipIf(!HAS_POSTGRES)('evidence bundle (postgres)', () => {
   let caseId: number;
   const policy = { ...loadPolicy({}), resolveAfter: 2 };
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      browser: pool,
-      evidence: store,
-      recheckDelayMs: 50,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    });
+    crawlNow(
+      {
+        db: h.db,
+        policy,
+        browser: pool,
+        evidence: store,
+        recheckDelayMs: 50,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
+      },
+      loadSites(crawlers).sites,
+    );
 
   beforeAll(async () => {
     h = await openTestDb('postgres');

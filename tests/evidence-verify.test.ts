@@ -21,7 +21,7 @@ import { exportCaseBundle } from '../src/evidence/export-bundle.js';
 import { canonicalJson, chainSha256, GENESIS_SHA256, manifestSha256 } from '../src/evidence/manifest.js';
 import { verifyBundle } from '../src/evidence/verify-bundle.js';
 import { verifyChain } from '../src/evidence/verify-chain.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog, siteYaml } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
@@ -67,13 +67,16 @@ describe.each(BACKENDS)('evidence verification against a careful tamperer on %s'
       'ev.yaml': siteYaml({ host: srv.host, origin: srv.origin, paths: [['EV', '/p/ev']] }),
     });
     const crawl = () =>
-      crawlNow(h.db, loadSites(crawlers).sites, {
-        policy: { ...loadPolicy({}), resolveAfter: 2 },
-        browser: false,
-        evidence: store,
-        recheckDelayMs: 0,
-        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      });
+      crawlNow(
+        {
+          db: h.db,
+          policy: { ...loadPolicy({}), resolveAfter: 2 },
+          evidence: store,
+          recheckDelayMs: 0,
+          fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
+        },
+        loadSites(crawlers).sites,
+      );
     const first = await crawl();
     expect(first.results[0]!.outcome.action).toBe('opened');
     caseId = (first.results[0]!.outcome as { caseId: number }).caseId;

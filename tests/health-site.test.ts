@@ -11,9 +11,9 @@ import { type SyncedSite, syncSites } from '../src/config/sync-sites.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { formatSiteHealth } from '../src/health/format-site-health.js';
 import { makeIsSuppressed } from '../src/health/is-suppressed.js';
-import { listSiteHealth } from '../src/health/list-site-health.js';
+import { listSiteHealth } from '../src/queries/list-site-health.js';
 import { updateSiteHealth } from '../src/health/update-site-health.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 import type { ObservationStatus } from '../src/types.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog, siteYaml } from './support/queue.js';
@@ -40,7 +40,13 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
       contentSha256: null,
       retryable: false,
     };
-    await recordObservation(h.db, { listingId: site.listings[listing]!.id, siteId: site.id }, draft, null, policy);
+    await recordObservation(h.db, {
+      listingId: site.listings[listing]!.id,
+      siteId: site.id,
+      draft,
+      verdict: null,
+      policy,
+    });
     return updateSiteHealth(h.db, site.id, thresholds);
   };
 
@@ -134,7 +140,13 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
         contentSha256: null,
         retryable: false,
       };
-      await recordObservation(h.db, { listingId: rate.listings[listing]!.id, siteId: rate.id }, draft, null, policy);
+      await recordObservation(h.db, {
+        listingId: rate.listings[listing]!.id,
+        siteId: rate.id,
+        draft,
+        verdict: null,
+        policy,
+      });
       return updateSiteHealth(h.db, rate.id, thresholds);
     };
     // 3 ok of 6: exactly 50 %, not below it.

@@ -11,7 +11,7 @@ import { recordObservation } from '../src/cases/record-observation.js';
 import type { Database } from '../src/db/tables.js';
 import { makeNotifyOnCaseChange } from '../src/notify/on-case-change.js';
 import type { NotifyConfig } from '../src/notify/notify-config.js';
-import type { ObservationDraft } from '../src/schedule/read-listing.js';
+import type { ObservationDraft } from '../src/types.js';
 
 export interface Received {
   from: string;
@@ -190,7 +190,12 @@ export async function observe(
     contentSha256: null,
     retryable: false,
   };
-  return recordObservation(db, { listingId: cat.listing(key), siteId: cat.siteOf(key) }, draft, verdict, policy, {
+  return recordObservation(db, {
+    listingId: cat.listing(key),
+    siteId: cat.siteOf(key),
+    draft,
+    verdict,
+    policy,
     onCaseChange: makeNotifyOnCaseChange(cfg, SEVERITY, () => at),
   });
 }

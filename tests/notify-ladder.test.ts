@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveNotice } from '../src/cases/approve-notice.js';
+import { approveNotice } from '../src/notify/approve-notice.js';
 import { dismissCase } from '../src/cases/dismiss-case.js';
 import { resellerViolationLevel } from '../src/cases/violation-level.js';
 import type { DbHandle } from '../src/db/connect.js';

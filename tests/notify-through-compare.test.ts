@@ -12,7 +12,7 @@ import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { makeNotifyOnCaseChange } from '../src/notify/on-case-change.js';
 import { notifySchema } from '../src/notify/notify-config.js';
-import { crawlNow } from '../src/schedule/crawl-now.js';
+import { crawlNow } from '../src/check/crawl-now.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog, siteYaml } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
@@ -31,14 +31,17 @@ describe.each(BACKENDS)('alerts from a crawl through compareToMap on %s', (backe
   const at = new Date();
 
   const crawl = () =>
-    crawlNow(h.db, loadSites(crawlers).sites, {
-      policy,
-      fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
-      browser: false,
-      concurrency: 2,
-      recheckDelayMs: 0,
-      onCaseChange: makeNotifyOnCaseChange(cfg, policy.severityOrder, () => at),
-    });
+    crawlNow(
+      {
+        db: h.db,
+        policy,
+        fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 },
+        recheckDelayMs: 0,
+        onCaseChange: makeNotifyOnCaseChange(cfg, policy.severityOrder, () => at),
+      },
+      loadSites(crawlers).sites,
+      { concurrency: 2 },
+    );
   const alerts = () =>
     h.db
       .selectFrom('outbox as o')

@@ -10,7 +10,7 @@ import { loadEnv } from '../src/config/env.js';
 import { emlFileName } from '../src/notify/mail-transport.js';
 import { enqueueMessage } from '../src/notify/enqueue-message.js';
 import { notifyJob } from '../src/queue/notify-job.js';
-import { loadNotifyHooks } from '../src/queue/notify-wiring.js';
+import { openApp } from '../src/app/open-app.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { NOTIFY_SCHEDULER_ID, SiteScheduler } from '../src/schedule/scheduler.js';
 import { type Combo, comboRuns, openQueueEnv, type QueueEnv, waitFor } from './support/queue.js';
@@ -85,9 +85,10 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
       dir: tmpDir({}),
     });
     await sched.reload(true);
+    const notifier = await openApp({ config: e, db: env.h, notify: 'lazy', evidence: false, health: false });
     const workers = startWorkers(
       env.conn,
-      { ...env.deps, ...(await loadNotifyHooks(env.h.db, e)) },
+      { ...env.deps, onCaseChange: notifier.ctx.onCaseChange, sendNotifications: notifier.ctx.sendNotifications },
       { roles: ['notify'] },
     );
     try {

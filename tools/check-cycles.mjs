@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = resolve(process.argv[2] ?? 'src');
-const importRe = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const importRe =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
@@ -70,7 +71,9 @@ function strong(v) {
 for (const v of edges.keys()) if (!idx.has(v)) strong(v);
 
 if (components.length === 0) {
-  console.log(`no import cycles between the ${new Set([...edges.keys()]).size} folders of ${relative(process.cwd(), root) || '.'}`);
+  console.log(
+    `no import cycles between the ${new Set([...edges.keys()]).size} folders of ${relative(process.cwd(), root) || '.'}`,
+  );
   process.exit(0);
 }
 for (const comp of components) {

@@ -3,6 +3,7 @@
  * templates may use. Page-derived strings (the page's product name) stay untrusted: the
  * renderers escape them.
  */
+import { percentBelowMap } from '../compare/percent-below.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { CaseStatus, Database } from '../db/tables.js';
 import { formatMoney } from '../normalize/currency.js';
@@ -96,7 +97,7 @@ export async function loadCaseFacts(db: Db, caseIds: readonly number[]): Promise
     mapMinor: r.map_minor,
     lowestMinor: r.lowest_minor,
     lastMinor: r.last_minor,
-    percentBelow: Math.round(((r.map_minor - r.lowest_minor) * 10000) / r.map_minor) / 100,
+    percentBelow: percentBelowMap(r.lowest_minor, r.map_minor),
     firstSeenAt: r.first_seen_at,
     lastSeenAt: r.last_seen_at,
     closedAt: r.closed_at,

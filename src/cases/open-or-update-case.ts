@@ -10,16 +10,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Case, CaseEventKind, Database } from '../db/tables.js';
+import type { CasePolicy } from '../config/policy.js';
 import type { ObservationStatus } from '../types.js';
 
-export interface CasePolicy {
-  /** Clean (compliant) reads in a row that resolve a case. */
-  resolveAfter: number;
-  /** Severity names from least to most severe, to tell an escalation from a de-escalation. */
-  severityOrder: readonly string[];
-  /** Site extraction is broken (site health): a violation opens no new case, only logs on an open one. */
-  suppressNew?: boolean;
-}
+export type { CasePolicy };
 
 export interface ObservationRef {
   id: number;

@@ -3,12 +3,23 @@
  * an observation never exists without its case effect or the reverse. A `readKey`
  * makes the write idempotent: a retried read of the same slot returns the first row.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Database } from '../db/tables.js';
-import type { PipelineContext } from '../schedule/pipeline-context.js';
-import type { ObservationDraft } from '../schedule/read-listing.js';
+import type { ObservationDraft } from '../types.js';
 import { type CaseOutcome, type CasePolicy, openOrUpdateCase } from './open-or-update-case.js';
+
+/** What a hook sees when an observation changed a case (inside that transaction). */
+export interface CaseChange {
+  outcome: CaseOutcome;
+  observationId: number;
+  listingId: number;
+  siteId: number;
+  draft: ObservationDraft;
+  verdict: Verdict | null;
+}
+
+export type OnCaseChange = (trx: Transaction<Database>, change: CaseChange) => Promise<void>;
 
 export interface Recorded {
   observationId: number;
@@ -17,25 +28,22 @@ export interface Recorded {
 }
 
 export interface RecordOptions {
+  listingId: number;
+  siteId: number;
+  draft: ObservationDraft;
+  verdict: Verdict | null;
+  policy: CasePolicy;
   /** Idempotency key of this logical read (listing + slot). */
   readKey?: string;
   /** Site health says extraction is broken: record the read, open no new case. */
   suppressed?: boolean;
-  onCaseChange?: PipelineContext['onCaseChange'];
+  onCaseChange?: OnCaseChange;
   /** False: store the observation only; its case effect waits for a confirming re-check. */
   applyToCase?: boolean;
 }
 
-export async function recordObservation(
-  db: Kysely<Database>,
-  where: { listingId: number; siteId: number },
-  draft: ObservationDraft,
-  verdict: Verdict | null,
-  policy: CasePolicy,
-  opts: RecordOptions = {},
-): Promise<Recorded> {
-  const { listingId } = where;
-  const readKey = opts.readKey;
+export async function recordObservation(db: Kysely<Database>, opts: RecordOptions): Promise<Recorded> {
+  const { listingId, draft, verdict, policy, readKey } = opts;
   return db.transaction().execute(async (trx) => {
     const judged = verdict && verdict.kind !== 'not_comparable' ? verdict : null;
     const inserted = await trx
@@ -83,7 +91,7 @@ export async function recordObservation(
         outcome,
         observationId: inserted.id,
         listingId,
-        siteId: where.siteId,
+        siteId: opts.siteId,
         draft,
         verdict,
       });

@@ -5,34 +5,64 @@
  */
 import { Command, CommanderError } from 'commander';
 import { env as loadEnv } from '../config/env.js';
-import { UserError } from '../errors.js';
-import { registerCatalogCommands } from './commands/catalog.js';
-import { registerCasesCommands } from './commands/cases.js';
-import { registerCrawlCommands } from './commands/crawl.js';
-import { registerNotifyCommands } from './commands/notify.js';
-import { registerToolCommands } from './commands/tools.js';
-import { registerEvidenceCommands } from './commands/evidence.js';
-import { registerQueueCommands } from './commands/queue.js';
+import { processConfig } from '../config/process-config.js';
+import { ERROR_CODES, MapwatchError, USAGE_EXIT } from '../errors.js';
+import type { EnvLoader } from './with-db.js';
 import { VERSION } from '../version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command, env: EnvLoader) => void;
+
+/**
+ * Each command group's module, loaded only when its command runs: `mapwatch price` must not
+ * load the database driver, BullMQ or Playwright (start-up is most of its run time).
+ */
+const GROUPS: Record<string, () => Promise<Register>> = {
+  catalog: async () => (await import('./commands/catalog.js')).registerCatalogCommands,
+  crawl: async () => (await import('./commands/crawl.js')).registerCrawlCommands,
+  cases: async () => (await import('./commands/cases.js')).registerCasesCommands,
+  notify: async () => (await import('./commands/notify.js')).registerNotifyCommands,
+  tools: async () => (await import('./commands/tools.js')).registerToolCommands,
+  evidence: async () => (await import('./commands/evidence.js')).registerEvidenceCommands,
+  queue: async () => (await import('./commands/queue.js')).registerQueueCommands,
+};
+
+/** Top-level command → the groups that define it (`sites` has subcommands in two). */
+const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
+  migrate: ['catalog'],
+  import: ['catalog'],
+  sites: ['crawl', 'queue'],
+  crawl: ['crawl'],
+  cases: ['cases'],
+  'approve-notice': ['cases'],
+  dismiss: ['cases'],
+  outbox: ['notify'],
+  digest: ['notify'],
+  extract: ['tools'],
+  price: ['tools'],
+  demo: ['tools'],
+  evidence: ['evidence'],
+  worker: ['queue'],
+  scheduler: ['queue'],
+  serve: ['queue'],
+  queues: ['queue'],
+};
+
+/** The program with the commands `argv` needs; all of them for help, a bare call or an unknown command. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('mapwatch')
     .description('Self-hosted MAP (minimum advertised price) compliance monitor')
     .version(VERSION)
     .showHelpAfterError('(run `mapwatch --help` for usage)')
     .exitOverride();
-  registerCatalogCommands(program, loadEnv);
-  registerCrawlCommands(program, loadEnv);
-  registerCasesCommands(program, loadEnv);
-  registerNotifyCommands(program, loadEnv);
-  registerToolCommands(program, loadEnv);
-  registerEvidenceCommands(program, loadEnv);
-  registerQueueCommands(program, loadEnv);
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = (first && COMMAND_GROUPS[first]) || (Object.keys(GROUPS) as (keyof typeof GROUPS)[]);
+  // Registration order is the help's order; the `crawl` group must come before `queue` (`sites`).
+  for (const name of Object.keys(GROUPS)) if (wanted.includes(name)) (await GROUPS[name]!())(program, loadEnv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
@@ -45,15 +75,25 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // --help and --version end here too, with exit code 0; usage errors are already printed.
-    return err.exitCode === 0 ? 0 : 2;
+    return err.exitCode === 0 ? 0 : USAGE_EXIT;
   }
-  if (err instanceof UserError) {
+  if (err instanceof MapwatchError && err.code !== 'internal') {
+    // Every code has its own exit status (README, "Exit codes"); the message says what to fix.
     process.stderr.write(`mapwatch: ${err.message}\n`);
-    return 1;
+    return err.exitCode;
   }
   const e = err as Error;
   process.stderr.write(`mapwatch: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.MAPWATCH_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  if (debugEnabled()) process.stderr.write(`${e?.stack ?? ''}\n`);
   else process.stderr.write('(set MAPWATCH_DEBUG=1 to see the stack trace, and please report it)\n');
-  return 70;
+  return ERROR_CODES.internal.exit;
+}
+
+/** MAPWATCH_DEBUG from the process configuration; an invalid configuration must not hide the stack. */
+function debugEnabled(): boolean {
+  try {
+    return processConfig().MAPWATCH_DEBUG;
+  } catch {
+    return false;
+  }
 }

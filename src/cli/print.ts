@@ -1,8 +1,8 @@
 /** Human-readable renderings shared by `crawl`, `cases` and `demo`. */
 import type { Verdict } from '../compare/compare-to-map.js';
 import { formatMoney } from '../normalize/currency.js';
-import type { CaseRow } from '../review/list-cases.js';
-import type { CrawlSummary } from '../schedule/crawl-now.js';
+import type { CaseRow } from '../queries/list-cases.js';
+import type { CrawlSummary } from '../check/crawl-now.js';
 import { safeText, table } from './output.js';
 
 export function formatCrawlSummary(summary: CrawlSummary): string {
@@ -32,7 +32,14 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], rows) +
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
     `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved` +
-    (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention).` : '.')
+    (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention).` : '.') +
+    summary.healthChanges
+      .map((h) =>
+        h.suppressed
+          ? `\nSite ${h.site} is now suppressed: ${h.reason ?? 'extraction broken'} (no new cases until it recovers).`
+          : `\nSite ${h.site} recovered: ${h.reason ?? 'reads extract a price again'}.`,
+      )
+      .join('')
   );
 }
 

@@ -1,7 +1,7 @@
 /** Opens the app database for one command and always closes it, even on error. */
 import type { Env } from '../config/env.js';
 import type { DbHandle } from '../db/connect.js';
-import { openAppDb } from '../db/open-app-db.js';
+import { openAppDb } from '../app/open-app-db.js';
 
 export type EnvLoader = () => Env;
 

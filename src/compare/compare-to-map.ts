@@ -19,7 +19,8 @@
  *   decimals; severity is decided on the exact value, not the rounded one.
  */
 import type { z } from 'zod';
-import { ceilDiv, decimalToFraction, floorDiv, roundHalfUpDiv, toSafeNumber, type Fraction } from './exact-decimal.js';
+import { ceilDiv, decimalToFraction, floorDiv, toSafeNumber, type Fraction } from './exact-decimal.js';
+import { percentBelowMap } from './percent-below.js';
 import { currenciesInEffect, mapInEffect } from './map-in-effect.js';
 import { normalizeObserved, type VatAdjustment } from './normalize-observed.js';
 import { activePromo, loweredMap, promoInstants, type AppliedPromo } from './promo-window.js';
@@ -181,13 +182,12 @@ function compare(raw: ComparisonInput): Verdict {
   // Exact percent below = (map - n) / map * 100 = (map*nd - nn) * 100 / (map*nd).
   const shortNum = BigInt(mapMinor) * n.den - n.num;
   const shortDen = BigInt(mapMinor) * n.den;
-  const hundredths = roundHalfUpDiv(shortNum * 10_000n, shortDen);
   return {
     kind: 'violation',
     mapMinor,
     normalizedMinor,
     belowMinor: mapMinor - normalizedMinor,
-    percentBelow: Number(hundredths) / 100,
+    percentBelow: percentBelowMap(n, mapMinor),
     severity: severityFor({ num: shortNum * 100n, den: shortDen }, input.severityBands),
     currency,
     rule,

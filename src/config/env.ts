@@ -1,63 +1,16 @@
 /**
- * Process environment, validated once and frozen. Secrets only ever come from here.
+ * The process environment as the CLI commands see it: the process configuration (one
+ * field table, process-config.ts), validated once and frozen. Secrets only ever come from here.
  */
-import path from 'node:path';
-import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { loadProcessConfig, type ProcessConfig, processConfig } from './process-config.js';
 
-const list = z
-  .string()
-  .optional()
-  .transform((s) =>
-    s
-      ? s
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean)
-      : [],
-  );
-
-const envSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .url()
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  /** Postgres schema for all mapwatch tables (tests give each run its own). */
-  MAPWATCH_DB_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/)
-    .default('public'),
-  REDIS_URL: z
-    .string()
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  MAPWATCH_DATA_DIR: z.string().default('.mapwatch'),
-  MAPWATCH_CRAWLERS_DIR: z.string().default('crawlers'),
-  /** Private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default). */
-  MAPWATCH_ALLOW_PRIVATE: list,
-  MAPWATCH_USER_AGENT: z.string().optional(),
-});
-
-export type Env = Readonly<z.infer<typeof envSchema> & { dataDir: string; crawlersDir: string }>;
-
-let cached: Env | undefined;
+export type Env = ProcessConfig;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return Object.freeze({
-    ...parsed.data,
-    dataDir: path.resolve(parsed.data.MAPWATCH_DATA_DIR),
-    crawlersDir: path.resolve(parsed.data.MAPWATCH_CRAWLERS_DIR),
-  });
+  return loadProcessConfig(source);
 }
 
 /** The process-wide env, read once. */
 export function env(): Env {
-  cached ??= loadEnv();
-  return cached;
+  return processConfig();
 }

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UserError } from '../errors.js';
-import { guardExtendedProtocol } from '../queue/pglite-batch-guard.js';
+import { guardExtendedProtocol } from './pglite-batch-guard.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {

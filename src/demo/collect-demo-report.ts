@@ -11,11 +11,11 @@ import type { Kysely } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Database } from '../db/tables.js';
 import { manifestSchema } from '../evidence/manifest.js';
-import { listSiteHealth } from '../health/list-site-health.js';
+import { listSiteHealth } from '../queries/list-site-health.js';
 import type { SiteHealthRow } from '../health/format-site-health.js';
 import { emlFileName } from '../notify/mail-transport.js';
-import { type CaseRow, listCases } from '../review/list-cases.js';
-import type { UnauthorizedSeller } from '../schedule/find-unauthorized-sellers.js';
+import { type CaseRow, listCases } from '../queries/list-cases.js';
+import type { UnauthorizedSeller } from '../check/find-unauthorized-sellers.js';
 
 export interface DemoPaths {
   workspace: string;

@@ -18,24 +18,14 @@ import { importProducts } from '../catalog/import-products.js';
 import { importPromos } from '../catalog/import-promos.js';
 import { importResellers } from '../catalog/import-resellers.js';
 import { loadSites } from '../config/load-sites.js';
-import { loadPolicy } from '../config/policy.js';
+import { openApp } from '../app/open-app.js';
+import { loadProcessConfig } from '../config/process-config.js';
 import { syncSites } from '../config/sync-sites.js';
-import { openDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
 import { InputError } from '../errors.js';
 import { LocalEvidenceStore } from '../evidence/evidence-store.js';
-import { BrowserPool } from '../fetch/browser/browser-pool.js';
-import { makeIsSuppressed } from '../health/is-suppressed.js';
-import { loadHealthThresholds } from '../health/judge-site-health.js';
-import { createMailTransport } from '../notify/mail-transport.js';
 import { loadNotifyConfig } from '../notify/notify-config.js';
-import { makeNotifyOnCaseChange } from '../notify/on-case-change.js';
-import { sendPendingNotifications } from '../notify/send-pending.js';
-import { openQueueConnection } from '../queue/connection.js';
 import { notifyJob } from '../queue/notify-job.js';
-import { makeGateStore, openQueues } from '../queue/open-queues.js';
 import { startWorkers } from '../queue/worker.js';
-import type { WorkerDeps } from '../queue/worker-deps.js';
 import { SiteScheduler } from '../schedule/scheduler.js';
 import { collectDemoReport, type DemoPaths, type DemoReport } from './collect-demo-report.js';
 import { runSweep, type SweepResult, waitForJob } from './run-sweep.js';
@@ -103,10 +93,29 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     for (const s of stores.stores) fs.writeFileSync(path.join(paths.crawlers, `${s.store.id}.yaml`), siteConfigYaml(s));
     fs.writeFileSync(paths.config, NOTIFY_YAML);
 
-    const handle = await openDatabase({ dataDir: path.join(workspace, 'pgdata') });
-    closers.push(() => handle.close());
-    await migrateToLatest(handle.db, handle.schema);
-    const db = handle.db;
+    const allowPrivate = stores.stores.map((s) => s.host.split(':')[0]!);
+    // The embedded default, whatever the environment says: a demo must not touch a real
+    // database or Redis. The documented defaults too, so every run tells the same story.
+    const config = loadProcessConfig({ MAPWATCH_DATA_DIR: workspace, MAPWATCH_CRAWLERS_DIR: paths.crawlers });
+    const evidence = new LocalEvidenceStore(paths.evidence);
+    const app = await openApp({
+      config,
+      queues: { redisUrl: false },
+      // Two pages at once: the demo must stay quick on a 2-core machine.
+      browser: { auto: { maxContexts: 2 } },
+      evidence,
+      notify: loadNotifyConfig(paths.config),
+      fetchOptions: { allowPrivate, timeoutMs: 15_000 },
+      suppressionCacheMs: 0,
+    });
+    closers.push(() => app.close());
+    for (const w of app.warnings)
+      log(
+        `warning: ${w}\n  The JS-rendered and price-in-cart stores will be recorded as errors, and no screenshots taken.`,
+      );
+    const db = app.ctx.db;
+    const conn = app.conn!;
+    const queues = app.ctx.queues!;
     const rows = [
       await importProducts(db, path.join(paths.catalog, 'products.csv')),
       await importResellers(db, path.join(paths.catalog, 'resellers.csv')),
@@ -117,50 +126,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `Imported the catalog from ${paths.catalog}: ${rows[0]} products, ${rows[1]} resellers, ${rows[2]} MAP prices, ${rows[3]} promo window`,
     );
 
-    // The embedded default, whatever the environment says: a demo must not touch a real Redis.
-    const conn = await openQueueConnection({ db: handle });
-    const queues = openQueues(conn);
-    closers.push(async () => {
-      await queues.closeAll();
-      await conn.close();
-    });
     const loaded = loadSites(paths.crawlers);
     if (loaded.problems.length) throw new InputError(loaded.problems);
     const sites = loaded.sites;
     await syncSites(db, sites);
     log(`Loaded ${sites.length} site configs from ${paths.crawlers} (queues: ${conn.describe})`);
 
-    let browser: BrowserPool | undefined;
-    try {
-      // Two pages at once: the demo must stay quick on a 2-core machine.
-      browser = new BrowserPool({ maxContexts: 2 });
-      closers.push(() => browser!.close());
-    } catch (err) {
-      log(
-        `warning: ${(err as Error).message}\n  The JS-rendered and price-in-cart stores will be recorded as errors, and no screenshots taken.`,
-      );
-    }
-    const evidence = new LocalEvidenceStore(paths.evidence);
-    const notify = { ...loadNotifyConfig(paths.config), evidenceStore: evidence };
-    const policy = loadPolicy({}); // the documented defaults, so every run tells the same story
-    const transport = createMailTransport({ dataDir: workspace });
-    closers.push(async () => transport.close());
-    const allowPrivate = stores.stores.map((s) => s.host.split(':')[0]!);
-    const deps: WorkerDeps = {
-      db,
-      policy,
-      fetchOptions: { allowPrivate, timeoutMs: 15_000 },
-      gateStore: makeGateStore(conn, db),
-      health: loadHealthThresholds({}),
-      queues,
-      isSuppressed: makeIsSuppressed(db, { cacheMs: 0 }),
-      onCaseChange: makeNotifyOnCaseChange(notify, policy.severityOrder),
-      sendNotifications: () => sendPendingNotifications(db, { transport, config: notify }),
-      browser,
-      evidence,
-    };
     // Idle workers look for jobs every 0.3 s: on PGlite, BullMQ's NOTIFY wake-up does not arrive (see worker.ts).
-    const workers = startWorkers(conn, deps, { concurrency: 6, drainDelaySeconds: 0.3 });
+    const workers = startWorkers(conn, app.ctx, { concurrency: 6, drainDelaySeconds: 0.3 });
     closers.push(() => workers.close());
 
     const progress = (label: string) => (done: number, total: number) =>
@@ -189,7 +162,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (problems.length) throw new InputError(problems);
 
     const report = await collectDemoReport(db, paths, startedAt);
-    return { report, sweeps, totalMs: Date.now() - startedAt.getTime(), browser: browser !== undefined };
+    return { report, sweeps, totalMs: Date.now() - startedAt.getTime(), browser: app.ctx.browser !== undefined };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
   }

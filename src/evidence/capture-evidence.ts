@@ -9,7 +9,7 @@ import type { BrowserPool } from '../fetch/browser/browser-pool.js';
 import type { Exchange, PageCapture, TlsDetails } from '../fetch/browser/render-page.js';
 import type { FetchResult } from '../fetch/fetch-page.js';
 import { formatMoney } from '../normalize/currency.js';
-import type { ObservationDraft } from '../schedule/read-listing.js';
+import type { ObservationDraft } from '../types.js';
 import { annotateScreenshot } from './annotate-screenshot.js';
 import type { EvidenceStore } from './evidence-store.js';
 import type { FileRole, Manifest, ManifestFile } from './manifest.js';
@@ -54,15 +54,19 @@ export function exchangesOf(capture: ReadCapture): Exchange[] {
   ];
 }
 
-export async function captureEvidence(
-  store: EvidenceStore,
-  pool: BrowserPool | undefined,
-  ref: ListingRef,
-  capture: ReadCapture,
-  draft: ObservationDraft,
-  verdict: Verdict | null,
-  findings: { kind: string; detail: unknown }[],
-): Promise<PreparedManifest> {
+export interface CaptureOptions {
+  store: EvidenceStore;
+  /** Draws the annotated screenshot; absent: only the original screenshots are kept. */
+  browser?: BrowserPool;
+  listing: ListingRef;
+  capture: ReadCapture;
+  draft: ObservationDraft;
+  verdict: Verdict | null;
+  findings: readonly { kind: string; detail: unknown }[];
+}
+
+export async function captureEvidence(opts: CaptureOptions): Promise<PreparedManifest> {
+  const { store, browser: pool, listing: ref, capture, draft, verdict, findings } = opts;
   const files: ManifestFile[] = [];
   const put = async (role: FileRole, bytes: Uint8Array, mime: string) => {
     const s = await store.put(bytes);

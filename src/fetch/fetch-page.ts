@@ -56,6 +56,9 @@ export interface FetchOptions {
   signal?: AbortSignal;
 }
 
+/** Anything that reads a URL the way fetchPage does (a browser render, a test double). */
+export type Fetcher = (url: string, opts: FetchOptions) => Promise<FetchResult>;
+
 export interface FetchResult {
   status: 'ok' | 'blocked' | 'error';
   reason?: string;

@@ -3,8 +3,7 @@
  * suppressed site has recovered. Recovery looks at the latest reads only: the rolling
  * rate still remembers the outage long after the site is fine again.
  */
-import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { loadProcessConfig, type ProcessConfig, processConfig } from '../config/process-config.js';
 import type { SiteHealthStats } from './compute-site-health.js';
 
 export interface HealthThresholds {
@@ -16,23 +15,18 @@ export interface HealthThresholds {
   recoverAfter: number;
 }
 
-const schema = z.object({
-  MAPWATCH_HEALTH_MIN_SUCCESS: z.coerce.number().min(0).max(1).default(0.5),
-  MAPWATCH_HEALTH_MIN_READS: z.coerce.number().int().min(1).default(5),
-  MAPWATCH_HEALTH_RECOVER_AFTER: z.coerce.number().int().min(1).default(3),
-});
-
-export function loadHealthThresholds(source: NodeJS.ProcessEnv = process.env): HealthThresholds {
-  const r = schema.safeParse(source);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UserError(`environment variable ${i.path.join('.')}: ${i.message}`);
-  }
+/** The thresholds from a parsed configuration. */
+export function healthThresholdsFrom(c: ProcessConfig): HealthThresholds {
   return {
-    minSuccessRate: r.data.MAPWATCH_HEALTH_MIN_SUCCESS,
-    minPageReads: r.data.MAPWATCH_HEALTH_MIN_READS,
-    recoverAfter: r.data.MAPWATCH_HEALTH_RECOVER_AFTER,
+    minSuccessRate: c.MAPWATCH_HEALTH_MIN_SUCCESS,
+    minPageReads: c.MAPWATCH_HEALTH_MIN_READS,
+    recoverAfter: c.MAPWATCH_HEALTH_RECOVER_AFTER,
   };
+}
+
+/** From an environment (default: this process's); `loadHealthThresholds({})` gives the defaults. */
+export function loadHealthThresholds(source?: NodeJS.ProcessEnv): HealthThresholds {
+  return healthThresholdsFrom(source ? loadProcessConfig(source) : processConfig());
 }
 
 export type HealthDecision = { suppress: true; reason: string } | { suppress: false; reason: string | null };

@@ -10,6 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { isValidTimeZone } from '../compare/zoned-time.js';
 import { InputError, type InputProblem } from '../errors.js';
+import { processConfig } from '../config/process-config.js';
 
 const email = z.email({ message: 'must be an email address like name@example.com' });
 const timeZone = z.string().refine(isValidTimeZone, { message: 'must be an IANA time zone such as America/New_York' });
@@ -91,11 +92,13 @@ export function defaultNotifyConfig(): NotifyConfig {
 }
 
 /** Reads `notify:` from the config file. A missing file means defaults (no recipients). */
-export function loadNotifyConfig(file = process.env.MAPWATCH_CONFIG || 'mapwatch.config.yaml'): NotifyConfig {
-  const abs = path.resolve(file);
+export function loadNotifyConfig(file?: string): NotifyConfig {
+  // An explicit file (an argument or MAPWATCH_CONFIG) must exist; the default one may be absent.
+  const explicit = file ?? processConfig().MAPWATCH_CONFIG;
+  const abs = path.resolve(explicit ?? 'mapwatch.config.yaml');
   const rel = path.relative(process.cwd(), abs) || abs;
   if (!fs.existsSync(abs)) {
-    if (process.env.MAPWATCH_CONFIG)
+    if (explicit !== undefined && file === undefined)
       throw new InputError([{ file: rel, message: 'no such config file (set by MAPWATCH_CONFIG)' }]);
     return defaultNotifyConfig();
   }

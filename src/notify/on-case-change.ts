@@ -11,22 +11,20 @@
  * A problem of ours (a broken template) never rolls the observation back: the alert is
  * recorded as failed with the error, and noted on the case.
  *
- * Use `notifyOnCaseChange` (reads MAPWATCH_CONFIG / mapwatch.config.yaml once) or
- * `makeNotifyOnCaseChange(config, severityOrder)`.
+ * The composition root (src/app/open-app.ts) makes it with `makeNotifyOnCaseChange(config, severityOrder)`.
  */
 import type { Transaction } from 'kysely';
-import { proposeNotice } from '../cases/propose-notice.js';
-import { loadPolicy } from '../config/policy.js';
+import { proposeNotice } from './propose-notice.js';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
-import type { CaseChange, PipelineContext } from '../schedule/pipeline-context.js';
+import type { CaseChange, OnCaseChange } from '../cases/record-observation.js';
 import { loadCaseFacts, mergeFields } from '../cases/load-case-facts.js';
 import { enqueueMessage, noteOnCase } from './enqueue-message.js';
-import { checkSeverity, loadNotifyConfig, type NotifyConfig } from './notify-config.js';
+import { checkSeverity, type NotifyConfig } from './notify-config.js';
 import { recipientWants } from './recipients.js';
 import { renderTemplate } from './render-template.js';
 
-type Hook = NonNullable<PipelineContext['onCaseChange']>;
+type Hook = OnCaseChange;
 
 export function makeNotifyOnCaseChange(
   cfg: NotifyConfig,
@@ -106,11 +104,3 @@ export function makeNotifyOnCaseChange(
     await proposeNotice(trx, facts.caseId, cfg, now);
   };
 }
-
-let processHook: Hook | undefined;
-
-/** The hook with the process's config (MAPWATCH_CONFIG, else ./mapwatch.config.yaml) and policy. */
-export const notifyOnCaseChange: Hook = (trx, change) => {
-  processHook ??= makeNotifyOnCaseChange(loadNotifyConfig(), loadPolicy().severityOrder);
-  return processHook(trx, change);
-};

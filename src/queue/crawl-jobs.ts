@@ -12,10 +12,9 @@ import { z } from 'zod';
 import { loadMapRules } from '../catalog/load-map-rules.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import { siteConfigSchema } from '../config/site-config.schema.js';
-import { UserError } from '../errors.js';
-import { updateSiteHealth } from '../health/update-site-health.js';
-import { checkListing } from '../schedule/check-listing.js';
-import type { PipelineContext } from '../schedule/pipeline-context.js';
+import { NotFoundError } from '../errors.js';
+import { checkListing } from '../check/check-listing.js';
+import type { CheckContext } from '../check/check-context.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 
@@ -67,7 +66,7 @@ export const crawlSiteJob = defineJob({
       .select(['id', 'config_hash'])
       .where('name', '=', data.site)
       .executeTakeFirst();
-    if (!site) throw new UserError(`site "${data.site}" is not in the database (was its config removed?)`);
+    if (!site) throw new NotFoundError(`site "${data.site}" is not in the database (was its config removed?)`);
     const listings = await deps.db
       .selectFrom('listings')
       .innerJoin('products', 'products.id', 'listings.product_id')
@@ -88,7 +87,9 @@ export const crawlSiteJob = defineJob({
       } satisfies CrawlListingPayload,
       opts: { ...crawlListingJob.options, jobId: crawlListingJobId(site.id, l.id, slot) },
     }));
-    for (let i = 0; i < jobs.length; i += 500) await deps.queues.crawl.addBulk(jobs.slice(i, i + 500));
+    const crawlQueue = deps.queues?.crawl;
+    if (!crawlQueue) throw new Error('crawl-site needs the crawl queue in its context (open the app with queues)');
+    for (let i = 0; i < jobs.length; i += 500) await crawlQueue.addBulk(jobs.slice(i, i + 500));
     return { slot, enqueued: jobs.length };
   },
 });
@@ -114,6 +115,7 @@ export const crawlListingJob = defineJob({
       listings: [],
       hash: data.configHash,
     };
+    if (!deps.gateStore) throw new Error('crawl-listing needs a gate store in its context (open the app with queues)');
     const gate = new SharedDomainGate(deps.gateStore, deps.gateOptions);
     gate.configure(data.config.domain, {
       concurrency: data.config.rate_limit.concurrency,
@@ -123,24 +125,14 @@ export const crawlListingJob = defineJob({
     // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
     // try should cost as little as possible.)
     await gate.preacquire(new URL(data.listing.url).host);
-    const ctx: PipelineContext = {
-      db: deps.db,
-      policy: deps.policy,
-      fetchOptions: { ...deps.fetchOptions, gate },
-      fetcher: deps.fetcher,
-      onCaseChange: deps.onCaseChange,
-      isSuppressed: deps.isSuppressed,
-      browser: deps.browser,
-      evidence: deps.evidence,
-      recheckDelayMs: deps.recheckDelayMs,
-    };
+    const ctx: CheckContext = { ...deps, fetchOptions: { ...deps.fetchOptions, gate } };
     try {
       const rules = (await loadMapRules(deps.db, [data.listing.productId])).get(data.listing.productId);
-      if (!rules) throw new UserError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
-      const r = await checkListing(
-        ctx,
+      if (!rules)
+        throw new NotFoundError(`product ${data.listing.sku} (id ${data.listing.productId}) no longer exists`);
+      const r = await checkListing(ctx, {
         site,
-        {
+        listing: {
           id: data.listing.id,
           sku: data.listing.sku,
           url: data.listing.url,
@@ -149,15 +141,14 @@ export const crawlListingJob = defineJob({
           siteId: data.siteId,
         },
         rules,
-        { readKey },
-      );
-      const health = await updateSiteHealth(deps.db, data.siteId, deps.health);
+        readKey,
+      });
       return {
         observationId: r.observationId,
         status: r.draft.status,
         duplicate: r.duplicate,
         case: r.outcome.action,
-        suppressed: health.suppressed,
+        suppressed: r.health?.suppressed ?? false,
       };
     } finally {
       await gate.settle();

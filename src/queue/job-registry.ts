@@ -5,11 +5,10 @@
  */
 import type { Job, JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import type { WorkerDeps } from './worker-deps.js';
+import type { AppContext } from '../context.js';
 
 export const QUEUE_NAMES = {
   crawl: 'mapwatch-crawl',
-  evidence: 'mapwatch-evidence',
   notify: 'mapwatch-notify',
 } as const;
 export type QueueRole = keyof typeof QUEUE_NAMES;
@@ -17,7 +16,7 @@ export type QueueRole = keyof typeof QUEUE_NAMES;
 export interface JobContext {
   job: Job;
   token?: string;
-  deps: WorkerDeps;
+  deps: AppContext;
 }
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {

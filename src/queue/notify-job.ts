@@ -1,6 +1,6 @@
 /** The notify job: sends the outbox once (issue 5's sendPendingNotifications). */
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { defineJob } from './job-registry.js';
 
 export const notifyJob = defineJob({
@@ -15,7 +15,7 @@ export const notifyJob = defineJob({
     removeOnFail: { count: 1000 },
   },
   async handler(_data, { deps }) {
-    if (!deps.sendNotifications) throw new UserError('this worker has no notifier configured');
+    if (!deps.sendNotifications) throw new InvalidInputError('this worker has no notifier configured');
     return deps.sendNotifications();
   },
 });

@@ -10,7 +10,6 @@ import { PgGateStore } from './pg-gate-store.js';
 export function openQueues(conn: QueueConnection): Record<QueueRole, Queue> & { closeAll(): Promise<void> } {
   const queues = {
     crawl: conn.newQueue(QUEUE_NAMES.crawl),
-    evidence: conn.newQueue(QUEUE_NAMES.evidence),
     notify: conn.newQueue(QUEUE_NAMES.notify),
   };
   const all = Object.values(queues);

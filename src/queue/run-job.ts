@@ -7,10 +7,10 @@
  * - anything else → rethrown, so BullMQ retries it with exponential backoff.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { formatProblem, InputError } from '../errors.js';
+import { formatProblem, InputError, isUnrecoverable } from '../errors.js';
 import type { JobDefinition } from './job-registry.js';
 import { DomainBusyError } from './shared-domain-gate.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { AppContext } from '../context.js';
 
 export function unrecoverable(message: string, cause: unknown): UnrecoverableError {
   const e = new UnrecoverableError(message);
@@ -20,7 +20,7 @@ export function unrecoverable(message: string, cause: unknown): UnrecoverableErr
 
 export async function runJob(
   jobs: ReadonlyMap<string, JobDefinition>,
-  deps: WorkerDeps,
+  deps: AppContext,
   job: Job,
   token?: string,
 ): Promise<unknown> {
@@ -43,7 +43,7 @@ export async function runJob(
       await job.moveToDelayed(Date.now() + err.waitMs + Math.floor(Math.random() * 250), token);
       throw new DelayedError();
     }
-    if (typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === false) {
+    if (isUnrecoverable(err)) {
       throw unrecoverable((err as Error).message, err);
     }
     throw err;

@@ -14,22 +14,7 @@
  * the CPU-bound step is extracting one page (at most 5 MiB; well under a second), which the
  * 60 s default lock leaves ample slack for, even on a loaded machine.
  */
-import { z } from 'zod';
-import { UserError } from '../errors.js';
-
-const ms = (min: number) => z.coerce.number().int().min(min).max(3_600_000);
-
-const settingsSchema = z
-  .object({
-    MAPWATCH_JOB_LOCK_MS: ms(1000).default(60_000),
-    MAPWATCH_STALLED_INTERVAL_MS: ms(500).default(30_000),
-    MAPWATCH_MAX_STALLED: z.coerce.number().int().min(1).max(100).default(2),
-  })
-  .refine((s) => s.MAPWATCH_STALLED_INTERVAL_MS <= s.MAPWATCH_JOB_LOCK_MS, {
-    message:
-      'must not be longer than MAPWATCH_JOB_LOCK_MS (a lapsed lock would go unnoticed for longer than the lock itself)',
-    path: ['MAPWATCH_STALLED_INTERVAL_MS'],
-  });
+import { loadProcessConfig, type ProcessConfig, processConfig } from '../config/process-config.js';
 
 export interface LockSettings {
   lockDurationMs: number;
@@ -37,21 +22,16 @@ export interface LockSettings {
   maxStalledCount: number;
 }
 
-export function loadLockSettings(source: NodeJS.ProcessEnv = process.env): LockSettings {
-  const pick = (k: string) => (source[k] === '' ? undefined : source[k]);
-  const parsed = settingsSchema.safeParse({
-    MAPWATCH_JOB_LOCK_MS: pick('MAPWATCH_JOB_LOCK_MS'),
-    MAPWATCH_STALLED_INTERVAL_MS: pick('MAPWATCH_STALLED_INTERVAL_MS'),
-    MAPWATCH_MAX_STALLED: pick('MAPWATCH_MAX_STALLED'),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`environment variable ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const s = parsed.data;
+/** The lock settings from a parsed configuration. */
+export function lockSettingsFrom(c: ProcessConfig): LockSettings {
   return {
-    lockDurationMs: s.MAPWATCH_JOB_LOCK_MS,
-    stalledIntervalMs: s.MAPWATCH_STALLED_INTERVAL_MS,
-    maxStalledCount: s.MAPWATCH_MAX_STALLED,
+    lockDurationMs: c.MAPWATCH_JOB_LOCK_MS,
+    stalledIntervalMs: c.MAPWATCH_STALLED_INTERVAL_MS,
+    maxStalledCount: c.MAPWATCH_MAX_STALLED,
   };
+}
+
+/** From an environment (default: this process's). */
+export function loadLockSettings(source?: NodeJS.ProcessEnv): LockSettings {
+  return lockSettingsFrom(source ? loadProcessConfig(source) : processConfig());
 }

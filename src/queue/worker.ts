@@ -16,7 +16,7 @@ import { QUEUE_NAMES } from './job-registry.js';
 import { JOBS } from './jobs.js';
 import type { QueueConnection } from './connection.js';
 import { runJob } from './run-job.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { AppContext } from '../context.js';
 
 export interface WorkerOptions {
   /** Crawl jobs in flight in this process (across domains; each domain keeps its own limit). */
@@ -39,7 +39,7 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function startWorkers(conn: QueueConnection, deps: WorkerDeps, opts: WorkerOptions = {}): RunningWorkers {
+export function startWorkers(conn: QueueConnection, deps: AppContext, opts: WorkerOptions = {}): RunningWorkers {
   const jobs = opts.jobs ?? JOBS;
   const roles = opts.roles ?? (['crawl', 'notify'] as QueueRole[]);
   // Without working notifications an idle worker would block for its whole drain delay (up to

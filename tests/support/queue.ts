@@ -1,7 +1,8 @@
 /**
  * Queue test environments: the app database (Postgres schema or in-memory PGlite) plus a
  * BullMQ backend (Redis with a private key prefix, or the PostgreSQL backend on that same
- * database), a seeded catalog, and worker deps wired the way `mapwatch worker` wires them.
+ * database), a seeded catalog, and the app context from the composition root, as
+ * `mapwatch worker` builds it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { importMapPrices } from '../../src/catalog/import-map-prices.js';
 import { importProducts } from '../../src/catalog/import-products.js';
 import { importResellers } from '../../src/catalog/import-resellers.js';
+import { openApp } from '../../src/app/open-app.js';
+import { loadProcessConfig } from '../../src/config/process-config.js';
+import type { AppContext } from '../../src/context.js';
 import { loadPolicy } from '../../src/config/policy.js';
 import type { DbHandle } from '../../src/db/connect.js';
-import { makeIsSuppressed } from '../../src/health/is-suppressed.js';
-import { openQueueConnection, type QueueConnection } from '../../src/queue/connection.js';
-import { makeGateStore, openQueues } from '../../src/queue/open-queues.js';
-import type { WorkerDeps } from '../../src/queue/worker-deps.js';
+import type { QueueConnection } from '../../src/queue/connection.js';
 import { type Backend, openTestDb } from './db.js';
 import { REDIS_URL, SERVER_LEGS } from './servers.js';
 import { tmpDir } from './tmp.js';
@@ -35,37 +36,34 @@ export const COMBOS: Combo[] = ALL_COMBOS.filter(comboRuns);
 export interface QueueEnv {
   h: DbHandle;
   conn: QueueConnection;
-  queues: ReturnType<typeof openQueues>;
-  deps: WorkerDeps;
+  queues: NonNullable<AppContext['queues']>;
+  deps: AppContext;
   close(): Promise<void>;
 }
 
 export async function openQueueEnv(combo: Combo, opts: { redisUrl?: string } = {}): Promise<QueueEnv> {
   const backend: Backend = combo.startsWith('pglite') ? 'pglite' : 'postgres';
   const h = await openTestDb(backend);
-  const conn = await openQueueConnection({
-    redisUrl: combo.endsWith('redis') ? (opts.redisUrl ?? REDIS_URL) : undefined,
+  const app = await openApp({
+    config: loadProcessConfig({}),
     db: h,
-    prefix: `t${randomBytes(4).toString('hex')}`,
-  });
-  const queues = openQueues(conn);
-  const deps: WorkerDeps = {
-    db: h.db,
+    queues: {
+      redisUrl: combo.endsWith('redis') ? (opts.redisUrl ?? REDIS_URL) : false,
+      prefix: `t${randomBytes(4).toString('hex')}`,
+    },
     policy: { ...loadPolicy({}), resolveAfter: 2 },
     fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 10_000 },
-    gateStore: makeGateStore(conn, h.db),
     health: { minSuccessRate: 0.5, minPageReads: 5, recoverAfter: 3 },
-    queues,
-    isSuppressed: makeIsSuppressed(h.db, { cacheMs: 0 }),
-  };
+    suppressionCacheMs: 0,
+    evidence: false,
+  });
   return {
     h,
-    conn,
-    queues,
-    deps,
+    conn: app.conn!,
+    queues: app.ctx.queues!,
+    deps: app.ctx,
     async close() {
-      await queues.closeAll().catch(() => {});
-      await conn.close().catch(() => {});
+      await app.close();
       await h.close();
     },
   };

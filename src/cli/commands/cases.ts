@@ -1,13 +1,13 @@
 /** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`. */
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { approveNotice } from '../../cases/approve-notice.js';
+import { approveNotice } from '../../notify/approve-notice.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';
 import { UserError } from '../../errors.js';
 import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
-import { listCases } from '../../review/list-cases.js';
+import { listCases } from '../../queries/list-cases.js';
 import { json } from '../output.js';
 import { formatCases } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
@@ -30,9 +30,13 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
         'dismissed',
       ]),
     )
+    .option('--limit <n>', 'cases per page (1–1000)', (v) => wholeNumber('--limit', v), 100)
+    .option('--offset <n>', 'cases to skip', (v) => wholeNumber('--offset', v), 0)
     .option('--json', 'print as JSON')
-    .action(async (opts: { status?: CaseStatus; json?: boolean }) => {
-      const rows = await withDb(env(), ({ db }) => listCases(db, { status: opts.status }));
+    .action(async (opts: { status?: CaseStatus; json?: boolean; limit: number; offset: number }) => {
+      const rows = await withDb(env(), ({ db }) =>
+        listCases(db, { status: opts.status, limit: opts.limit, offset: opts.offset }),
+      );
       if (opts.json) {
         console.log(json(rows));
         return;
@@ -42,6 +46,10 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
         return;
       }
       console.log(formatCases(rows));
+      if (rows.length === opts.limit)
+        console.log(
+          `(cases ${opts.offset + 1}–${opts.offset + rows.length}; more with --offset ${opts.offset + rows.length})`,
+        );
     });
 
   cases
@@ -70,4 +78,10 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
       await withDb(env(), ({ db }) => dismissCase(db, caseId(id), opts.note, { by: opts.by }));
       console.log(`Dismissed case #${caseId(id)}.`);
     });
+}
+
+function wholeNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UserError(`${flag}: must be a whole number, got "${v}"`);
+  return n;
 }

@@ -4,7 +4,7 @@ import { importMapPrices } from '../../catalog/import-map-prices.js';
 import { importProducts } from '../../catalog/import-products.js';
 import { importPromos } from '../../catalog/import-promos.js';
 import { importResellers } from '../../catalog/import-resellers.js';
-import { describeDb } from '../../db/open-app-db.js';
+import { describeDb } from '../../app/open-app-db.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 
 const IMPORTERS = {

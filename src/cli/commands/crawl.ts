@@ -4,15 +4,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadSites } from '../../config/load-sites.js';
-import { loadPolicy } from '../../config/policy.js';
 import { siteConfigSchema } from '../../config/site-config.schema.js';
 import { resolveSiteRefs } from '../../config/sync-sites.js';
 import { formatProblem, InputError, UserError } from '../../errors.js';
-import { loadNotifyConfig } from '../../notify/notify-config.js';
-import { makeNotifyOnCaseChange } from '../../notify/on-case-change.js';
-import { crawlNow } from '../../schedule/crawl-now.js';
-import { evidenceDir } from '../../evidence/default-store.js';
-import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
+import { openApp } from '../../app/open-app.js';
+import { crawlNow, listingsRead } from '../../check/crawl-now.js';
 import { json, progressLine } from '../output.js';
 import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
@@ -75,28 +71,30 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       // A broken config never stops the valid ones from being crawled; it is reported.
       for (const p of problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
       if (!chosen.length) throw new UserError('no valid site configs to crawl');
-      const policy = loadPolicy();
-      // Read before crawling, so a bad notify config stops the command instead of every check.
-      const onCaseChange = makeNotifyOnCaseChange(loadNotifyConfig(), policy.severityOrder);
       const progress = progressLine();
-      const summary = await withDb(e, ({ db }) =>
-        crawlNow(db, chosen, {
-          policy,
+      // The same wiring as the workers: evidence, Chromium on demand, site health and
+      // suppression, and the notifier (read now, so a bad notify config stops the command
+      // instead of every check; alerts go into the outbox in each observation's transaction).
+      const app = await openApp({ config: e, browser: 'auto', notify: 'eager' });
+      let summary;
+      try {
+        summary = await crawlNow(app.ctx, chosen, {
           concurrency: opts.concurrency,
-          // Alerts and notice proposals go into the outbox in each observation's transaction.
-          onCaseChange,
-          fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
-          evidence: new LocalEvidenceStore(evidenceDir(e.dataDir)),
           onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${p.site} ${p.status} ${p.url}`),
-        }),
-      );
-      progress.done();
+        });
+      } finally {
+        progress.done();
+        await app.close();
+      }
+      const read = listingsRead(summary);
       if (opts.json) {
         console.log(
           json({
             checked: summary.checked,
             byStatus: summary.byStatus,
+            read,
             cases: summary.cases,
+            siteHealth: summary.healthChanges,
             failures: summary.failures,
           }),
         );
@@ -104,7 +102,15 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
         console.log(formatCrawlSummary(summary));
       }
       for (const f of summary.failures) process.stderr.write(`mapwatch: ${f.site} ${f.url}: ${f.message}\n`);
-      if (summary.failures.length) process.exitCode = 1;
+      if (summary.checked > 0 && read === 0) {
+        // Every listing was blocked, failed or errored: the crawl saw nothing and must not look like a success.
+        process.stderr.write(
+          `mapwatch: no listing could be read (${Object.entries(summary.byStatus)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}); see the detail column above\n`,
+        );
+        process.exitCode = 1;
+      } else if (summary.failures.length) process.exitCode = 1;
     });
 
   // `mapwatch cases` and its subcommands live in cases.ts.

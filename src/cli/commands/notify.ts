@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { buildDigest } from '../../notify/build-digest.js';
 import { digestKey, enqueueDueDigests, localClock } from '../../notify/collect-notifications.js';
 import { enqueueMessage } from '../../notify/enqueue-message.js';
-import { listOutbox } from '../../notify/list-outbox.js';
+import { listOutbox } from '../../queries/list-outbox.js';
 import { createMailTransport } from '../../notify/mail-transport.js';
 import { loadNotifyConfig, type Recipient, recipientSchema } from '../../notify/notify-config.js';
 import { retryOutbox } from '../../notify/retry-outbox.js';
@@ -32,7 +32,7 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
         }
         if (opts.send) {
           const transport = createMailTransport({
-            smtpUrl: process.env.MAPWATCH_SMTP_URL || undefined,
+            smtpUrl: e.MAPWATCH_SMTP_URL,
             dataDir: e.dataDir,
           });
           try {

@@ -5,25 +5,15 @@
  * process may open it, so `mapwatch serve` runs worker, scheduler and HTTP together.
  */
 import type { Command } from 'commander';
-import { evidenceDir } from '../../evidence/default-store.js';
-import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
-import { BrowserPool } from '../../fetch/browser/browser-pool.js';
-import { loadPolicy } from '../../config/policy.js';
+import { type App, openApp } from '../../app/open-app.js';
 import type { Env } from '../../config/env.js';
 import { formatProblem, UserError } from '../../errors.js';
 import { formatSiteHealth } from '../../health/format-site-health.js';
-import { makeIsSuppressed } from '../../health/is-suppressed.js';
-import { loadHealthThresholds } from '../../health/judge-site-health.js';
-import { listSiteHealth } from '../../health/list-site-health.js';
-import { openQueueConnection, type QueueConnection } from '../../queue/connection.js';
-import { loadNotifyHooks } from '../../queue/notify-wiring.js';
-import { makeGateStore, openQueues } from '../../queue/open-queues.js';
+import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
-import { loadLockSettings } from '../../queue/worker-settings.js';
-import type { WorkerDeps } from '../../queue/worker-deps.js';
+import { lockSettingsFrom } from '../../queue/worker-settings.js';
 import { startHttpServer } from '../../review/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
-import type { DbHandle } from '../../db/connect.js';
 import { json } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 
@@ -36,19 +26,18 @@ function positiveInt(flag: string, v: string): number {
 
 const log = (s: string) => process.stderr.write(`mapwatch: ${s}\n`);
 
+/** Opens the app with its queues for one command, and always closes it. */
 async function withQueues<T>(
   e: Env,
-  h: DbHandle,
-  fn: (conn: QueueConnection, queues: ReturnType<typeof openQueues>) => Promise<T>,
+  opts: Parameters<typeof openApp>[0],
+  fn: (app: App & { conn: NonNullable<App['conn']> }) => Promise<T>,
 ): Promise<T> {
-  const conn = await openQueueConnection({ redisUrl: e.REDIS_URL, db: h });
-  for (const w of conn.warnings) log(`warning: ${w}`);
-  const queues = openQueues(conn);
+  const app = await openApp({ ...opts, config: e, queues: true });
+  for (const w of app.warnings) log(`warning: ${w}`);
   try {
-    return await fn(conn, queues);
+    return await fn(app as App & { conn: NonNullable<App['conn']> });
   } finally {
-    await queues.closeAll();
-    await conn.close();
+    await app.close();
   }
 }
 
@@ -61,29 +50,6 @@ function untilSignal(): Promise<string> {
   });
 }
 
-async function buildDeps(
-  e: Env,
-  h: DbHandle,
-  conn: QueueConnection,
-  queues: ReturnType<typeof openQueues>,
-  browser?: BrowserPool,
-): Promise<WorkerDeps> {
-  const notify = await loadNotifyHooks(h.db, e);
-  return {
-    // One Chromium per worker process, launched on first use; evidence next to the data.
-    browser,
-    evidence: new LocalEvidenceStore(evidenceDir(e.dataDir)),
-    db: h.db,
-    policy: loadPolicy(),
-    fetchOptions: { allowPrivate: e.MAPWATCH_ALLOW_PRIVATE, userAgent: e.MAPWATCH_USER_AGENT },
-    gateStore: makeGateStore(conn, h.db),
-    health: loadHealthThresholds(),
-    queues,
-    isSuppressed: makeIsSuppressed(h.db),
-    ...notify,
-  };
-}
-
 interface RunOpts {
   worker: boolean;
   scheduler: boolean;
@@ -93,76 +59,62 @@ interface RunOpts {
   host: string;
 }
 
-/** A pool only launches Chromium on first use; without any Chromium, browser sites record an error. */
-function optionalBrowserPool(): BrowserPool | undefined {
-  try {
-    return new BrowserPool();
-  } catch {
-    return undefined;
-  }
-}
-
 async function runService(e: Env, o: RunOpts): Promise<void> {
-  await withDb(e, ({ ...h }) =>
-    withQueues(e, h, async (conn, queues) => {
-      const stops: (() => Promise<void>)[] = [];
-      // A part that fails to start (the HTTP port in use) stops the parts already running,
-      // so the process exits with its error instead of working on with a closed database.
-      const stopAll = async () => {
-        for (const stop of stops.splice(0)) await stop();
-      };
-      try {
-        log(`queues on ${conn.describe}`);
-        if (o.scheduler) {
-          const sched = new SiteScheduler({
-            db: h.db,
-            crawlQueue: queues.crawl,
-            notifyQueue: queues.notify,
-            dir: e.crawlersDir,
-            onProblem: (p) => log(`config: ${formatProblem(p)}`),
-            onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
-          });
-          await sched.reload(true);
-          sched.start();
-          stops.push(() => sched.stop());
-          log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
-        }
-        if (o.worker) {
-          const lock = loadLockSettings();
-          const browser = optionalBrowserPool();
-          const w = startWorkers(conn, await buildDeps(e, h, conn, queues, browser), {
-            concurrency: o.concurrency,
-            ...lock,
-          });
-          stops.unshift(async () => {
-            await w.close();
-            await browser?.close();
-          });
-          if (!browser)
-            log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
-          log(
-            `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
-          );
-        }
-        if (o.http) {
-          const srv = await startHttpServer({
-            db: h.db,
-            queues: Object.values(queues).filter((q) => typeof q === 'object') as never,
-            host: o.host,
-            port: o.port,
-          });
-          stops.push(() => srv.close());
-          log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
-        }
-      } catch (err) {
-        await stopAll();
-        throw err;
+  // One Chromium per worker process, launched on first use; evidence next to the data; the
+  // notifier read at its first use, so a worker without a notify config still crawls.
+  await withQueues(e, { browser: o.worker ? 'auto' : false, notify: o.worker ? 'lazy' : false }, async (app) => {
+    const { conn, ctx } = app;
+    const queues = ctx.queues!;
+    const stops: (() => Promise<void>)[] = [];
+    // A part that fails to start (the HTTP port in use) stops the parts already running,
+    // so the process exits with its error instead of working on with a closed database.
+    const stopAll = async () => {
+      for (const stop of stops.splice(0)) await stop();
+    };
+    try {
+      log(`queues on ${conn.describe}`);
+      if (o.scheduler) {
+        const sched = new SiteScheduler({
+          db: ctx.db,
+          crawlQueue: queues.crawl,
+          notifyQueue: queues.notify,
+          dir: e.crawlersDir,
+          onProblem: (p) => log(`config: ${formatProblem(p)}`),
+          onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
+        });
+        await sched.reload(true);
+        sched.start();
+        stops.push(() => sched.stop());
+        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
       }
-      const sig = await untilSignal();
-      log(`${sig}: finishing active jobs, then stopping`);
+      if (o.worker) {
+        const lock = lockSettingsFrom(e);
+        const w = startWorkers(conn, ctx, { concurrency: o.concurrency, ...lock });
+        stops.unshift(() => w.close());
+        if (!ctx.browser)
+          log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+        log(
+          `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
+        );
+      }
+      if (o.http) {
+        const srv = await startHttpServer({
+          db: ctx.db,
+          queues: Object.values(queues),
+          host: o.host,
+          port: o.port,
+        });
+        stops.push(() => srv.close());
+        log(`serving ${srv.url}/healthz and ${srv.url}/queues`);
+      }
+    } catch (err) {
       await stopAll();
-    }),
-  );
+      throw err;
+    }
+    const sig = await untilSignal();
+    log(`${sig}: finishing active jobs, then stopping`);
+    await stopAll();
+  });
 }
 
 export function registerQueueCommands(program: Command, env: EnvLoader): void {
@@ -211,34 +163,32 @@ export function registerQueueCommands(program: Command, env: EnvLoader): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const e = env();
-      await withDb(e, (h) =>
-        withQueues(e, h, async (conn, queues) => {
-          const out: Record<string, unknown> = { backend: conn.describe };
-          for (const [role, q] of Object.entries(queues)) {
-            if (typeof q !== 'object') continue;
-            out[role] = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
-          }
-          const schedules = (await queues.crawl.getJobSchedulers(0, -1)).map((s) => ({
-            id: s.key,
-            pattern: s.pattern,
-            next: s.next ? new Date(s.next).toISOString() : null,
-          }));
-          if (opts.json) return console.log(json({ ...out, schedules }));
-          console.log(`queues on ${conn.describe}`);
-          for (const [role, counts] of Object.entries(out)) {
-            if (role === 'backend') continue;
-            console.log(
-              `${role.padEnd(9)} ${Object.entries(counts as Record<string, number>)
-                .map(([k, v]) => `${k} ${v}`)
-                .join('  ')}`,
-            );
-          }
+      await withQueues(e, { evidence: false, health: false }, async ({ conn, ctx }) => {
+        const queues = ctx.queues!;
+        const out: Record<string, unknown> = { backend: conn.describe };
+        for (const [role, q] of Object.entries(queues)) {
+          out[role] = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+        }
+        const schedules = (await queues.crawl.getJobSchedulers(0, -1)).map((s) => ({
+          id: s.key,
+          pattern: s.pattern,
+          next: s.next ? new Date(s.next).toISOString() : null,
+        }));
+        if (opts.json) return console.log(json({ ...out, schedules }));
+        console.log(`queues on ${conn.describe}`);
+        for (const [role, counts] of Object.entries(out)) {
+          if (role === 'backend') continue;
           console.log(
-            schedules.length ? `${schedules.length} site schedule(s):` : 'no site schedules (run `mapwatch scheduler`)',
+            `${role.padEnd(9)} ${Object.entries(counts as Record<string, number>)
+              .map(([k, v]) => `${k} ${v}`)
+              .join('  ')}`,
           );
-          for (const s of schedules) console.log(`  ${s.id}  ${s.pattern}  next ${s.next ?? '-'}`);
-        }),
-      );
+        }
+        console.log(
+          schedules.length ? `${schedules.length} site schedule(s):` : 'no site schedules (run `mapwatch scheduler`)',
+        );
+        for (const s of schedules) console.log(`  ${s.id}  ${s.pattern}  next ${s.next ?? '-'}`);
+      });
     });
 
   const sites = program.commands.find((c) => c.name() === 'sites') ?? program.command('sites');

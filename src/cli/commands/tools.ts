@@ -3,14 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Command } from 'commander';
-import { loadSiteFile } from '../../config/load-sites.js';
 import { InputError, UserError } from '../../errors.js';
-import { extractOffers } from '../../extract/extract-offers.js';
-import { fetchPage } from '../../fetch/fetch-page.js';
 import { isCurrencyCode } from '../../normalize/currency.js';
 import { parsePrice } from '../../normalize/parse-price.js';
-import { runDemo } from '../../demo/run-demo.js';
-import { formatDemoReport } from '../../demo/format-demo-report.js';
 import { json, safeText } from '../output.js';
 import type { EnvLoader } from '../with-db.js';
 
@@ -22,6 +17,11 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
     .option('--json', 'print the full result as JSON')
     .action(async (target: string, opts: { site?: string; json?: boolean }) => {
       const e = env();
+      // Loaded here, not at start-up: the extractor (cheerio, parse5) is most of `price`'s start-up time.
+      const [{ loadSiteFile }, { extractOffers }] = await Promise.all([
+        import('../../config/load-sites.js'),
+        import('../../extract/extract-offers.js'),
+      ]);
       let site;
       if (opts.site) {
         const r = loadSiteFile(path.resolve(opts.site));
@@ -31,6 +31,7 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
       let html: string;
       let url: string;
       if (/^https?:\/\//i.test(target)) {
+        const { fetchPage } = await import('../../fetch/fetch-page.js');
         const res = await fetchPage(target, {
           allowPrivate: e.MAPWATCH_ALLOW_PRIVATE,
           userAgent: e.MAPWATCH_USER_AGENT,
@@ -91,6 +92,11 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
       if (opts.workspace && fs.existsSync(opts.workspace) && fs.readdirSync(opts.workspace).length) {
         throw new UserError(`--workspace: ${opts.workspace} is not empty; the demo needs a fresh folder`);
       }
+      // Loaded here: the demo pulls in the database, BullMQ and Playwright, which `price` must not pay for.
+      const [{ runDemo }, { formatDemoReport }] = await Promise.all([
+        import('../../demo/run-demo.js'),
+        import('../format-demo-report.js'),
+      ]);
       const r = await runDemo({
         workspace: opts.workspace && path.resolve(opts.workspace),
         log: opts.json ? undefined : (l) => console.log(l),

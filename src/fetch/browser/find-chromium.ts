@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { processConfig } from '../../config/process-config.js';
 import { UserError } from '../../errors.js';
 
 const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -19,8 +20,13 @@ function executable(p: string): boolean {
   }
 }
 
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.MAPWATCH_CHROMIUM?.trim();
+export function findChromium(
+  opts: { explicit?: string; searchPath?: string } = {
+    explicit: processConfig().MAPWATCH_CHROMIUM,
+    searchPath: process.env.PATH,
+  },
+): string {
+  const explicit = opts.explicit?.trim();
   if (explicit) {
     if (executable(explicit)) return explicit;
     throw new UserError(`MAPWATCH_CHROMIUM: ${explicit} is not an executable file`);
@@ -31,7 +37,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     // playwright-core knows no bundled browser on this platform; fall through to the system one
   }
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+  for (const dir of (opts.searchPath ?? '').split(path.delimiter).filter(Boolean)) {
     for (const name of SYSTEM_NAMES) {
       const p = path.join(dir, name);
       if (executable(p)) return p;

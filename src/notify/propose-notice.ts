@@ -10,12 +10,12 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { loadCaseFacts } from './load-case-facts.js';
-import { noteOnCase } from '../notify/enqueue-message.js';
-import { noticeAllowed } from '../notify/jurisdiction-guard.js';
-import type { NotifyConfig } from '../notify/notify-config.js';
+import { loadCaseFacts } from '../cases/load-case-facts.js';
+import { noteOnCase } from './enqueue-message.js';
+import { noticeAllowed } from './jurisdiction-guard.js';
+import type { NotifyConfig } from './notify-config.js';
 import { approveNoticeIn, type ApproveResult } from './approve-notice.js';
-import { resellerViolationLevel } from './violation-level.js';
+import { resellerViolationLevel } from '../cases/violation-level.js';
 
 export const FINAL_STEP = 3;
 const DAY = 86_400_000;

@@ -1,6 +1,7 @@
 /** `mapwatch outbox`: what is queued, sent and failed, with each failure's error. */
 import type { Kysely } from 'kysely';
 import type { Database, OutboxKind, OutboxStatus } from '../db/tables.js';
+import { type PageRequest, pageOf } from './page.js';
 
 export interface OutboxEntry {
   id: number;
@@ -18,13 +19,10 @@ export interface OutboxEntry {
 
 export async function listOutbox(
   db: Kysely<Database>,
-  filter: { failed?: boolean; limit?: number } = {},
+  filter: { failed?: boolean } & PageRequest = {},
 ): Promise<OutboxEntry[]> {
-  let q = db
-    .selectFrom('outbox')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(filter.limit ?? 200);
+  const page = pageOf(filter, 200);
+  let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset);
   if (filter.failed) q = q.where('status', 'in', ['failed', 'unconfirmed']);
   const rows = await q.execute();
   return rows.map((r) => ({

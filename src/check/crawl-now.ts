@@ -1,21 +1,16 @@
 /**
- * `mapwatch crawl`: checks every listing of the given sites now, in this process.
- * Per-domain politeness comes from the gate (each site's rate_limit); across domains,
- * up to `concurrency` checks run at once.
+ * `mapwatch crawl`: checks every listing of the given sites now, in this process, through
+ * the same check pipeline as the queue workers (checkListing: re-check, evidence, findings,
+ * site-health suppression and updates). Per-domain politeness comes from the gate (each
+ * site's rate_limit); across domains, up to `concurrency` checks run at once.
  */
-import type { Kysely } from 'kysely';
 import { loadMapRules } from '../catalog/load-map-rules.js';
 import type { LoadedSite } from '../config/load-sites.js';
-import type { ComparePolicy } from '../config/policy.js';
 import { syncSites } from '../config/sync-sites.js';
-import type { Database } from '../db/tables.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
-import type { FetchOptions } from '../fetch/fetch-page.js';
 import type { ObservationStatus } from '../types.js';
-import type { EvidenceStore } from '../evidence/evidence-store.js';
-import { BrowserPool } from '../fetch/browser/browser-pool.js';
+import type { CheckContext } from './check-context.js';
 import { type CheckResult, checkListing } from './check-listing.js';
-import type { PipelineContext } from './pipeline-context.js';
 
 export interface CrawlProgress {
   done: number;
@@ -31,59 +26,45 @@ export interface CrawlSummary {
   cases: { opened: number; updated: number; resolved: number; suppressed: number };
   failures: { site: string; url: string; message: string }[];
   results: (CheckResult & { site: string; url: string; sku: string })[];
+  /** Sites whose health changed during this crawl (suppressed, or recovered). */
+  healthChanges: { site: string; suppressed: boolean; reason: string | null }[];
 }
 
-export interface CrawlOptions extends Pick<PipelineContext, 'onCaseChange' | 'isSuppressed' | 'fetcher'> {
-  policy: ComparePolicy;
-  fetchOptions: Omit<FetchOptions, 'gate'>;
+export interface CrawlOptions {
+  /** Default: one in-process gate for this crawl. */
   gate?: DomainGate;
   concurrency?: number;
   onProgress?: (p: CrawlProgress) => void;
-  /** Chromium pool; default: one started on demand when a Chromium is found (closed at the end). false: none. */
-  browser?: BrowserPool | false;
-  /** Evidence files go here (the CLI passes `<data dir>/evidence`); absent: no evidence. */
-  evidence?: EvidenceStore;
-  recheckDelayMs?: number;
 }
 
-/** A pool only launches Chromium on first use, so making one for a static-only crawl costs nothing. */
-function defaultPool(): BrowserPool | undefined {
-  try {
-    return new BrowserPool();
-  } catch {
-    return undefined; // no Chromium: browser sites are recorded as `error` with the reason
-  }
+/** Statuses that mean the page itself was read (fetched and parsed), whatever it showed. */
+const READ_STATUSES: readonly string[] = ['ok', 'no_price', 'ambiguous'];
+
+/** How many listings were read at all: neither blocked, nor an error, nor a failed check. */
+export function listingsRead(summary: Pick<CrawlSummary, 'byStatus'>): number {
+  return Object.entries(summary.byStatus)
+    .filter(([status]) => READ_STATUSES.includes(status))
+    .reduce((n, [, count]) => n + count, 0);
 }
 
 export async function crawlNow(
-  db: Kysely<Database>,
+  ctx: CheckContext,
   sites: readonly LoadedSite[],
-  opts: CrawlOptions,
+  opts: CrawlOptions = {},
 ): Promise<CrawlSummary> {
-  const synced = await syncSites(db, sites);
+  const synced = await syncSites(ctx.db, sites);
   const rules = await loadMapRules(
-    db,
+    ctx.db,
     synced.flatMap((s) => s.listings.map((l) => l.productId)),
   );
-  const gate = opts.gate ?? new InProcessDomainGate();
+  const gate = opts.gate ?? ctx.fetchOptions.gate ?? new InProcessDomainGate();
   for (const s of synced) {
     gate.configure(s.site.config.domain, {
       concurrency: s.site.config.rate_limit.concurrency,
       delayMs: s.site.config.rate_limit.delay_ms,
     });
   }
-  const ownPool = opts.browser === undefined ? defaultPool() : undefined;
-  const ctx: PipelineContext = {
-    db,
-    policy: opts.policy,
-    fetchOptions: { ...opts.fetchOptions, gate },
-    fetcher: opts.fetcher,
-    onCaseChange: opts.onCaseChange,
-    isSuppressed: opts.isSuppressed,
-    browser: ownPool ?? (opts.browser || undefined),
-    evidence: opts.evidence,
-    recheckDelayMs: opts.recheckDelayMs,
-  };
+  const crawlCtx: CheckContext = { ...ctx, fetchOptions: { ...ctx.fetchOptions, gate } };
   // Round-robin across sites: in site order, every worker would queue on the first site's
   // politeness gate (1 in flight, 2 s apart by default) while the other domains sit idle.
   const tasks = Array.from({ length: Math.max(0, ...synced.map((s) => s.listings.length)) }, (_, i) =>
@@ -95,6 +76,7 @@ export async function crawlNow(
     cases: { opened: 0, updated: 0, resolved: 0, suppressed: 0 },
     failures: [],
     results: [],
+    healthChanges: [],
   };
   let next = 0;
   const worker = async () => {
@@ -102,11 +84,17 @@ export async function crawlNow(
       const { s, l } = tasks[next++]!;
       let status: CrawlProgress['status'];
       try {
-        const r = await checkListing(ctx, s.site, { ...l, siteId: s.id }, rules.get(l.productId)!);
+        const r = await checkListing(crawlCtx, {
+          site: s.site,
+          listing: { ...l, siteId: s.id },
+          rules: rules.get(l.productId)!,
+        });
         delete r.draft.html; // the summary must not pin every page in memory
         summary.results.push({ ...r, site: s.site.name, url: l.url, sku: l.sku });
         status = r.draft.status;
         if (r.outcome.action !== 'none' && r.outcome.action !== 'logged') summary.cases[r.outcome.action]++;
+        if (r.health?.changed)
+          summary.healthChanges.push({ site: s.site.name, suppressed: r.health.suppressed, reason: r.health.reason });
       } catch (err) {
         // A database or programming error on one listing must not stop the others; it is reported at the end.
         status = 'failed';
@@ -117,10 +105,6 @@ export async function crawlNow(
       opts.onProgress?.({ done: summary.checked, total: tasks.length, site: s.site.name, url: l.url, status });
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
-  } finally {
-    await ownPool?.close();
-  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
   return summary;
 }

@@ -1,31 +1,22 @@
 /**
- * Re-check before accusing. A read that would open a case or escalate one is confirmed by
- * a second, independent read (a fresh browser context, or a fresh static fetch) after the
- * site's `recheck.delay_ms`. Only when both reads are `ok` with the same currency and
- * amount does the case change; otherwise both observations are kept, a `rechecks` row
- * records the disagreement, and no case opens.
- *
- * Also here: one read of a listing with whatever the check needs for evidence (static or
- * browser, the browser fallback, the evasion signal), since the re-check is that read twice.
+ * The check's read: one read of a listing with whatever the check needs for evidence
+ * (static or browser, the browser fallback, the evasion signal). The re-check is this
+ * read twice (recheck.ts).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
-import type { Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { SyncedListing } from '../config/sync-sites.js';
-import type { Database } from '../db/tables.js';
 import type { ReadCapture } from '../evidence/capture-evidence.js';
 import { findEvasionPhrases } from '../fetch/browser/evasion.js';
 import { type RenderResult, renderPage } from '../fetch/browser/render-page.js';
 import { visibleText } from '../fetch/bot-wall.js';
 import { type FetchResult, fetchPage } from '../fetch/fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
-import type { Fetcher, PipelineContext } from './pipeline-context.js';
-import { type ObservationDraft, readListing } from './read-listing.js';
+import type { ObservationDraft } from '../types.js';
+import type { Fetcher, CheckContext } from './check-context.js';
+import type { Finding } from './findings.js';
+import { readListing } from './read-listing.js';
 
-export type Finding =
-  | { kind: 'map_evasion'; detail: { phrases: string[]; revealed_by_steps: boolean } }
-  | import('./find-unauthorized-sellers.js').UnauthorizedSellerFinding;
+export type { Finding };
 
 export interface ListingRead {
   draft: ObservationDraft;
@@ -55,13 +46,19 @@ export const NO_BROWSER_REASON =
  * One read of the listing. `capture` asks for evidence: the browser then blocks nothing and
  * screenshots the page; a static page is screenshotted as it was fetched.
  */
+export interface ReadForCheckOptions {
+  site: LoadedSite;
+  listing: Pick<SyncedListing, 'url'>;
+  gtin: string | null;
+  /** Keep what evidence needs (screenshots, exchanges) besides the draft. */
+  capture: boolean;
+}
+
 export async function readForCheck(
-  ctx: PipelineContext,
-  site: LoadedSite,
-  listing: Pick<SyncedListing, 'url'>,
-  gtin: string | null,
-  opts: { capture: boolean },
+  ctx: Pick<CheckContext, 'fetchOptions' | 'fetcher' | 'browser'>,
+  opts: ReadForCheckOptions,
 ): Promise<ListingRead> {
+  const { site, listing, gtin } = opts;
   const cfg = site.config;
   const userAgent = cfg.user_agent ?? ctx.fetchOptions.userAgent ?? DEFAULT_USER_AGENT;
   const browserRead = async (): Promise<ListingRead> => {
@@ -146,111 +143,4 @@ export async function readForCheck(
     );
   }
   return { draft, capture, findings };
-}
-
-/** Both reads ok, same currency, same amount: the only agreement that may accuse. */
-export function readsAgree(a: ObservationDraft, b: ObservationDraft): boolean {
-  return (
-    a.status === 'ok' &&
-    b.status === 'ok' &&
-    a.currency === b.currency &&
-    a.amountMinor !== null &&
-    a.amountMinor === b.amountMinor
-  );
-}
-
-/** Whether this verdict would open a case, or raise the open one's severity. */
-export function needsRecheck(
-  verdict: Verdict | null,
-  open: { severity: string } | undefined,
-  severityOrder: readonly string[],
-  suppressed: boolean,
-): boolean {
-  if (verdict?.kind !== 'violation') return false;
-  if (!open) return !suppressed;
-  return severityOrder.indexOf(verdict.severity) > severityOrder.indexOf(open.severity);
-}
-
-export async function openCaseOf(
-  db: Kysely<Database>,
-  listingId: number,
-): Promise<{ id: number; severity: string } | undefined> {
-  return db
-    .selectFrom('cases')
-    .select(['id', 'severity'])
-    .where('listing_id', '=', listingId)
-    .where('status', 'in', ['open', 'notified'])
-    .executeTakeFirst();
-}
-
-export function recheckDelay(ctx: PipelineContext, site: LoadedSite): number {
-  return ctx.recheckDelayMs ?? site.config.recheck?.delay_ms ?? 5000;
-}
-
-export async function waitForRecheck(ms: number): Promise<void> {
-  if (ms > 0) await sleep(ms);
-}
-
-function side(d: ObservationDraft) {
-  return {
-    status: d.status,
-    amount_minor: d.amountMinor,
-    currency: d.currency,
-    reason: d.reason,
-    final_url: d.finalUrl,
-  };
-}
-
-export async function recordRecheck(
-  db: Kysely<Database>,
-  row: {
-    siteId: number;
-    listingId: number;
-    firstObservationId: number;
-    secondObservationId: number | null;
-    agreed: boolean;
-    first: ObservationDraft;
-    second: ObservationDraft | null;
-    delayMs: number;
-  },
-): Promise<void> {
-  await db
-    .insertInto('rechecks')
-    .values({
-      site_id: row.siteId,
-      listing_id: row.listingId,
-      first_observation_id: row.firstObservationId,
-      second_observation_id: row.secondObservationId,
-      agreed: row.agreed,
-      detail: JSON.stringify({
-        first: side(row.first),
-        second: row.second ? side(row.second) : null,
-        delay_ms: row.delayMs,
-      }),
-    })
-    .onConflict((oc) => oc.column('first_observation_id').doNothing())
-    .execute();
-}
-
-export async function recordFindings(
-  db: Kysely<Database>,
-  observationId: number,
-  listingId: number,
-  at: Date,
-  findings: readonly Finding[],
-): Promise<void> {
-  if (!findings.length) return;
-  await db
-    .insertInto('findings')
-    .values(
-      findings.map((f) => ({
-        observation_id: observationId,
-        listing_id: listingId,
-        kind: f.kind,
-        detail: JSON.stringify(f.detail),
-        at,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['observation_id', 'kind']).doNothing())
-    .execute();
 }

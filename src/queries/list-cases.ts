@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { loadCaseFacts } from '../cases/load-case-facts.js';
 import type { CaseStatus, Database } from '../db/tables.js';
+import { type PageRequest, pageOf } from './page.js';
 
 export interface CaseRow {
   id: number;
@@ -24,7 +25,12 @@ export interface CaseRow {
   pageProductName: string | null;
 }
 
-export async function listCases(db: Kysely<Database>, filter: { status?: CaseStatus } = {}): Promise<CaseRow[]> {
+/** One page of cases, most recently seen first (default: the first 100). */
+export async function listCases(
+  db: Kysely<Database>,
+  filter: { status?: CaseStatus } & PageRequest = {},
+): Promise<CaseRow[]> {
+  const page = pageOf(filter);
   let q = db
     .selectFrom('cases as c')
     .select((eb) => [
@@ -37,7 +43,9 @@ export async function listCases(db: Kysely<Database>, filter: { status?: CaseSta
         .as('observations'),
     ])
     .orderBy('c.last_seen_at', 'desc')
-    .orderBy('c.id', 'desc');
+    .orderBy('c.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset);
   if (filter.status) q = q.where('c.status', '=', filter.status);
   const order = await q.execute();
   const facts = new Map(

@@ -7,26 +7,11 @@ import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
 import { extractOffers } from '../extract/extract-offers.js';
 import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
-import type { Fetcher } from './pipeline-context.js';
+import type { Fetcher } from './check-context.js';
 import { toMinorUnits } from '../normalize/currency.js';
-import type { ObservationStatus, Offer } from '../types.js';
+import type { ObservationDraft } from '../types.js';
 
-export interface ObservationDraft {
-  capturedAt: Date;
-  status: ObservationStatus;
-  reason: string | null;
-  offer: Offer | null;
-  amountMinor: number | null;
-  currency: string | null;
-  httpStatus: number | null;
-  finalUrl: string | null;
-  contentSha256: string | null;
-  retryable: boolean;
-  /** The fetched page, kept in memory only for evidence capture by later stages. */
-  html?: string;
-  /** Every offer the page carries (other sellers on a marketplace listing), not only the primary. */
-  offers?: Offer[];
-}
+export type { ObservationDraft };
 
 export interface ProductIdentity {
   gtin: string | null;

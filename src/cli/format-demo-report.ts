@@ -4,11 +4,11 @@
  * reasons) is untrusted and goes through safeText.
  */
 import path from 'node:path';
-import { safeText, table } from '../cli/output.js';
+import { safeText, table } from './output.js';
 import { pct } from '../health/judge-site-health.js';
 import { formatMoney } from '../normalize/currency.js';
-import type { DemoReport } from './collect-demo-report.js';
-import type { DemoResult } from './run-demo.js';
+import type { DemoReport } from '../demo/collect-demo-report.js';
+import type { DemoResult } from '../demo/run-demo.js';
 
 const money = (minor: number | null, cur: string | null) => (minor === null || !cur ? '-' : formatMoney(minor, cur));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -10,12 +10,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
-import { loadCaseFacts, mergeFields } from './load-case-facts.js';
-import { type AttachmentSpec, enqueueMessage, noteOnCase } from '../notify/enqueue-message.js';
-import { noticeAllowed } from '../notify/jurisdiction-guard.js';
-import type { NotifyConfig } from '../notify/notify-config.js';
-import { renderTemplate, TemplateError } from '../notify/render-template.js';
-import { resellerViolationLevel } from './violation-level.js';
+import { loadCaseFacts, mergeFields } from '../cases/load-case-facts.js';
+import { type AttachmentSpec, enqueueMessage, noteOnCase } from './enqueue-message.js';
+import { noticeAllowed } from './jurisdiction-guard.js';
+import type { NotifyConfig } from './notify-config.js';
+import { renderTemplate, TemplateError } from './render-template.js';
+import { resellerViolationLevel } from '../cases/violation-level.js';
 
 const DAY = 86_400_000;
 const STEP_NAMES = ['', 'first notice', 'second notice', 'final notice'];

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { Env } from '../config/env.js';
-import { type DbHandle, openDatabase } from './connect.js';
-import { migrateToLatest } from './migrate.js';
+import { type DbHandle, openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
 
 export async function openAppDb(env: Env, opts: { migrate?: boolean } = {}): Promise<DbHandle & { applied: string[] }> {
   const handle = env.DATABASE_URL

@@ -1,0 +1,23 @@
+/**
+ * What a listing check needs besides the listing itself: a view of the one context type
+ * (src/context.ts), built by the composition root (src/app/open-app.ts).
+ */
+import type { CaseChange } from '../cases/record-observation.js';
+import type { AppContext } from '../context.js';
+import type { Fetcher } from '../fetch/fetch-page.js';
+
+export type { CaseChange, Fetcher };
+
+export type CheckContext = Pick<
+  AppContext,
+  | 'db'
+  | 'policy'
+  | 'fetchOptions'
+  | 'fetcher'
+  | 'health'
+  | 'isSuppressed'
+  | 'onCaseChange'
+  | 'browser'
+  | 'evidence'
+  | 'recheckDelayMs'
+>;

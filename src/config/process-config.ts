@@ -1,0 +1,212 @@
+/**
+ * The process configuration: every environment variable mapwatch reads, in one field
+ * table with its zod schema, its default and a one-line description. This is the only
+ * module that reads `process.env` for mapwatch's own settings; everything else gets the
+ * parsed, frozen result (see src/app/open-app.ts). The README's environment table is
+ * kept in step with this table by tests/process-config.test.ts.
+ *
+ * An empty variable counts as unset, so `FOO= mapwatch …` falls back to the default.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+
+const list = z
+  .string()
+  .optional()
+  .transform((s) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [],
+  );
+const optionalString = z.string().optional();
+const ms = (min: number, dflt: number) => z.coerce.number().int().min(min).max(3_600_000).default(dflt);
+
+const severityBands = z
+  .string()
+  .default('low:0,medium:5,high:15')
+  .transform((s, ctx) => {
+    const bands = s.split(',').map((part) => {
+      const [name, min] = part.split(':');
+      return { name: (name ?? '').trim(), minPercentBelow: Number(min) };
+    });
+    if (bands.some((b) => !b.name || !Number.isFinite(b.minPercentBelow) || b.minPercentBelow < 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must look like low:0,medium:5,high:15' });
+      return z.NEVER;
+    }
+    return bands.sort((a, b) => a.minPercentBelow - b.minPercentBelow);
+  });
+
+export interface ConfigField {
+  schema: z.ZodType;
+  /** The default as a reader sees it (README table). */
+  default: string;
+  description: string;
+}
+
+/** Every setting, in the order the README lists them. */
+export const CONFIG_FIELDS = {
+  DATABASE_URL: {
+    schema: z.string().url().optional(),
+    default: 'unset (embedded PGlite)',
+    description: 'Postgres connection string',
+  },
+  MAPWATCH_DB_SCHEMA: {
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier')
+      .default('public'),
+    default: '`public`',
+    description: "Postgres schema for mapwatch's tables",
+  },
+  REDIS_URL: {
+    schema: optionalString,
+    default: 'unset (PostgreSQL backend)',
+    description: 'Redis for the queues and the domain gate',
+  },
+  MAPWATCH_DATA_DIR: {
+    schema: z.string().default('.mapwatch'),
+    default: '`.mapwatch`',
+    description: 'embedded database, evidence files and the `.eml` outbox',
+  },
+  MAPWATCH_CRAWLERS_DIR: {
+    schema: z.string().default('crawlers'),
+    default: '`crawlers`',
+    description: 'folder of site configs',
+  },
+  MAPWATCH_CONFIG: {
+    schema: optionalString,
+    default: '`mapwatch.config.yaml`',
+    description: 'config file with the `notify:` section (must exist when set)',
+  },
+  MAPWATCH_ALLOW_PRIVATE: {
+    schema: list,
+    default: 'empty',
+    description: 'comma-separated private/loopback hosts, IPs or CIDRs the crawler may fetch (refused by default)',
+  },
+  MAPWATCH_USER_AGENT: {
+    schema: optionalString,
+    default: '`mapwatch/<version> (+…)`',
+    description: 'User-Agent for all sites (a site config can override it)',
+  },
+  MAPWATCH_CHROMIUM: {
+    schema: optionalString,
+    default: 'found on PATH',
+    description: 'path of the Chromium/Chrome executable for `render: browser` sites and screenshots',
+  },
+  MAPWATCH_TOLERANCE_PERCENT: {
+    schema: z.coerce.number().min(0).max(99).default(0),
+    default: '`0`',
+    description: 'how far below MAP, in percent, a price can be and still count as compliant',
+  },
+  MAPWATCH_SEVERITY_BANDS: {
+    schema: severityBands,
+    default: '`low:0,medium:5,high:15`',
+    description: 'severity by percent below MAP',
+  },
+  MAPWATCH_RESOLVE_AFTER: {
+    schema: z.coerce.number().int().min(1).default(2),
+    default: '`2`',
+    description: 'clean reads in a row that resolve a case',
+  },
+  MAPWATCH_SMTP_URL: {
+    schema: optionalString,
+    default: 'unset (`.eml` files in `<data dir>/outbox`)',
+    description: 'SMTP server for notifications, credentials included',
+  },
+  MAPWATCH_HEALTH_MIN_SUCCESS: {
+    schema: z.coerce.number().min(0).max(1).default(0.5),
+    default: '`0.5`',
+    description: 'extraction success rate below which a site is suppressed',
+  },
+  MAPWATCH_HEALTH_MIN_READS: {
+    schema: z.coerce.number().int().min(1).default(5),
+    default: '`5`',
+    description: 'page reads needed before the rate counts',
+  },
+  MAPWATCH_HEALTH_RECOVER_AFTER: {
+    schema: z.coerce.number().int().min(1).default(3),
+    default: '`3`',
+    description: 'good reads in a row that lift a suppression',
+  },
+  MAPWATCH_JOB_LOCK_MS: {
+    schema: ms(1000, 60_000),
+    default: '`60000`',
+    description: "a worker's lock on each active job (renewed every half of it)",
+  },
+  MAPWATCH_STALLED_INTERVAL_MS: {
+    schema: ms(500, 30_000),
+    default: '`30000`',
+    description: 'how often workers look for jobs whose lock lapsed (at most the lock)',
+  },
+  MAPWATCH_MAX_STALLED: {
+    schema: z.coerce.number().int().min(1).max(100).default(2),
+    default: '`2`',
+    description: 'times a job may be recovered from a dead worker before it fails',
+  },
+  MAPWATCH_DEBUG: {
+    schema: z
+      .string()
+      .optional()
+      .transform((s) => s !== undefined && s !== '0' && s !== 'false'),
+    default: 'unset',
+    description: 'print the stack trace of an internal error',
+  },
+} as const satisfies Record<string, ConfigField>;
+
+export type ConfigName = keyof typeof CONFIG_FIELDS;
+
+const configSchema = z
+  .object(
+    Object.fromEntries(Object.entries(CONFIG_FIELDS).map(([k, f]) => [k, f.schema])) as {
+      [K in ConfigName]: (typeof CONFIG_FIELDS)[K]['schema'];
+    },
+  )
+  .refine((s) => s.MAPWATCH_STALLED_INTERVAL_MS <= s.MAPWATCH_JOB_LOCK_MS, {
+    message:
+      'must not be longer than MAPWATCH_JOB_LOCK_MS (a lapsed lock would go unnoticed for longer than the lock itself)',
+    path: ['MAPWATCH_STALLED_INTERVAL_MS'],
+  });
+
+export type ProcessConfig = Readonly<
+  z.output<typeof configSchema> & {
+    /** MAPWATCH_DATA_DIR, absolute. */
+    dataDir: string;
+    /** MAPWATCH_CRAWLERS_DIR, absolute. */
+    crawlersDir: string;
+  }
+>;
+
+/** Parses the given environment (default: this process's) against the field table. */
+export function loadProcessConfig(source: NodeJS.ProcessEnv = process.env): ProcessConfig {
+  const picked: Record<string, string | undefined> = {};
+  for (const name of Object.keys(CONFIG_FIELDS)) picked[name] = source[name] === '' ? undefined : source[name];
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new InvalidInputError(
+      parsed.error.issues.map((i) => `environment variable ${i.path.join('.')}: ${i.message}`).join('\n'),
+    );
+  }
+  return Object.freeze({
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.MAPWATCH_DATA_DIR),
+    crawlersDir: path.resolve(parsed.data.MAPWATCH_CRAWLERS_DIR),
+  });
+}
+
+let cached: ProcessConfig | undefined;
+
+/** This process's configuration, parsed once. */
+export function processConfig(): ProcessConfig {
+  cached ??= loadProcessConfig();
+  return cached;
+}
+
+/** The README table, generated from the field table (the test compares the two). */
+export function configTableMarkdown(): string {
+  const rows = Object.entries(CONFIG_FIELDS).map(([k, f]) => `| \`${k}\` | ${f.default} | ${f.description} |`);
+  return ['| Variable | Default | What it sets |', '| --- | --- | --- |', ...rows].join('\n');
+}
