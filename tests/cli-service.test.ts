@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe(`mapwatch service commands as processes (${backend})`, { timeout: 240_000 }, () => {
+describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_000 }, () => {
   let srv: TestServer;
   let env: Record<string, string>;
   let work: string;
