@@ -279,8 +279,9 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
   const { importMapPrices } = await import('../src/catalog/import-map-prices.js');
   const { crawlNow } = await import('../src/check/crawl-now.js');
   const { loadPolicy } = await import('../src/config/policy.js');
-  const { openQueueConnection, bullSchemaFor } = await import('../src/queue/connection.js');
-  const { openQueues } = await import('../src/queue/open-queues.js');
+  const { bullSchemaFor } = await import('../src/queue/connection.js');
+  const { openApp } = await import('../src/app/open-app.js');
+  const { loadProcessConfig } = await import('../src/config/process-config.js');
   const { crawlSiteJob } = await import('../src/queue/crawl-jobs.js');
   const { sql } = await import('kysely');
 
@@ -351,8 +352,15 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       });
     }
 
-    const conn = await openQueueConnection({ redisUrl, db: h, prefix: 'bull' });
-    const queues = openQueues(conn);
+    // The producer side through the composition root, as `mapwatch scheduler` opens it.
+    const app = await openApp({
+      config: loadProcessConfig({}),
+      db: h,
+      queues: { redisUrl, prefix: 'bull' },
+      evidence: false,
+      health: false,
+    });
+    const queues = app.ctx.queues!;
     try {
       for (const [slot, procs] of [
         [1, 1],
@@ -447,8 +455,7 @@ async function endToEnd(redisUrl: string): Promise<Row[]> {
       }
     } finally {
       await queues.crawl.obliterate({ force: true }).catch(() => {});
-      await queues.closeAll();
-      await conn.close();
+      await app.close();
     }
     await sql`drop schema if exists ${sql.id(bullSchemaFor(h))} cascade`.execute(h.db).catch(() => {});
   } finally {

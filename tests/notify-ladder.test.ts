@@ -17,6 +17,8 @@ import { BACKENDS, openTestDb } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 import { type Catalog, observe, partsOf, seedCatalog, startSmtp, type TestSmtp } from './notify-fixtures.js';
 
+const MARIA = { who: 'maria', role: 'compliance' } as const;
+
 const DAY = 86_400_000;
 const T0 = new Date('2026-03-02T09:00:00Z');
 const day = (n: number) => new Date(T0.getTime() + n * DAY);
@@ -73,7 +75,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     const c1 = await caseOf('Sound Depot/HP-1');
     // Proposed, not sent: a person approves each step.
     expect(await send(day(0))).toMatchObject({ sent: 0 });
-    const a1 = await approveNotice(h.db, c1.id, cfg, { by: 'maria', now: day(0) });
+    const a1 = await approveNotice(h.db, c1.id, cfg, { actor: MARIA, now: day(0) });
     expect(a1).toMatchObject({ ok: true, step: 1, to });
     expect(await send(day(0))).toMatchObject({ sent: 1 });
     expect(noticesTo(to)).toHaveLength(1);
@@ -90,14 +92,14 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
 
     // Still violating inside the cool-down: nothing new is proposed.
     await observe(h.db, cat, 'Sound Depot/HP-1', 8000, day(3), cfg);
-    expect((await approveNotice(h.db, c1.id, cfg, { by: 'maria', now: day(3) })).ok).toBe(false);
+    expect((await approveNotice(h.db, c1.id, cfg, { actor: MARIA, now: day(3) })).ok).toBe(false);
 
     // After the cool-down the next step is proposed; a second case of the same reseller climbs too.
     await observe(h.db, cat, 'Sound Depot/HP-1', 8000, day(8), cfg);
     await observe(h.db, cat, 'Sound Depot/HP-2', 9000, day(8), cfg);
     const c2 = await caseOf('Sound Depot/HP-2');
-    expect(await approveNotice(h.db, c1.id, cfg, { by: 'maria', now: day(8) })).toMatchObject({ ok: true, step: 2 });
-    const a3 = await approveNotice(h.db, c2.id, cfg, { by: 'maria', now: day(8) });
+    expect(await approveNotice(h.db, c1.id, cfg, { actor: MARIA, now: day(8) })).toMatchObject({ ok: true, step: 2 });
+    const a3 = await approveNotice(h.db, c2.id, cfg, { actor: MARIA, now: day(8) });
     expect(a3).toMatchObject({ ok: true, step: 3 });
     if (a3.ok) expect(a3.dueAt.toISOString()).toBe(day(15).toISOString()); // waits out the cool-down after step 2
     expect(await send(day(8))).toMatchObject({ sent: 1 });
@@ -122,7 +124,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
 
     // The ladder is complete: nothing more is proposed while the episode lasts.
     await observe(h.db, cat, 'Sound Depot/HP-1', 8000, day(23), cfg);
-    expect(await approveNotice(h.db, c1.id, cfg, { by: 'maria', now: day(23) })).toMatchObject({ ok: false });
+    expect(await approveNotice(h.db, c1.id, cfg, { actor: MARIA, now: day(23) })).toMatchObject({ ok: false });
 
     // Clean reads resolve both cases; 30 clean days later a new violation starts at step 1 again.
     await observe(h.db, cat, 'Sound Depot/HP-1', 10000, day(24), cfg);
@@ -130,7 +132,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     await observe(h.db, cat, 'Sound Depot/HP-1', 8500, day(55), cfg);
     const c3 = await caseOf('Sound Depot/HP-1');
     expect(c3.id).not.toBe(c1.id);
-    expect(await approveNotice(h.db, c3.id, cfg, { by: 'maria', now: day(55) })).toMatchObject({ ok: true, step: 1 });
+    expect(await approveNotice(h.db, c3.id, cfg, { actor: MARIA, now: day(55) })).toMatchObject({ ok: true, step: 1 });
   });
 
   it('the jurisdiction guard sends nothing to an EEA reseller and says why on the case', async () => {
@@ -139,7 +141,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
     const n = await h.db.selectFrom('notices').selectAll().where('case_id', '=', c.id).executeTakeFirstOrThrow();
     expect(n).toMatchObject({ status: 'blocked', step: null });
     expect(n.reason).toMatch(/notices are off for region DE \(EEA\): resale price maintenance is restricted/);
-    const r = await approveNotice(h.db, c.id, cfg, { by: 'maria', now: day(0) });
+    const r = await approveNotice(h.db, c.id, cfg, { actor: MARIA, now: day(0) });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/its notice is blocked: notices are off for region DE/);
     const notes = await h.db
@@ -162,7 +164,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
   it('an invalid reseller email or an unknown merge field is an error on the case; the notice waits for the fix', async () => {
     await observe(h.db, cat, 'BadMail/HP-1', 7000, day(0), cfg);
     const c = await caseOf('BadMail/HP-1');
-    const r = await approveNotice(h.db, c.id, cfg, { by: 'maria', now: day(0) });
+    const r = await approveNotice(h.db, c.id, cfg, { actor: MARIA, now: day(0) });
     expect(r).toEqual({
       ok: false,
       error: `case #${c.id}: reseller "BadMail" has an invalid contact_email "not-an-email"; fix it in resellers.csv and import again`,
@@ -177,7 +179,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
       'notice-1.txt': 'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{pirce}}.\n',
     });
     const custom = { ...cfg, templatesDir: dir };
-    const bad = await approveNotice(h.db, c.id, custom, { by: 'maria', now: day(0) });
+    const bad = await approveNotice(h.db, c.id, custom, { actor: MARIA, now: day(0) });
     expect(bad.ok).toBe(false);
     if (!bad.ok)
       expect(bad.error).toContain(`${path.join(dir, 'notice-1.txt')}, line 4: unknown merge field "{{pirce}}"`);
@@ -194,7 +196,7 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
       path.join(dir, 'notice-1.txt'),
       'Subject: Notice for {{product_name}}\n\nHello {{reseller_name}},\nyour price is {{observed_price}}.\n',
     );
-    expect(await approveNotice(h.db, c.id, custom, { by: 'maria', now: day(0) })).toMatchObject({
+    expect(await approveNotice(h.db, c.id, custom, { actor: MARIA, now: day(0) })).toMatchObject({
       ok: true,
       to: 'ok@badmail.example',
     });
@@ -207,8 +209,8 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
   it('dismissing needs a note, and cancels a waiting notice', async () => {
     await observe(h.db, cat, 'BadMail/HP-2', 7000, day(0), cfg);
     const c = await caseOf('BadMail/HP-2');
-    await expect(dismissCase(h.db, c.id, '  ')).rejects.toThrow(/needs a note/);
-    await dismissCase(h.db, c.id, 'authorized clearance sale', { by: 'maria' });
+    await expect(dismissCase(h.db, c.id, '  ', { actor: MARIA })).rejects.toThrow(/needs a note/);
+    await dismissCase(h.db, c.id, 'authorized clearance sale', { actor: MARIA });
     expect((await caseOf('BadMail/HP-2')).status).toBe('dismissed');
     const ev = await h.db
       .selectFrom('case_events')
@@ -216,11 +218,19 @@ describe.each(BACKENDS)('notice ladder on %s', (backend) => {
       .where('case_id', '=', c.id)
       .where('kind', '=', 'dismissed')
       .executeTakeFirstOrThrow();
-    expect(ev.detail).toMatchObject({ note: 'authorized clearance sale' });
+    // The audit log says who dismissed it, and in which role.
+    expect(ev.detail).toMatchObject({ note: 'authorized clearance sale', by: 'maria', role: 'compliance' });
     expect(
       (await h.db.selectFrom('notices').select('status').where('case_id', '=', c.id).executeTakeFirstOrThrow()).status,
     ).toBe('cancelled');
-    await expect(dismissCase(h.db, c.id, 'again')).rejects.toThrow(/already dismissed/);
+    await expect(dismissCase(h.db, c.id, 'again', { actor: MARIA })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/already dismissed/),
+    });
+    await expect(dismissCase(h.db, 999_999, 'gone', { actor: MARIA })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(dismissCase(h.db, c.id, 'no one', { actor: { who: ' ', role: 'compliance' } })).rejects.toThrow(
+      /acting user: who must name who acts/,
+    );
   });
 });
 

@@ -16,6 +16,8 @@ import { BACKENDS, openTestDb } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 import { type Catalog, observe, partsOf, seedCatalog, startSmtp, type TestSmtp } from './notify-fixtures.js';
 
+const OPS = { who: 'olaf', role: 'ops' } as const;
+
 const XSS = 'Headphones <script>alert("x")</script><img src=x onerror=alert(1)>';
 const T0 = new Date('2026-11-20T10:00:00Z');
 
@@ -134,10 +136,10 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
 
     // --retry queues it again under the same Message-ID; now the server accepts it.
     smtp.refuse = null;
-    await retryOutbox(h.db, row.id);
+    await retryOutbox(h.db, row.id, { actor: OPS });
     expect(await send()).toMatchObject({ sent: 1 });
     expect(smtp.messages.filter((m) => m.header('Message-ID') === row.message_id)).toHaveLength(1);
-    await expect(retryOutbox(h.db, row.id)).rejects.toThrow(/is sent; only failed or unconfirmed/);
+    await expect(retryOutbox(h.db, row.id, { actor: OPS })).rejects.toThrow(/is sent; only failed or unconfirmed/);
   });
 
   it('sends exactly one message when the SMTP sender is SIGKILLed between send and mark', async () => {
@@ -160,7 +162,7 @@ describe.each(BACKENDS)('notification outbox on %s', (backend) => {
     expect(smtp.messages.filter((m) => m.header('Message-ID') === row.message_id)).toHaveLength(1);
     const held = await db.selectFrom('outbox').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(held.status).toBe('unconfirmed');
-    expect(held.last_error).toMatch(/not resent automatically.*--retry/);
+    expect(held.last_error).toMatch(/not resent automatically.*retry message \d+/);
     expect(await send({ leaseMs: 0 })).toMatchObject({ sent: 0, unconfirmed: 0 });
     expect(smtp.messages.filter((m) => m.header('Message-ID') === row.message_id)).toHaveLength(1);
   });

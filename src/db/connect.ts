@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { UserError } from '../errors.js';
+import { UnavailableError, UserError } from '../errors.js';
 import { guardExtendedProtocol } from './pglite-batch-guard.js';
 import type { Database } from './tables.js';
 
@@ -74,7 +74,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
     if (schema !== 'public') await db.schema.createSchema(schema).ifNotExists().execute();
   } catch (err) {
     await db.destroy();
-    throw new UserError(`cannot connect to DATABASE_URL (${redact(url)}): ${(err as Error).message}`, { cause: err });
+    throw new UnavailableError(
+      `cannot connect to DATABASE_URL (${redact(url)}): ${(err as Error).message}; check that the server is running and retry`,
+      { cause: err },
+    );
   }
   return { db, kind: 'postgres', pgConfig, schema, close: () => db.destroy() };
 }

@@ -16,6 +16,7 @@ import { noticeAllowed } from './jurisdiction-guard.js';
 import type { NotifyConfig } from './notify-config.js';
 import { renderTemplate, TemplateError } from './render-template.js';
 import { resellerViolationLevel } from '../cases/violation-level.js';
+import { type Actor, auditActor, checkActor } from '../cases/actor.js';
 
 const DAY = 86_400_000;
 const STEP_NAMES = ['', 'first notice', 'second notice', 'final notice'];
@@ -28,18 +29,17 @@ export async function approveNotice(
   db: Kysely<Database>,
   caseId: number,
   cfg: NotifyConfig,
-  opts: { by: string; now?: Date },
+  opts: { actor: Actor; now?: Date },
 ): Promise<ApproveResult> {
-  return db
-    .transaction()
-    .execute((trx) => approveNoticeIn(trx, caseId, cfg, { by: opts.by, now: opts.now ?? new Date() }));
+  const actor = checkActor(opts.actor);
+  return db.transaction().execute((trx) => approveNoticeIn(trx, caseId, cfg, { actor, now: opts.now ?? new Date() }));
 }
 
 export async function approveNoticeIn(
   trx: Transaction<Database>,
   caseId: number,
   cfg: NotifyConfig,
-  opts: { by: string; now: Date },
+  opts: { actor: Actor; now: Date },
 ): Promise<ApproveResult> {
   const { now } = opts;
   const notice = await trx
@@ -129,9 +129,22 @@ export async function approveNoticeIn(
   );
   await trx
     .updateTable('notices')
-    .set({ status: 'approved', step, approved_at: now, approved_by: opts.by, outbox_id: outboxId, not_before: dueAt })
+    .set({
+      status: 'approved',
+      step,
+      approved_at: now,
+      approved_by: opts.actor.who,
+      outbox_id: outboxId,
+      not_before: dueAt,
+    })
     .where('id', '=', notice.id)
     .execute();
-  await noteOnCase(trx, caseId, { notice: 'approved', step, by: opts.by, due: dueAt.toISOString(), to: to.data });
+  await noteOnCase(trx, caseId, {
+    notice: 'approved',
+    step,
+    ...auditActor(opts.actor),
+    due: dueAt.toISOString(),
+    to: to.data,
+  });
   return { ok: true, noticeId: notice.id, step, outboxId, dueAt, to: to.data };
 }

@@ -88,6 +88,6 @@ export async function proposeNotice(
   if (!inserted) return { action: 'none', reason: 'a notice is already waiting' };
   await noteOnCase(trx, caseId, { notice: 'proposed', step, not_before: notBefore.toISOString() });
   if (!cfg.notices.auto_send) return { action: 'proposed', noticeId: inserted.id, step };
-  const approved = await approveNoticeIn(trx, caseId, cfg, { by: 'auto_send', now });
+  const approved = await approveNoticeIn(trx, caseId, cfg, { actor: { who: 'auto_send', role: 'system' }, now });
   return { action: 'proposed', noticeId: inserted.id, step, approved };
 }

@@ -137,7 +137,7 @@ async function recoverStale(db: Kysely<Database>, opts: SendOptions, now: Date, 
         .where('status', '=', 'sending')
         .execute();
     } else {
-      const error = `the sender stopped after handing this message to ${opts.transport.where} and before recording the result; it may or may not have been delivered, so it is not resent automatically. Check the mailbox, then \`mapwatch outbox --retry ${row.id}\` to resend it under the same Message-ID`;
+      const error = `the sender stopped after handing this message to ${opts.transport.where} and before recording the result; it may or may not have been delivered, so it is not resent automatically. Check the mailbox, then retry message ${row.id} to resend it under the same Message-ID`;
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('outbox')

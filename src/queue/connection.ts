@@ -22,7 +22,7 @@ import {
 } from 'bullmq';
 import type { DbHandle } from '../db/connect.js';
 import { redact } from '../db/connect.js';
-import { UserError } from '../errors.js';
+import { UnavailableError, UserError } from '../errors.js';
 
 export type QueueKind = 'redis' | 'postgres';
 
@@ -74,7 +74,10 @@ async function openRedis(url: string, prefix: string): Promise<QueueConnection> 
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new UserError(`cannot connect to REDIS_URL (${redact(url)}): ${(err as Error).message}`, { cause: err });
+    throw new UnavailableError(
+      `cannot connect to REDIS_URL (${redact(url)}): ${(err as Error).message}; check that Redis is running and retry`,
+      { cause: err },
+    );
   }
   const warnings: string[] = [];
   const policy = await maxmemoryPolicy(client);

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import { approveNotice } from '../../notify/approve-notice.js';
+import { type Role, ROLES } from '../../cases/actor.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';
@@ -58,10 +59,13 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
       "approve the proposed notice of a case: it goes to the reseller's contact_email once its cool-down ends",
     )
     .option('--by <name>', 'who approves (recorded on the case)', os.userInfo().username)
-    .action(async (id: string, opts: { by: string }) => {
+    .addOption(roleOption('compliance'))
+    .action(async (id: string, opts: { by: string; role: Role }) => {
       const cfg = loadNotifyConfig();
       checkSeverity(cfg, loadPolicy().severityOrder);
-      const r = await withDb(env(), ({ db }) => approveNotice(db, caseId(id), cfg, { by: opts.by }));
+      const r = await withDb(env(), ({ db }) =>
+        approveNotice(db, caseId(id), cfg, { actor: { who: opts.by, role: opts.role } }),
+      );
       if (!r.ok) throw new UserError(r.error);
       const when = r.dueAt.getTime() <= Date.now() + 1000 ? 'now' : `at ${r.dueAt.toISOString()} (cool-down)`;
       console.log(
@@ -74,8 +78,11 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .description('close a case as not a violation; a note saying why is required')
     .requiredOption('--note <text>', 'why the case is dismissed')
     .option('--by <name>', 'who dismisses (recorded on the case)', os.userInfo().username)
-    .action(async (id: string, opts: { note: string; by: string }) => {
-      await withDb(env(), ({ db }) => dismissCase(db, caseId(id), opts.note, { by: opts.by }));
+    .addOption(roleOption('pricing_manager'))
+    .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
+      await withDb(env(), ({ db }) =>
+        dismissCase(db, caseId(id), opts.note, { actor: { who: opts.by, role: opts.role } }),
+      );
       console.log(`Dismissed case #${caseId(id)}.`);
     });
 }
@@ -84,4 +91,9 @@ function wholeNumber(flag: string, v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UserError(`${flag}: must be a whole number, got "${v}"`);
   return n;
+}
+
+/** `--role`: the capacity in which the person acts, recorded with the name in the audit log. */
+function roleOption(dflt: Role): Option {
+  return new Option('--role <role>', 'the role you act in (recorded in the audit log)').choices(ROLES).default(dflt);
 }

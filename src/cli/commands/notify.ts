@@ -1,6 +1,8 @@
 /** `mapwatch outbox`, `mapwatch digest`: the notification side of mapwatch. */
 import fs from 'node:fs';
-import type { Command } from 'commander';
+import os from 'node:os';
+import { type Command, Option } from 'commander';
+import { type Role, ROLES } from '../../cases/actor.js';
 import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { buildDigest } from '../../notify/build-digest.js';
@@ -21,62 +23,69 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
     .option('--failed', 'only failed and unconfirmed messages, with their errors')
     .option('--retry <id>', 'queue a failed or unconfirmed message again (same Message-ID)', (v) => outboxId(v))
     .option('--send', 'send every due message now (also queues due digests and site alerts)')
+    .option('--by <name>', 'who retries (recorded on the case)', os.userInfo().username)
+    .addOption(
+      new Option('--role <role>', 'the role you act in (recorded in the audit log)').choices(ROLES).default('ops'),
+    )
     .option('--json', 'print as JSON')
-    .action(async (opts: { failed?: boolean; retry?: number; send?: boolean; json?: boolean }) => {
-      const e = env();
-      const cfg = loadNotifyConfig();
-      await withDb(e, async ({ db }) => {
-        if (opts.retry !== undefined) {
-          await retryOutbox(db, opts.retry);
-          console.log(`Message ${opts.retry} is queued again.`);
-        }
-        if (opts.send) {
-          const transport = createMailTransport({
-            smtpUrl: e.MAPWATCH_SMTP_URL,
-            dataDir: e.dataDir,
-          });
-          try {
-            const r = await sendPendingNotifications(db, { transport, config: cfg });
-            if (opts.json) console.log(json(r));
-            else {
-              const where =
-                transport.kind === 'file'
-                  ? `as .eml files in ${transport.where} (no MAPWATCH_SMTP_URL set)`
-                  : `through ${transport.where}`;
-              console.log(
-                `Sent ${r.sent} message(s) ${where}. ${r.retrying} will be retried, ${r.failed} failed, ${r.unconfirmed} unconfirmed.`,
-              );
-            }
-            for (const err of r.errors) process.stderr.write(`mapwatch: outbox ${err.id} to ${err.to}: ${err.error}\n`);
-            if (r.failed || r.unconfirmed) process.exitCode = 1;
-          } finally {
-            transport.close();
+    .action(
+      async (opts: { failed?: boolean; retry?: number; send?: boolean; json?: boolean; by: string; role: Role }) => {
+        const e = env();
+        const cfg = loadNotifyConfig();
+        await withDb(e, async ({ db }) => {
+          if (opts.retry !== undefined) {
+            await retryOutbox(db, opts.retry, { actor: { who: opts.by, role: opts.role } });
+            console.log(`Message ${opts.retry} is queued again.`);
           }
-          return;
-        }
-        if (opts.retry !== undefined) return;
-        const rows = await listOutbox(db, { failed: opts.failed });
-        if (opts.json) return console.log(json(rows));
-        if (!rows.length) return console.log(opts.failed ? 'No failed messages.' : 'The outbox is empty.');
-        console.log(
-          table(
-            ['id', 'kind', 'status', 'to', 'case', 'tries', 'subject', opts.failed ? 'error' : 'when (UTC)'],
-            rows.map((r) => [
-              String(r.id),
-              r.kind,
-              r.status,
-              safeText(r.to, 40),
-              r.caseId ? `#${r.caseId}` : '',
-              String(r.attempts),
-              safeText(r.subject, 60),
-              opts.failed
-                ? safeText(r.lastError, 200)
-                : (r.sentAt ?? r.nextAttemptAt).toISOString().slice(0, 16).replace('T', ' '),
-            ]),
-          ),
-        );
-      });
-    });
+          if (opts.send) {
+            const transport = createMailTransport({
+              smtpUrl: e.MAPWATCH_SMTP_URL,
+              dataDir: e.dataDir,
+            });
+            try {
+              const r = await sendPendingNotifications(db, { transport, config: cfg });
+              if (opts.json) console.log(json(r));
+              else {
+                const where =
+                  transport.kind === 'file'
+                    ? `as .eml files in ${transport.where} (no MAPWATCH_SMTP_URL set)`
+                    : `through ${transport.where}`;
+                console.log(
+                  `Sent ${r.sent} message(s) ${where}. ${r.retrying} will be retried, ${r.failed} failed, ${r.unconfirmed} unconfirmed.`,
+                );
+              }
+              for (const err of r.errors)
+                process.stderr.write(`mapwatch: outbox ${err.id} to ${err.to}: ${err.error}\n`);
+              if (r.failed || r.unconfirmed) process.exitCode = 1;
+            } finally {
+              transport.close();
+            }
+            return;
+          }
+          if (opts.retry !== undefined) return;
+          const rows = await listOutbox(db, { failed: opts.failed });
+          if (opts.json) return console.log(json(rows));
+          if (!rows.length) return console.log(opts.failed ? 'No failed messages.' : 'The outbox is empty.');
+          console.log(
+            table(
+              ['id', 'kind', 'status', 'to', 'case', 'tries', 'subject', opts.failed ? 'error' : 'when (UTC)'],
+              rows.map((r) => [
+                String(r.id),
+                r.kind,
+                r.status,
+                safeText(r.to, 40),
+                r.caseId ? `#${r.caseId}` : '',
+                String(r.attempts),
+                safeText(r.subject, 60),
+                opts.failed
+                  ? safeText(r.lastError, 200)
+                  : (r.sentAt ?? r.nextAttemptAt).toISOString().slice(0, 16).replace('T', ' '),
+              ]),
+            ),
+          );
+        });
+      },
+    );
 
   program
     .command('digest')
