@@ -13,14 +13,14 @@ import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { crawlNow } from '../src/check/crawl-now.js';
-import { openTestDb } from './support/db.js';
+import { HAS_POSTGRES, openTestDb } from './support/db.js';
 import { startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
 const page = (body: string, script = '') =>
   `<!doctype html><html><head><meta charset="utf-8"><title>p</title></head><body>${body}<script>${script}</script></body></html>`;
 
-describe('browser reads and the re-check (postgres)', () => {
+describe.skipIf(!HAS_POSTGRES)('browser reads and the re-check (postgres)', () => {
   let h: DbHandle;
   let srv: TestServer;
   let pool: BrowserPool;

@@ -136,8 +136,10 @@ describe('mapwatch demo', () => {
     expect(digest).toContain('Content-Type: image/png'); // screenshot thumbnails from the demo's evidence store
   });
 
-  it('is fast enough, and the summary states every behaviour', () => {
-    expect(result.report.firstViolationWithEvidenceMs).not.toBeNull();
+  // No time is asserted here (timings belong in bench/): only that a violation with evidence
+  // was reached, and that the summary reports the time it took.
+  it('reaches a violation with evidence, and the summary states every behaviour', () => {
+    expect(result.report.firstViolationWithEvidenceMs).toEqual(expect.any(Number));
     const text = formatDemoReport(result);
     for (const needle of [
       'Violation cases (7)',

@@ -24,13 +24,13 @@ import { verifyChain } from '../src/evidence/verify-chain.js';
 import { chainHead, checkPublishedHead } from '../src/evidence/chain-head.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { crawlNow } from '../src/check/crawl-now.js';
-import { openTestDb } from './support/db.js';
+import { HAS_POSTGRES, openTestDb } from './support/db.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
 const EVIL = 'Evil <img src=x onerror=alert(1)> Amp';
 
-describe('evidence bundle (postgres)', () => {
+describe.skipIf(!HAS_POSTGRES)('evidence bundle (postgres)', () => {
   let h: DbHandle;
   let srv: TestServer;
   let pool: BrowserPool;

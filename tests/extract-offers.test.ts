@@ -68,10 +68,19 @@ describe('JSON-LD', () => {
       'trailing commas in arrays',
       `{"@type":"Product","name":"W","offers":[{"@type":"Offer","price":"10.50","priceCurrency":"EUR",},],}`,
     ],
-    ['"1,299.00"-style numbers stay right', JSON.stringify(product({ price: '10.50', priceCurrency: 'EUR' }))],
   ])('survives %s', (_, body) => {
     const r = extractOffers(page(ld(body)), { url: URL_ });
     expect(r.primary).toMatchObject({ amount: '10.5', currency: 'EUR' });
+  });
+
+  it.each([
+    ['"1,299.00"', '1,299.00', 'USD', '1299'],
+    ['"1.299,00"', '1.299,00', 'EUR', '1299'],
+    ['"1 299,50"', '1 299,50', 'EUR', '1299.5'],
+    ['"12,345,678.90"', '12,345,678.90', 'USD', '12345678.9'],
+  ])('reads a grouped %s price in JSON-LD as the full amount', (_, price, priceCurrency, amount) => {
+    const r = extractOffers(page(ld(JSON.stringify(product({ price, priceCurrency })))), { url: URL_ });
+    expect(r.primary).toMatchObject({ amount, currency: priceCurrency });
   });
 
   it('never throws on hopeless JSON and warns', () => {

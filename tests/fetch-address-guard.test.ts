@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedIPv4, inCidr, parseCidr, parseIp, specialRange } from '../src/fetch/ip-ranges.js';
-import { AddressGuard } from '../src/fetch/address-guard.js';
+import { AddressGuard, peerKey } from '../src/fetch/address-guard.js';
 import { PrivateAddressError } from '../src/fetch/fetch-errors.js';
 
 describe('ip-ranges: parsing', () => {
@@ -120,6 +120,9 @@ describe('AddressGuard.check', () => {
     expect(g.check('192.168.1.5', 'STAGING.local.')).toBeNull();
     expect(g.check('192.168.1.5', 'shop.corp.example')).toBeNull();
     expect(g.check('192.168.1.5', 'corp.example.evil')).not.toBeNull();
+    // '*.corp.example' is a suffix at a label boundary: not any name ending in "corp.example".
+    expect(g.check('192.168.1.5', 'evilcorp.example')).not.toBeNull();
+    expect(g.check('192.168.1.5', 'a.b.corp.example')).toBeNull();
     expect(g.check('fd00::5')).toBeNull();
     expect(g.check('::1')).not.toBeNull();
   });
@@ -181,5 +184,181 @@ describe('AddressGuard.connector (the connection itself is pinned)', () => {
     expect(socket!.remoteAddress).toBe('127.0.0.1');
     expect(guard.lastPeer.get(`127.0.0.1:${port}`)).toBe('127.0.0.1');
     socket!.destroy();
+  });
+});
+
+describe('ip-ranges: edges', () => {
+  it('range boundaries of each special block, on both sides', () => {
+    for (const [ip, range] of [
+      ['0.255.255.255', 'this-network'],
+      ['1.0.0.0', null],
+      ['9.255.255.255', null],
+      ['10.255.255.255', 'private'],
+      ['100.64.0.0', 'cgnat'],
+      ['126.255.255.255', null],
+      ['128.0.0.0', null],
+      ['169.254.255.255', 'link-local'],
+      ['169.255.0.0', null],
+      ['192.0.0.255', 'reserved'],
+      ['192.0.1.0', null],
+      ['198.17.255.255', null],
+      ['198.18.0.0', 'benchmark'],
+      ['198.19.255.255', 'benchmark'],
+      ['198.20.0.0', null],
+      ['198.51.100.1', 'documentation'],
+      ['203.0.113.255', 'documentation'],
+      ['203.0.114.0', null],
+      ['223.255.255.255', null],
+      ['240.0.0.1', 'reserved'],
+      ['100::1', 'discard'],
+      ['100:0:0:1::1', null],
+      ['2001:db8:ffff::1', 'documentation'],
+      ['2001:db9::1', null],
+      ['fdff::1', 'private'],
+      ['fe00::1', null],
+      ['febf::1', 'link-local'],
+      ['fec0::1', 'site-local'],
+      ['feff::1', 'site-local'],
+      ['ff02::1', 'multicast'],
+      ['::ffff:10.0.0.1', 'private'],
+      ['::10.0.0.1', 'private'], // IPv4-compatible
+      ['64:ff9b::a00:1', 'private'], // NAT64 of 10.0.0.1
+      ['64:ff9b:1::a00:1', 'private'],
+      ['2002:a00:1::1', 'private'], // 6to4 of 10.0.0.1
+      ['2002:808:808::1', null], // 6to4 of 8.8.8.8
+    ] as const) {
+      expect([ip, specialRange(ip)]).toEqual([ip, range]);
+    }
+  });
+
+  it('parses zones, brackets, whitespace and embedded dotted quads exactly', () => {
+    expect([...parseIp(' 10.0.0.1 ')!]).toEqual([10, 0, 0, 1]);
+    expect([...parseIp('[::1]')!]).toEqual([...Array(15).fill(0), 1]);
+    expect([...parseIp('fe80::2%eth0')!]).toEqual([0xfe, 0x80, ...Array(13).fill(0), 2]);
+    expect([...parseIp('1:2:3:4:5:6:7:8')!]).toEqual([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8]);
+    expect([...parseIp('1::')!]).toEqual([0, 1, ...Array(14).fill(0)]);
+    expect([...parseIp('::')!]).toEqual(Array(16).fill(0));
+    expect([...parseIp('64:ff9b::1.2.3.4')!]).toEqual([0, 0x64, 0xff, 0x9b, ...Array(8).fill(0), 1, 2, 3, 4]);
+    expect([...parseIp('ffff:ffff::')!].slice(0, 4)).toEqual([0xff, 0xff, 0xff, 0xff]);
+    expect(parseIp('[10.0.0.1')).toBeNull();
+    expect(parseIp('')).toBeNull();
+  });
+
+  it('CIDR prefixes: bare addresses, limits, and masks inside a byte', () => {
+    expect(parseCidr('::1')).toMatchObject({ prefix: 128 });
+    expect(parseCidr('::/128')).toMatchObject({ prefix: 128 });
+    expect(parseCidr('::/129')).toBeNull();
+    expect(parseCidr('10.0.0.0/32')).toMatchObject({ prefix: 32 });
+    expect(parseCidr('10.0.0.0/0')).toMatchObject({ prefix: 0 });
+    expect(parseCidr('10.0.0.0/')).toBeNull();
+    expect(parseCidr('10.0.0.0/x8')).toBeNull();
+    expect(parseCidr('10.0.0.0/0008')).toBeNull();
+    expect(parseCidr(' 10.0.0.0/8 ')).toMatchObject({ prefix: 8 });
+    const c = parseCidr('10.0.0.128/25')!;
+    expect(inCidr(parseIp('10.0.0.128')!, c)).toBe(true);
+    expect(inCidr(parseIp('10.0.0.255')!, c)).toBe(true);
+    expect(inCidr(parseIp('10.0.0.127')!, c)).toBe(false);
+    const c2 = parseCidr('10.0.0.0/31')!;
+    expect(inCidr(parseIp('10.0.0.1')!, c2)).toBe(true);
+    expect(inCidr(parseIp('10.0.0.2')!, c2)).toBe(false);
+    expect(inCidr(parseIp('10.0.0.1')!, parseCidr('::/0')!)).toBe(false); // families never mix
+    expect(inCidr(parseIp('8.8.8.8')!, parseCidr('0.0.0.0/0')!)).toBe(true);
+    expect(embeddedIPv4(parseIp('10.0.0.1')!)).toBeNull();
+    expect(embeddedIPv4(parseIp('2001:4860::1')!)).toBeNull();
+    expect([...embeddedIPv4(parseIp('2002:c0a8:101::')!)!]).toEqual([192, 168, 1, 1]);
+  });
+});
+
+describe('AddressGuard: allow-list entries and messages', () => {
+  it('peer keys: normalised host and the default port of the scheme', () => {
+    expect(peerKey('Shop.Example.', '', 'https:')).toBe('shop.example:443');
+    expect(peerKey('shop.example', '', 'http:')).toBe('shop.example:80');
+    expect(peerKey(' [::1] ', '8080', 'https:')).toBe('::1:8080');
+  });
+
+  it('ignores blank entries and trims the rest', () => {
+    const g = new AddressGuard(['', '   ', ' 10.1.0.0/16 ', ' *.corp.example ', ' Staging.Local ']);
+    expect(g.check('10.1.2.3')).toBeNull();
+    expect(g.check('192.168.1.5', 'a.corp.example')).toBeNull();
+    expect(g.check('192.168.1.5', 'staging.local')).toBeNull();
+    expect(g.check('192.168.1.5', '')).not.toBeNull();
+    expect(g.check('192.168.1.5')).not.toBeNull();
+    expect(new AddressGuard().check('10.0.0.1', '')).not.toBeNull();
+  });
+
+  it('a host entry without "*." is that host only; a "*." entry is its subdomains only', () => {
+    const g = new AddressGuard(['corp.example', '*.lab.example']);
+    expect(g.check('10.0.0.1', 'corp.example')).toBeNull();
+    expect(g.check('10.0.0.1', 'shop.corp.example')).not.toBeNull();
+    expect(g.check('10.0.0.1', 'x.lab.example')).toBeNull();
+    expect(g.check('10.0.0.1', 'X.LAB.EXAMPLE.')).toBeNull();
+    expect(g.check('10.0.0.1', 'lab.example')).not.toBeNull();
+    expect(g.check('10.0.0.1', 'evillab.example')).not.toBeNull();
+    expect(g.check('10.0.0.1', '[lab.example]')).not.toBeNull();
+  });
+
+  it('IPv4-mapped allow ranges also allow the plain IPv4 addresses they cover, and only those', () => {
+    const g = new AddressGuard(['::ffff:127.0.0.0/120']);
+    expect(g.check('127.0.0.9')).toBeNull();
+    expect(g.check('::ffff:127.0.0.9')).toBeNull();
+    expect(g.check('127.0.1.9')).not.toBeNull();
+    // A NAT64 range is not a mapped range: it does not allow the plain IPv4 address.
+    const n = new AddressGuard(['64:ff9b::7f00:1/128']);
+    expect(n.check('64:ff9b::7f00:1')).toBeNull();
+    expect(n.check('127.0.0.1')).not.toBeNull();
+    // A plain IPv4 entry allows the mapped IPv6 form of that address.
+    expect(new AddressGuard(['10.0.0.0/8']).check('::ffff:10.2.3.4')).toBeNull();
+  });
+
+  it('says which name resolved where, and names an unparseable address', () => {
+    const g = new AddressGuard();
+    expect(g.check('10.0.0.5', '10.0.0.5')!.reason).toBe(
+      'private_address: 10.0.0.5 (private) is not in the allow-list',
+    );
+    expect(g.check('::1', '[::1]')!.reason).toBe('private_address: ::1 (loopback) is not in the allow-list');
+    expect(g.check('not-an-ip')!.reason).toBe('private_address: not-an-ip (invalid) is not in the allow-list');
+    expect(g.check('not-an-ip', 'shop.example')!.reason).toBe(
+      'private_address: shop.example resolves to not-an-ip (invalid), which is not in the allow-list',
+    );
+  });
+});
+
+describe('AddressGuard: resolve and the lookup hook', () => {
+  it('resolve() returns an allowed IP literal as is, with its family', async () => {
+    const g = new AddressGuard(['127.0.0.1', '::1']);
+    expect(await g.resolve('127.0.0.1')).toEqual([{ address: '127.0.0.1', family: 4 }]);
+    expect(await g.resolve('[::1]')).toEqual([{ address: '::1', family: 6 }]);
+    expect(await new AddressGuard().resolve('8.8.8.8')).toEqual([{ address: '8.8.8.8', family: 4 }]);
+  });
+
+  const lookup = (g: AddressGuard, host: string, options: { all?: boolean; family?: number }) =>
+    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown; family: unknown }>((resolve) =>
+      g.lookup(
+        host,
+        options as never,
+        ((err: NodeJS.ErrnoException | null, address: unknown, family: unknown) =>
+          resolve({ err, address, family })) as never,
+      ),
+    );
+
+  it('hands back every checked address with all: true, else the first one and its family', async () => {
+    const g = new AddressGuard(['127.0.0.1']);
+    const all = await lookup(g, '127.0.0.1', { all: true });
+    expect(all).toMatchObject({ err: null, address: [{ address: '127.0.0.1', family: 4 }] });
+    const one = await lookup(g, '127.0.0.1', {});
+    expect(one).toEqual({ err: null, address: '127.0.0.1', family: 4 });
+  });
+
+  it('passes the refusal to the callback instead of an address', async () => {
+    const r = await lookup(new AddressGuard(), '10.0.0.1', { all: false });
+    expect(r.err).toBeInstanceOf(PrivateAddressError);
+    expect(r.address).toBe('');
+  });
+
+  it('asks DNS for the requested family only', async () => {
+    const g = new AddressGuard(['localhost']);
+    const v4 = await lookup(g, 'localhost', { all: true, family: 4 });
+    expect(v4.err).toBeNull();
+    expect((v4.address as { family: number }[]).every((a) => a.family === 4)).toBe(true);
   });
 });

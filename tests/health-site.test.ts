@@ -111,4 +111,64 @@ describe.each(BACKENDS)('site health on %s', (backend) => {
     });
     expect(alerts.every((a) => a.notified_at === null)).toBe(true);
   });
+
+  it('suppresses on the success rate alone, while one listing still reads fine', async () => {
+    // A second site with three listings: L0 keeps reading fine, L1 and L2 lost their price.
+    await seedCatalog(h, ['R0', 'R1', 'R2']);
+    const dir = tmpDir({
+      'rate-shop.yaml': siteYaml({
+        host: 'rate.example',
+        origin: 'https://rate.example',
+        paths: [
+          ['R0', '/0'],
+          ['R1', '/1'],
+          ['R2', '/2'],
+        ],
+      }),
+    });
+    const [rate] = (await syncSites(h.db, loadSites(dir).sites)) as [SyncedSite];
+    const readRate = async (listing: number, status: ObservationStatus) => {
+      const draft: ObservationDraft = {
+        capturedAt: new Date(Date.now() - 3600_000 + (t += 1000) - Date.parse('2026-11-20T00:00:00Z')),
+        status,
+        reason: status === 'ok' ? null : 'no price found',
+        offer: null,
+        amountMinor: status === 'ok' ? 12000 : null,
+        currency: status === 'ok' ? 'USD' : null,
+        httpStatus: 200,
+        finalUrl: null,
+        contentSha256: null,
+        retryable: false,
+      };
+      await recordObservation(h.db, {
+        listingId: rate.listings[listing]!.id,
+        siteId: rate.id,
+        draft,
+        verdict: null,
+        policy,
+      });
+      return updateSiteHealth(h.db, rate.id, thresholds);
+    };
+    // 3 ok of 6: exactly 50 %, not below it.
+    for (const i of [0, 1, 2]) expect((await readRate(i, 'ok')).suppressed).toBe(false);
+    for (const i of [1, 2]) expect((await readRate(i, 'no_price')).suppressed).toBe(false);
+    expect((await readRate(0, 'ok')).suppressed).toBe(false); // 4 of 6
+    expect((await readRate(1, 'no_price')).suppressed).toBe(false); // 4 of 7
+    expect((await readRate(2, 'no_price')).suppressed).toBe(false); // 4 of 8: 50 %
+    const down = await readRate(1, 'no_price'); // 4 of 9: 44 %, and R0's latest read is still ok
+    expect(down).toMatchObject({
+      suppressed: true,
+      changed: true,
+      reason: 'extraction success 44.4% over the last 9 page reads is below 50%',
+    });
+    const row = (await listSiteHealth(h.db)).find((r) => r.site === 'rate-shop')!;
+    expect(row).toMatchObject({
+      suppressed: true,
+      okReads: 4,
+      pageReads: 9,
+      listingsFailingLatest: 2,
+      listingsRead: 3,
+    });
+    expect(await makeIsSuppressed(h.db, { cacheMs: 0 })(rate.id)).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { SMTPServer } from 'smtp-server';
-import type { RuleApplied, Verdict } from '../src/compare/compare-to-map.js';
+import { compareToMap, type Verdict } from '../src/compare/compare-to-map.js';
 import { recordObservation } from '../src/cases/record-observation.js';
 import type { Database } from '../src/db/tables.js';
 import { makeNotifyOnCaseChange } from '../src/notify/on-case-change.js';
@@ -141,9 +141,14 @@ export async function seedCatalog(
 }
 
 export const SEVERITY = ['low', 'medium', 'high'];
+const BANDS = [
+  { name: 'low', minPercentBelow: 0 },
+  { name: 'medium', minPercentBelow: 5 },
+  { name: 'high', minPercentBelow: 15 },
+];
 const policy = { resolveAfter: 1, severityOrder: SEVERITY };
 
-/** One read of a listing at `priceMinor` USD cents against a MAP of 100.00, through recordObservation and the hook. */
+/** One read of a listing at `priceMinor` USD cents against a MAP of 100.00, through compareToMap, recordObservation and the hook. */
 export async function observe(
   db: Kysely<Database>,
   cat: Catalog,
@@ -153,21 +158,26 @@ export async function observe(
   cfg: NotifyConfig,
   pageName = 'Headphones',
 ) {
-  const map = 10_000;
-  const pct = Math.round(((map - priceMinor) * 10000) / map) / 100;
-  const verdict: Verdict =
-    priceMinor >= map
-      ? { kind: 'compliant', mapMinor: map, normalizedMinor: priceMinor, currency: 'USD', rule: {} as RuleApplied }
-      : {
-          kind: 'violation',
-          mapMinor: map,
-          normalizedMinor: priceMinor,
-          belowMinor: map - priceMinor,
-          percentBelow: pct,
-          severity: pct >= 15 ? 'high' : pct >= 5 ? 'medium' : 'low',
-          currency: 'USD',
-          rule: {} as RuleApplied,
-        };
+  // The real comparison decides the verdict and its severity, as in a crawl.
+  const verdict: Verdict = compareToMap({
+    observed: { amountMinor: priceMinor, currency: 'USD', capturedAt: at },
+    listingPackSize: 1,
+    productPackSize: 1,
+    siteVat: undefined,
+    mapIncludesVat: false,
+    mapPrices: [
+      {
+        currency: 'USD',
+        mapMinor: 10_000,
+        listMinor: null,
+        effectiveFrom: new Date('2020-01-01T00:00:00Z'),
+        effectiveTo: null,
+      },
+    ],
+    promos: [],
+    tolerance: {},
+    severityBands: BANDS,
+  });
   const draft: ObservationDraft = {
     capturedAt: at,
     status: 'ok',

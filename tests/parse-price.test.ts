@@ -195,10 +195,24 @@ describe('parsePrice', () => {
     expect(parsePrice(text, opts)).toEqual({ amount, currency });
   });
 
-  it('never returns a non-decimal amount string', () => {
-    for (const [text, opts] of CASES) {
-      const { amount } = parsePrice(text, opts);
-      if (amount !== null) expect(amount).toMatch(/^(?:0|[1-9]\d*)(?:\.\d+)?$/);
+  // Prices as the platform's own Intl formats them, for amounts the table does not list: the
+  // exact decimal and currency come back, whatever the grouping and decimal marks (the hint is
+  // the site's currency, as a site config gives it: a bare $ alone is ambiguous).
+  it.each([
+    ['en-US', 'USD'],
+    ['en-GB', 'GBP'],
+    ['de-DE', 'EUR'],
+    ['fr-FR', 'EUR'],
+    ['de-CH', 'CHF'],
+  ])('reads back %s %s prices formatted by Intl', (locale, currency) => {
+    const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2 });
+    let seed = 7;
+    for (let i = 0; i < 40; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const cents = (seed % 10 ** (3 + (i % 6))) + 100; // 1.00 up to about 10 million
+      const text = fmt.format(cents / 100);
+      const want = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+      expect([text, parsePrice(text, { locale, currencyHint: currency })]).toEqual([text, { amount: want, currency }]);
     }
   });
 
@@ -279,10 +293,9 @@ describe('parsePriceDetailed', () => {
     expect(parsePriceDetailed('$ 31 57, was $ 40 00')).toMatchObject({ amount: '31.57', candidates: 2 });
   });
 
-  it('stays fast on a long page text', () => {
+  // Speed is measured in bench/, never asserted here; this checks the long-text path's answer.
+  it('finds the one price at the end of a long page text', () => {
     const text = 'lorem 12 ipsum '.repeat(2000) + 'now €49,99';
-    const t0 = performance.now();
     expect(parsePrice(text)).toEqual({ amount: '49.99', currency: 'EUR' });
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });

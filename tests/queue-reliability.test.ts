@@ -17,7 +17,7 @@ import { bullSchemaFor, openQueueConnection, type QueueConnection } from '../src
 import { crawlListingJob, crawlListingJobId, crawlSiteData, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
 import { openQueues } from '../src/queue/open-queues.js';
 import { startWorkers } from '../src/queue/worker.js';
-import { openTestDb, POSTGRES_URL } from './support/db.js';
+import { HAS_POSTGRES, openTestDb, POSTGRES_URL } from './support/db.js';
 import {
   COMBOS,
   openQueueEnv,
@@ -61,7 +61,8 @@ function workerEnv(h: DbHandle, redisUrl: string | undefined): Record<string, st
   };
 }
 
-describe.each(['redis', 'postgres'] as const)(
+// Needs the PostgreSQL server (the workers are separate processes); Redis is a private redis-server.
+describe.skipIf(!HAS_POSTGRES).each(['redis', 'postgres'] as const)(
   'worker processes on the %s queue backend with real Postgres',
   (backend) => {
     let redis: PrivateRedis | undefined;

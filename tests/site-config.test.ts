@@ -6,7 +6,7 @@ import { loadSiteFile, loadSites } from '../src/config/load-sites.js';
 import { resolveSiteRefs, syncSites } from '../src/config/sync-sites.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { InputError } from '../src/errors.js';
-import { openTestDb } from './support/db.js';
+import { BACKENDS, openTestDb } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 
 const good = `reseller: Shop One
@@ -104,10 +104,11 @@ listings:
   });
 });
 
-describe('site configs against the database', () => {
+// The server when it answers, else the embedded database.
+describe(`site configs against the database (${BACKENDS[0]})`, () => {
   let h: DbHandle;
   beforeAll(async () => {
-    h = await openTestDb('postgres');
+    h = await openTestDb(BACKENDS[0]!);
     const d = tmpDir({ 'p.csv': 'sku,name\nA-1,Alpha\nB-2,Beta\n', 'r.csv': 'name\nShop One\n' });
     await importProducts(h.db, path.join(d, 'p.csv'));
     await importResellers(h.db, path.join(d, 'r.csv'));

@@ -16,6 +16,7 @@ import express from 'express';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { adminAuth, allowedHostSet, crossSiteGuard, hostGuard } from '../http/request-guards.js';
+import { UserError } from '../errors.js';
 
 export interface HttpServerOptions {
   db: Kysely<Database>;
@@ -70,13 +71,25 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ ok, ...checks });
   });
+  const host = o.host ?? '127.0.0.1';
+  const port = o.port ?? 8080;
+  // Express 5 hands a listen error (a port in use) to this callback, not to an 'error' event.
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(o.port ?? 8080, o.host ?? '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
+    const s = app.listen(port, host, (err?: Error) => {
+      if (!err) return resolve(s);
+      const code = (err as NodeJS.ErrnoException).code;
+      reject(
+        code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL'
+          ? new UserError(
+              `--port/--host: cannot listen on ${host}:${port} (${code}); choose another port with --port, or stop what uses it`,
+            )
+          : err,
+      );
+    });
   });
-  const { address, port } = server.address() as AddressInfo;
+  const bound = server.address() as AddressInfo;
   return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    url: `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

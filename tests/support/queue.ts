@@ -21,12 +21,17 @@ import { loadPolicy } from '../../src/config/policy.js';
 import type { DbHandle } from '../../src/db/connect.js';
 import type { QueueConnection } from '../../src/queue/connection.js';
 import { type Backend, openTestDb } from './db.js';
+import { REDIS_URL, SERVER_LEGS } from './servers.js';
 import { tmpDir } from './tmp.js';
 
-export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export type Combo = 'pglite+pg-queue' | 'postgres+pg-queue' | 'postgres+redis';
-export const COMBOS: Combo[] = ['pglite+pg-queue', 'postgres+pg-queue', 'postgres+redis'];
+const ALL_COMBOS: Combo[] = ['pglite+pg-queue', 'postgres+pg-queue', 'postgres+redis'];
+/** Whether a combination's servers are part of this run (the embedded one always is). */
+export const comboRuns = (c: Combo): boolean =>
+  (!c.startsWith('postgres') || SERVER_LEGS.postgres) && (!c.endsWith('redis') || SERVER_LEGS.redis);
+export const COMBOS: Combo[] = ALL_COMBOS.filter(comboRuns);
 
 export interface QueueEnv {
   h: DbHandle;

@@ -74,58 +74,68 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
     const { conn, ctx } = app;
     const queues = ctx.queues!;
     const stops: (() => Promise<void>)[] = [];
-    log(`queues on ${conn.describe}`);
-    if (o.scheduler) {
-      const sched = new SiteScheduler({
-        db: ctx.db,
-        crawlQueue: queues.crawl,
-        notifyQueue: queues.notify,
-        dir: e.crawlersDir,
-        onProblem: (p) => log(`config: ${formatProblem(p)}`),
-        onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
-      });
-      await sched.reload(true);
-      sched.start();
-      stops.push(() => sched.stop());
-      log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
-    }
-    if (o.worker) {
-      const lock = lockSettingsFrom(e);
-      const w = startWorkers(conn, ctx, { concurrency: o.concurrency, ...lock });
-      stops.unshift(() => w.close());
-      if (!ctx.browser)
-        log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
-      log(
-        `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
-      );
-    }
-    if (o.http) {
-      const srv = await startHttpServer({
-        queueUi,
-        allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
-        db: ctx.db,
-        queues: Object.values(queues),
-        host: o.host,
-        port: o.port,
-      });
-      stops.push(() => srv.close());
-      log(
-        queueUi
-          ? `serving ${srv.url}/healthz and ${srv.url}/queues (admin token required)`
-          : `serving ${srv.url}/healthz (queue UI off: MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN enable it)`,
-      );
-    }
-    if (o.heartbeat) {
-      const stopBeat = startHeartbeat(o.heartbeat, async () => {
-        await sql`select 1`.execute(ctx.db);
-        await queues.crawl.getJobCounts('waiting');
-      });
-      stops.push(async () => stopBeat());
-      log(`heartbeat in ${o.heartbeat} every 15 s`);
+    // A part that fails to start (the HTTP port in use) stops the parts already running,
+    // so the process exits with its error instead of working on with a closed database.
+    const stopAll = async () => {
+      for (const stop of stops.splice(0)) await stop();
+    };
+    try {
+      log(`queues on ${conn.describe}`);
+      if (o.scheduler) {
+        const sched = new SiteScheduler({
+          db: ctx.db,
+          crawlQueue: queues.crawl,
+          notifyQueue: queues.notify,
+          dir: e.crawlersDir,
+          onProblem: (p) => log(`config: ${formatProblem(p)}`),
+          onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
+        });
+        await sched.reload(true);
+        sched.start();
+        stops.push(() => sched.stop());
+        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
+      }
+      if (o.worker) {
+        const lock = lockSettingsFrom(e);
+        const w = startWorkers(conn, ctx, { concurrency: o.concurrency, ...lock });
+        stops.unshift(() => w.close());
+        if (!ctx.browser)
+          log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+        log(
+          `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
+        );
+      }
+      if (o.http) {
+        const srv = await startHttpServer({
+          queueUi,
+          allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
+          db: ctx.db,
+          queues: Object.values(queues),
+          host: o.host,
+          port: o.port,
+        });
+        stops.push(() => srv.close());
+        log(
+          queueUi
+            ? `serving ${srv.url}/healthz and ${srv.url}/queues (admin token required)`
+            : `serving ${srv.url}/healthz (queue UI off: MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN enable it)`,
+        );
+      }
+      if (o.heartbeat) {
+        const stopBeat = startHeartbeat(o.heartbeat, async () => {
+          await sql`select 1`.execute(ctx.db);
+          await queues.crawl.getJobCounts('waiting');
+        });
+        stops.push(async () => stopBeat());
+        log(`heartbeat in ${o.heartbeat} every 15 s`);
+      }
+    } catch (err) {
+      await stopAll();
+      throw err;
     }
     const sig = await untilSignal();
     log(`${sig}: finishing active jobs, then stopping`);
-    for (const stop of stops) await stop();
+    await stopAll();
   });
 }
 

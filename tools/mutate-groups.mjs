@@ -1,0 +1,38 @@
+// Module groups for `npm run mutate`: the core modules, and for each the fast test files
+// that cover it. Stryker mutates one group at a time and runs only that group's tests
+// (vitest.stryker.config.ts reads MAPWATCH_MUTATE_GROUP), so a run stays small enough
+// for a shared 2-core machine.
+export const GROUPS = {
+  compare: {
+    mutate: ['src/compare/**/*.ts', '!src/compare/schemas.ts'],
+    tests: ['tests/compare-*.test.ts', 'tests/normalize.test.ts', 'tests/notify-through-compare.test.ts'],
+  },
+  normalize: {
+    mutate: ['src/normalize/**/*.ts'],
+    tests: ['tests/normalize.test.ts', 'tests/parse-price.test.ts', 'tests/normalize-currency.test.ts'],
+  },
+  'pick-primary': {
+    mutate: ['src/extract/pick-primary.ts'],
+    tests: ['tests/extract-offers.test.ts', 'tests/extract-pick-primary.test.ts'],
+  },
+  cases: {
+    mutate: ['src/cases/**/*.ts'],
+    tests: ['tests/cases-*.test.ts', 'tests/notify-ladder.test.ts'],
+  },
+  evidence: {
+    mutate: ['src/evidence/verify-bundle.ts', 'src/evidence/verify-chain.ts', 'src/evidence/manifest.ts'],
+    tests: ['tests/evidence-verify.test.ts'],
+  },
+  'address-guard': {
+    mutate: ['src/fetch/address-guard.ts', 'src/fetch/ip-ranges.ts'],
+    tests: ['tests/fetch-address-guard.test.ts'],
+  },
+  health: {
+    mutate: ['src/health/**/*.ts'],
+    tests: ['tests/health-*.test.ts'],
+  },
+  check: {
+    mutate: ['src/check/**/*.ts'],
+    tests: ['tests/check-*.test.ts', 'tests/crawl-pipeline.test.ts'],
+  },
+};
