@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dismissCase } from '../src/cases/dismiss-case.js';
+import { reopenCase } from '../src/cases/reopen-case.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../src/errors.js';
 import { importMapPrices } from '../src/catalog/import-map-prices.js';
 import { importProducts } from '../src/catalog/import-products.js';
 import { importResellers } from '../src/catalog/import-resellers.js';
@@ -104,5 +106,38 @@ listings:
     const r = await crawl();
     expect(r.cases).toMatchObject({ opened: 1, dismissed: 0 });
     expect((await cases()).map((c) => c.status)).toEqual(['dismissed', 'dismissed', 'open']);
+  });
+
+  it('reopens a dismissed case only when no other case is open, and records who did it', async () => {
+    const [first, second, third] = await cases();
+    expect(third!.status).toBe('open');
+    const reopen = (id: number, note = 'dismissed by mistake') =>
+      reopenCase(h.db, { caseId: id, note, actor: { who: 'lena', role: 'compliance' } });
+    // One open case per listing: the open third case stands in the way, and is named.
+    await expect(reopen(first!.id)).rejects.toThrow(new RegExp(`case #${third!.id} is already open`));
+    await expect(reopen(first!.id)).rejects.toBeInstanceOf(ConflictError);
+    await expect(reopen(third!.id)).rejects.toBeInstanceOf(ConflictError); // open, nothing to reopen
+    await expect(reopen(99_999)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reopen(second!.id, ' ')).rejects.toBeInstanceOf(InvalidInputError);
+
+    await dismissCase(h.db, third!.id, 'agreed exception for the new MAP', { actor: MARIA });
+    await reopen(second!.id);
+    expect((await cases()).map((c) => c.status)).toEqual(['dismissed', 'open', 'dismissed']);
+    const ev = await h.db
+      .selectFrom('case_events')
+      .select(['kind', 'detail'])
+      .where('case_id', '=', second!.id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(ev.kind).toBe('reopened');
+    expect(typeof ev.detail === 'string' ? JSON.parse(ev.detail) : ev.detail).toMatchObject({
+      by: 'lena',
+      role: 'compliance',
+      was: 'dismissed',
+      previous_note: 'still the clearance sale',
+      note: 'dismissed by mistake',
+    });
+    const listed = (await listCases(h.db)).find((c) => c.id === second!.id);
+    expect(listed).toMatchObject({ status: 'open' });
   });
 });

@@ -116,7 +116,7 @@ export interface CasesTable {
   resolution_note: string | null;
 }
 
-export type CaseEventKind = 'opened' | 'observed' | 'severity_changed' | 'resolved' | 'dismissed' | 'note';
+export type CaseEventKind = 'opened' | 'observed' | 'severity_changed' | 'resolved' | 'dismissed' | 'reopened' | 'note';
 
 export interface CaseEventsTable {
   id: Generated<number>;

@@ -1,9 +1,10 @@
-/** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`. */
+/** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`, `cases reopen N --note TEXT`. */
 import os from 'node:os';
 import { type Command, Option } from 'commander';
 import { approveNotice } from '../../notify/approve-notice.js';
 import { type Role, ROLES } from '../../cases/actor.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
+import { reopenCase } from '../../cases/reopen-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import type { CaseStatus } from '../../db/tables.js';
 import { UserError } from '../../errors.js';
@@ -22,7 +23,7 @@ export function caseId(v: string): number {
 export function registerCasesCommands(program: Command, env: EnvLoader): void {
   const cases = program
     .command('cases')
-    .description('list violation cases; approve notices; dismiss cases')
+    .description('list violation cases; approve notices; dismiss and reopen cases')
     .addOption(
       new Option('--status <status>', 'only cases in this status').choices([
         'open',
@@ -84,6 +85,19 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
         dismissCase(db, caseId(id), opts.note, { actor: { who: opts.by, role: opts.role } }),
       );
       console.log(`Dismissed case #${caseId(id)}.`);
+    });
+
+  cases
+    .command('reopen <case>')
+    .description('reopen a dismissed or resolved case; a note saying why is required')
+    .requiredOption('--note <text>', 'why the case is reopened')
+    .option('--by <name>', 'who reopens (recorded on the case)', os.userInfo().username)
+    .addOption(roleOption('pricing_manager'))
+    .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
+      await withDb(env(), ({ db }) =>
+        reopenCase(db, { caseId: caseId(id), note: opts.note, actor: { who: opts.by, role: opts.role } }),
+      );
+      console.log(`Reopened case #${caseId(id)}.`);
     });
 }
 
