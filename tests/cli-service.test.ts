@@ -152,7 +152,7 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     const db = await mapwatch(['evidence', 'verify', '--db']);
     expect(db.code).toBe(0);
     expect(db.stdout).toMatch(
-      /^ok {2}database: [1-9]\d* evidence row\(s\) chained, [1-9]\d* file\(s\) match their hashes/,
+      /^ok {2}database: [1-9]\d* evidence row\(s\) and [1-9]\d* case event\(s\) chained, [1-9]\d* file\(s\) match their hashes/,
     );
 
     const noCase = await mapwatch(['evidence', 'export', '--case', '999', '--out', path.join(work, 'x.zip')]);
@@ -190,9 +190,12 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
 
   it('serve answers /healthz and /queues, runs the scheduler, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
+    // The queue UI is off unless enabled with an admin token (security-queue-ui.test.ts covers
+    // the refusals); here it is enabled, as ops would, to see it served behind the token.
+    const token = 'cli-service-admin-token-0123456789';
     const svc = spawnMapwatch(
       ['serve', '--port', String(port), '--concurrency', '1'],
-      env,
+      { ...env, MAPWATCH_QUEUE_UI: '1', MAPWATCH_ADMIN_TOKEN: token },
       /serving (http:\/\/\S+)\/healthz/,
     );
     try {
@@ -201,7 +204,8 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ ok: true, database: 'ok', queues: 'ok' });
-      const board = await fetch(`${url}/queues`);
+      expect((await fetch(`${url}/queues`)).status).toBe(401);
+      const board = await fetch(`${url}/queues`, { headers: { authorization: `Bearer ${token}` } });
       expect(board.status).toBe(200);
       expect(await board.text()).toMatch(/<html/i);
       expect(svc.stderr()).toMatch(/scheduler watching /);
