@@ -19,7 +19,7 @@ import { syncSites } from '../src/config/sync-sites.js';
 import { crawlListingJob, crawlSiteData, crawlSiteJob } from '../src/queue/crawl-jobs.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { queueUiSettings } from '../src/http/queue-ui-settings.js';
-import { type RunningHttpServer, startHttpServer } from '../src/review/http-server.js';
+import { type RunningHttpServer, startHttpServer } from '../src/http/http-server.js';
 import { NOTIFY_SCHEDULER_ID, SiteScheduler } from '../src/schedule/scheduler.js';
 import { openQueueEnv, type QueueEnv, seedCatalog, siteYaml, waitFor } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';

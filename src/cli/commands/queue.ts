@@ -13,7 +13,7 @@ import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
 import { lockSettingsFrom } from '../../queue/worker-settings.js';
 import { queueUiSettings } from '../../http/queue-ui-settings.js';
-import { startHttpServer } from '../../review/http-server.js';
+import { startHttpServer } from '../../http/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
 import { json } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';

@@ -15,7 +15,7 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { adminAuth, allowedHostSet, crossSiteGuard, hostGuard } from '../http/request-guards.js';
+import { adminAuth, allowedHostSet, crossSiteGuard, hostGuard } from './request-guards.js';
 import { UserError } from '../errors.js';
 
 export interface HttpServerOptions {
