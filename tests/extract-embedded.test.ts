@@ -120,6 +120,23 @@ describe('embedded state', () => {
     expect(r.warnings.join(' ')).toMatch(/several prices \(49\.99, 39\.99\)/);
   });
 
+  it('Shopify: a product URL naming a variant (?variant=) settles which variant price is shown', () => {
+    const product = {
+      id: 1,
+      title: 'Widget Pro',
+      handle: 'widget-pro',
+      variants: [
+        { id: 11, price: 3999, sku: 'WP-S' },
+        { id: 12, price: 4999, sku: 'WP-L' },
+      ],
+    };
+    const r = extractOffers(
+      page(twoPrices + script(JSON.stringify(product), ' type="application/json" data-product-json')),
+      { url: `${URL_}?variant=12`, site: { currency: 'USD' } },
+    );
+    expect(r.primary?.amount).toBe('49.99');
+  });
+
   it('Shopify `var meta` disagreeing with the visible buy-box price: no price', () => {
     const meta = {
       product: { id: 1, variants: [{ id: 11, price: 5999, name: 'Widget Pro - Blue' }] },

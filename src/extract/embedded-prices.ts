@@ -20,6 +20,8 @@ export interface EmbeddedPrice {
   knownUnits: boolean;
   /** The format itself ties it to the page's product (Shopify `meta` of a product page, Magento's cart form). */
   pageProduct?: boolean;
+  /** Shopify variant id: a product URL's `?variant=` names the variant the page shows. */
+  variantId?: string;
 }
 
 /** Same limit as the JSON-LD walk: real state nests deeper than JSON-LD, but not by much. */
@@ -71,6 +73,8 @@ function shopify(kind: BlobKind, p: Node, out: EmbeddedPrice[], pageProduct = fa
         knownUnits: true,
       };
       if (pageProduct) e.pageProduct = true;
+      const vid = str(v['id']);
+      if (vid) e.variantId = vid;
       out.push(e);
     }
     const was = fromMinor(v['compare_at_price']);

@@ -94,6 +94,12 @@ export function matchEmbedded(prices: EmbeddedPrice[], ctx: PageContext, ids: Pa
       (p.product.gtin && ids.gtins.has(p.product.gtin.replace(/^0+/, ''))),
   );
   if (named.length > 0) sells = named;
+  else {
+    // Shopify: /products/x?variant=123 opens the page on that variant and shows its price
+    const vid = /[?&]variant=(\d+)/.exec(ctx.url)?.[1];
+    const selected = vid ? sells.filter((p) => p.variantId === vid) : [];
+    if (selected.length > 0) sells = selected;
+  }
   const distinct: EmbeddedPrice[] = [];
   for (const p of sells) if (!distinct.some((d) => sameAmount(d.amount, p.amount))) distinct.push(p);
   if (distinct.length === 0) return { reason: 'the matched product in the state has no selling price' };
