@@ -40,6 +40,34 @@ describe('embedded state', () => {
     expect(r.warnings.join(' ')).toMatch(/confirmed by embedded next-data/);
   });
 
+  it('Next.js flight data (self.__next_f.push) is joined across pushes and parsed line by line', () => {
+    const props = JSON.stringify([
+      '$',
+      'div',
+      null,
+      {
+        related: [{ name: 'Widget Mini', price: 39.99 }],
+        rail: { name: 'Widget Pro Mini', price: 39.99 },
+        product: { name: 'Widget Pro', sku: 'WP-2', price: 49.99 },
+      },
+    ]);
+    const stream = `1:HL["/_next/static/x.woff2","font"]\n5:${props}\n6:"$Sreact.suspense"\n`;
+    // the product line is split across two pushes, as the server streams it
+    const cut = stream.length - 40;
+    const push = (s: string) => script(`self.__next_f.push(${JSON.stringify([1, s])})`);
+    const r = extractOffers(
+      page(
+        twoPrices +
+          script('(self.__next_f=self.__next_f||[]).push([0])') +
+          push(stream.slice(0, cut)) +
+          push(stream.slice(cut)),
+      ),
+      USD,
+    );
+    expect(r.primary?.amount).toBe('49.99');
+    expect(r.warnings.join(' ')).toMatch(/confirmed by embedded next-flight/);
+  });
+
   it('a blob holding only the related product decides nothing', () => {
     const next = { props: { pageProps: { promo: { name: 'Widget Mini', price: 39.99 } } } };
     const r = extractOffers(

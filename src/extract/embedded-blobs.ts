@@ -10,7 +10,14 @@ import { textOf, type DomIndex } from './dom-index.js';
 
 /** Where a blob came from; says how its prices are written (major or minor units). */
 export type BlobKind =
-  'next-data' | 'nuxt' | 'initial-state' | 'shopify-product' | 'shopify-meta' | 'vtex-sku' | 'magento-price-box';
+  | 'next-data'
+  | 'next-flight'
+  | 'nuxt'
+  | 'initial-state'
+  | 'shopify-product'
+  | 'shopify-meta'
+  | 'vtex-sku'
+  | 'magento-price-box';
 
 export interface Blob {
   kind: BlobKind;
@@ -72,9 +79,28 @@ function jsonScript(el: Element): BlobKind | null {
   return null;
 }
 
+const FLIGHT_PUSH = /self\.__next_f\.push\(\s*(?=\[)/g;
+
+/**
+ * Next.js App Router flight data: `self.__next_f.push([1,"…"])` scripts whose strings, joined in
+ * order, are lines `id:payload`; the payloads that are JSON arrays or objects are React props,
+ * where a product page's product sits.
+ */
+function flightBlobs(chunks: string[], out: Blob[]): void {
+  const stream = chunks.join('');
+  for (const line of stream.split('\n')) {
+    const m = /^[0-9a-z]+:(?=[[{])/i.exec(line);
+    if (!m) continue;
+    const v = parse(line.slice(m[0].length));
+    if (v !== undefined) out.push({ kind: 'next-flight', value: v });
+  }
+}
+
 export function findBlobs(_$: CheerioAPI, idx: DomIndex, warnings: string[]): Blob[] {
   const out: Blob[] = [];
   let skipped = 0;
+  const flight: string[] = [];
+  let flightChars = 0;
   for (const el of idx.dataScripts) {
     const body = textOf(el, MAX_BLOB_CHARS + 1);
     if (body.length > MAX_BLOB_CHARS) {
@@ -86,6 +112,16 @@ export function findBlobs(_$: CheerioAPI, idx: DomIndex, warnings: string[]): Bl
       const v = parse(body.trim());
       if (v !== undefined) out.push({ kind: whole, value: v });
       else skipped++;
+      continue;
+    }
+    if (body.includes('self.__next_f.push(')) {
+      for (const m of body.matchAll(FLIGHT_PUSH)) {
+        const arr = balancedObject(body, m.index + m[0].length);
+        const v = arr === null ? undefined : parse(arr);
+        if (!Array.isArray(v) || v[0] !== 1 || typeof v[1] !== 'string') continue;
+        flightChars += v[1].length;
+        if (flightChars <= MAX_BLOB_CHARS) flight.push(v[1]);
+      }
       continue;
     }
     if (!/__NUXT__|__INITIAL_STATE__|__PRELOADED_STATE__|meta\s*=|skuJson/.test(body)) continue;
@@ -102,6 +138,8 @@ export function findBlobs(_$: CheerioAPI, idx: DomIndex, warnings: string[]): Bl
       out.push({ kind, value: v });
     }
   }
+  if (flightChars > MAX_BLOB_CHARS) skipped++;
+  else if (flight.length > 0) flightBlobs(flight, out);
   if (skipped > 0) warnings.push(`embedded: ${skipped} state blob(s) not plain JSON or too large; skipped`);
   return out;
 }

@@ -186,17 +186,21 @@ function walkGeneric(kind: BlobKind, v: unknown, w: Walk, depth: number): void {
 export function embeddedPrices(blobs: Blob[], warnings: string[]): EmbeddedPrice[] {
   const out: EmbeddedPrice[] = [];
   const w: Walk = { out, nodes: 0, tooDeep: false, next: 0 };
+  let flightSeen = false;
   for (const b of blobs) {
     const v = b.value;
-    if (!isObj(v)) continue;
-    if (b.kind === 'shopify-product') shopify(b.kind, v, out);
-    else if (b.kind === 'shopify-meta') {
-      const page = isObj(v['page']) ? v['page'] : {};
+    if (b.kind === 'shopify-product') {
+      if (isObj(v)) shopify(b.kind, v, out);
+    } else if (b.kind === 'shopify-meta') {
+      const page = isObj(v) && isObj(v['page']) ? v['page'] : {};
       // Shopify's analytics `meta` describes the page itself, when the page is a product page
-      if (isObj(v['product'])) shopify(b.kind, v['product'], out, page['pageType'] === 'product');
-    } else if (b.kind === 'vtex-sku') vtex(v, out);
-    else {
-      w.nodes = 0;
+      if (isObj(v) && isObj(v['product'])) shopify(b.kind, v['product'], out, page['pageType'] === 'product');
+    } else if (b.kind === 'vtex-sku') {
+      if (isObj(v)) vtex(v, out);
+    } else {
+      // the lines of one flight stream share one node budget
+      if (b.kind !== 'next-flight' || !flightSeen) w.nodes = 0;
+      if (b.kind === 'next-flight') flightSeen = true;
       walkGeneric(b.kind, v, w, 0);
     }
   }

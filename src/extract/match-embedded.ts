@@ -62,8 +62,10 @@ function score(p: EmbeddedPrice, page: PageKeys, ids: PageIds, base: string): nu
   const n = norm(name);
   const t = page.title;
   // the state's name is the title, or the title plus a brand or variant; never a shorter name
-  // inside the title ("iPhone 15" is not "iPhone 15 Case")
-  if (n && t && (n === t || (t.length > 8 && n.includes(t)))) s += 2;
+  // inside the title ("iPhone 15" is not "iPhone 15 Case"). The exact name outranks a longer one
+  // ("Widget Pro" over "Widget Pro Mini" on the page titled "Widget Pro").
+  if (n && t && n === t) s += 3;
+  else if (n && t && t.length > 8 && n.includes(t)) s += 2;
   return s;
 }
 
