@@ -7,7 +7,11 @@ import type { SiteConfig } from '../config/site-config.schema.js';
 import type { ExtractResult, Offer } from '../types.js';
 import { toOffer, type Candidate, type PageContext } from './candidate.js';
 import { indexDom, textOf } from './dom-index.js';
+import { findBlobs } from './embedded-blobs.js';
+import { embeddedPrices } from './embedded-prices.js';
 import { extractJsonLd } from './json-ld.js';
+import { magentoPrices } from './magento-price-box.js';
+import { matchEmbedded, type PageIds } from './match-embedded.js';
 import { extractMeta } from './meta-tags.js';
 import { extractMicrodata } from './microdata.js';
 import { sameAmount } from './money.js';
@@ -40,6 +44,20 @@ function dropImplausible(src: string, cs: Candidate[], warnings: string[]): Cand
     warnings.push(`${src}: price ${c.amount} is ${n <= 0 ? 'zero' : 'implausibly large'}; never a selling price`);
     return false;
   });
+}
+
+/** SKUs and GTINs the page's structured data gives its own product: they pick it out of a state blob. */
+function pageIds(bySource: Map<string, Candidate[]>): PageIds {
+  const ids: PageIds = { skus: new Set(), gtins: new Set() };
+  for (const cs of bySource.values())
+    for (const c of cs) {
+      if (c.related) continue;
+      const sku = c.sku ?? c.product?.sku;
+      if (sku) ids.skus.add(sku.toLowerCase());
+      const gtin = c.gtin ?? c.product?.gtin;
+      if (gtin) ids.gtins.add(gtin.replace(/^0+/, ''));
+    }
+  return ids;
 }
 
 export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
@@ -87,7 +105,10 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
   const textPick = pickTextPrice(textCands);
 
-  const pick = pickPrimary(bySource, textPick, ctx, warnings);
+  const statePrices = [...embeddedPrices(findBlobs($, idx, warnings), warnings), ...magentoPrices($, idx)];
+  const embedded = matchEmbedded(statePrices, ctx, pageIds(bySource));
+  if (embedded.reason) warnings.push(`embedded: ${embedded.reason}`);
+  const pick = pickPrimary(bySource, textPick, ctx, warnings, { embedded: embedded.witness, textCands });
   let primary: Offer | null = null;
   if (pick.chosen) {
     if (pick.chosen.currency) primary = toOffer(pick.chosen, pick.chosen.currency);

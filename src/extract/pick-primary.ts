@@ -4,12 +4,32 @@
  * give no primary and `ambiguous: true`: a wrong price is worse than none.
  */
 import type { Candidate, PageContext } from './candidate.js';
+import type { EmbeddedWitness } from './match-embedded.js';
 import { relDiff, sameAmount } from './money.js';
-import type { TextPick } from './visible-text.js';
+import type { TextCandidate, TextPick } from './visible-text.js';
 
 export interface Pick {
   chosen: Candidate | null;
   ambiguous: boolean;
+}
+
+/** Another reading of the price that can confirm one of several (meta tags, visible text, state). */
+interface Witness {
+  amount: string;
+  currency: string | null;
+  source: string;
+}
+
+export interface PickExtras {
+  /** The page's product's price in its embedded state (matched by SKU, GTIN, URL or title). */
+  embedded?: EmbeddedWitness;
+  /** Every visible-text candidate: a state price confirms one of them when the text model abstains. */
+  textCands?: TextCandidate[];
+}
+
+/** The state's amount and this one are the same price (a state amount with no currency takes the page's). */
+function agrees(e: EmbeddedWitness, c: { amount: string; currency: string | null }): boolean {
+  return sameAmount(e.amount, c.amount) && (e.currency === null || c.currency === null || e.currency === c.currency);
 }
 
 const STRUCTURED = ['json-ld', 'microdata', 'meta', 'selector'] as const;
@@ -91,7 +111,7 @@ const fmt = (c: Candidate): string => `${c.amount} ${c.currency ?? '???'}`;
 function settle(
   src: string,
   product: Candidate[],
-  witnesses: Candidate[],
+  witnesses: Witness[],
   ctx: PageContext,
   warnings: string[],
 ): Candidate | null {
@@ -103,7 +123,7 @@ function settle(
   if (options.length > 1) {
     // another source (meta tags, the visible buy-box price) confirming exactly one of them settles it
     const confirmed = options.filter((o) =>
-      witnesses.some((w) => sameAmount(w.amount, o.amount) && w.currency === o.currency),
+      witnesses.some((w) => sameAmount(w.amount, o.amount) && (w.currency === o.currency || w.currency === null)),
     );
     if (confirmed.length === 1) {
       warnings.push(
@@ -137,7 +157,9 @@ export function pickPrimary(
   text: TextPick,
   ctx: PageContext,
   warnings: string[],
+  extras: PickExtras = {},
 ): Pick {
+  const { embedded } = extras;
   // the page's product per structured source
   const pageCands = new Map<string, Candidate[]>();
   let first: string | null = null;
@@ -183,8 +205,9 @@ export function pickPrimary(
   }
 
   if (first) {
-    const witnesses = [...pageCands].filter(([s]) => s !== first).flatMap(([, cs]) => cs);
+    const witnesses: Witness[] = [...pageCands].filter(([s]) => s !== first).flatMap(([, cs]) => cs);
     if (text.chosen) witnesses.push(text.chosen);
+    if (embedded) witnesses.push(embedded);
     const chosen = settle(first, pageCands.get(first)!, witnesses, ctx, warnings);
     if (!chosen) return { chosen: null, ambiguous: true };
     // a lower-priority structured source that names a different price is a conflict
@@ -201,9 +224,30 @@ export function pickPrimary(
     if (text.chosen && relDiff(text.chosen.amount, chosen.amount) > 0.02) {
       warnings.push(`visible text shows ${fmt(text.chosen)} but ${first} says ${fmt(chosen)}`);
     }
+    if (embedded && !agrees(embedded, chosen))
+      warnings.push(`${embedded.source} says ${embedded.amount} but ${first} says ${fmt(chosen)}`);
     return { chosen, ambiguous: false };
   }
-  if (text.chosen) return { chosen: text.chosen, ambiguous: false };
+  if (text.chosen) {
+    if (embedded && !agrees(embedded, text.chosen) && embedded.knownUnits) {
+      // a state format that states its units, matched to the page's product, names another price:
+      // one of the two is not the advertised price and nothing says which
+      warnings.push(`visible text shows ${fmt(text.chosen)} but ${embedded.source} says ${embedded.amount}`);
+      return { chosen: null, ambiguous: true };
+    }
+    return { chosen: text.chosen, ambiguous: false };
+  }
   if (text.reason) warnings.push(`text: ${text.reason}`);
+  if (embedded) {
+    // the state settles among the visible prices; a price the page does not show is never taken alone
+    const shown = (extras.textCands ?? [])
+      .filter((c) => c.role === 'price' && !c.related && agrees(embedded, c))
+      .sort((a, b) => a.level - b.level)[0];
+    if (shown) {
+      warnings.push(`visible price ${fmt(shown)} confirmed by ${embedded.source}`);
+      return { chosen: shown, ambiguous: false };
+    }
+    warnings.push(`${embedded.source} says ${embedded.amount}, which the page does not show; not taken alone`);
+  }
   return { chosen: null, ambiguous: /disagree/.test(text.reason ?? '') };
 }
