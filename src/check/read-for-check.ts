@@ -13,6 +13,7 @@ import { type FetchResult, fetchPage } from '../fetch/fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
 import type { ObservationDraft } from '../types.js';
 import type { Fetcher, CheckContext } from './check-context.js';
+import { failedReadDraft } from './contain-read-failure.js';
 import type { Finding } from './findings.js';
 import { readListing } from './read-listing.js';
 
@@ -22,21 +23,6 @@ export interface ListingRead {
   draft: ObservationDraft;
   capture: ReadCapture | null;
   findings: Finding[];
-}
-
-function errorDraft(reason: string): ObservationDraft {
-  return {
-    capturedAt: new Date(),
-    status: 'error',
-    reason,
-    offer: null,
-    amountMinor: null,
-    currency: null,
-    httpStatus: null,
-    finalUrl: null,
-    contentSha256: null,
-    retryable: false,
-  };
 }
 
 export const NO_BROWSER_REASON =
@@ -62,7 +48,7 @@ export async function readForCheck(
   const cfg = site.config;
   const userAgent = cfg.user_agent ?? ctx.fetchOptions.userAgent ?? DEFAULT_USER_AGENT;
   const browserRead = async (): Promise<ListingRead> => {
-    if (!ctx.browser) return { draft: errorDraft(NO_BROWSER_REASON), capture: null, findings: [] };
+    if (!ctx.browser) return { draft: failedReadDraft(NO_BROWSER_REASON), capture: null, findings: [] };
     let rendered: RenderResult | undefined;
     const pool = ctx.browser;
     const fetcher: Fetcher = async (url, fo) => {
