@@ -30,6 +30,9 @@ import { tmpDir } from './support/tmp.js';
 
 const EVIL = 'Evil <img src=x onerror=alert(1)> Amp';
 
+// Skipped only when no PostgreSQL server answers (a fresh machine): these tests share one
+// server schema across processes, which the in-memory embedded database cannot. CI sets
+// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead of skipping.
 describe.skipIf(!HAS_POSTGRES)('evidence bundle (postgres)', () => {
   let h: DbHandle;
   let srv: TestServer;

@@ -62,6 +62,9 @@ function workerEnv(h: DbHandle, redisUrl: string | undefined): Record<string, st
 }
 
 // Needs the PostgreSQL server (the workers are separate processes); Redis is a private redis-server.
+// Skipped only when no PostgreSQL server answers (a fresh machine): these tests share one
+// server schema across processes, which the in-memory embedded database cannot. CI sets
+// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead of skipping.
 describe.skipIf(!HAS_POSTGRES).each(['redis', 'postgres'] as const)(
   'worker processes on the %s queue backend with real Postgres',
   (backend) => {
