@@ -20,9 +20,9 @@ import { tmpDir } from './support/tmp.js';
 const page = (body: string, script = '') =>
   `<!doctype html><html><head><meta charset="utf-8"><title>p</title></head><body>${body}<script>${script}</script></body></html>`;
 
-// Skipped only when no PostgreSQL server answers (a fresh machine): these tests share one
-// server schema across processes, which the in-memory embedded database cannot. CI sets
-// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead of skipping.
+// Skipped only when no PostgreSQL server answers (a fresh machine): this file runs on the
+// server leg alone, while the browser path on the embedded database is covered by the demo
+// test. CI sets MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead.
 describe.skipIf(!HAS_POSTGRES)('browser reads and the re-check (postgres)', () => {
   let h: DbHandle;
   let srv: TestServer;

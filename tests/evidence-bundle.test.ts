@@ -30,9 +30,9 @@ import { tmpDir } from './support/tmp.js';
 
 const EVIL = 'Evil <img src=x onerror=alert(1)> Amp';
 
-// Skipped only when no PostgreSQL server answers (a fresh machine): these tests share one
-// server schema across processes, which the in-memory embedded database cannot. CI sets
-// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead of skipping.
+// Skipped only when no PostgreSQL server answers (a fresh machine): this file runs on the
+// server leg alone, while evidence-forgery and evidence-verify run on both legs. CI sets
+// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead.
 describe.skipIf(!HAS_POSTGRES)('evidence bundle (postgres)', () => {
   let h: DbHandle;
   let srv: TestServer;
