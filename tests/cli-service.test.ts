@@ -166,7 +166,7 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
 
   it('outbox lists the alert the crawl queued, and --send delivers it as an .eml file', async () => {
     const list = await mapwatch(['outbox', '--json']);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     const rows = JSON.parse(list.stdout) as { kind: string; status: string; to: string }[];
     expect(rows).toEqual([expect.objectContaining({ kind: 'alert', status: 'pending', to: 'pm@northwind.example' })]);
     const text = await mapwatch(['outbox']);
@@ -180,7 +180,10 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     );
     const emls = fs.readdirSync(path.join(work, 'data'), { recursive: true }).filter((f) => String(f).endsWith('.eml'));
     expect(emls.length).toBeGreaterThanOrEqual(1);
-    const sent = JSON.parse((await mapwatch(['outbox', '--json'])).stdout) as { kind: string; status: string }[];
+    const after = await mapwatch(['outbox', '--json']);
+    // The exit code and stderr first: an empty stdout alone says nothing about why.
+    expect(after.code, after.stderr).toBe(0);
+    const sent = JSON.parse(after.stdout) as { kind: string; status: string }[];
     expect(sent.find((r) => r.kind === 'alert')!.status).toBe('sent');
     expect(sent.every((r) => r.status === 'sent')).toBe(true);
     expect((await mapwatch(['outbox', '--failed'])).stdout).toContain('No failed messages.');

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 
-export const ROLES = ['pricing_manager', 'compliance', 'ops', 'admin', 'system'] as const;
+export const ROLES = ['pricing_manager', 'compliance', 'ops', 'admin', 'viewer', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const actorSchema = z.object({
