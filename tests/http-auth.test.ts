@@ -222,6 +222,10 @@ describe.each(BACKENDS)('review app sign-in and access (%s)', { timeout: 120_000
     const board = await call(app.url, '/queues', { as: o });
     expect(board.status).toBe(200);
     expect(board.body).toMatch(/<html/i);
+    // bull-board's page needs its <base href> and inline styles; its scripts are still same-origin only.
+    const csp = String(board.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("base-uri 'self'");
     const v = await app.signIn(viewer.email, viewer.password);
     expect((await call(app.url, '/queues', { as: v })).status).toBe(403);
     expect((await call(app.url, '/queues/api/queues', { as: v })).status).toBe(403);
