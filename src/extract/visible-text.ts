@@ -48,6 +48,10 @@ export interface TextCandidate extends Candidate {
   itemprop: boolean;
   /** "from" / "ab" / "à partir de" right before it: a lowest price over variants. */
   from: boolean;
+  /** Unmarked price right after a "Price" label (unclassed-prices.ts). */
+  labelled?: boolean;
+  /** Unmarked price inside the add-to-cart form (unclassed-prices.ts). */
+  buyForm?: boolean;
 }
 
 /** "from", "ab", "à partir de", "desde", "od", "от" right before a price. */
