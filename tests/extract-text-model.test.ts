@@ -83,3 +83,44 @@ describe('visible price model', () => {
     expect(sale.primary).toBeNull();
   });
 });
+
+describe('was / now / save blocks', () => {
+  it('a saving that ties a former price to the current one picks the current one', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><table class="a-lineitem">' +
+        '<tr><td>Price:</td><td class="price-large">$25.99</td></tr>' +
+        '<tr><td>With Deal:</td><td class="price-large">$20.39</td></tr>' +
+        '<tr><td>You Save:</td><td class="price-savings">$5.60 (22%)</td></tr></table></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '20.39' });
+  });
+
+  it('abstains when the amounts do not add up, or the saving sits in another block', () => {
+    const noSum = read(
+      '<div><h1>Widget Pro</h1><table>' +
+        '<tr><td>Price:</td><td class="price-large">$25.99</td></tr>' +
+        '<tr><td>With Deal:</td><td class="price-large">$20.39</td></tr>' +
+        '<tr><td>You Save:</td><td class="price-savings">$5.00</td></tr></table></div>',
+    );
+    expect(noSum.primary).toBeNull();
+    // "save $10 when you buy two" far from two variant prices 10 apart ties nothing together
+    const far = read(
+      '<div><h1>Widget Pro</h1><span class="price">$59.99</span> <span class="price">$49.99</span></div>' +
+        '<div><div><div><div><div><p>Buy two and save <span class="price">$10.00</span></p></div></div></div></div></div>',
+    );
+    expect(far.primary).toBeNull();
+  });
+});
+
+describe('"customers also purchased" boxes', () => {
+  it("are related products: their prices never compete with the page's own", () => {
+    const r = extractOffers(
+      '<html><head><title>Heaven Cigar 5 Pack</title></head><body><form><table><tr><td>' +
+        '<div class="product-detail-price">Our price: £30.49</div><input type="submit" value="Add to Cart"></td></tr></table></form>' +
+        '<table class="infoBox"><tr><td><div class="also-purchased-box"><div class="also-purchased-price">£7.99</div></div>' +
+        '<div class="also-purchased-box"><div class="also-purchased-price">£6.99</div></div></td></tr></table></body></html>',
+      { url: 'https://cigars.example.co.uk/heaven' },
+    );
+    expect(r.primary).toMatchObject({ amount: '30.49', currency: 'GBP' });
+  });
+});

@@ -74,8 +74,8 @@ export function judgePrice(ctx: PriceContext): PriceJudgement {
   if (UNIT.test(`${ctx.raw} ${next.slice(0, 20)}`)) return no('unit');
   if (OTHER_SELLERS.test(b.slice(-40))) return no('skip');
   // "Save $10" / "You save: $10" / "$10 off" label an amount saved; "-50 % $49.99" labels the price
-  if (SAVING.test(b.replace(PERCENT_BADGE, ' ').trimEnd().slice(-20))) return no('skip');
-  if (/^\s*off\b/i.test(ctx.ownAfter) || /^\s*off\b/i.test(a.slice(0, 6))) return no('skip');
+  if (SAVING.test(b.replace(PERCENT_BADGE, ' ').trimEnd().slice(-20))) return no('saving');
+  if (/^\s*off\b/i.test(ctx.ownAfter) || /^\s*off\b/i.test(a.slice(0, 6))) return no('saving');
   if (EXCL_VAT.test(`${b.slice(-25)} ${ctx.ownAfter.slice(0, 20)}`)) return no('skip');
   if (BONUS.test(a.slice(0, 15)) || BONUS.test(b.slice(-15))) return no('skip');
   if (SHIPPING.test(b.slice(-25)) || /\+\s*$/.test(b)) return no('shipping');

@@ -240,6 +240,7 @@ export function extractVisibleText(
       from: FROM.test(`${siblingText($, el, 'prev', 30)} ${p.before}`.trim()),
     };
     if (region === 'related') c.related = true;
+    elementOf.set(c, el);
     out.push(c);
   }
   return out;
@@ -248,6 +249,60 @@ export function extractVisibleText(
 export interface TextPick {
   chosen?: TextCandidate;
   reason?: string;
+}
+
+/** Each visible candidate's element (kept off the candidate, which becomes an offer). */
+const elementOf = new WeakMap<TextCandidate, Element>();
+
+/** Steps up from `a` and from `b` to their nearest common ancestor, summed. */
+function stepsApart(a: Element, b: Element): number {
+  const depth = new Map<AnyNode, number>();
+  let i = 0;
+  for (let n: AnyNode | null = a; n; n = n.parent, i++) depth.set(n, i);
+  let j = 0;
+  for (let n: AnyNode | null = b; n; n = n.parent, j++) {
+    const d = depth.get(n);
+    if (d !== undefined) return d + j;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** A saving, a former price and the current price count as one block within this many steps. */
+const SAVING_NEAR = 6;
+
+const cents = (c: TextCandidate): number => Math.round(Number(c.amount) * 100);
+
+/**
+ * Was / now / save: where a shop shows a saving S next to a former price A and a price B with
+ * A − S = B to the cent, B is what is paid now and A what it was, whatever their classes say
+ * ("Price: $25.99 · With Deal: $20.39 · You Save: $5.60"). Only amounts in one block count (a
+ * "save $10 on two" banner elsewhere does not tie two variant prices together); an amount that
+ * would be both is left alone.
+ */
+function savingPairs(cands: TextCandidate[], pool: TextCandidate[]): { now: Set<number>; was: Set<number> } {
+  const now = new Set<number>();
+  const was = new Set<number>();
+  const savings = cands.filter((c) => c.role === 'saving' && !c.related && elementOf.has(c));
+  if (savings.length === 0) return { now, was };
+  const formers = cands.filter((c) => (c.role === 'price' || c.role === 'list') && !c.related && elementOf.has(c));
+  for (const s of savings)
+    for (const b of pool) {
+      const eb = elementOf.get(b);
+      if (!eb || stepsApart(elementOf.get(s)!, eb) > SAVING_NEAR) continue;
+      for (const a of formers) {
+        if (cents(a) !== cents(b) + cents(s) || cents(s) <= 0) continue;
+        if (a.currency !== null && b.currency !== null && a.currency !== b.currency) continue;
+        if (stepsApart(elementOf.get(a)!, eb) > SAVING_NEAR) continue;
+        now.add(cents(b));
+        was.add(cents(a));
+      }
+    }
+  for (const x of now)
+    if (was.has(x)) {
+      now.delete(x);
+      was.delete(x);
+    }
+  return { now, was };
 }
 
 /**
@@ -271,6 +326,8 @@ export const WEIGHTS = {
   from: -1,
   /** The same amount shown twice or more near the title (price and its accessible copy). */
   agreement: 0.25,
+  /** Was − saving = this amount, all in one block: the price paid now (savingPairs). */
+  saving: 1,
 } as const;
 
 /** The top amount must beat the runner-up by this much, or the read abstains. */
@@ -314,9 +371,12 @@ export function pickTextPrice(cands: TextCandidate[]): TextPick {
     return amounts.size === 1 ? { chosen: pool[0]! } : { reason: `visible prices disagree and no title anchors them` };
   }
   const nearestCart = Math.min(...pool.map((c) => c.cart));
+  const pairs = savingPairs(cands, pool);
   const byAmount = new Map<number, { best: TextCandidate; score: number; n: number }>();
   for (const c of pool) {
-    const s = score(c, nearest, nearestCart);
+    // the former price of a was / now / save block is not on offer
+    if (pairs.was.has(cents(c))) continue;
+    const s = score(c, nearest, nearestCart) + (pairs.now.has(cents(c)) ? WEIGHTS.saving : 0);
     const k = Number(c.amount);
     const e = byAmount.get(k);
     if (!e) byAmount.set(k, { best: c, score: s, n: 1 });
@@ -333,7 +393,8 @@ export function pickTextPrice(cands: TextCandidate[]): TextPick {
     .sort((a, b) => b.score - a.score);
   const scores = ranked.slice(0, 4).map((e) => ({ amount: e.best.amount, score: e.score }));
   const [top, second] = ranked;
-  if (!second || top!.score - second.score >= MARGIN) return { chosen: top!.best, scores };
+  if (!top) return { reason: 'every visible price near the title is a former price of a was / now / save block' };
+  if (!second || top.score - second.score >= MARGIN) return { chosen: top.best, scores };
   return {
     reason: `visible prices near the title disagree: ${scores.map((x) => `${x.amount} (${x.score})`).join(', ')}; the best does not clear the margin of ${MARGIN}`,
     scores,
