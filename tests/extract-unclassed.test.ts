@@ -93,6 +93,11 @@ describe('the single amount in the add-to-cart form', () => {
     expect(r.warnings.join(' ')).toMatch(/disagree/);
   });
 
+  it('a form that wraps the whole page (as some frameworks do) is no buy form', () => {
+    const filler = '<p>' + 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(30) + '</p>';
+    expect(price(form(filler + '<strong>£30.00</strong>'))).toBeNull();
+  });
+
   it('a form with no cart control (search, newsletter) is no buy form', () => {
     expect(
       price('<h1>Copper Shade</h1><form action="/search"><span>Under £50</span><button>Search</button></form>'),

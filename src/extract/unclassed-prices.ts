@@ -39,6 +39,8 @@ const SKIP = new Set([
   'head',
 ]);
 const MAX_VALUE = 48;
+/** A buy form is a small block: a size picker, a quantity, the price and the button (visible characters). */
+const MAX_FORM_TEXT = 1500;
 
 const norm = (s: string): string => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 const classOf = (el: Element | null): string => (el ? `${el.attribs['class'] ?? ''} ${el.attribs['id'] ?? ''}` : '');
@@ -112,7 +114,12 @@ function labelled(textNodes: AnyNode[]): Found[] {
 
 /** Amounts inside an add-to-cart form (text nodes, each its own amount). */
 function inBuyForms(forms: Element[], cart: CartMap, textNodes: AnyNode[]): Found[] {
-  const buy = new Set<AnyNode>(forms.filter((f) => f.name === 'form' && cart.depth.has(f)));
+  // a form with a page's worth of text is no buy box: some frameworks wrap the whole page in one form
+  const buy = new Set<AnyNode>(
+    forms.filter(
+      (f) => f.name === 'form' && cart.depth.has(f) && norm(textOf(f, 40 * MAX_FORM_TEXT)).length <= MAX_FORM_TEXT,
+    ),
+  );
   if (buy.size === 0) return [];
   const out: Found[] = [];
   for (const t of textNodes) {
