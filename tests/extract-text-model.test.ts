@@ -124,3 +124,35 @@ describe('"customers also purchased" boxes', () => {
     expect(r.primary).toMatchObject({ amount: '30.49', currency: 'GBP' });
   });
 });
+
+describe('blocks of several amounts', () => {
+  const brl = (body: string) =>
+    extractOffers(`<html><head><title>Perfume Gold</title></head><body><h1>Perfume Gold</h1>${body}</body></html>`, {
+      url: 'https://loja.example.com.br/perfume-gold/p',
+    });
+
+  it('a price-classed block whose parts are glued with no space is no single price: its parts are judged', () => {
+    const r = brl(
+      '<p class="price-description"><em>De <strong class="list-price">R$ 199,00</strong></em>' +
+        '<em>Por <strong class="best-price">R$ 139,30</strong></em>' +
+        '<em>ou <b>10</b>X de <strong class="installment-value">R$ 13,93</strong></em></p>',
+    );
+    expect(r.primary).toMatchObject({ amount: '139.3', currency: 'BRL' });
+  });
+
+  it('a price split over elements is still one amount', () => {
+    expect(brl('<span class="price">R$<span>139</span>,<span>30</span></span>').primary).toMatchObject({
+      amount: '139.3',
+    });
+  });
+
+  it('"10x de R$ 13,93" is an instalment and "Economia de R$ 59,70" a saving, never the price', () => {
+    const r = brl(
+      '<div><span class="price">R$ 139,30</span></div><div>ou 10x de <span class="price">R$ 13,93</span></div>' +
+        '<div>Economia de <span class="price">R$ 59,70</span></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '139.3' });
+    const alone = brl('<div>ou 10x de <span class="price">R$ 13,93</span> sem juros</div>');
+    expect(alone.primary).toBeNull();
+  });
+});

@@ -87,6 +87,41 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
   return norm(acc);
 }
 
+/**
+ * The element's text with a space at every element boundary. Markup often glues its parts with
+ * no whitespace (`<em>De R$ 199,00</em><em>Por R$ 139,30</em><em>ou 10x de R$ 13,93</em>`), so
+ * the plain text reads as one amount with words stuck to the others.
+ */
+function spacedText(el: Element, limit: number): string {
+  let out = '';
+  const stack: AnyNode[] = [el];
+  while (stack.length && out.length < limit) {
+    const n = stack.pop()!;
+    if (n.type === 'text') {
+      out += (n as unknown as { data: string }).data;
+      continue;
+    }
+    if (n.type !== 'tag') continue;
+    const e = n as Element;
+    if (e !== el && (SKIP_TAGS.has(e.name) || notThePrice(e))) continue;
+    out += ' ';
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]!);
+  }
+  return out;
+}
+
+/**
+ * A block of several amounts (former, current, instalment) is no single price: it is skipped and
+ * the price elements inside it are judged one by one.
+ */
+function holdsSeveralAmounts(el: Element, currencyHint?: string, locale?: string): boolean {
+  if (!el.children.some((c) => c.type === 'tag')) return false;
+  const spaced = norm(spacedText(el, MAX_LEN * 4));
+  if (spaced.length > MAX_LEN * 2) return false;
+  const p = priceFromText(spaced, currencyHint, locale);
+  return p !== null && p.candidates > 1;
+}
+
 /** Words of a title, for overlap scoring. */
 function words(s: string): Set<string> {
   return new Set(
@@ -185,17 +220,20 @@ export function extractVisibleText(
     if (skip) continue;
     const $el = $(el);
     let own = el.attribs['content'] && el.name === 'meta' ? el.attribs['content'] : '';
+    // the accessible copy of the price, when the element has one: it is read alone
+    let fromA11y = false;
     if (!own) {
       const a11y = $el
         .find('*')
         .filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element)))
         .first();
       // struck or hidden parts inside the element ("<del>$100</del> $50") are never its price
-      own = norm(a11y.length ? textOf(a11y.get(0)) : textOf(el, Number.POSITIVE_INFINITY, notThePrice));
+      fromA11y = a11y.length > 0;
+      own = norm(fromA11y ? textOf(a11y.get(0)) : textOf(el, Number.POSITIVE_INFINITY, notThePrice));
     }
     if (!own || own.length > MAX_LEN || !/\d/.test(own)) continue;
     const p = priceFromText(own, currencyHint, locale);
-    if (!p || p.candidates > 1) continue;
+    if (!p || p.candidates > 1 || (!fromA11y && holdsSeveralAmounts(el, currencyHint, locale))) continue;
     chosen.add(el);
     const region = regions.of(el);
     if (region === 'chrome') continue;
