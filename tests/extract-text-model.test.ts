@@ -156,3 +156,24 @@ describe('blocks of several amounts', () => {
     expect(alone.primary).toBeNull();
   });
 });
+
+describe('optional add-ons', () => {
+  it('a price in the label of a checkbox (an add-on, a protection plan) never competes with the product price', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><form action="/cart/add"><span class="price sale-price">$499.00</span>' +
+        '<div class="addon"><label><input type="checkbox" name="plan"> Add a 2-year protection plan for <span class="price sale-price">$59.00</span></label></div>' +
+        '<label for="wrap">Gift wrap <span class="price sale-price">$5.00</span></label><input type="checkbox" id="wrap">' +
+        '<button>Add to cart</button></form></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '499' });
+  });
+
+  it("radio buttons choose between the product's own options: their prices still compete", () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><form action="/cart/add">' +
+        '<label><input type="radio" name="size"> Small <span class="price">$49.00</span></label>' +
+        '<label><input type="radio" name="size"> Large <span class="price">$59.00</span></label><button>Add to cart</button></form></div>',
+    );
+    expect(r.primary).toBeNull();
+  });
+});

@@ -83,6 +83,12 @@ describe('the single amount in the add-to-cart form', () => {
     expect(r.primary).toMatchObject({ amount: '22.5', currency: 'EUR' });
   });
 
+  it('an add-on offered by a checkbox in the form is not a second price', () => {
+    expect(
+      price(form('<strong>£30.00</strong><label><input type="checkbox" name="wrap"> Gift wrap for £4.00</label>')),
+    ).toBe('30');
+  });
+
   it('a free-delivery threshold in the form is not a second price', () => {
     expect(price(form('<p>Free delivery over £50</p><strong>£30.00</strong>'))).toBe('30');
   });

@@ -12,7 +12,7 @@ import type { AnyNode, Element } from 'domhandler';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { sameAmount } from './money.js';
 import { judgePrice } from './price-context.js';
-import { mapCartControls, type CartMap } from './price-features.js';
+import { inCheckboxLabel, mapCartControls, type CartMap } from './price-features.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
 import type { TextCandidate, TextPick } from './visible-text.js';
@@ -169,9 +169,11 @@ export function findUnclassedPrices(o: UnclassedOptions): TextCandidate[] {
   const nodes = textNodes(o.$);
   const cart = mapCartControls(o.idx.controls);
   const found = [...labelled(nodes), ...inBuyForms(o.idx.controls, cart, nodes)];
+  const byId = (id: string): Element | undefined =>
+    o.$(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
   const out: TextCandidate[] = [];
   for (const f of found) {
-    if (!f.text || f.text.length > MAX_VALUE || skipped(f.el)) continue;
+    if (!f.text || f.text.length > MAX_VALUE || skipped(f.el) || inCheckboxLabel(f.el, byId)) continue;
     const p = priceFromText(f.text, o.currencyHint, o.locale);
     // the amount must lead the value and carry its own currency; a value holding two amounts is no read
     if (!p || p.candidates > 1 || !p.currencyFromText || p.before.trim().length > 0) continue;

@@ -9,7 +9,7 @@ import type { Candidate } from './candidate.js';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
-import { cartDistance, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
+import { cartDistance, inCheckboxLabel, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
 import { priceFromText } from './text-price.js';
 
 const HIDDEN_A11Y =
@@ -204,6 +204,8 @@ export function extractVisibleText(
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
   const cartMap = mapCartControls(idx.controls);
+  const byId = (id: string): Element | undefined =>
+    $(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
   const out: TextCandidate[] = [];
   let order = 0;
   for (const el of idx.priceEls) {
@@ -249,7 +251,7 @@ export function extractVisibleText(
         $el.closest('del,s,strike').length > 0 ||
         /line-through/i.test(`${el.attribs['style'] ?? ''} ${parent?.attribs['style'] ?? ''}`),
     });
-    if (j.role === 'skip') continue;
+    if (j.role === 'skip' || inCheckboxLabel(el, byId)) continue;
     let level = Number.POSITIVE_INFINITY;
     if (title) {
       for (let n: AnyNode | null = el, up = 0; n; n = n.parent, up++) {
