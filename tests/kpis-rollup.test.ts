@@ -1,0 +1,250 @@
+/**
+ * The daily rollup and the KPIs over a seeded history whose answers are worked out by hand
+ * below. Reads go through the real comparison (compareToMap with the catalog's MAP rows,
+ * promo window, VAT and pack rules) and the real case logic (recordObservation), so the
+ * rollup is checked against what the product itself stored. Reporting zone: New York
+ * (UTC−5 in January), so a read at 03:00 UTC belongs to the previous reporting day.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMapRules } from '../src/catalog/load-map-rules.js';
+import { compareToMap } from '../src/compare/compare-to-map.js';
+import { recordObservation } from '../src/cases/record-observation.js';
+import type { DbHandle } from '../src/db/connect.js';
+import { rollUpDays } from '../src/kpis/roll-up-days.js';
+import { rollUpDue } from '../src/kpis/roll-up-due.js';
+import { queryKpis } from '../src/kpis/query-kpis.js';
+import type { ObservationDraft } from '../src/types.js';
+import { BACKENDS, openTestDb } from './support/db.js';
+
+const TZ = 'America/New_York';
+const policy = {
+  resolveAfter: 2,
+  severityOrder: ['low', 'medium', 'high'],
+  tolerance: { percent: null, absMinor: null },
+  severityBands: [
+    { name: 'low', minPercentBelow: 0 },
+    { name: 'medium', minPercentBelow: 5 },
+    { name: 'high', minPercentBelow: 15 },
+  ],
+};
+
+describe.each(BACKENDS)('daily rollup and KPIs (%s)', (backend) => {
+  let h: DbHandle;
+  const ids: Record<string, number> = {};
+
+  async function read(o: {
+    listing: 'alpha' | 'beta' | 'gamma';
+    at: string;
+    price?: string;
+    currency?: string;
+    status?: ObservationDraft['status'];
+  }) {
+    const listing = await h.db
+      .selectFrom('listings')
+      .selectAll()
+      .where('id', '=', ids[o.listing]!)
+      .executeTakeFirstOrThrow();
+    const rules = (await loadMapRules(h.db, [listing.product_id])).get(listing.product_id)!;
+    const capturedAt = new Date(o.at);
+    const status = o.status ?? 'ok';
+    const amountMinor = o.price ? Math.round(Number(o.price) * 100) : null;
+    const draft: ObservationDraft = {
+      capturedAt,
+      status,
+      reason: status === 'ok' ? null : 'blocked by a bot wall',
+      offer: null,
+      amountMinor,
+      currency: o.price ? (o.currency ?? 'USD') : null,
+      httpStatus: status === 'blocked' ? 429 : 200,
+      finalUrl: listing.url,
+      contentSha256: null,
+      retryable: false,
+    };
+    const verdict =
+      status === 'ok'
+        ? compareToMap({
+            observed: { amountMinor: amountMinor!, currency: draft.currency!, capturedAt },
+            listingPackSize: listing.pack_size,
+            productPackSize: rules.packSize,
+            siteVat: o.listing === 'beta' ? { included: true, rate: 19 } : undefined,
+            mapIncludesVat: rules.mapIncludesVat,
+            mapPrices: rules.mapPrices,
+            promos: rules.promos,
+            tolerance: policy.tolerance,
+            severityBands: policy.severityBands,
+          })
+        : null;
+    await recordObservation(h.db, { listingId: listing.id, siteId: listing.site_id, draft, verdict, policy });
+  }
+
+  beforeAll(async () => {
+    h = await openTestDb(backend);
+    const db = h.db;
+    const product = async (sku: string, pack = 1) =>
+      (
+        await db
+          .insertInto('products')
+          .values({ sku, name: `${sku} product`, brand: 'Northwind', pack_size: pack })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const amp = await product('AMP');
+    const hp = await product('HP');
+    const sub = await product('SUB');
+    await db
+      .insertInto('map_prices')
+      .values([
+        {
+          product_id: amp,
+          currency: 'USD',
+          map_minor: 10000,
+          list_minor: 12000,
+          effective_from: '2026-01-01T00:00:00Z',
+        },
+        {
+          product_id: hp,
+          currency: 'EUR',
+          map_minor: 18900,
+          list_minor: 22900,
+          effective_from: '2026-01-01T00:00:00Z',
+        },
+        { product_id: sub, currency: 'USD', map_minor: 5000, list_minor: 6000, effective_from: '2026-01-01T00:00:00Z' },
+      ])
+      .execute();
+    // A promo lowers AMP's MAP to 80.00 for 10 January, New York time.
+    await db
+      .insertInto('promo_windows')
+      .values({
+        product_id: amp,
+        kind: 'lower',
+        map_minor: 8000,
+        currency: 'USD',
+        starts_at: '2026-01-10T00:00:00',
+        ends_at: '2026-01-11T00:00:00',
+        time_zone: TZ,
+      })
+      .execute();
+    const reseller = async (name: string, tier: string, region: string) =>
+      (await db.insertInto('resellers').values({ name, tier, region }).returning('id').executeTakeFirstOrThrow()).id;
+    const site = async (name: string, resellerId: number) =>
+      (
+        await db
+          .insertInto('sites')
+          .values({ name, reseller_id: resellerId, domain: `${name}.example`, config_hash: 'x' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    const listing = async (siteId: number, productId: number, pack = 1) =>
+      (
+        await db
+          .insertInto('listings')
+          .values({
+            site_id: siteId,
+            product_id: productId,
+            url: `https://s${siteId}.example/p/${productId}`,
+            pack_size: pack,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    ids.alpha = await listing(await site('alpha', await reseller('Alpha', 'gold', 'us')), amp);
+    ids.beta = await listing(await site('beta', await reseller('Beta', 'silver', 'eu')), hp);
+    // A two-pack of SUB (MAP 50.00 per unit).
+    ids.gamma = await listing(await site('gamma', await reseller('Gamma', 'gold', 'us')), sub, 2);
+
+    // Alpha: 85.00 inside the promo (MAP 80: compliant), 85.00 the next day (MAP 100: 15 % below,
+    // opens a case), then 100.00 at 03:00 UTC on the 12th = 22:00 on the 11th in New York.
+    await read({ listing: 'alpha', at: '2026-01-10T15:00:00Z', price: '85.00' });
+    await read({ listing: 'alpha', at: '2026-01-11T15:00:00Z', price: '85.00' });
+    await read({ listing: 'alpha', at: '2026-01-12T03:00:00Z', price: '100.00' });
+    // Beta: 219.00 € incl. 19 % VAT = 184.03 net < MAP 189 (2.6296… % below); then a blocked read.
+    await read({ listing: 'beta', at: '2026-01-11T12:00:00Z', price: '219.00', currency: 'EUR' });
+    await read({ listing: 'beta', at: '2026-01-11T13:00:00Z', status: 'blocked' });
+    // Gamma: 90.00 for two = 45.00 a unit, 10 % below MAP 50.
+    await read({ listing: 'gamma', at: '2026-01-11T16:00:00Z', price: '90.00' });
+  });
+  afterAll(() => h?.close());
+
+  const byKey = async (by: 'reseller' | 'tier', from = '2026-01-09', to = '2026-01-12') =>
+    Object.fromEntries((await queryKpis(h.db, { by, from, to })).map((r) => [r.key, r]));
+
+  it('rolls up by reporting day in the configured zone, with promo, VAT and pack rules as compared', async () => {
+    const first = await rollUpDue(h.db, { timeZone: TZ, now: new Date('2026-01-12T12:00:00Z') });
+    expect(first.to).toBe('2026-01-12');
+    expect(first.from).toBe('2026-01-10'); // full first run: from the oldest read's New York day
+    const k = await byKey('reseller');
+    const alpha = k.Alpha!;
+    expect(alpha.sums).toMatchObject({ reads: 3, trustworthyReads: 3, compliantReads: 2, violatingReads: 1 });
+    expect(alpha.kpis.compliance_rate).toBeCloseTo(66.667, 2);
+    expect(alpha.kpis.mean_depth).toBeCloseTo(15, 6);
+    expect(alpha.kpis.worst_depth).toBeCloseTo(15, 6);
+    // MSRP 120: (85−120)/120 twice, (100−120)/120 once → mean −25 %.
+    expect(alpha.kpis.msrp_variance).toBeCloseTo(-25, 6);
+    // Listing-days: the 10th ends compliant (promo), the 11th ends with the 22:00 read at 100.00.
+    expect(alpha.sums).toMatchObject({ eodListings: 2, eodCompliantListings: 2, casesOpened: 1 });
+    expect(alpha.kpis.listings_compliant).toBe(100);
+
+    const beta = k.Beta!;
+    expect(beta.sums).toMatchObject({ reads: 2, trustworthyReads: 1, violatingReads: 1, blockedReads: 1 });
+    expect(beta.kpis.blocked_share).toBe(50);
+    expect(beta.kpis.compliance_rate).toBe(0);
+    expect(beta.kpis.mean_depth).toBeCloseTo((100 * (18900 - 18403)) / 18900, 6);
+    expect(beta.kpis.msrp_variance).toBeCloseTo((100 * (18403 - 22900)) / 22900, 6);
+
+    const gamma = k.Gamma!;
+    expect(gamma.kpis.mean_depth).toBeCloseTo(10, 6);
+    expect(gamma.kpis.msrp_variance).toBeCloseTo(-25, 6); // 45 a unit against MSRP 60
+
+    const tiers = await byKey('tier');
+    expect(tiers.gold!.sums).toMatchObject({ trustworthyReads: 4, compliantReads: 2, violatingReads: 2 });
+    expect(tiers.gold!.kpis.compliance_rate).toBe(50);
+    expect(tiers.silver!.sums.trustworthyReads).toBe(1);
+  });
+
+  it('puts 03:00 UTC on the previous New York day', async () => {
+    const day12 = await byKey('reseller', '2026-01-12', '2026-01-12');
+    expect(day12.Alpha?.sums.reads ?? 0).toBe(0);
+    const day11 = await byKey('reseller', '2026-01-11', '2026-01-11');
+    expect(day11.Alpha!.sums.reads).toBe(2);
+  });
+
+  it('a re-run changes nothing', async () => {
+    const snapshot = () =>
+      h.db
+        .selectFrom('daily_rollups')
+        .select([
+          'day',
+          'site_id',
+          'product_id',
+          'reads',
+          'compliant_reads',
+          'sum_depth_pct',
+          'sum_msrp_variance',
+          'cases_open_eod',
+        ])
+        .orderBy('day')
+        .orderBy('site_id')
+        .orderBy('product_id')
+        .execute();
+    const before = await snapshot();
+    await rollUpDays(h.db, { from: '2026-01-09', to: '2026-01-12', timeZone: TZ });
+    await rollUpDue(h.db, { timeZone: TZ, now: new Date('2026-01-12T12:00:00Z') });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('counts a read that arrives late on its own day at the next run', async () => {
+    // Read on the 9th, written only now (after the 10th–12th were rolled up).
+    await read({ listing: 'alpha', at: '2026-01-09T15:00:00Z', price: '100.00' });
+    const r = await rollUpDue(h.db, { timeZone: TZ, now: new Date('2026-01-12T13:00:00Z') });
+    expect(r.from).toBe('2026-01-09');
+    const alpha = (await byKey('reseller')).Alpha!;
+    expect(alpha.sums).toMatchObject({ reads: 4, trustworthyReads: 4, compliantReads: 3 });
+    expect(alpha.kpis.compliance_rate).toBe(75);
+  });
+
+  it('refuses a malformed day with the field named', async () => {
+    await expect(rollUpDays(h.db, { from: '2026-1-9', to: '2026-01-12', timeZone: TZ })).rejects.toThrow(
+      /from: must be a date as YYYY-MM-DD/,
+    );
+  });
+});
