@@ -13,6 +13,10 @@ import type { DbHandle } from '../src/db/connect.js';
 import { rollUpDays } from '../src/kpis/roll-up-days.js';
 import { rollUpDue } from '../src/kpis/roll-up-due.js';
 import { queryKpis } from '../src/kpis/query-kpis.js';
+import { queryCoverage } from '../src/kpis/query-coverage.js';
+import { findRepeatOffenders } from '../src/kpis/find-repeat-offenders.js';
+import { measureNoticeEffect } from '../src/kpis/measure-notice-effect.js';
+import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
 import type { ObservationDraft } from '../src/types.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 
@@ -240,6 +244,74 @@ describe.each(BACKENDS)('daily rollup and KPIs (%s)', (backend) => {
     const alpha = (await byKey('reseller')).Alpha!;
     expect(alpha.sums).toMatchObject({ reads: 4, trustworthyReads: 4, compliantReads: 3 });
     expect(alpha.kpis.compliance_rate).toBe(75);
+  });
+
+  it('coverage: listings with a trustworthy read in the last 24 hours', async () => {
+    // At 14:00 UTC on the 12th: Alpha read at 03:00 today, Gamma at 16:00 yesterday, Beta's
+    // last trustworthy read was at 12:00 yesterday (26 hours ago; its 13:00 read was blocked).
+    const rows = await queryCoverage(h.db, { by: 'reseller', now: new Date('2026-01-12T14:00:00Z') });
+    expect(rows.map((r) => [r.key, r.covered, r.listings])).toEqual([
+      ['Alpha', 1, 1],
+      ['Beta', 0, 1],
+      ['Gamma', 1, 1],
+    ]);
+    const tiers = await queryCoverage(h.db, { by: 'tier', now: new Date('2026-01-12T14:00:00Z') });
+    expect(tiers.find((r) => r.key === 'gold')!.coverage).toBe(100);
+    expect(tiers.find((r) => r.key === 'silver')!.coverage).toBe(0);
+  });
+
+  it('repeat offenders: resellers with cases in N of the last M weeks', async () => {
+    const now = new Date('2026-01-14T12:00:00Z');
+    const once = await findRepeatOffenders(h.db, { weeks: 4, minWeeks: 1, timeZone: TZ, now });
+    expect(once.map((r) => [r.reseller, r.weeksWithCases, r.cases]).sort()).toEqual([
+      ['Alpha', 1, 1],
+      ['Beta', 1, 1],
+      ['Gamma', 1, 1],
+    ]);
+    expect(await findRepeatOffenders(h.db, { weeks: 4, minWeeks: 2, timeZone: TZ, now })).toEqual([]);
+    await expect(findRepeatOffenders(h.db, { weeks: 4, minWeeks: 5, timeZone: TZ, now })).rejects.toThrow(
+      /min weeks: must be a whole number from 1 to 4/,
+    );
+  });
+
+  it("a notice step's effect: the case it preceded came back into compliance", async () => {
+    const c = await h.db
+      .selectFrom('cases')
+      .select(['id', 'status'])
+      .where('listing_id', '=', ids.alpha!)
+      .executeTakeFirstOrThrow();
+    const resellerId = (
+      await h.db.selectFrom('resellers').select('id').where('name', '=', 'Alpha').executeTakeFirstOrThrow()
+    ).id;
+    await h.db
+      .insertInto('notices')
+      .values({ case_id: c.id, reseller_id: resellerId, step: 1, status: 'sent', sent_at: '2026-01-12T12:00:00Z' })
+      .execute();
+    // The 100.00 read on the 12th (03:00 UTC) was the case's first clean read; the next one
+    // (resolveAfter 2) resolves it at 14:00 on the 13th, 26 hours after the notice.
+    await read({ listing: 'alpha', at: '2026-01-13T14:00:00Z', price: '100.00' });
+    await read({ listing: 'alpha', at: '2026-01-13T15:00:00Z', price: '100.00' });
+    const after = await h.db
+      .selectFrom('cases')
+      .select(['status', 'closed_at'])
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    expect(after.status).toBe('resolved');
+    const eff = await measureNoticeEffect(h.db, { from: '2026-01-12', to: '2026-01-13', timeZone: TZ });
+    expect(eff).toHaveLength(1);
+    expect(eff[0]).toMatchObject({ step: 1, sent: 1, complied: 1, effectiveness: 100 });
+    expect(eff[0]!.medianDaysToCompliance).toBeCloseTo(26 / 24, 6);
+  });
+
+  it('price erosion: weekly mean price as a share of MSRP', async () => {
+    await rollUpDue(h.db, { timeZone: TZ, now: new Date('2026-01-13T20:00:00Z') });
+    const points = await queryErosionTrend(h.db, { by: 'reseller', from: '2026-01-05', to: '2026-01-13' });
+    // Week of 5 Jan: Alpha 100 (the late read on the 9th) and 85, 85, 100 (10th–11th) → mean 92.5 of
+    // MSRP 120; week of 12 Jan: two reads at 100 → 83.33 %.
+    const alpha = points.filter((p) => p.key === 'Alpha');
+    expect(alpha.map((p) => p.week)).toEqual(['2026-01-05', '2026-01-12']);
+    expect(alpha[0]!.priceToMsrp).toBeCloseTo((100 * 92.5) / 120, 6);
+    expect(alpha[1]!.priceToMsrp).toBeCloseTo((100 * 100) / 120, 6);
   });
 
   it('refuses a malformed day with the field named', async () => {

@@ -26,7 +26,7 @@ export interface KpiRow {
   kpis: Record<KpiId, number | null>;
 }
 
-const DIMENSION_SQL: Record<KpiDimension, string> = {
+export const DIMENSION_SQL: Record<KpiDimension, string> = {
   reseller: 'rs.name',
   tier: "coalesce(rs.tier, '(none)')",
   region: "coalesce(rs.region, '(none)')",
