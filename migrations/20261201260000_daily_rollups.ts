@@ -47,6 +47,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('daily_rollups_day').on('daily_rollups').columns(['day']).execute();
   // The rollup reads observations by time across all listings.
   await db.schema.createIndex('observations_captured_at').on('observations').columns(['captured_at']).execute();
+  // The MSRP in effect for each read, and the re-checks that discredit a first read.
+  await db.schema
+    .createIndex('map_prices_product_currency_from')
+    .on('map_prices')
+    .columns(['product_id', 'currency', 'effective_from'])
+    .execute();
+  await db.schema.createIndex('rechecks_first_observation').on('rechecks').columns(['first_observation_id']).execute();
   await db.schema
     .createTable('rollup_state')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -58,6 +65,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('rollup_state').execute();
+  await db.schema.dropIndex('rechecks_first_observation').execute();
+  await db.schema.dropIndex('map_prices_product_currency_from').execute();
   await db.schema.dropIndex('observations_captured_at').execute();
   await db.schema.dropTable('daily_rollups').execute();
 }

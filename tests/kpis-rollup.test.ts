@@ -320,3 +320,72 @@ describe.each(BACKENDS)('daily rollup and KPIs (%s)', (backend) => {
     );
   });
 });
+
+describe('the MSRP of a read is the list price of the MAP window in effect', () => {
+  it('across consecutive windows, a read at the boundary belongs to the new one', async () => {
+    const h = await openTestDb('pglite');
+    try {
+      const db = h.db;
+      const p = await db
+        .insertInto('products')
+        .values({ sku: 'X', name: 'X' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // MSRP 200 in January, 150 in February, 180 from March on (the database refuses overlaps).
+      const win = (from: string, to: string | null, list: number) => ({
+        product_id: p.id,
+        currency: 'USD',
+        map_minor: 10000,
+        list_minor: list,
+        effective_from: `${from}T00:00:00Z`,
+        effective_to: to ? `${to}T00:00:00Z` : null,
+      });
+      await db
+        .insertInto('map_prices')
+        .values([
+          win('2026-01-01', '2026-02-01', 20000),
+          win('2026-02-01', '2026-03-01', 15000),
+          win('2026-03-01', null, 18000),
+        ])
+        .execute();
+      const r = await db.insertInto('resellers').values({ name: 'R' }).returning('id').executeTakeFirstOrThrow();
+      const s = await db
+        .insertInto('sites')
+        .values({ name: 's', reseller_id: r.id, domain: 's.example', config_hash: 'x' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const l = await db
+        .insertInto('listings')
+        .values({ site_id: s.id, product_id: p.id, url: 'https://s.example/x' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const at = (day: string, time = '12:00:00') => ({
+        listing_id: l.id,
+        captured_at: `${day}T${time}Z`,
+        status: 'ok' as const,
+        amount_minor: 12000,
+        currency: 'USD',
+        verdict: 'compliant' as const,
+        normalized_minor: 12000,
+        map_minor: 10000,
+      });
+      await db
+        .insertInto('observations')
+        .values([at('2026-01-15'), at('2026-02-15'), at('2026-03-15')])
+        .execute();
+      await rollUpDays(db, { from: '2026-01-01', to: '2026-03-31', timeZone: 'UTC' });
+      const rows = await db
+        .selectFrom('daily_rollups')
+        .select(['day', 'msrp_reads', 'sum_msrp_variance'])
+        .orderBy('day')
+        .execute();
+      // 120 against MSRP 200 (−40 %), 150 (−20 %), and 180 at midnight on 1 March (−33.3 %).
+      expect(rows.map((x) => x.msrp_reads)).toEqual([1, 1, 1]);
+      expect(Number(rows[0]!.sum_msrp_variance)).toBeCloseTo(-0.4, 10);
+      expect(Number(rows[1]!.sum_msrp_variance)).toBeCloseTo(-0.2, 10);
+      expect(Number(rows[2]!.sum_msrp_variance)).toBeCloseTo(-1 / 3, 10);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -55,14 +55,30 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
         cross join bounds b
         where o.captured_at >= b.t0 and o.captured_at < b.t1
       ),
+      -- The MAP windows cut into elementary intervals, each with the window compareToMap picks
+      -- there (latest start wins; on a tie the lower MAP), so each read joins exactly one row
+      -- by hash and range instead of a sorted probe per read.
+      pts as (
+        select product_id, upper(currency) as cur, effective_from as t from map_prices
+        union
+        select product_id, upper(currency), effective_to from map_prices where effective_to is not null
+      ),
+      seg as (
+        select product_id, cur, t as t0, lead(t) over (partition by product_id, cur order by t) as t1 from pts
+      ),
+      seg_msrp as (
+        select distinct on (sg.product_id, sg.cur, sg.t0) sg.product_id, sg.cur, sg.t0, sg.t1, mp.list_minor
+        from seg sg
+        join map_prices mp on mp.product_id = sg.product_id and upper(mp.currency) = sg.cur
+          and mp.effective_from <= sg.t0 and (mp.effective_to is null or mp.effective_to > sg.t0)
+        order by sg.product_id, sg.cur, sg.t0, mp.effective_from desc, mp.map_minor asc
+      ),
       msrp as (
-        select ob.id, (
-          select mp.list_minor from map_prices mp
-          where mp.product_id = ob.product_id and mp.currency = ob.currency and mp.list_minor is not null
-            and mp.effective_from <= ob.captured_at and (mp.effective_to is null or mp.effective_to > ob.captured_at)
-          order by mp.effective_from desc limit 1
-        ) as list_minor
-        from obs ob where ob.trusted and ob.normalized_minor is not null
+        select ob.id, sm.list_minor
+        from obs ob
+        join seg_msrp sm on sm.product_id = ob.product_id and sm.cur = upper(ob.currency)
+          and ob.captured_at >= sm.t0 and (sm.t1 is null or ob.captured_at < sm.t1)
+        where ob.trusted and ob.normalized_minor is not null and sm.list_minor is not null
       ),
       read_agg as (
         select ob.day, ob.site_id, ob.product_id,
