@@ -61,9 +61,11 @@ export function kpiTable(rows: KpiTableRow[], o: { dimension: string; clean?: (s
 }
 
 /** One line per KPI shown: what each column means. */
-export function kpiLegend(): string {
+export function kpiLegend(o: { coverage?: boolean } = {}): string {
   return [
     ...KPI_COLUMNS.map((id) => `  ${SHORT[id].padEnd(10)} ${KPIS[id].description}`),
-    '  cover 24h  Share of active listings with a trustworthy read in the last 24 hours.',
+    ...(o.coverage === false
+      ? []
+      : ['  cover 24h  Share of active listings with a trustworthy read in the last 24 hours.']),
   ].join('\n');
 }
