@@ -118,7 +118,7 @@ export async function seedCase(db: Kysely<Database>, c: SeedCase): Promise<numbe
       case_id: row.id,
       observation_id: obs.id,
       kind: 'opened',
-      at: c.firstSeen,
+      at: new Date(c.firstSeen),
       detail: JSON.stringify({ status: 'ok', verdict: 'violation', normalized_minor: c.lowestMinor, map_minor: map }),
     })
     .execute();

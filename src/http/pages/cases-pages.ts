@@ -88,22 +88,24 @@ export function casesPages(deps: CaseRouteDeps): Router {
 
   pageRoute(r, { path: '/cases', permission: 'read' }, async ({ user, req }) => {
     const q = parse(listQuery, req.query, 'filter');
-    const f = { ...q, severityOrder };
+    const { page, done, bulk, ok, failed, ...filter } = q;
+    void [bulk, ok, failed];
+    const f = { ...filter, severityOrder };
     const [rows, total, options] = await Promise.all([
-      listCases(db, { ...f, limit: PER_PAGE, offset: (q.page - 1) * PER_PAGE }),
+      listCases(db, { ...f, limit: PER_PAGE, offset: (page - 1) * PER_PAGE }),
       countCases(db, f),
       caseFilterOptions(db),
     ]);
     return renderCasesList({
       user,
-      filter: q,
+      filter,
       rows,
       total,
-      page: q.page,
+      page,
       perPage: PER_PAGE,
       severities: severityOrder,
       options,
-      flash: (q.done && DONE[q.done]) || bulkFlash(q),
+      flash: (done && DONE[done]) || bulkFlash(q),
     });
   });
 
