@@ -43,9 +43,11 @@ export function buildApp(deps: AppDeps): Express {
   const session = sessionSettings({ ...deps.session, secureCookies: deps.secureCookies });
   app.use(securityHeaders({ hsts: deps.secureCookies }));
   app.use('/assets', serveAssets());
+  // Browsers ask for it on every page; no icon, and no sign-in redirect or 404 in the log.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
-  app.use(checkCsrf({ sameOriginOnly: ['/queues'] }));
+  app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
   // auth: /, /login, /logout, and bull-board for ops and admin
   app.use(loginRoutes({ db: deps.ctx.db, session, limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS }));
   app.use(queueBoard({ queues: deps.queues, adminToken: deps.queueUi?.token }));
