@@ -85,8 +85,21 @@ function baseQuery(db: Kysely<Database>, f: CaseQuery) {
       .select('l.id');
     for (const [value, col] of exact)
       if (value !== undefined) l = l.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+    // The search runs over the small catalog tables (products, resellers), not once per listing.
     if (pat)
-      l = l.where((eb) => eb.or([eb('p.name', 'ilike', pat), eb('p.sku', 'ilike', pat), eb('r.name', 'ilike', pat)]));
+      l = l.where((eb) =>
+        eb.or([
+          eb(
+            'p.id',
+            'in',
+            eb
+              .selectFrom('products')
+              .select('id')
+              .where((e) => e.or([e('name', 'ilike', pat), e('sku', 'ilike', pat)])),
+          ),
+          eb('r.id', 'in', eb.selectFrom('resellers').select('id').where('name', 'ilike', pat)),
+        ]),
+      );
     q = q.where('c.listing_id', 'in', l);
   }
   if (f.seller) q = q.where('c.seller', 'ilike', contains(f.seller));
