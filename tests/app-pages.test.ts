@@ -138,7 +138,8 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
       ['depot', 'ok'],
       ['market', 'degraded'],
     ]);
-    expect(items[2]!.health).toMatchObject({ reads: 3, blockedReads: 1 });
+    expect(items[2]!.health).toMatchObject({ reads: 3, blockedReads: 1, misreads: 0 });
+    expect(items[1]!.health.misreads).toBe(1);
     expect((await listSites(app.h.db, { limit: 10, q: 'MEGA.ex' })).items.map((s) => s.name)).toEqual(['market']);
 
     const depot = await getSite(app.h.db, 'depot');
@@ -185,7 +186,9 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     );
     const sites = await api('/api/v1/sites?state=degraded');
     const scsv = await csv('/api/v1/sites.csv?state=degraded');
-    expect(scsv.map((r) => r.name)).toEqual(sites.items.map((s) => s.name));
+    expect(scsv.map((r) => [r.name, r.misreads])).toEqual(
+      sites.items.map((s) => [s.name, String((s.health as { misreads: number }).misreads)]),
+    );
     expect(sites.items.map((s) => s.name)).toEqual(['market']);
     expect(sites.items[0]).not.toHaveProperty('configPath');
     expect((await api('/api/v1/sites?suppressed=true')).items.map((s) => s.name)).toEqual(['broken']);

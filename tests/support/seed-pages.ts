@@ -117,7 +117,7 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
     raw_price_text: '$' + (minor / 100).toFixed(2),
   });
   // Sound Depot: 3 compliant + 1 violation in the window; an old violation outside it.
-  await obs(lDepot, ago(40), ok(8000, 'violation'));
+  const old = await obs(lDepot, ago(40), ok(8000, 'violation'));
   await obs(lDepot, ago(5), ok(10000, 'compliant'));
   await obs(lDepot, ago(4), ok(10500, 'compliant'));
   const violation = await obs(lDepot, ago(2), ok(8900, 'violation'));
@@ -264,7 +264,20 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
       sent_at: ago(1.4),
     })
     .execute();
-  void closed;
+  // A reviewer said the old read was a misread (the case was dismissed): site health counts it.
+  await db
+    .insertInto('misreads')
+    .values({
+      case_id: closed!.id,
+      observation_id: old,
+      listing_id: lDepot,
+      site_id: sDepot,
+      correct_minor: 10000,
+      currency: 'USD',
+      by: 'cleo@brand.example',
+      role: 'compliance',
+    })
+    .execute();
   return {
     dir,
     resellers: { depot: depot!.id, market: market!.id },

@@ -49,6 +49,7 @@ function siteRow(s: SiteRow): SafeHtml {
     <td class="num">${pct(h.successRate)}</td>
     <td class="num">${pct(h.blockedRate)}</td>
     <td class="num">${h.recheckTotal ? `${h.recheckDisagreed} of ${h.recheckTotal}` : '–'}</td>
+    <td class="num">${h.misreads ? html`<strong class="bad">${h.misreads}</strong>` : '0'}</td>
     <td>${h.suppressed ? html`<strong class="bad">since ${when(h.since)}</strong>` : 'no'}</td>
     <td>${when(h.lastGoodReadAt)}</td>
     <td>${when(s.lastReadAt)}</td>
@@ -172,6 +173,10 @@ function sitePage(d: SiteDetail, user: AuthUser, extra?: SafeHtml): SafeHtml {
       <dd>
         ${h.recheckTotal ? `${h.recheckDisagreed} of ${h.recheckTotal} (${pct(h.recheckDisagreementRate)})` : '–'}
       </dd>
+      <dt>Misreads</dt>
+      <dd>
+        ${h.misreads ? html`<strong class="bad">${h.misreads}</strong> wrong price(s) caught by reviewers` : 'none'}
+      </dd>
       <dt>Suppressed</dt>
       <dd>
         ${h.suppressed ? html`<strong class="bad">yes, since ${when(h.since)}: ${h.reason ?? ''}</strong>` : 'no'}
@@ -260,10 +265,11 @@ export function sitesPages(deps: { ctx: AppContext }): Router {
                     <th scope="col">Site</th>
                     <th scope="col">Reseller</th>
                     <th scope="col">State</th>
-                    <th scope="col">Listings</th>
-                    <th scope="col">Extraction</th>
-                    <th scope="col">Blocked</th>
-                    <th scope="col">Re-checks disagreeing</th>
+                    <th scope="col" class="num">Listings</th>
+                    <th scope="col" class="num">Extraction</th>
+                    <th scope="col" class="num">Blocked</th>
+                    <th scope="col" class="num">Re-checks disagreeing</th>
+                    <th scope="col" class="num">Misreads</th>
                     <th scope="col">Suppressed</th>
                     <th scope="col">Last good read (UTC)</th>
                     <th scope="col">Last read (UTC)</th>
