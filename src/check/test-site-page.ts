@@ -62,7 +62,8 @@ function onDomain(url: string, domain: string): URL {
   } catch {
     throw new InvalidInputError(`url: "${url.slice(0, 200)}" is not an absolute http(s) URL`);
   }
-  const host = u.hostname.toLowerCase();
+  // As the config's own listings are checked (site-config.schema.ts): host with its port.
+  const host = u.host.toLowerCase();
   const d = domain.toLowerCase();
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (host !== d && !host.endsWith('.' + d)))
     throw new InvalidInputError(`url: must be an http(s) page on the site's domain ${domain}, got ${u.host}`);
