@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, ensureBuilt, mapwatch as run, ROOT, STACK_TRACE } from './support/cli.js';
+import net, { type AddressInfo } from 'node:net';
+import { type CliResult, ensureBuilt, mapwatch as run, ROOT, spawnMapwatch, STACK_TRACE } from './support/cli.js';
 import { BACKENDS, POSTGRES_URL } from './support/db.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -28,6 +29,16 @@ function runWithStdin(args: string[], env: Record<string, string>, input: string
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdin.end(input);
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }
 
 describe(`mapwatch users and tokens (${backend})`, { timeout: 300_000 }, () => {
@@ -57,6 +68,29 @@ describe(`mapwatch users and tokens (${backend})`, { timeout: 300_000 }, () => {
     await c.connect();
     await c.query(`drop schema if exists ${schema} cascade`);
     await c.end();
+  });
+
+  it('serve logs the app URL, and how to add a first user while there is none', async () => {
+    const port = await freePort();
+    const svc = spawnMapwatch(
+      ['serve', '--no-worker', '--no-scheduler', '--port', String(port)],
+      { ...env, REDIS_URL: '' },
+      /no users yet.*\n/,
+    );
+    try {
+      await svc.ready;
+      expect(svc.stderr()).toContain(`the review app at http://127.0.0.1:${port}/`);
+      expect(svc.stderr()).toContain(
+        'no users yet: add one with `mapwatch users add EMAIL --role admin --password-stdin`',
+      );
+      const login = await fetch(`http://127.0.0.1:${port}/login`);
+      expect(login.status).toBe(200);
+      expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
+    } finally {
+      svc.child.kill('SIGTERM');
+    }
+    expect(await svc.exited).toBe(0);
+    expect(svc.stderr()).not.toMatch(STACK_TRACE);
   });
 
   it('adds users with a password from stdin, and refuses bad input with a clear message', async () => {
