@@ -32,7 +32,7 @@ if (!reportOnly) {
     console.log(`\nmutate: group ${name}`);
     const stryker = [process.execPath, path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run'];
     const cmd = [
-      ...(has('nice') ? ['nice', '-n', '10'] : []),
+      ...(has('nice') ? ['nice', '-n', '19'] : []),
       ...(has('flock') ? ['flock', '/tmp/mapwatch-heavy.lock'] : []),
       ...stryker,
     ];
