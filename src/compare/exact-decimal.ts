@@ -34,7 +34,7 @@ export function decimalToFraction(x: number): Fraction {
   // Stryker disable next-line EqualityOperator: at exp 0 both branches multiply by 10n ** 0n = 1
   if (exp > 0) num *= 10n ** BigInt(exp);
   // Stryker disable next-line ConditionalExpression,EqualityOperator: at exp 0 this multiplies by 10n ** 0n = 1
-  else if (exp < 0) den *= 10n ** BigInt(-exp);
+  if (exp < 0) den *= 10n ** BigInt(-exp);
   return { num, den };
 }
 
