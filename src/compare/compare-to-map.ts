@@ -141,10 +141,8 @@ function compare(raw: ComparisonInput): Verdict {
   const tolDen = 100n * p.den;
   const tolAbs = BigInt(absMinor ?? 0) * tolDen;
   const tolPct = BigInt(mapMinor) * p.num;
-  // Stryker disable next-line EqualityOperator: on a tie both operands are the same amount
   const tolNum = tolAbs > tolPct ? tolAbs : tolPct;
   const threshold: Fraction = { num: BigInt(mapMinor) * tolDen - tolNum, den: tolDen }; // may be <= 0
-  // Stryker disable next-line EqualityOperator,StringLiteral: ceilDiv(0) is 0 too; the threshold never exceeds mapMinor, a safe integer
   const thresholdMinor = threshold.num <= 0n ? 0 : toSafeNumber(ceilDiv(threshold.num, threshold.den), 'threshold');
 
   const rule: RuleApplied = {
@@ -180,7 +178,6 @@ function compare(raw: ComparisonInput): Verdict {
   }
 
   // Violation: n < threshold <= mapMinor.
-  // Stryker disable next-line StringLiteral: unreachable, a violating price is below mapMinor, a safe integer
   const normalizedMinor = toSafeNumber(floorDiv(n.num, n.den), 'normalized amount');
   // Exact percent below = (map - n) / map * 100 = (map*nd - nn) * 100 / (map*nd).
   const shortNum = BigInt(mapMinor) * n.den - n.num;

@@ -22,19 +22,14 @@ export interface Fraction {
 export function decimalToFraction(x: number): Fraction {
   if (!Number.isFinite(x) || x < 0) throw new RangeError(`${x} is not a finite non-negative number`);
   // String() gives the shortest decimal that round-trips, possibly in e-notation.
-  // Stryker disable next-line Regex: String() of a finite non-negative number always matches whole, anchored or not
   const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x));
-  // Stryker disable next-line ConditionalExpression,StringLiteral: unreachable, every finite non-negative number prints in this form
   if (!m) throw new RangeError(`cannot read ${x} as a decimal`);
-  // Stryker disable next-line StringLiteral: Number('') is 0 as well
   const [, whole, frac = '', expRaw = '0'] = m;
   let num = BigInt(whole + frac);
   let den = 10n ** BigInt(frac.length);
   const exp = Number(expRaw);
-  // Stryker disable next-line EqualityOperator: at exp 0 both branches multiply by 10n ** 0n = 1
   if (exp > 0) num *= 10n ** BigInt(exp);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: at exp 0 this multiplies by 10n ** 0n = 1
-  if (exp < 0) den *= 10n ** BigInt(-exp);
+  else if (exp < 0) den *= 10n ** BigInt(-exp);
   return { num, den };
 }
 

@@ -25,13 +25,11 @@ export interface ObservedOnMapBasis {
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
-  // Stryker disable next-line EqualityOperator: -0n is 0n
   return a < 0n ? -a : a;
 }
 
 export function reduce(f: Fraction): Fraction {
   const g = gcd(f.num, f.den);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: g >= 1 (den > 0), and dividing by 1 changes nothing
   return g > 1n ? { num: f.num / g, den: f.den / g } : f;
 }
 

@@ -13,7 +13,6 @@ export function hundredthsBelowMap(price: Fraction | number, mapMinor: number): 
   const shortNum = BigInt(mapMinor) * p.den - p.num;
   const shortDen = BigInt(mapMinor) * p.den;
   // Half-up away from zero on both sides, so a price 0.005 % above MAP is -0.01 and not -0.00.
-  // Stryker disable next-line EqualityOperator: at zero both branches give 0n (-0n is 0n)
   return shortNum >= 0n ? roundHalfUpDiv(shortNum * 10_000n, shortDen) : -roundHalfUpDiv(-shortNum * 10_000n, shortDen);
 }
 

@@ -41,7 +41,6 @@ function appliesToCurrency(p: PromoWindow, currency: string): boolean {
  * mapMinor and percentOff set, the lower result applies.
  */
 export function loweredMap(base: Pick<MapWindow, 'mapMinor' | 'currency'>, promo: PromoWindow): number {
-  // Stryker disable next-line ConditionalExpression: promoWindowSchema forbids a 'suspend' with mapMinor or percentOff, so it lowers nothing either way
   if (promo.kind !== 'lower') return base.mapMinor;
   let result = base.mapMinor;
   const sameCurrency = !promo.currency || promo.currency.toUpperCase() === base.currency.toUpperCase();
@@ -53,7 +52,6 @@ export function loweredMap(base: Pick<MapWindow, 'mapMinor' | 'currency'>, promo
     // base * (100 - p) / 100 with p = num/den  ->  base * (100*den - num) / (100*den)
     const keep = 100n * den - num;
     if (keep <= 0n) throw new RangeError('percentOff must be below 100');
-    // Stryker disable next-line StringLiteral: unreachable, the lowered MAP is below the base MAP, a safe integer
     result = Math.min(result, toSafeNumber(floorDiv(BigInt(base.mapMinor) * keep, 100n * den), 'lowered MAP'));
   }
   return result;
@@ -78,7 +76,6 @@ export function activePromo(
   let best: PromoWindow | null = null;
   let bestMap = Infinity;
   for (const p of active) {
-    // Stryker disable next-line ConditionalExpression: the only other kind, 'suspend', has returned above
     if (p.kind !== 'lower') continue;
     if (!base) return p;
     const m = loweredMap(base, p);

@@ -20,7 +20,6 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
-  // Stryker disable next-line ConditionalExpression: a cache; building the formatter again gives the same one
   if (!f) {
     // Throws RangeError on an unknown zone; we let it propagate.
     f = new Intl.DateTimeFormat('en-US', {
@@ -58,13 +57,10 @@ function wallAsUtc(y: number, mo: number, d: number, h: number, mi: number, s: n
 function offsetAt(instantMs: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(instantMs))) {
-    // Stryker disable next-line ConditionalExpression,StringLiteral: a 'literal' entry is never read
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  // Stryker disable next-line ConditionalExpression: this Node's ICU never prints 24 with hourCycle h23; kept for older ones
   const hour = parts.hour === 24 ? 0 : (parts.hour ?? 0); // older ICU prints midnight as 24
   const wall = wallAsUtc(parts.year ?? 0, parts.month ?? 1, parts.day ?? 1, hour, parts.minute ?? 0, parts.second ?? 0);
-  // Stryker disable next-line ArithmeticOperator: every instant asked about is a whole second (wall times have no milliseconds)
   return wall - (instantMs - (((instantMs % 1000) + 1000) % 1000));
 }
 
@@ -84,7 +80,6 @@ export function zonedWallTimeToInstant(local: string, timeZone: string): Date {
     number,
   ];
   // Day 0 of the next month is the last day of this one (leap years included).
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: a month out of range is refused on the next line whatever realDays is
   const realDays = mo >= 1 && mo <= 12 ? new Date(wallAsUtc(y, mo + 1, 0, 0, 0, 0)).getUTCDate() : 0;
   if (mo < 1 || mo > 12 || d < 1 || d > realDays || h > 23 || mi > 59 || s > 59) {
     throw new RangeError(`"${local}" is not a valid calendar date and time`);
@@ -96,7 +91,6 @@ export function zonedWallTimeToInstant(local: string, timeZone: string): Date {
   const before = offsetAt(wall - DAY_MS, timeZone);
   const after = offsetAt(wall + DAY_MS, timeZone);
   const valid: number[] = [];
-  // Stryker disable next-line ConditionalExpression,ArrayDeclaration: with one offset, trying it twice or falling back to it gives the same instant
   for (const off of before === after ? [before] : [before, after]) {
     const candidate = wall - off;
     if (offsetAt(candidate, timeZone) === off) valid.push(candidate);

@@ -39,7 +39,6 @@ export function judgeSiteHealth(s: SiteHealthStats, t: HealthThresholds, current
     }
     return { suppress: true, reason: 'still failing' };
   }
-  // Stryker disable next-line ConditionalExpression: the rate is null only with no page reads, and minPageReads is at least 1
   if (s.pageReads >= t.minPageReads && s.successRate !== null && s.successRate < t.minSuccessRate) {
     return {
       suppress: true,
