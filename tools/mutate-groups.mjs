@@ -58,8 +58,12 @@ export const GROUPS = {
     mutate: ['src/health/judge-site-health.ts', 'src/health/site-health-state.ts', 'src/health/format-site-health.ts'],
     tests: ['tests/health-judge.test.ts', 'tests/health-format.test.ts'],
   },
+  // The pipeline's decisions: which reads are judged, when two reads agree enough to accuse,
+  // when a verdict needs a confirming read (recheck.ts lines 16-37) and how long to wait
+  // (52-54). The rest of src/check/ drives fetches, the database and Chromium; its tests
+  // (check-*, crawl-pipeline) take minutes per run, so they are not rerun for every mutant.
   check: {
-    mutate: ['src/check/**/*.ts'],
-    tests: ['tests/check-*.test.ts', 'tests/crawl-pipeline.test.ts'],
+    mutate: ['src/check/judge-read.ts', 'src/check/recheck.ts:16-37', 'src/check/recheck.ts:52-54'],
+    tests: ['tests/check-recheck-rules.test.ts'],
   },
 };
