@@ -334,3 +334,143 @@ describe('no structured price: the visible text', () => {
     expect(pick({}, {})).toEqual({ chosen: null, ambiguous: false, warnings: [] });
   });
 });
+
+describe('edges that decide between right and wrong', () => {
+  const g = (key: string, amount: string, product: Candidate['product'] = {}, o: Partial<Candidate> = {}) =>
+    c({ productKey: key, amount, product, ...o });
+
+  it('a URL with trailing slashes, or one that cannot be parsed, is read safely', () => {
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { url: '/p/widget-pro-wp1234//' })] }).chosen).toMatchObject({
+      amount: '70',
+    });
+    expect(
+      pick({ 'json-ld': [g('a', '50', { url: 'http://[broken' }), g('b', '70', {}, { main: true })] }).chosen,
+    ).toMatchObject({ amount: '70' });
+  });
+
+  it('no name never matches, whatever the title; a short exact name does', () => {
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'Cable' })] })).toMatchObject({
+      chosen: null,
+      ambiguous: true,
+    });
+    const noTitle = { url: ctx.url };
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'Cable' })] }, {}, {}, noTitle).chosen).toBeNull();
+    expect(
+      pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'DRILL' })] }, {}, {}, { ...ctx, title: 'Drill' }).chosen,
+    ).toMatchObject({
+      amount: '70',
+    });
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'Widget -- Pro' })] }).chosen).toMatchObject({
+      amount: '70',
+    });
+  });
+
+  it('a name or title of eight characters is too short to match inside the other', () => {
+    const t = { ...ctx, title: 'Widget X Pro' };
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'Widget X' })] }, {}, {}, t).chosen).toBeNull();
+    const t8 = { ...ctx, title: 'Widget X' };
+    expect(pick({ 'json-ld': [g('a', '50'), g('b', '70', { name: 'Widget X Pro' })] }, {}, {}, t8).chosen).toBeNull();
+  });
+
+  it('the same amount in two currencies is two prices', () => {
+    expect(pick({ 'json-ld': [c({ amount: '100' }), c({ amount: '100', currency: 'EUR' })] })).toMatchObject({
+      chosen: null,
+      ambiguous: true,
+    });
+  });
+
+  it("the matching product's own several prices are still settled, not given up", () => {
+    const r = pick({
+      'json-ld': [g('a', '50'), g('b', '70', { url: ctx.url }), g('b', '80', { url: ctx.url })],
+      meta: [c({ source: 'meta', amount: '80' })],
+    });
+    expect(r.chosen).toMatchObject({ amount: '80', source: 'json-ld' });
+  });
+
+  it("the site's currency matching none of the prices leaves them all in play", () => {
+    const r = pick(
+      { 'json-ld': [c({ amount: '100', currency: 'EUR' }), c({ amount: '120', currency: 'EUR' })] },
+      {},
+      {},
+      {
+        ...ctx,
+        siteCurrency: 'USD',
+      },
+    );
+    expect(r).toMatchObject({ chosen: null, ambiguous: true });
+  });
+
+  it('one confirming witness is enough even when another names a third price', () => {
+    const r = pick(
+      { 'json-ld': [c({ amount: '100' }), c({ amount: '120' })], meta: [c({ source: 'meta', amount: '120' })] },
+      { chosen: tc({ amount: '999' }) },
+    );
+    expect(r.chosen).toMatchObject({ amount: '120' });
+  });
+
+  it('availability settles even when only one offer states it, and only among the prices still in play', () => {
+    expect(
+      pick({ 'json-ld': [c({ amount: '100' }), c({ amount: '120', availability: 'in_stock' })] }).chosen,
+    ).toMatchObject({
+      amount: '120',
+    });
+    const r = pick(
+      {
+        'json-ld': [
+          c({ amount: '90', currency: 'EUR', availability: 'in_stock' }),
+          c({ amount: '100', availability: 'out_of_stock' }),
+          c({ amount: '120', availability: 'in_stock' }),
+        ],
+      },
+      {},
+      {},
+      { ...ctx, siteCurrency: 'USD' },
+    );
+    expect(r.chosen).toMatchObject({ amount: '120', currency: 'USD' });
+    const none = pick({
+      'json-ld': [
+        c({ amount: '100', availability: 'out_of_stock' }),
+        c({ amount: '120', availability: 'out_of_stock' }),
+      ],
+    });
+    expect(none).toMatchObject({ chosen: null, ambiguous: true });
+  });
+
+  it('a used or list-only offer that is not a selling price leaves the decision to the next source', () => {
+    const t = tc({ amount: '99' });
+    expect(pick({ 'json-ld': [c({ role: 'list', condition: 'used' })] }, { chosen: t }).chosen).toBe(t);
+    expect(pick({ 'json-ld': [c({ related: true, condition: 'used' })] }, { chosen: t }).chosen).toBe(t);
+  });
+
+  it('names the condition of the used offer, not of a list price beside it', () => {
+    expect(pick({ 'json-ld': [c({ role: 'list', amount: '150' }), c({ condition: 'refurbished' })] }).warnings).toEqual(
+      ['json-ld: only refurbished offers, which are never the primary price'],
+    );
+    expect(pick({ 'json-ld': [c({ role: 'list', condition: 'new' }), c({ condition: 'used' })] }).warnings).toEqual([
+      'json-ld: only used offers, which are never the primary price',
+    ]);
+  });
+
+  it('a later source that also names the chosen price among others agrees; one naming only others is listed', () => {
+    const agree = pick({
+      'json-ld': [c({ amount: '100' })],
+      microdata: [c({ source: 'microdata', amount: '100' }), c({ source: 'microdata', amount: '90' })],
+    });
+    expect(agree).toMatchObject({ chosen: { amount: '100' }, ambiguous: false });
+    const other = pick({
+      'json-ld': [c({ amount: '100' })],
+      microdata: [
+        c({ source: 'microdata', amount: '90' }),
+        c({ source: 'microdata', amount: '80', availability: 'in_stock' }),
+      ],
+    });
+    expect(other.warnings).toEqual(['json-ld says 100 USD but microdata says 90 USD, 80 USD']);
+  });
+
+  it('a range with no upper end settles on a visible price at its amount', () => {
+    const t = tc({ amount: '100' });
+    const r = pick({ 'json-ld': [c({ role: 'range', amount: '100' })] }, { chosen: t });
+    expect(r).toMatchObject({ chosen: t, ambiguous: false });
+    expect(r.warnings).toEqual(['json-ld: price range 100–?; the visible price 100 USD is inside it']);
+  });
+});
