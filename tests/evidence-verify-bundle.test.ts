@@ -98,8 +98,10 @@ describe('a consistent bundle', () => {
     expect(r.links[1]!.prev_sha256).toBe(r.links[0]!.chain_sha256);
   });
 
-  it('ignores directory entries', () => {
+  it('ignores directory entries, listed or not', () => {
     expect(problems(bundle((e) => (e['files/'] = new Uint8Array())))).toEqual([]);
+    const unlisted = { ...unzipSync(bundle()), 'files/': new Uint8Array() };
+    expect(problems(zipSync(unlisted))).toEqual([]);
   });
 
   it('reads the same from a file as from memory', () => {
@@ -200,7 +202,8 @@ describe('tampering named', () => {
 });
 
 describe('not a bundle at all', () => {
-  it('a file that is no zip is a user error naming it', () => {
+  it('a file that is no zip is a user error naming it ("bundle" when unnamed)', () => {
+    expect(() => verifyBundle(strToU8('hello'))).toThrow(/^bundle: not a readable zip file \(/);
     expect(() => verifyBundle(strToU8('hello'), 'case-7.zip')).toThrow(UserError);
     expect(() => verifyBundle(strToU8('hello'), 'case-7.zip')).toThrow(/^case-7\.zip: not a readable zip file \(/);
   });
@@ -208,5 +211,55 @@ describe('not a bundle at all', () => {
   it('a file that cannot be read says why', () => {
     const missing = path.join(tmpDir({}), 'nope.zip');
     expect(() => verifyBundleFile(missing)).toThrow(`${missing}: cannot be read (ENOENT)`);
+  });
+});
+
+describe('entries that cannot be trusted', () => {
+  it('a manifest entry larger than any mapwatch writes is refused, not parsed', () => {
+    const big = new Uint8Array(64 * 1024 * 1024 + 1).fill(32);
+    const zip = bundle((e) => (e['manifests/evidence-1.json'] = big));
+    expect(problems(zip)).toEqual([
+      `manifests/evidence-1.json: larger than ${64 * 1024 * 1024} bytes, not a mapwatch manifest`,
+    ]);
+  });
+
+  it('an entry whose compressed data is damaged is reported by name', () => {
+    const e = unzipSync(bundle());
+    const text = strToU8('x'.repeat(5000) + 'the end');
+    const zip = zipSync({ ...e, 'files/big.txt': [text, { level: 9 }] });
+    // flip a byte inside the deflated data of files/big.txt (after its local header and name)
+    const name = strToU8('files/big.txt');
+    let at = -1;
+    for (let i = 0; i < zip.length - name.length; i++) {
+      if (zip[i] === 0x50 && zip[i + 1] === 0x4b && zip[i + 2] === 3 && zip[i + 3] === 4) {
+        const n = zip[i + 26]! | (zip[i + 27]! << 8);
+        const x = zip[i + 28]! | (zip[i + 29]! << 8);
+        if (Buffer.from(zip.subarray(i + 30, i + 30 + n)).toString() === 'files/big.txt') at = i + 30 + n + x + 2;
+      }
+    }
+    expect(at).toBeGreaterThan(0);
+    zip[at] = zip[at]! ^ 0xff;
+    const found = problems(zip);
+    expect(found.some((p) => p.startsWith('files/big.txt: '))).toBe(true);
+  });
+});
+
+describe('canonical JSON: one text per value', () => {
+  it('sorts keys at every level by code unit, drops undefined members, keeps array holes as null', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, undefined, 'x'], c: null }, e: undefined, B: true })).toBe(
+      '{"B":true,"a":{"c":null,"d":[1,null,"x"]},"b":1}',
+    );
+    expect(canonicalJson({ z: 1, y: 2, x: 3 })).toBe(canonicalJson({ x: 3, y: 2, z: 1 }));
+    expect(canonicalJson({ z: 1, y: 2, x: 3 })).toBe('{"x":3,"y":2,"z":1}');
+  });
+
+  it('writes plain values as JSON, and undefined as null', () => {
+    expect([canonicalJson('a"b'), canonicalJson(1.5), canonicalJson(false), canonicalJson(null)]).toEqual([
+      '"a\\"b"',
+      '1.5',
+      'false',
+      'null',
+    ]);
+    expect(canonicalJson(undefined)).toBe('null');
   });
 });
