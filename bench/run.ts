@@ -5,6 +5,7 @@ import { runQueueBench } from './queue.js';
 import { runStaticBench } from './static.js';
 import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
 import { runDbBench } from './db.js';
+import { runKpiBench } from './kpis.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 console.log(runExtractBench(seconds));
@@ -15,3 +16,4 @@ const only = process.env.BENCH_ONLY?.split(',');
 if (!only || only.includes('static')) console.log('\n' + (await runStaticBench()));
 if (!only || only.includes('browser-vs-crawlee')) console.log('\n' + (await runBrowserVsCrawleeBench()));
 if (!only || only.includes('db')) console.log('\n' + (await runDbBench()));
+if (!only || only.includes('kpis')) console.log('\n' + (await runKpiBench()));

@@ -110,7 +110,7 @@ export const CONFIG_FIELDS = {
     schema: optionalString,
     default: 'off',
     description:
-      '`1` publishes bull-board at `/queues` on `mapwatch serve`, behind MAPWATCH_ADMIN_TOKEN (see Security model)',
+      '`1` lets MAPWATCH_ADMIN_TOKEN open bull-board at `/queues` (signed-in ops and admin users always can; see Security model)',
   },
   MAPWATCH_ADMIN_TOKEN: {
     schema: optionalString,
@@ -121,6 +121,19 @@ export const CONFIG_FIELDS = {
     schema: list,
     default: 'empty',
     description: 'extra `Host` names `mapwatch serve` answers (localhost names and the bound address always)',
+  },
+  MAPWATCH_SECURE_COOKIES: {
+    schema: z
+      .string()
+      .optional()
+      .transform((s) => s?.trim().toLowerCase())
+      .refine((s) => s === undefined || ['1', '0', 'true', 'false', 'yes', 'no'].includes(s), {
+        message: 'must be 1 or 0',
+      })
+      .transform((s) => s === '1' || s === 'true' || s === 'yes'),
+    default: 'off',
+    description:
+      '`1` when users reach `mapwatch serve` over HTTPS (a TLS proxy): Secure `__Host-` session cookie and HSTS',
   },
   MAPWATCH_TOLERANCE_PERCENT: {
     schema: z.coerce.number().min(0).max(99).default(0),
@@ -136,6 +149,24 @@ export const CONFIG_FIELDS = {
     schema: z.coerce.number().int().min(1).default(2),
     default: '`2`',
     description: 'clean reads in a row that resolve a case',
+  },
+  MAPWATCH_REPORT_TIME_ZONE: {
+    schema: z
+      .string()
+      .default('UTC')
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be an IANA time zone such as Europe/Berlin or America/New_York' },
+      ),
+    default: '`UTC`',
+    description: 'the time zone whose calendar days the KPI rollups and reports use',
   },
   MAPWATCH_SMTP_URL: {
     schema: optionalString,

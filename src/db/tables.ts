@@ -248,7 +248,88 @@ export interface DomainLeasesTable {
   expires_at: Timestamp;
 }
 
+/** Daily KPI rollup (migrations/20261201260000): one reporting day × site × product. */
+export interface DailyRollupsTable {
+  day: ColumnType<string, string, string>;
+  site_id: number;
+  product_id: number;
+  reseller_id: number;
+  currency: string | null;
+  reads: number;
+  trustworthy_reads: number;
+  compliant_reads: number;
+  violating_reads: number;
+  blocked_reads: number;
+  min_price_minor: number | null;
+  sum_price_minor: number;
+  /** numeric: a decimal string. */
+  sum_depth_pct: string;
+  max_depth_pct: string | null;
+  msrp_reads: number;
+  sum_msrp_variance: string;
+  listings_covered: number;
+  eod_listings: number;
+  eod_compliant_listings: number;
+  cases_opened: number;
+  cases_resolved: number;
+  cases_open_eod: number;
+  notices_step1: number;
+  notices_step2: number;
+  notices_step3: number;
+  computed_at: Generated<Date>;
+}
+
+export interface RollupStateTable {
+  name: string;
+  time_zone: string;
+  last_observation_id: number;
+  last_run_at: Generated<Date>;
+}
+
+/** A review-app user (migrations/20261201200000); email unique whatever its case. */
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  role: 'admin' | 'ops' | 'compliance' | 'viewer';
+  /** scrypt, self-describing (src/http/auth/password-hash.ts). */
+  password_hash: string;
+  disabled_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+/** A browser session; only the SHA-256 of its cookie value is stored. */
+export interface SessionsTable {
+  id: Generated<number>;
+  token_sha256: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** An API bearer token; only its SHA-256 is stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_sha256: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** One failed login, counted by the login rate limit (per email and per client address). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  email: string;
+  client: string;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
+  daily_rollups: DailyRollupsTable;
+  rollup_state: RollupStateTable;
   products: ProductsTable;
   map_prices: MapPricesTable;
   promo_windows: PromoWindowsTable;
@@ -267,6 +348,10 @@ export interface Database {
   site_alerts: SiteAlertsTable;
   domain_gates: DomainGatesTable;
   domain_leases: DomainLeasesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type Product = Selectable<ProductsTable>;
