@@ -94,6 +94,7 @@ describe('formatSiteHealth', () => {
     suppressed: false,
     since: null,
     reason: null,
+    misreads: 0,
     ...o,
   });
 
