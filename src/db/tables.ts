@@ -205,6 +205,10 @@ export interface OutboxTable {
   transport_response: string | null;
   created_at: Generated<Date>;
   sent_at: Timestamp | null;
+  /** migrations/20261201220000: the last person who retried the message (cases also note it on their chain). */
+  retried_by: string | null;
+  retried_role: string | null;
+  retried_at: Timestamp | null;
 }
 
 /** A reseller notice on the escalation ladder (step 1, 2, 3 = final). */

@@ -9,13 +9,17 @@ import { MAX_PAGE, type PageRequest, pageOf } from './page.js';
 
 export async function listSiteHealth(
   db: Kysely<Database>,
-  p: PageRequest & { thresholds?: HealthThresholds } = {},
+  p: PageRequest & { thresholds?: HealthThresholds; siteIds?: number[] } = {},
 ): Promise<SiteHealthRow[]> {
   const page = pageOf(p, MAX_PAGE);
   const thresholds = p.thresholds ?? loadHealthThresholds();
   const [stats, states] = await Promise.all([
-    computeSiteHealth(db),
-    db.selectFrom('site_health').selectAll().execute(),
+    computeSiteHealth(db, p.siteIds ? { siteIds: p.siteIds } : {}),
+    p.siteIds
+      ? p.siteIds.length
+        ? db.selectFrom('site_health').selectAll().where('site_id', 'in', p.siteIds).execute()
+        : []
+      : db.selectFrom('site_health').selectAll().execute(),
   ]);
   const by = new Map(states.map((s) => [s.site_id, s]));
   return stats.slice(page.offset, page.offset + page.limit).map((s) => {
