@@ -11,6 +11,7 @@
  *   or without a price (a few sites mostly blocked);
  * - cases in every status (open, notified, resolved, dismissed) and severity, whose figures
  *   come from the reads inside each case's window (violations), with compliant reads around;
+ *   marketplace reads name a seller, and a third of the live cases have an assignee;
  * - case_events (opened, observed, severity_changed, dismissed, resolved, note), inserted in
  *   time order so the database's chain trigger (migrations/20261201110100) links them;
  * - evidence for each case's opening read, hash-chained exactly as record-evidence.ts does,
@@ -164,7 +165,7 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
     // Read j goes to listing j % L, as its (j / L)-th read; reads are spread over 90 days.
     await sql`insert into observations (listing_id, captured_at, status, reason, amount_minor, currency, raw_price_text,
         extraction_source, product_name, verdict, normalized_minor, map_minor, verdict_detail, http_status, final_url,
-        content_sha256, read_key)
+        content_sha256, read_key, seller)
       select g.listing_id, g.at, g.status,
              case g.status when 'blocked' then 'bot wall: captcha page' when 'no_price' then 'no price found on the page'
                            when 'error' then 'timeout after 30000 ms' end,
@@ -189,9 +190,10 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
                  'vatAdjustment', 'none', 'vatRatePercent', null, 'normalizedExact', g.amount::text,
                  'tolerance', jsonb_build_object('absMinor', null, 'percent', null, 'thresholdMinor', g.map))) end,
              case when g.status = 'blocked' then 403 when g.status = 'error' then null else 200 end,
-             l.url, md5(g.j::text) || md5(g.listing_id::text), 'seed:' || g.j
+             l.url, md5(g.j::text) || md5(g.listing_id::text), 'seed:' || g.j,
+             case when g.status = 'ok' and g.market then (array['Official Store','Grey Market Inc','QuickDeals 24','AudioHub Outlet'])[1 + g.x % 4] end
       from (
-        select j, l0.id as listing_id, l0.x, j / ${L} as k, m.map_minor as map,
+        select j, l0.id as listing_id, l0.x, j / ${L} as k, m.map_minor as map, l0.market,
                ${nowIso}::timestamptz - ((${K} - 1 - j / ${L}) * ${SPAN_DAYS * 24 * 60}::int / ${K}) * interval '1 minute'
                  - (l0.x % 600) * interval '1 minute' as at,
                pl.listing_id is not null and j / ${L} between pl.first_k and pl.last_k as violating,
@@ -207,7 +209,8 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
                    then greatest(100, m.map_minor * (100 - pl.pct) / 100 - ((j / ${L}) % 3) * 100)
                  else m.map_minor + (l0.x % 5) * 100 end as amount
         from generate_series(0, ${shape.observations - 1}) j
-        join (select id, site_id, product_id, id - (select min(id) from listings) as x from listings) l0
+        join (select l.id, l.site_id, l.product_id, l.id - (select min(id) from listings) as x, st.name like 'market-%' as market
+              from listings l join sites st on st.id = l.site_id) l0
           on l0.id = (select min(id) from listings) + j % ${L}
         join map_prices m on m.product_id = l0.product_id
         left join seed_plan pl on pl.listing_id = l0.id
@@ -218,7 +221,7 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
 
   await step('cases', async () => {
     await sql`insert into cases (listing_id, status, severity, currency, map_minor, lowest_minor, last_minor,
-        first_seen_at, last_seen_at, clean_streak, closed_at, resolution_note)
+        first_seen_at, last_seen_at, clean_streak, closed_at, resolution_note, seller, assignee)
       select pl.listing_id, pl.status,
              case when (w.map - w.lowest) * 100 >= w.map * 15 then 'high' when (w.map - w.lowest) * 100 >= w.map * 5 then 'medium' else 'low' end,
              'USD', w.map, w.lowest, w.last, w.first_at, w.last_at,
@@ -226,11 +229,15 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
              case when pl.status = 'resolved' then w.last_at + interval '2 days'
                   when pl.status = 'dismissed' then w.last_at + interval '3 hours' end,
              case when pl.status = 'resolved' then 'price back at or above MAP for 2 reads'
-                  when pl.status = 'dismissed' then (${arr(DISMISS_NOTES)})[1 + pl.x % 4] end
+                  when pl.status = 'dismissed' then (${arr(DISMISS_NOTES)})[1 + pl.x % 4] end,
+             w.seller,
+             case when pl.status in ('open', 'notified') and pl.x % 3 = 0
+                  then (array['clara@northwind.example','lena@northwind.example'])[1 + pl.x % 2] end
       from seed_plan pl
       join lateral (
         select min(o.normalized_minor) as lowest, max(o.map_minor) as map,
                (array_agg(o.normalized_minor order by o.captured_at desc))[1] as last,
+               (array_agg(o.seller order by o.captured_at desc))[1] as seller,
                min(o.captured_at) as first_at, max(o.captured_at) as last_at
         from observations o where o.listing_id = pl.listing_id and o.verdict = 'violation'
       ) w on w.lowest is not null
@@ -401,9 +408,10 @@ async function makeHostile(db: Kysely<Database>): Promise<void> {
     .executeTakeFirstOrThrow();
   await db.updateTable('products').set({ name: HOSTILE.product }).where('id', '=', c.product_id).execute();
   await db.updateTable('resellers').set({ name: HOSTILE.reseller }).where('id', '=', c.reseller_id).execute();
+  await db.updateTable('cases').set({ seller: HOSTILE.seller }).where('id', '=', c.id).execute();
   await db
     .updateTable('observations')
-    .set({ product_name: HOSTILE.pageProduct })
+    .set({ product_name: HOSTILE.pageProduct, seller: HOSTILE.seller })
     .where('listing_id', '=', c.listing_id)
     .where('product_name', 'is not', null)
     .execute();
