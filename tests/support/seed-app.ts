@@ -360,6 +360,11 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
     await sql`analyze`.execute(db);
   });
 
+  return { ...(await summarize(db)), evidence: evidenceRows, seconds };
+}
+
+/** What a seeded database holds (also for one seeded earlier). */
+export async function summarize(db: Kysely<Database>): Promise<SeedSummary> {
   const count = async (t: keyof Database) =>
     Number(
       (
@@ -387,12 +392,12 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
     observations: await count('observations'),
     cases: await count('cases'),
     caseEvents: await count('case_events'),
-    evidence: evidenceRows,
+    evidence: await count('evidence'),
     findings: await count('findings'),
     outbox: await count('outbox'),
     byStatus: await groups('status'),
     bySeverity: await groups('severity'),
-    seconds,
+    seconds: {},
   };
 }
 
