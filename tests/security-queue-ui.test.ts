@@ -84,8 +84,8 @@ describe('queue UI and job payloads under attack (Postgres + Redis)', () => {
         }) + `headers: { Authorization: "${SECRET_HEADER}", Cookie: "sid=cookie-secret-51be" }\n`,
     });
     const queues = Object.values(env.queues).filter((q) => typeof q === 'object') as never;
-    open = await startHttpServer({ db: env.h.db, queues, port: 0, queueUi: { token: TOKEN } });
-    closed = await startHttpServer({ db: env.h.db, queues, port: 0 });
+    open = await startHttpServer({ ctx: env.deps, queues, port: 0, queueUi: { token: TOKEN } });
+    closed = await startHttpServer({ ctx: env.deps, queues, port: 0 });
   });
 
   afterAll(async () => {

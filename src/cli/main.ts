@@ -26,6 +26,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   tools: async () => (await import('./commands/tools.js')).registerToolCommands,
   evidence: async () => (await import('./commands/evidence.js')).registerEvidenceCommands,
   queue: async () => (await import('./commands/queue.js')).registerQueueCommands,
+  users: async () => (await import('./commands/users.js')).registerUserCommands,
 };
 
 /** Top-level command → the groups that define it (`sites` has subcommands in two). */
@@ -48,6 +49,8 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   scheduler: ['queue'],
   serve: ['queue'],
   queues: ['queue'],
+  users: ['users'],
+  tokens: ['users'],
 };
 
 /** The program with the commands `argv` needs; all of them for help, a bare call or an unknown command. */

@@ -122,6 +122,19 @@ export const CONFIG_FIELDS = {
     default: 'empty',
     description: 'extra `Host` names `mapwatch serve` answers (localhost names and the bound address always)',
   },
+  MAPWATCH_SECURE_COOKIES: {
+    schema: z
+      .string()
+      .optional()
+      .transform((s) => s?.trim().toLowerCase())
+      .refine((s) => s === undefined || ['1', '0', 'true', 'false', 'yes', 'no'].includes(s), {
+        message: 'must be 1 or 0',
+      })
+      .transform((s) => s === '1' || s === 'true' || s === 'yes'),
+    default: 'off',
+    description:
+      '`1` when users reach `mapwatch serve` over HTTPS (a TLS proxy): Secure `__Host-` session cookie and HSTS',
+  },
   MAPWATCH_TOLERANCE_PERCENT: {
     schema: z.coerce.number().min(0).max(99).default(0),
     default: '`0`',

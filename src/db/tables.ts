@@ -285,6 +285,47 @@ export interface DomainLeasesTable {
   expires_at: Timestamp;
 }
 
+/** A review-app user (migrations/20261201200000); email unique whatever its case. */
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  role: 'admin' | 'ops' | 'compliance' | 'viewer';
+  /** scrypt, self-describing (src/http/auth/password-hash.ts). */
+  password_hash: string;
+  disabled_at: Timestamp | null;
+  created_at: Generated<Date>;
+}
+
+/** A browser session; only the SHA-256 of its cookie value is stored. */
+export interface SessionsTable {
+  id: Generated<number>;
+  token_sha256: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** An API bearer token; only its SHA-256 is stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_sha256: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** One failed login, counted by the login rate limit (per email and per client address). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  email: string;
+  client: string;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   products: ProductsTable;
   map_prices: MapPricesTable;
@@ -305,6 +346,10 @@ export interface Database {
   domain_gates: DomainGatesTable;
   domain_leases: DomainLeasesTable;
   misreads: MisreadsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type Product = Selectable<ProductsTable>;

@@ -3,24 +3,53 @@
  * (src/app/open-app.ts). `startHttpServer` mounts it after the Host and cross-site guards.
  * Each area adds its router here: auth (login, logout, sessions, tokens), the pages, and
  * /api/v1. Area routers never build their own dependencies; they get them from `deps`.
+ *
+ * Order matters: security headers, body parsing, who is asking (session or API token),
+ * the CSRF check, then the routes, then 404 and the error handler (JSON under /api, an
+ * HTML page or a redirect to /login elsewhere).
  */
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
 import type { AppContext } from '../context.js';
+import { authApi } from './api/auth-api.js';
+import { authenticate } from './auth/authenticate.js';
+import { checkCsrf } from './auth/check-csrf.js';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-rate-limit.js';
+import { loginRoutes } from './auth/login-routes.js';
+import { sessionSettings, type SessionSettings } from './auth/session-settings.js';
+import { handleErrors, notFound } from './handle-errors.js';
+import { queueBoard } from './queue-board.js';
+import { securityHeaders } from './security-headers.js';
+import { serveAssets } from './serve-assets.js';
 
 export interface AppDeps {
   ctx: AppContext;
   queues: Queue[];
   /** Set the session cookie's Secure flag (behind HTTPS). */
   secureCookies: boolean;
+  /** MAPWATCH_ADMIN_TOKEN when MAPWATCH_QUEUE_UI=1: bull-board also takes that token. */
+  queueUi?: { token: string };
+  /** Session lifetime and idle timeout (defaults: 12 h, 2 h). */
+  session?: Partial<Omit<SessionSettings, 'secureCookies'>>;
+  /** Login rate limits (default: 10 failures per email, 50 per address, in 15 minutes). */
+  loginLimits?: LoginLimits;
 }
 
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  void deps;
-  // auth: mounts cookie/session/token parsing, CSRF, /login, /logout (helper "auth")
+  const session = sessionSettings({ ...deps.session, secureCookies: deps.secureCookies });
+  app.use(securityHeaders({ hsts: deps.secureCookies }));
+  app.use('/assets', serveAssets());
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
+  app.use(authenticate(deps.ctx.db, session));
+  app.use(checkCsrf({ sameOriginOnly: ['/queues'] }));
+  // auth: /, /login, /logout, and bull-board for ops and admin
+  app.use(loginRoutes({ db: deps.ctx.db, session, limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS }));
+  app.use(queueBoard({ queues: deps.queues, adminToken: deps.queueUi?.token }));
+  app.use('/api/v1', authApi(deps.ctx.db));
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
+  app.use(notFound(), handleErrors());
   return app;
 }

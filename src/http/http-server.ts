@@ -1,32 +1,35 @@
 /**
- * The small HTTP server `mapwatch serve` runs: `/healthz` (database and queue backend
- * reachable) and, only when enabled, bull-board at `/queues`. Binds to 127.0.0.1 by
- * default. bull-board can add, retry and delete jobs and remove job schedulers, so it is
- * off unless `queueUi` is given (MAPWATCH_QUEUE_UI=1 plus MAPWATCH_ADMIN_TOKEN), and then
- * behind admin authentication. Every request first passes the Host allow-list (DNS
- * rebinding) and, if it changes state, the cross-site checks (src/http/request-guards.ts).
+ * The HTTP server `mapwatch serve` runs: `/healthz` (database and queue backend reachable)
+ * and the review app with its API (src/http/build-app.ts: sign-in, pages, /api/v1, and
+ * bull-board at /queues for ops and admin users, or the admin token when enabled). Binds to
+ * 127.0.0.1 by default. Every request first passes the Host allow-list (DNS rebinding) and,
+ * if it changes state, the cross-site checks (src/http/request-guards.ts).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/tables.js';
-import { adminAuth, allowedHostSet, crossSiteGuard, hostGuard } from './request-guards.js';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import { buildApp, type AppDeps } from './build-app.js';
+import { allowedHostSet, crossSiteGuard, hostGuard } from './request-guards.js';
+import { securityHeaders } from './security-headers.js';
 import { UserError } from '../errors.js';
 
 export interface HttpServerOptions {
-  db: Kysely<Database>;
+  /** What the review app and the API work on (database, policy, hooks), from openApp(). */
+  ctx: AppContext;
   queues: Queue[];
   host?: string;
   port?: number;
-  /** bull-board at /queues, behind this admin token; absent: /queues answers 404 and says how to enable it. */
+  /** bull-board at /queues also takes this admin token (MAPWATCH_QUEUE_UI=1 plus MAPWATCH_ADMIN_TOKEN). */
   queueUi?: { token: string };
   /** Host names served besides localhost and the bound address (MAPWATCH_ALLOWED_HOSTS). */
   allowedHosts?: readonly string[];
+  /** Secure session cookie and HSTS (default: MAPWATCH_SECURE_COOKIES of ctx.config). */
+  secureCookies?: boolean;
+  /** Session and login-limit settings for tests; see AppDeps. */
+  app?: Pick<AppDeps, 'session' | 'loginLimits'>;
 }
 
 export interface RunningHttpServer {
@@ -37,27 +40,16 @@ export interface RunningHttpServer {
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttpServer> {
   const app = express();
   app.disable('x-powered-by');
+  const secureCookies = o.secureCookies ?? o.ctx.config?.MAPWATCH_SECURE_COOKIES ?? false;
   const hosts = allowedHostSet(o.host ?? '127.0.0.1', o.allowedHosts ?? []);
+  // Headers first, so even a refused request carries them.
+  app.use(securityHeaders({ hsts: secureCookies }));
   app.use(hostGuard(hosts));
   app.use(crossSiteGuard(hosts));
-  if (o.queueUi) {
-    const board = new ExpressAdapter();
-    board.setBasePath('/queues');
-    createBullBoard({ queues: o.queues.map((q) => new BullMQAdapter(q as never)), serverAdapter: board as never });
-    app.use('/queues', adminAuth(o.queueUi.token), board.getRouter());
-  } else {
-    app.use('/queues', (_req, res) => {
-      res.status(404).json({
-        ok: false,
-        code: 'queue_ui_off',
-        error: 'the queue UI is off; set MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN to enable it',
-      });
-    });
-  }
   app.get('/healthz', async (_req, res) => {
     const checks: Record<string, string> = {};
     try {
-      await sql`select 1`.execute(o.db);
+      await sql`select 1`.execute(o.ctx.db);
       checks.database = 'ok';
     } catch (err) {
       checks.database = (err as Error).message;
@@ -71,6 +63,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ ok, ...checks });
   });
+  app.use(buildApp({ ctx: o.ctx, queues: o.queues, secureCookies, queueUi: o.queueUi, ...o.app }));
   const host = o.host ?? '127.0.0.1';
   const port = o.port ?? 8080;
   // Express 5 hands a listen error (a port in use) to this callback, not to an 'error' event.

@@ -10,6 +10,11 @@
  *   one of the allowed hosts, and the body must not be a type a page can send cross-site
  *   without a CORS preflight (text/plain, form encodings). Basic-auth credentials are sent by
  *   the browser on its own, so authentication alone does not stop a forged request.
+ *   The review app's own forms are the one exception: a form encoding passes when the
+ *   request proves it comes from our origin (Sec-Fetch-Site: same-origin, or an Origin equal
+ *   to the Host, which browsers send with every form POST). The real protection of those
+ *   forms is the session's CSRF token (src/http/auth/check-csrf.ts); this check is the
+ *   second fence. text/plain is never accepted.
  * - Admin authentication: a bearer token, or HTTP basic auth whose password is the token.
  *   Compared in constant time.
  */
@@ -19,6 +24,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Body types a cross-site page can POST without a CORS preflight. */
 const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+/** The encodings of an HTML form; accepted only from our own origin. */
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 export const LOCAL_HOST_NAMES = ['localhost', '127.0.0.1', '::1'];
 
 export function isStateChanging(method: string): boolean {
@@ -44,6 +51,23 @@ export function allowedHostSet(bound: string | undefined, extra: readonly string
     if (name) set.add(name);
   }
   return set;
+}
+
+/**
+ * Whether the browser says the request comes from a page of this very origin: Sec-Fetch-Site
+ * is same-origin, or the Origin header's host (with port) is the Host the request was sent
+ * to. Requests typed by hand (curl) prove neither.
+ */
+export function sameOriginProven(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return false;
+  try {
+    return new URL(origin).host === (req.headers.host ?? '').toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {
@@ -83,6 +107,7 @@ export function crossSiteGuard(allowed: ReadonlySet<string>): RequestHandler {
       }
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (FORM_TYPES.has(type) && sameOriginProven(req)) return next();
     if (SIMPLE_TYPES.has(type)) {
       return refuse(res, 415, 'content_type', `${type} is not accepted for ${req.method}; send application/json`);
     }

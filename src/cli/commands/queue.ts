@@ -107,19 +107,21 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
       }
       if (o.http) {
         const srv = await startHttpServer({
+          ctx,
           queueUi,
           allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
-          db: ctx.db,
           queues: Object.values(queues),
           host: o.host,
           port: o.port,
         });
         stops.push(() => srv.close());
         log(
-          queueUi
-            ? `serving ${srv.url}/healthz and ${srv.url}/queues (admin token required)`
-            : `serving ${srv.url}/healthz (queue UI off: MAPWATCH_QUEUE_UI=1 and MAPWATCH_ADMIN_TOKEN enable it)`,
+          `serving ${srv.url}/healthz and the review app at ${srv.url}/ (bull-board at /queues for ops and admin users` +
+            (queueUi ? ', or the admin token)' : ')'),
         );
+        const users = await ctx.db.selectFrom('users').select('id').where('disabled_at', 'is', null).limit(1).execute();
+        if (!users.length)
+          log('no users yet: add one with `mapwatch users add EMAIL --role admin --password-stdin`, then sign in');
       }
       if (o.heartbeat) {
         const stopBeat = startHeartbeat(o.heartbeat, async () => {

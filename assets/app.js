@@ -1,0 +1,1 @@
+// mapwatch review app: progressive enhancement only.
