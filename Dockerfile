@@ -33,6 +33,8 @@ COPY examples ./examples
 COPY schema ./schema
 # The notify job (run by `mapwatch worker`) renders the bundled email templates.
 COPY templates ./templates
+# The review app's stylesheet and script (/assets), served by `mapwatch serve`.
+COPY assets ./assets
 RUN ln -s /app/bin/mapwatch.js /usr/local/bin/mapwatch
 USER node
 VOLUME ["/var/lib/mapwatch"]

@@ -22,6 +22,14 @@ export default tseslint.config(
     },
   },
   {
+    // The review app's browser script (plain ES5-style JS, no build step).
+    files: ['assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', HTMLElement: 'readonly', HTMLInputElement: 'readonly' },
+    },
+  },
+  {
     // Migrations run against whatever schema exists at that point in history, so they are
     // written against an untyped Kysely by design (Kysely's own migration docs do the same).
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],

@@ -57,6 +57,7 @@ describe('Dockerfile', () => {
     expect(runtime.steps.some((x) => /^ENV .*NODE_ENV=production/.test(x))).toBe(true);
     expect(runtime.steps.some((x) => /^COPY --from=\w+ \/app\/dist/.test(x))).toBe(true);
     expect(runtime.steps.some((x) => /^COPY templates/.test(x))).toBe(true);
+    expect(runtime.steps.some((x) => /^COPY assets/.test(x))).toBe(true);
   });
 });
 

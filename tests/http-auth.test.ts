@@ -125,6 +125,17 @@ describe.each(BACKENDS)('review app sign-in and access (%s)', { timeout: 120_000
     expect((await call(app.url, '/api/v1/me', { as: b })).status).toBe(401);
   });
 
+  it('signing in again from a signed-in browser starts a new session and ends the old one', async () => {
+    const b = await app.signIn(ops.email, ops.password);
+    // A stale sign-in tab: POST /login with the session cookie and no CSRF token is fine.
+    const again = await call(app.url, '/login', { as: b, form: { email: ops.email, password: ops.password } });
+    expect(again.status).toBe(303);
+    const fresh = cookieFrom(again)!;
+    expect(fresh).not.toBe(b.cookie);
+    expect((await call(app.url, '/api/v1/me', { as: b })).status).toBe(401);
+    expect((await call(app.url, '/api/v1/me', { headers: { cookie: fresh } })).status).toBe(200);
+  });
+
   it('CSRF: a session form POST without the token or with a wrong one is 403; cross-site forms are refused first', async () => {
     const b: Browser = await app.signIn(viewer.email, viewer.password);
     const none = await call(app.url, '/logout', { as: b, form: { x: '1' } });

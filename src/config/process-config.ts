@@ -110,7 +110,7 @@ export const CONFIG_FIELDS = {
     schema: optionalString,
     default: 'off',
     description:
-      '`1` publishes bull-board at `/queues` on `mapwatch serve`, behind MAPWATCH_ADMIN_TOKEN (see Security model)',
+      '`1` lets MAPWATCH_ADMIN_TOKEN open bull-board at `/queues` (signed-in ops and admin users always can; see Security model)',
   },
   MAPWATCH_ADMIN_TOKEN: {
     schema: optionalString,

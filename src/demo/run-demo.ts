@@ -18,7 +18,7 @@ import { importProducts } from '../catalog/import-products.js';
 import { importPromos } from '../catalog/import-promos.js';
 import { importResellers } from '../catalog/import-resellers.js';
 import { loadSites } from '../config/load-sites.js';
-import { openApp } from '../app/open-app.js';
+import { type App, openApp } from '../app/open-app.js';
 import { loadProcessConfig } from '../config/process-config.js';
 import { syncSites } from '../config/sync-sites.js';
 import { InputError } from '../errors.js';
@@ -37,6 +37,12 @@ export interface DemoOptions {
   /** Where everything goes; default: a new folder under the system temp dir. */
   workspace?: string;
   log?: (line: string) => void;
+  /**
+   * Runs after the summary is collected, while the demo's app (database, queues, workers)
+   * and storefronts are still up: `mapwatch demo --serve` starts the review app here. The
+   * demo closes everything when it returns.
+   */
+  afterRun?: (result: DemoResult, app: App) => Promise<void>;
 }
 
 export interface DemoResult {
@@ -162,7 +168,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (problems.length) throw new InputError(problems);
 
     const report = await collectDemoReport(db, paths, startedAt);
-    return { report, sweeps, totalMs: Date.now() - startedAt.getTime(), browser: app.ctx.browser !== undefined };
+    const result = {
+      report,
+      sweeps,
+      totalMs: Date.now() - startedAt.getTime(),
+      browser: app.ctx.browser !== undefined,
+    };
+    if (opts.afterRun) await opts.afterRun(result, app);
+    return result;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
   }

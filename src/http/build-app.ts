@@ -43,7 +43,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/assets', serveAssets());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
-  app.use(checkCsrf({ sameOriginOnly: ['/queues'] }));
+  app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
   // auth: /, /login, /logout, and bull-board for ops and admin
   app.use(loginRoutes({ db: deps.ctx.db, session, limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS }));
   app.use(queueBoard({ queues: deps.queues, adminToken: deps.queueUi?.token }));

@@ -88,7 +88,10 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
       'where to put the demo database, configs, catalog, evidence and emails (default: a new temp folder)',
     )
     .option('--json', 'print the summary facts as JSON')
-    .action(async (opts: { workspace?: string; json?: boolean }) => {
+    .option('--serve', 'then start the review app on the demo workspace, with a demo login per role, until Ctrl-C')
+    .option('--port <n>', 'port for --serve', (v) => portNumber(v), 8080)
+    .option('--host <host>', 'address for --serve', '127.0.0.1')
+    .action(async (opts: { workspace?: string; json?: boolean; serve?: boolean; port: number; host: string }) => {
       if (opts.workspace && fs.existsSync(opts.workspace) && fs.readdirSync(opts.workspace).length) {
         throw new UserError(`--workspace: ${opts.workspace} is not empty; the demo needs a fresh folder`);
       }
@@ -97,12 +100,45 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
         import('../../demo/run-demo.js'),
         import('../format-demo-report.js'),
       ]);
+      const print = (r: Parameters<typeof formatDemoReport>[0]) =>
+        console.log(opts.json ? json(r) : formatDemoReport(r));
+      let printed = false;
       const r = await runDemo({
         workspace: opts.workspace && path.resolve(opts.workspace),
         log: opts.json ? undefined : (l) => console.log(l),
+        afterRun: opts.serve
+          ? async (result, app) => {
+              print(result);
+              printed = true;
+              const [{ serveDemo }, { untilSignal }] = await Promise.all([
+                import('../../demo/serve-demo.js'),
+                import('../until-signal.js'),
+              ]);
+              const srv = await serveDemo(app, { host: opts.host, port: opts.port });
+              const w = Math.max(...srv.logins.map((l) => l.email.length));
+              console.log(
+                [
+                  '',
+                  `== The review app: ${srv.url}/  (Ctrl-C stops it; the workers keep crawling meanwhile)`,
+                  ...srv.logins.map((l) => `  ${l.role.padEnd(10)} ${l.email.padEnd(w)}  password ${l.password}`),
+                  '  (new passwords each run; the users live in the demo workspace)',
+                ].join('\n'),
+              );
+              const sig = await untilSignal();
+              process.stderr.write(`mapwatch: ${sig}: stopping the review app and the demo\n`);
+              await srv.close();
+            }
+          : undefined,
       });
-      console.log(opts.json ? json(r) : formatDemoReport(r));
+      if (!printed) print(r);
     });
+}
+
+function portNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UserError(`--port: must be a whole number from 1, got "${v}"`);
+  return n;
 }
 
 function readPage(file: string): string {

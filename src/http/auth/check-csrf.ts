@@ -34,11 +34,18 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function checkCsrf(o: { sameOriginOnly?: string[] } = {}): RequestHandler {
+/**
+ * `sameOriginOnly`: path prefixes judged by origin instead of token (bull-board). `exempt`:
+ * exact paths that need no token because they do not act as the session (POST /login,
+ * which a stale sign-in tab may send while a session exists; the cross-site guard still
+ * refuses it from another site).
+ */
+export function checkCsrf(o: { sameOriginOnly?: string[]; exempt?: string[] } = {}): RequestHandler {
   const originOnly = o.sameOriginOnly ?? [];
+  const exempt = new Set(o.exempt ?? []);
   return (req: Request, res: Response, next: NextFunction) => {
     const user = res.locals.user as AuthUser | undefined;
-    if (!user || user.via !== 'session' || !isStateChanging(req.method)) return next();
+    if (!user || user.via !== 'session' || !isStateChanging(req.method) || exempt.has(req.path)) return next();
     if (originOnly.some((p) => req.path === p || req.path.startsWith(p + '/'))) {
       if (sameOriginProven(req)) return next();
       return next(new ForbiddenError('this request must come from a mapwatch page (same origin)'));

@@ -102,6 +102,9 @@ export function loginRoutes(deps: LoginDeps): Router {
           .set({ password_hash: await hashPassword(password) })
           .where('id', '=', user.id)
           .execute();
+      // A new session for every sign-in (no fixation); the one this browser had, if any, ends.
+      const previous = sessionIdOf(res);
+      if (previous !== undefined) await db.deleteFrom('sessions').where('id', '=', previous).execute();
       await createSession(db, res, { userId: user.id, settings: deps.session });
       res.redirect(303, next);
     } catch (err) {
