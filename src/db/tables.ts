@@ -123,15 +123,7 @@ export interface CasesTable {
 }
 
 export type CaseEventKind =
-  | 'opened'
-  | 'observed'
-  | 'severity_changed'
-  | 'resolved'
-  | 'dismissed'
-  | 'reopened'
-  | 'note'
-  | 'assigned'
-  | 'comment';
+  'opened' | 'observed' | 'severity_changed' | 'resolved' | 'dismissed' | 'reopened' | 'note' | 'assigned' | 'comment';
 
 export interface CaseEventsTable {
   id: Generated<number>;

@@ -12,10 +12,12 @@ import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { authApi } from './api/auth-api.js';
+import { casesApi } from './api/cases-api.js';
 import { authenticate } from './auth/authenticate.js';
 import { checkCsrf } from './auth/check-csrf.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-rate-limit.js';
 import { loginRoutes } from './auth/login-routes.js';
+import { casesPages } from './pages/cases-pages.js';
 import { sessionSettings, type SessionSettings } from './auth/session-settings.js';
 import { handleErrors, notFound } from './handle-errors.js';
 import { queueBoard } from './queue-board.js';
@@ -50,6 +52,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authApi(deps.ctx.db));
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
+  app.use(casesPages(deps));
+  app.use('/api/v1', casesApi(deps));
   app.use(notFound(), handleErrors());
   return app;
 }
