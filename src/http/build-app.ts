@@ -23,6 +23,15 @@ import { handleErrors, notFound } from './handle-errors.js';
 import { queueBoard } from './queue-board.js';
 import { securityHeaders } from './security-headers.js';
 import { serveAssets } from './serve-assets.js';
+import { findingsApi } from './api/findings-api.js';
+import { openApiRouter } from './api/openapi.js';
+import { outboxApi } from './api/outbox-api.js';
+import { resellersApi } from './api/resellers-api.js';
+import { sitesApi } from './api/sites-api.js';
+import { findingsPages } from './pages/findings-pages.js';
+import { outboxPages } from './pages/outbox-pages.js';
+import { resellersPages } from './pages/resellers-pages.js';
+import { siteTestBodyParsers, sitesPages } from './pages/sites-pages.js';
 
 export interface AppDeps {
   ctx: AppContext;
@@ -43,6 +52,7 @@ export function buildApp(deps: AppDeps): Express {
   const session = sessionSettings({ ...deps.session, secureCookies: deps.secureCookies });
   app.use(securityHeaders({ hsts: deps.secureCookies }));
   app.use('/assets', serveAssets());
+  app.use(siteTestBodyParsers()); // a saved page is bigger than the default body limits
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
   app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
@@ -53,7 +63,9 @@ export function buildApp(deps: AppDeps): Express {
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));
+  app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps));
   app.use('/api/v1', casesApi(deps));
+  app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));
   app.use(notFound(), handleErrors());
   return app;
 }
