@@ -308,7 +308,7 @@ export async function seedApp(db: Kysely<Database>, o: SeedOptions): Promise<See
              1 + c.id % 3, c.first_seen_at,
              case when c.id % 7 = 4 then '550 mailbox unavailable' when c.id % 7 = 5 then 'connection lost after DATA' end,
              c.first_seen_at, case when c.id % 7 < 3 then c.first_seen_at + interval '5 minutes' end
-      from cases c where c.id % 10 = 0`.execute(db);
+      from cases c where c.id % 5 = 0`.execute(db);
   });
 
   await step('health+findings', async () => {
