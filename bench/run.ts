@@ -6,6 +6,7 @@ import { runStaticBench } from './static.js';
 import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
 import { runDbBench } from './db.js';
 import { runAppPagesBench } from './app-pages.js';
+import { runKpiBench } from './kpis.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 console.log(runExtractBench(seconds));
@@ -18,3 +19,4 @@ if (!only || only.includes('static')) console.log('\n' + (await runStaticBench()
 if (!only || only.includes('browser-vs-crawlee')) console.log('\n' + (await runBrowserVsCrawleeBench()));
 if (!only || only.includes('db')) console.log('\n' + (await runDbBench()));
 if (!only || only.includes('app-pages')) console.log('\n' + (await runAppPagesBench()));
+if (!only || only.includes('kpis')) console.log('\n' + (await runKpiBench()));

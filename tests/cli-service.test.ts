@@ -191,6 +191,43 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     expect(badRetry.code).not.toBe(0);
   });
 
+  it('kpis rolls up the crawl and reports by reseller as a table, JSON and CSV; rollup backfills a range', async () => {
+    const j = await mapwatch(['kpis', '--by', 'reseller', '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    const out = JSON.parse(j.stdout) as {
+      by: string;
+      timeZone: string;
+      rows: {
+        key: string;
+        sums: { violatingReads: number; compliantReads: number };
+        kpis: { compliance_rate: number };
+      }[];
+    };
+    expect(out).toMatchObject({ by: 'reseller', timeZone: 'UTC' });
+    const shop = out.rows.find((r) => r.key === 'Test Shop')!;
+    // AMP at 89.00 is below MAP 100 (read, then confirmed); DAC at 120.00 is compliant.
+    expect(shop.sums.violatingReads).toBeGreaterThanOrEqual(1);
+    expect(shop.sums.compliantReads).toBeGreaterThanOrEqual(1);
+    expect(shop.kpis.compliance_rate).toBeGreaterThan(0);
+    expect(shop.kpis.compliance_rate).toBeLessThan(100);
+    const text = await mapwatch(['kpis', '--no-refresh']);
+    expect(text.stdout).toMatch(/^KPIs by reseller, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)/);
+    expect(text.stdout).toMatch(/Test Shop/);
+    expect(text.stdout).toContain('Share of trustworthy reads at or above MAP.');
+    const csv = await mapwatch(['kpis', '--by', 'tier', '--csv']);
+    expect(csv.stdout.split('\n')[0]).toBe(
+      'tier,reads,compliant,eod ok,violations,cases,depth,worst,vs MSRP,p10,p90,notices,blocked,cover 24h',
+    );
+    const bad = await mapwatch(['kpis', '--from', '2026-13-01']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--from: must be a date as YYYY-MM-DD, got "2026-13-01"');
+    const badBy = await mapwatch(['kpis', '--by', 'planet']);
+    expect(badBy.code).toBe(2);
+    const back = await mapwatch(['rollup', '--from', '2020-01-01']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/^Rolled up 2020-01-01 to \d{4}-\d{2}-\d{2} \(UTC\): [1-9]\d* row\(s\)\./);
+  });
+
   it('serve answers /healthz and /queues, runs the scheduler, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     // The queue UI is off unless enabled with an admin token (security-queue-ui.test.ts covers

@@ -138,6 +138,22 @@ describe('mapwatch demo', () => {
 
   // No time is asserted here (timings belong in bench/): only that a violation with evidence
   // was reached, and that the summary reports the time it took.
+  it('ends its summary with channel KPIs by reseller and by tier, from the rollup of its own reads', () => {
+    const { byReseller, byTier } = result.report.kpis;
+    // Every store that was read shows up; Blocky's reads were all blocked.
+    expect(byReseller.map((r) => r.key)).toContain('WooAudio');
+    const blocky = byReseller.find((r) => r.key === 'Blocky Electronics')!;
+    expect(blocky.kpis.blocked_share).toBe(100);
+    expect(blocky.kpis.compliance_rate).toBeNull();
+    // Each tier's reads are the sum of its resellers' (no read lost or counted twice by the grouping).
+    const total = (rows: typeof byReseller) => rows.reduce((n, r) => n + r.sums.reads, 0);
+    expect(total(byTier)).toBe(total(byReseller));
+    const text = formatDemoReport(result);
+    const kpiSection = text.slice(text.lastIndexOf('== Channel KPIs'));
+    expect(kpiSection).toMatch(/^reseller\s+reads\s+compliant/m);
+    expect(kpiSection).toMatch(/^tier\s+reads\s+compliant/m);
+  });
+
   it('reaches a violation with evidence, and the summary states every behaviour', () => {
     expect(result.report.firstViolationWithEvidenceMs).toEqual(expect.any(Number));
     const text = formatDemoReport(result);

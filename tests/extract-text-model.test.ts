@@ -83,3 +83,97 @@ describe('visible price model', () => {
     expect(sale.primary).toBeNull();
   });
 });
+
+describe('was / now / save blocks', () => {
+  it('a saving that ties a former price to the current one picks the current one', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><table class="a-lineitem">' +
+        '<tr><td>Price:</td><td class="price-large">$25.99</td></tr>' +
+        '<tr><td>With Deal:</td><td class="price-large">$20.39</td></tr>' +
+        '<tr><td>You Save:</td><td class="price-savings">$5.60 (22%)</td></tr></table></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '20.39' });
+  });
+
+  it('abstains when the amounts do not add up, or the saving sits in another block', () => {
+    const noSum = read(
+      '<div><h1>Widget Pro</h1><table>' +
+        '<tr><td>Price:</td><td class="price-large">$25.99</td></tr>' +
+        '<tr><td>With Deal:</td><td class="price-large">$20.39</td></tr>' +
+        '<tr><td>You Save:</td><td class="price-savings">$5.00</td></tr></table></div>',
+    );
+    expect(noSum.primary).toBeNull();
+    // "save $10 when you buy two" far from two variant prices 10 apart ties nothing together
+    const far = read(
+      '<div><h1>Widget Pro</h1><span class="price">$59.99</span> <span class="price">$49.99</span></div>' +
+        '<div><div><div><div><div><p>Buy two and save <span class="price">$10.00</span></p></div></div></div></div></div>',
+    );
+    expect(far.primary).toBeNull();
+  });
+});
+
+describe('"customers also purchased" boxes', () => {
+  it("are related products: their prices never compete with the page's own", () => {
+    const r = extractOffers(
+      '<html><head><title>Heaven Cigar 5 Pack</title></head><body><form><table><tr><td>' +
+        '<div class="product-detail-price">Our price: £30.49</div><input type="submit" value="Add to Cart"></td></tr></table></form>' +
+        '<table class="infoBox"><tr><td><div class="also-purchased-box"><div class="also-purchased-price">£7.99</div></div>' +
+        '<div class="also-purchased-box"><div class="also-purchased-price">£6.99</div></div></td></tr></table></body></html>',
+      { url: 'https://cigars.example.co.uk/heaven' },
+    );
+    expect(r.primary).toMatchObject({ amount: '30.49', currency: 'GBP' });
+  });
+});
+
+describe('blocks of several amounts', () => {
+  const brl = (body: string) =>
+    extractOffers(`<html><head><title>Perfume Gold</title></head><body><h1>Perfume Gold</h1>${body}</body></html>`, {
+      url: 'https://loja.example.com.br/perfume-gold/p',
+    });
+
+  it('a price-classed block whose parts are glued with no space is no single price: its parts are judged', () => {
+    const r = brl(
+      '<p class="price-description"><em>De <strong class="list-price">R$ 199,00</strong></em>' +
+        '<em>Por <strong class="best-price">R$ 139,30</strong></em>' +
+        '<em>ou <b>10</b>X de <strong class="installment-value">R$ 13,93</strong></em></p>',
+    );
+    expect(r.primary).toMatchObject({ amount: '139.3', currency: 'BRL' });
+  });
+
+  it('a price split over elements is still one amount', () => {
+    expect(brl('<span class="price">R$<span>139</span>,<span>30</span></span>').primary).toMatchObject({
+      amount: '139.3',
+    });
+  });
+
+  it('"10x de R$ 13,93" is an instalment and "Economia de R$ 59,70" a saving, never the price', () => {
+    const r = brl(
+      '<div><span class="price">R$ 139,30</span></div><div>ou 10x de <span class="price">R$ 13,93</span></div>' +
+        '<div>Economia de <span class="price">R$ 59,70</span></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '139.3' });
+    const alone = brl('<div>ou 10x de <span class="price">R$ 13,93</span> sem juros</div>');
+    expect(alone.primary).toBeNull();
+  });
+});
+
+describe('optional add-ons', () => {
+  it('a price in the label of a checkbox (an add-on, a protection plan) never competes with the product price', () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><form action="/cart/add"><span class="price sale-price">$499.00</span>' +
+        '<div class="addon"><label><input type="checkbox" name="plan"> Add a 2-year protection plan for <span class="price sale-price">$59.00</span></label></div>' +
+        '<label for="wrap">Gift wrap <span class="price sale-price">$5.00</span></label><input type="checkbox" id="wrap">' +
+        '<button>Add to cart</button></form></div>',
+    );
+    expect(r.primary).toMatchObject({ amount: '499' });
+  });
+
+  it("radio buttons choose between the product's own options: their prices still compete", () => {
+    const r = read(
+      '<div><h1>Widget Pro</h1><form action="/cart/add">' +
+        '<label><input type="radio" name="size"> Small <span class="price">$49.00</span></label>' +
+        '<label><input type="radio" name="size"> Large <span class="price">$59.00</span></label><button>Add to cart</button></form></div>',
+    );
+    expect(r.primary).toBeNull();
+  });
+});

@@ -3,6 +3,7 @@
  * real HTTP server on 127.0.0.1 and a real database (a Postgres schema and embedded PGlite).
  * Requests are raw HTTP, so each sets Cookie, Origin and Sec-Fetch-Site as a browser would.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../src/http/security-headers.js';
 import { WRONG_LOGIN } from '../src/http/auth/login-routes.js';
@@ -205,6 +206,33 @@ describe.each(BACKENDS)('review app sign-in and access (%s)', { timeout: 120_000
       role: 'viewer',
       via: 'token',
     });
+    // A malformed body is a 400 naming the body, in the API's error shape.
+    const broken = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL('/api/v1/me', app.url);
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { ...bearer(viewerToken), 'content-type': 'application/json' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end('{"not json');
+    });
+    expect(broken.status).toBe(400);
+    expect(JSON.parse(broken.body)).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+      error: expect.stringMatching(/^request body: /),
+    });
+    expect(broken.body).not.toMatch(/\bat .*\.js:\d+/);
     // A token request needs no CSRF token (no browser sends Authorization on its own).
     const post = await call(app.url, '/logout', { json: {}, headers: bearer(viewerToken) });
     expect(post.status).toBe(303);
@@ -222,6 +250,10 @@ describe.each(BACKENDS)('review app sign-in and access (%s)', { timeout: 120_000
     const board = await call(app.url, '/queues', { as: o });
     expect(board.status).toBe(200);
     expect(board.body).toMatch(/<html/i);
+    // bull-board's page needs its <base href> and inline styles; its scripts are still same-origin only.
+    const csp = String(board.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("base-uri 'self'");
     const v = await app.signIn(viewer.email, viewer.password);
     expect((await call(app.url, '/queues', { as: v })).status).toBe(403);
     expect((await call(app.url, '/queues/api/queues', { as: v })).status).toBe(403);

@@ -87,6 +87,14 @@ export async function openOrUpdateCase(
   const trusted = obs.status === 'ok' && verdict !== null;
   const summary = { status: obs.status, verdict: verdict?.kind ?? null };
 
+  // A read older than the case's latest (a delayed job, a backfilled import) says nothing
+  // about the price now: counting it would resolve a case on a stale clean read, or move
+  // last_seen_at (and closed_at) back in time. It joins the audit trail and changes nothing.
+  if (open && obs.capturedAt.getTime() < new Date(open.last_seen_at).getTime()) {
+    await event(trx, open.id, obs.id, 'observed', obs.capturedAt, { ...summary, stale: true });
+    return { action: 'logged', caseId: open.id };
+  }
+
   if (trusted && verdict.kind === 'violation') {
     if (!open && policy.suppressNew) return { action: 'suppressed', reason: 'site extraction needs attention' };
     if (!open) {

@@ -8,6 +8,7 @@ import { safeText, table } from './output.js';
 import { pct } from '../health/judge-site-health.js';
 import { stateLabel } from '../health/site-health-state.js';
 import { formatMoney } from '../normalize/currency.js';
+import { kpiTable } from '../kpis/format-kpis.js';
 import type { DemoReport } from '../demo/collect-demo-report.js';
 import type { DemoResult } from '../demo/run-demo.js';
 
@@ -140,6 +141,16 @@ export function formatDemoReport(result: DemoResult): string {
     `  export MAPWATCH_DATA_DIR=${p.workspace} MAPWATCH_CRAWLERS_DIR=${p.crawlers} MAPWATCH_CONFIG=${p.config}`,
     '  npx mapwatch cases        npx mapwatch sites health        npx mapwatch outbox',
     '  npx mapwatch evidence export --case 1 --out case-1.zip',
+    '  npx mapwatch kpis --by tier',
+  );
+
+  const byReseller = kpiTable(r.kpis.byReseller, { dimension: 'reseller', clean: (s) => safeText(s, 24) });
+  const byTier = kpiTable(r.kpis.byTier, { dimension: 'tier', clean: (s) => safeText(s, 24) });
+  section(
+    'Channel KPIs (compliant = share of trustworthy reads at or above MAP; depth = mean % below MAP; vs MSRP = mean variance against list price)',
+    table(byReseller[0]!, byReseller.slice(1)),
+    '',
+    table(byTier[0]!, byTier.slice(1)),
   );
   return out.join('\n');
 }

@@ -26,6 +26,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   tools: async () => (await import('./commands/tools.js')).registerToolCommands,
   evidence: async () => (await import('./commands/evidence.js')).registerEvidenceCommands,
   queue: async () => (await import('./commands/queue.js')).registerQueueCommands,
+  kpis: async () => (await import('./commands/kpis.js')).registerKpiCommands,
   users: async () => (await import('./commands/users.js')).registerUserCommands,
 };
 
@@ -49,6 +50,8 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   scheduler: ['queue'],
   serve: ['queue'],
   queues: ['queue'],
+  kpis: ['kpis'],
+  rollup: ['kpis'],
   users: ['users'],
   tokens: ['users'],
 };

@@ -21,11 +21,26 @@ export interface SiteListing {
   origin: { file: string; line?: number; field: string };
 }
 
+/** A saved page the config lists under `tests:`, with its path resolved against the config file. */
+export interface SavedPageTest {
+  /** Absolute path of the saved page. */
+  path: string;
+  /** The path as shown to the user (relative to the working directory). */
+  file: string;
+  url: string;
+  /** The expected price, or null: the page must give none. */
+  price: string | null;
+  currency: string;
+  origin: { file: string; line?: number; field: string };
+}
+
 export interface LoadedSite {
   name: string;
   file: string;
   config: Readonly<SiteConfig>;
   listings: readonly SiteListing[];
+  /** Saved pages with their expected price (`tests:`), run by `mapwatch sites check`. */
+  tests?: readonly SavedPageTest[];
   /** sha256 of the canonical config including CSV listings; changes whenever behaviour may change. */
   hash: string;
   /** Line of `reseller:` in `file`, for error messages. */
@@ -118,13 +133,32 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     });
   const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
   problems.push(...checkValueEnv(config, name, rel, (p) => lineOf(doc, lc, p)));
+  const tests: SavedPageTest[] = config.tests.map((t, i) => {
+    const abs = path.resolve(path.dirname(file), t.file);
+    return {
+      path: abs,
+      file: path.relative(process.cwd(), abs) || abs,
+      url: t.url ?? `https://${config.domain}/`,
+      price: t.expect.price,
+      currency: t.expect.currency ?? config.currency,
+      origin: { file: rel, line: lineOf(doc, lc, ['tests', i, 'file']), field: `tests[${i}].file` },
+    };
+  });
+  for (const t of tests)
+    if (!fs.statSync(t.path, { throwIfNoEntry: false })?.isFile())
+      problems.push({
+        ...t.origin,
+        message: `${t.file}: no such saved page (the path is relative to this config file)`,
+      });
   if (problems.length) return { problems };
 
+  // what the crawl does, not its saved test pages: editing a test is no new config version
+  const { tests: _tests, ...behaviour } = config;
   const hash = createHash('sha256')
-    .update(JSON.stringify({ config, listings: listings.map(({ origin: _, ...l }) => l) }))
+    .update(JSON.stringify({ config: behaviour, listings: listings.map(({ origin: _, ...l }) => l) }))
     .digest('hex');
   const resellerLine = lineOf(doc, lc, ['reseller']);
-  const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, hash, resellerLine });
+  const site: LoadedSite = deepFreeze({ name, file: rel, config, listings, tests, hash, resellerLine });
   return { site, problems: [] };
 }
 

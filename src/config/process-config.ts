@@ -150,6 +150,24 @@ export const CONFIG_FIELDS = {
     default: '`2`',
     description: 'clean reads in a row that resolve a case',
   },
+  MAPWATCH_REPORT_TIME_ZONE: {
+    schema: z
+      .string()
+      .default('UTC')
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be an IANA time zone such as Europe/Berlin or America/New_York' },
+      ),
+    default: '`UTC`',
+    description: 'the time zone whose calendar days the KPI rollups and reports use',
+  },
   MAPWATCH_SMTP_URL: {
     schema: optionalString,
     default: 'unset (`.eml` files in `<data dir>/outbox`)',

@@ -46,6 +46,30 @@ export const listingSchema = z.strictObject({
     .describe('Units sold under this URL (a 2-pack is 2)'),
 });
 
+/**
+ * A saved copy of one of the site's product pages with the price a person reads on it:
+ * `mapwatch sites check` reads it with this config, so an edit (a selector, the currency) that
+ * breaks the site's reads fails there, before a crawl runs on it.
+ */
+export const savedPageSchema = z.strictObject({
+  file: z
+    .string()
+    .regex(/\.html?(\.gz)?$/i, 'a saved page: a .html or .htm file (optionally gzipped, .html.gz)')
+    .describe('the saved page, relative to this config file'),
+  url: httpUrl.optional().describe("the page's address (default: https://DOMAIN/), for relative links and the domain"),
+  expect: z
+    .strictObject({
+      price: z
+        .union([z.string(), z.number()])
+        .transform((v) => String(v).trim())
+        .refine((v) => /^\d+(\.\d+)?$/.test(v), { message: 'a decimal amount such as "89.00"' })
+        .nullable()
+        .describe('the price the page shows, e.g. "89.00"; null when the page must give no price'),
+      currency: currency.optional().describe("ISO 4217 code (default: the site's currency)"),
+    })
+    .describe('what a read of this page must give'),
+});
+
 const stepTimeout = z
   .number()
   .int()
@@ -183,6 +207,12 @@ export const siteConfigSchema = z
       .array(z.string().min(3))
       .optional()
       .describe('phrases that hide the price ("see price in cart"); replaces the built-in list'),
+    tests: z
+      .array(savedPageSchema)
+      .default([])
+      .describe(
+        'saved product pages with their expected price; `mapwatch sites check` reads each one with this config',
+      ),
     authorized_sellers: z
       .array(z.string().trim().min(1))
       .min(1)
@@ -214,3 +244,4 @@ export type SiteConfig = z.output<typeof siteConfigSchema>;
 export type SiteSelectors = z.output<typeof selectorsSchema>;
 export type BrowserStep = z.output<typeof browserStepSchema>;
 export type BrowserConfig = z.output<typeof browserSchema>;
+export type SavedPage = z.output<typeof savedPageSchema>;

@@ -277,6 +277,44 @@ export interface DomainLeasesTable {
   expires_at: Timestamp;
 }
 
+/** Daily KPI rollup (migrations/20261201260000): one reporting day × site × product. */
+export interface DailyRollupsTable {
+  day: ColumnType<string, string, string>;
+  site_id: number;
+  product_id: number;
+  reseller_id: number;
+  currency: string | null;
+  reads: number;
+  trustworthy_reads: number;
+  compliant_reads: number;
+  violating_reads: number;
+  blocked_reads: number;
+  min_price_minor: number | null;
+  sum_price_minor: number;
+  /** numeric: a decimal string. */
+  sum_depth_pct: string;
+  max_depth_pct: string | null;
+  msrp_reads: number;
+  sum_msrp_variance: string;
+  listings_covered: number;
+  eod_listings: number;
+  eod_compliant_listings: number;
+  cases_opened: number;
+  cases_resolved: number;
+  cases_open_eod: number;
+  notices_step1: number;
+  notices_step2: number;
+  notices_step3: number;
+  computed_at: Generated<Date>;
+}
+
+export interface RollupStateTable {
+  name: string;
+  time_zone: string;
+  last_observation_id: number;
+  last_run_at: Generated<Date>;
+}
+
 /** A review-app user (migrations/20261201200000); email unique whatever its case. */
 export interface UsersTable {
   id: Generated<number>;
@@ -319,6 +357,8 @@ export interface LoginFailuresTable {
 }
 
 export interface Database {
+  daily_rollups: DailyRollupsTable;
+  rollup_state: RollupStateTable;
   products: ProductsTable;
   map_prices: MapPricesTable;
   promo_windows: PromoWindowsTable;

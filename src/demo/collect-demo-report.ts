@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { queryKpis, type KpiRow } from '../kpis/query-kpis.js';
+import { rollUpDue } from '../kpis/roll-up-due.js';
 import type { Kysely } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { Database } from '../db/tables.js';
@@ -72,6 +74,8 @@ export interface DemoReport {
   readErrors: (ListingRef & { reason: string })[];
   emails: { kind: string; to: string; subject: string; status: string; file: string }[];
   notices: { caseId: number; step: number | null; status: string; reason: string | null }[];
+  /** Channel KPIs over the demo's reads (the rollup brought up to date first). */
+  kpis: { byReseller: KpiRow[]; byTier: KpiRow[] };
 }
 
 export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, startedAt: Date): Promise<DemoReport> {
@@ -218,7 +222,16 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
   const latestPerListing = new Map<number, (typeof obs)[number]>();
   for (const o of obs) latestPerListing.set(o.listing_id, o);
 
+  // The demo reads happen today, in UTC; the rollup covers them and the KPIs report that day.
+  const rolled = await rollUpDue(db, { timeZone: 'UTC' });
+  const period = { from: rolled.from ?? startedAt.toISOString().slice(0, 10), to: rolled.to ?? '9999-12-31' };
+  const kpis = {
+    byReseller: await queryKpis(db, { by: 'reseller', ...period }),
+    byTier: await queryKpis(db, { by: 'tier', ...period }),
+  };
+
   return {
+    kpis,
     paths,
     firstViolationWithEvidenceMs: firstAt ? firstAt.getTime() - startedAt.getTime() : null,
     cases: withEvidence,

@@ -6,8 +6,9 @@ import type { Availability, Offer, OfferSource } from '../types.js';
  * - list: strike-through / was / list / RRP price (never primary)
  * - range: a low..high range (AggregateOffer with lowPrice != highPrice)
  * - unit / installment / shipping: amounts that are not the product's price
+ * - saving: an amount saved ("You save $5.60"): never a price; it ties a former price to the current one
  */
-export type CandidateRole = 'price' | 'list' | 'range' | 'unit' | 'installment' | 'shipping';
+export type CandidateRole = 'price' | 'list' | 'range' | 'unit' | 'installment' | 'shipping' | 'saving';
 
 export interface ProductInfo {
   name?: string;

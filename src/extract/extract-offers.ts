@@ -19,6 +19,7 @@ import { resolvePageCurrency } from './page-currency.js';
 import { pickPrimary } from './pick-primary.js';
 import { RegionClassifier } from './regions.js';
 import { extractSelectors } from './selectors.js';
+import { findUnclassedPrices, pickUnclassed } from './unclassed-prices.js';
 import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './visible-text.js';
 
 export interface ExtractOptions {
@@ -103,7 +104,14 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
     for (const c of cs) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
   }
   for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
-  const textPick = pickTextPrice(textCands);
+  let textPick = pickTextPrice(textCands);
+  if (!textCands.some((c) => (c.role === 'price' || c.softList) && !c.related)) {
+    // nothing marked as a price: what a "Price" label or the add-to-cart form shows
+    const unclassed = findUnclassedPrices({ $, idx, regions, title: titleEl, currencyHint: siteCurrency, locale });
+    for (const c of unclassed) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
+    textPick = pickUnclassed(unclassed);
+    textCands.push(...unclassed);
+  }
 
   const statePrices = [...embeddedPrices(findBlobs($, idx, warnings), warnings), ...magentoPrices($, idx)];
   const embedded = matchEmbedded(statePrices, ctx, pageIds(bySource));

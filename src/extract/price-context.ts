@@ -14,13 +14,13 @@ const LIST_CLASS =
 const SALE_CLASS =
   /(^|[\s_-])(sale|special|current|now|final|actual|our|offer|deal|promo|selling|buying|buybox|buy-?box|main|primary|big|large|new)([\s_-]|\d|$)|saleprice|sale-?price|price-?sale|current-?price|price-?current|special-?price|ourprice|dealprice|price-?now|now-?price|final-?price|price-?final|buyingprice|price-?actual|actual-?price|newprice|new-?price|price-?new|product-?price|main-?price|price-?main/i;
 const INSTALMENT =
-  /(\/\s*(mo|month|mes|mois|monat|mese)\b|per\s+month|a\s+month|monthly|\bmonth\b|\bmonths\b|\/mth|\d\s*[x×]\s*\p{Sc}?\s*\d|\b\d+\s*(payments|instal+ments|interest-free|rates|raten|cuotas|rate)\b|klarna|afterpay|affirm|clearpay|sezzle|laybuy|zip\s*pay|paypal\s*credit|pay\s*in\s*\d|financ|en\s+\d+\s+fois|mensualit|\bfrom\s+\p{Sc}?\s*\d+(\.\d+)?\s*\/)/iu;
+  /(\/\s*(mo|month|mes|mois|monat|mese)\b|per\s+month|a\s+month|monthly|\bmonth\b|\bmonths\b|\/mth|\d\s*[x×]\s*\p{Sc}?\s*\d|\d\s*[x×]\s*(de|of|à|a|sem|sin)\s|parcela|\bvezes\b|sem\s+juros|sin\s+inter[eé]s|\b\d+\s*(payments|instal+ments|interest-free|rates|raten|cuotas|rate)\b|klarna|afterpay|affirm|clearpay|sezzle|laybuy|zip\s*pay|paypal\s*credit|pay\s*in\s*\d|financ|en\s+\d+\s+fois|mensualit|\bfrom\s+\p{Sc}?\s*\d+(\.\d+)?\s*\/)/iu;
 const SHIPPING =
   /(shipping|delivery|postage|p&p|livraison|versand|lieferung|envío|envio|spedizione|frete|dostawa|доставка|frais\s+de\s+port)/i;
 const UNIT =
   /(\/\s*(kg|g|100\s?g|l|ltr|litre|liter|ml|100\s?ml|m|m2|m²|lb|oz|unit|stk|st|pc|piece|each|ea|sq\.?\s?ft)\b|\bper\s+(kg|g|100\s?g|litre|liter|l|ml|100\s?ml|lb|oz|unit|metre|meter|m)\b|\bunit\s+price\b|grundpreis|prix\s+au\s+(kg|litre))/i;
 const SAVING =
-  /(you\s+save|save\s|saving|sparen|sie\s+sparen|économisez|ahorr|risparmi|\boff\b|rabatt|discount|-\s*\d+\s*%|\d+\s*%\s*(off|rabatt|de\s+r[ée]duction))/i;
+  /(you\s+save|save\s|saving|sparen|sie\s+sparen|économisez|econom|ahorr|risparmi|\boff\b|rabatt|discount|-\s*\d+\s*%|\d+\s*%\s*(off|rabatt|de\s+r[ée]duction))/i;
 const EXCL_VAT =
   /(excl\.?\s*(vat|tax|gst)|ex\.?\s*vat|exc\.?\s*vat|without\s+vat|before\s+tax|ohne\s+mwst|zzgl|netto|\bnet\b|\bht\b|hors\s+taxe|sin\s+iva|senza\s+iva|iva\s+esclusa|brez\s+ddv|bez\s+dph|bez\s+dph|bez\s+vat|netto|\bexkl)/i;
 const USED =
@@ -74,8 +74,8 @@ export function judgePrice(ctx: PriceContext): PriceJudgement {
   if (UNIT.test(`${ctx.raw} ${next.slice(0, 20)}`)) return no('unit');
   if (OTHER_SELLERS.test(b.slice(-40))) return no('skip');
   // "Save $10" / "You save: $10" / "$10 off" label an amount saved; "-50 % $49.99" labels the price
-  if (SAVING.test(b.replace(PERCENT_BADGE, ' ').trimEnd().slice(-20))) return no('skip');
-  if (/^\s*off\b/i.test(ctx.ownAfter) || /^\s*off\b/i.test(a.slice(0, 6))) return no('skip');
+  if (SAVING.test(b.replace(PERCENT_BADGE, ' ').trimEnd().slice(-20))) return no('saving');
+  if (/^\s*off\b/i.test(ctx.ownAfter) || /^\s*off\b/i.test(a.slice(0, 6))) return no('saving');
   if (EXCL_VAT.test(`${b.slice(-25)} ${ctx.ownAfter.slice(0, 20)}`)) return no('skip');
   if (BONUS.test(a.slice(0, 15)) || BONUS.test(b.slice(-15))) return no('skip');
   if (SHIPPING.test(b.slice(-25)) || /\+\s*$/.test(b)) return no('shipping');

@@ -86,3 +86,32 @@ export function inRepeatedItem(el: Element): boolean {
   }
   return false;
 }
+
+function hasCheckbox(root: Element): boolean {
+  const stack: AnyNode[] = [root];
+  for (let seen = 0; stack.length && seen < 200; seen++) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag') continue;
+    const e = n as Element;
+    if (e.name === 'input' && (e.attribs['type'] ?? '').toLowerCase() === 'checkbox') return true;
+    for (const c of e.children) stack.push(c);
+  }
+  return false;
+}
+
+/**
+ * In the label of a checkbox: an optional add-on ("Include Office for ₹5,322", "Add a 2-year
+ * protection plan for $11.99", gift wrap), never the product's price. Radio buttons are not
+ * add-ons: they choose between the product's own options.
+ */
+export function inCheckboxLabel(el: Element, byId: (id: string) => Element | undefined): boolean {
+  let up = 0;
+  for (let n: AnyNode | null = el; n && n.type === 'tag' && up < 8; n = n.parent, up++) {
+    const e = n as Element;
+    if (e.name !== 'label') continue;
+    if (hasCheckbox(e)) return true;
+    const target = e.attribs['for'] ? byId(e.attribs['for']) : undefined;
+    return target?.name === 'input' && (target.attribs['type'] ?? '').toLowerCase() === 'checkbox';
+  }
+  return false;
+}

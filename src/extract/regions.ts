@@ -14,7 +14,7 @@ const CHROME_TOKEN =
   /^((site|page|global|main|top|bottom|mobile|primary|secondary)[-_]?)?(header|footer|nav|navbar|navigation|menu|megamenu|mega-menu|breadcrumbs?|minicart|mini-cart|cart-flyout|newsletter|cookie-banner|cookies|promo-bar)$/;
 /** A token fragment naming a related / recommended / sponsored block. */
 const RELATED_TOKEN =
-  /(related|recommend|similar|also-?bought|also-?viewed|also-?like|alsobought|upsell|up-sell|cross-?sell|crosssell|carousel|accessor(y|ies)|suggest|sponsored|recently-?viewed|complete-?the-?look|shop-?the-?look|you-?may|may-?also|frequently|p13n|^sims|^rvi|other-?products|more-?from|bundle|product-?(thumb|tile|card|layout|miniature)s?$)/;
+  /(related|recommend|similar|also-?bought|also-?purchased|also-?viewed|also-?like|alsobought|upsell|up-sell|cross-?sell|crosssell|carousel|accessor(y|ies)|suggest|sponsored|recently-?viewed|complete-?the-?look|shop-?the-?look|you-?may|may-?also|frequently|p13n|^sims|^rvi|other-?products|more-?from|bundle|product-?(thumb|tile|card|layout|miniature)s?$)/;
 
 function tokens(el: Element): string[] {
   const a = el.attribs;

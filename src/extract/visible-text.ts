@@ -9,7 +9,7 @@ import type { Candidate } from './candidate.js';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
-import { cartDistance, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
+import { cartDistance, inCheckboxLabel, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
 import { priceFromText } from './text-price.js';
 
 const HIDDEN_A11Y =
@@ -48,6 +48,10 @@ export interface TextCandidate extends Candidate {
   itemprop: boolean;
   /** "from" / "ab" / "à partir de" right before it: a lowest price over variants. */
   from: boolean;
+  /** Unmarked price right after a "Price" label (unclassed-prices.ts). */
+  labelled?: boolean;
+  /** Unmarked price inside the add-to-cart form (unclassed-prices.ts). */
+  buyForm?: boolean;
 }
 
 /** "from", "ab", "à partir de", "desde", "od", "от" right before a price. */
@@ -81,6 +85,41 @@ function siblingText($: CheerioAPI, el: Element, dir: 'prev' | 'next', want: num
     if (node && node.type === 'tag' && /^(body|html|main)$/i.test((node as Element).name)) break;
   }
   return norm(acc);
+}
+
+/**
+ * The element's text with a space at every element boundary. Markup often glues its parts with
+ * no whitespace (`<em>De R$ 199,00</em><em>Por R$ 139,30</em><em>ou 10x de R$ 13,93</em>`), so
+ * the plain text reads as one amount with words stuck to the others.
+ */
+function spacedText(el: Element, limit: number): string {
+  let out = '';
+  const stack: AnyNode[] = [el];
+  while (stack.length && out.length < limit) {
+    const n = stack.pop()!;
+    if (n.type === 'text') {
+      out += (n as unknown as { data: string }).data;
+      continue;
+    }
+    if (n.type !== 'tag') continue;
+    const e = n as Element;
+    if (e !== el && (SKIP_TAGS.has(e.name) || notThePrice(e))) continue;
+    out += ' ';
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]!);
+  }
+  return out;
+}
+
+/**
+ * A block of several amounts (former, current, instalment) is no single price: it is skipped and
+ * the price elements inside it are judged one by one.
+ */
+function holdsSeveralAmounts(el: Element, currencyHint?: string, locale?: string): boolean {
+  if (!el.children.some((c) => c.type === 'tag')) return false;
+  const spaced = norm(spacedText(el, MAX_LEN * 4));
+  if (spaced.length > MAX_LEN * 2) return false;
+  const p = priceFromText(spaced, currencyHint, locale);
+  return p !== null && p.candidates > 1;
 }
 
 /** Words of a title, for overlap scoring. */
@@ -165,6 +204,8 @@ export function extractVisibleText(
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
   const cartMap = mapCartControls(idx.controls);
+  const byId = (id: string): Element | undefined =>
+    $(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
   const out: TextCandidate[] = [];
   let order = 0;
   for (const el of idx.priceEls) {
@@ -181,17 +222,20 @@ export function extractVisibleText(
     if (skip) continue;
     const $el = $(el);
     let own = el.attribs['content'] && el.name === 'meta' ? el.attribs['content'] : '';
+    // the accessible copy of the price, when the element has one: it is read alone
+    let fromA11y = false;
     if (!own) {
       const a11y = $el
         .find('*')
         .filter((_, c) => HIDDEN_A11Y.test(classOf(c as Element)))
         .first();
       // struck or hidden parts inside the element ("<del>$100</del> $50") are never its price
-      own = norm(a11y.length ? textOf(a11y.get(0)) : textOf(el, Number.POSITIVE_INFINITY, notThePrice));
+      fromA11y = a11y.length > 0;
+      own = norm(fromA11y ? textOf(a11y.get(0)) : textOf(el, Number.POSITIVE_INFINITY, notThePrice));
     }
     if (!own || own.length > MAX_LEN || !/\d/.test(own)) continue;
     const p = priceFromText(own, currencyHint, locale);
-    if (!p || p.candidates > 1) continue;
+    if (!p || p.candidates > 1 || (!fromA11y && holdsSeveralAmounts(el, currencyHint, locale))) continue;
     chosen.add(el);
     const region = regions.of(el);
     if (region === 'chrome') continue;
@@ -207,7 +251,7 @@ export function extractVisibleText(
         $el.closest('del,s,strike').length > 0 ||
         /line-through/i.test(`${el.attribs['style'] ?? ''} ${parent?.attribs['style'] ?? ''}`),
     });
-    if (j.role === 'skip') continue;
+    if (j.role === 'skip' || inCheckboxLabel(el, byId)) continue;
     let level = Number.POSITIVE_INFINITY;
     if (title) {
       for (let n: AnyNode | null = el, up = 0; n; n = n.parent, up++) {
@@ -236,6 +280,7 @@ export function extractVisibleText(
       from: FROM.test(`${siblingText($, el, 'prev', 30)} ${p.before}`.trim()),
     };
     if (region === 'related') c.related = true;
+    elementOf.set(c, el);
     out.push(c);
   }
   return out;
@@ -244,6 +289,60 @@ export function extractVisibleText(
 export interface TextPick {
   chosen?: TextCandidate;
   reason?: string;
+}
+
+/** Each visible candidate's element (kept off the candidate, which becomes an offer). */
+const elementOf = new WeakMap<TextCandidate, Element>();
+
+/** Steps up from `a` and from `b` to their nearest common ancestor, summed. */
+function stepsApart(a: Element, b: Element): number {
+  const depth = new Map<AnyNode, number>();
+  let i = 0;
+  for (let n: AnyNode | null = a; n; n = n.parent, i++) depth.set(n, i);
+  let j = 0;
+  for (let n: AnyNode | null = b; n; n = n.parent, j++) {
+    const d = depth.get(n);
+    if (d !== undefined) return d + j;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** A saving, a former price and the current price count as one block within this many steps. */
+const SAVING_NEAR = 6;
+
+const cents = (c: TextCandidate): number => Math.round(Number(c.amount) * 100);
+
+/**
+ * Was / now / save: where a shop shows a saving S next to a former price A and a price B with
+ * A − S = B to the cent, B is what is paid now and A what it was, whatever their classes say
+ * ("Price: $25.99 · With Deal: $20.39 · You Save: $5.60"). Only amounts in one block count (a
+ * "save $10 on two" banner elsewhere does not tie two variant prices together); an amount that
+ * would be both is left alone.
+ */
+function savingPairs(cands: TextCandidate[], pool: TextCandidate[]): { now: Set<number>; was: Set<number> } {
+  const now = new Set<number>();
+  const was = new Set<number>();
+  const savings = cands.filter((c) => c.role === 'saving' && !c.related && elementOf.has(c));
+  if (savings.length === 0) return { now, was };
+  const formers = cands.filter((c) => (c.role === 'price' || c.role === 'list') && !c.related && elementOf.has(c));
+  for (const s of savings)
+    for (const b of pool) {
+      const eb = elementOf.get(b);
+      if (!eb || stepsApart(elementOf.get(s)!, eb) > SAVING_NEAR) continue;
+      for (const a of formers) {
+        if (cents(a) !== cents(b) + cents(s) || cents(s) <= 0) continue;
+        if (a.currency !== null && b.currency !== null && a.currency !== b.currency) continue;
+        if (stepsApart(elementOf.get(a)!, eb) > SAVING_NEAR) continue;
+        now.add(cents(b));
+        was.add(cents(a));
+      }
+    }
+  for (const x of now)
+    if (was.has(x)) {
+      now.delete(x);
+      was.delete(x);
+    }
+  return { now, was };
 }
 
 /**
@@ -267,6 +366,8 @@ export const WEIGHTS = {
   from: -1,
   /** The same amount shown twice or more near the title (price and its accessible copy). */
   agreement: 0.25,
+  /** Was − saving = this amount, all in one block: the price paid now (savingPairs). */
+  saving: 1,
 } as const;
 
 /** The top amount must beat the runner-up by this much, or the read abstains. */
@@ -310,9 +411,12 @@ export function pickTextPrice(cands: TextCandidate[]): TextPick {
     return amounts.size === 1 ? { chosen: pool[0]! } : { reason: `visible prices disagree and no title anchors them` };
   }
   const nearestCart = Math.min(...pool.map((c) => c.cart));
+  const pairs = savingPairs(cands, pool);
   const byAmount = new Map<number, { best: TextCandidate; score: number; n: number }>();
   for (const c of pool) {
-    const s = score(c, nearest, nearestCart);
+    // the former price of a was / now / save block is not on offer
+    if (pairs.was.has(cents(c))) continue;
+    const s = score(c, nearest, nearestCart) + (pairs.now.has(cents(c)) ? WEIGHTS.saving : 0);
     const k = Number(c.amount);
     const e = byAmount.get(k);
     if (!e) byAmount.set(k, { best: c, score: s, n: 1 });
@@ -329,7 +433,8 @@ export function pickTextPrice(cands: TextCandidate[]): TextPick {
     .sort((a, b) => b.score - a.score);
   const scores = ranked.slice(0, 4).map((e) => ({ amount: e.best.amount, score: e.score }));
   const [top, second] = ranked;
-  if (!second || top!.score - second.score >= MARGIN) return { chosen: top!.best, scores };
+  if (!top) return { reason: 'every visible price near the title is a former price of a was / now / save block' };
+  if (!second || top.score - second.score >= MARGIN) return { chosen: top.best, scores };
   return {
     reason: `visible prices near the title disagree: ${scores.map((x) => `${x.amount} (${x.score})`).join(', ')}; the best does not clear the margin of ${MARGIN}`,
     scores,

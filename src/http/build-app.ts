@@ -13,6 +13,8 @@ import type { Queue } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { authApi } from './api/auth-api.js';
 import { casesApi } from './api/cases-api.js';
+import { kpisApi } from './api/kpis-api.js';
+import { dashboardPages } from './pages/dashboard-pages.js';
 import { authenticate } from './auth/authenticate.js';
 import { checkCsrf } from './auth/check-csrf.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-rate-limit.js';
@@ -53,6 +55,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(securityHeaders({ hsts: deps.secureCookies }));
   app.use('/assets', serveAssets());
   app.use(siteTestBodyParsers()); // a saved page is bigger than the default body limits
+  // Browsers ask for it on every page; no icon, and no sign-in redirect or 404 in the log.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
   app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
@@ -60,6 +64,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(loginRoutes({ db: deps.ctx.db, session, limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS }));
   app.use(queueBoard({ queues: deps.queues, adminToken: deps.queueUi?.token }));
   app.use('/api/v1', authApi(deps.ctx.db));
+  app.use('/api/v1', kpisApi(deps.ctx.db));
+  app.use(dashboardPages(deps.ctx));
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));

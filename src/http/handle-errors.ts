@@ -36,7 +36,9 @@ export function notFound(): RequestHandler {
     next(
       !res.locals.user && !isApiRequest(req)
         ? new UnauthorizedError('sign in to see this page')
-        : new NotFoundError(`nothing at ${req.method} ${req.path}`),
+        : new NotFoundError(
+            isApiRequest(req) ? `no API route ${req.method} ${req.path}` : `there is no page at ${req.path}`,
+          ),
     );
 }
 

@@ -3,8 +3,9 @@
  * own origin only (no inline script or style, no eval): whatever a crawled page put into a
  * product or seller name can at worst show as text, never run. Framing is refused
  * (clickjacking on the case actions), and forms may only post back to us.
- * bull-board (/queues) is a prebuilt page that sets inline styles from its script, so it
- * alone gets `style-src 'unsafe-inline'`; its scripts are still same-origin only.
+ * bull-board (/queues) is a prebuilt page that sets inline styles from its script and
+ * resolves its files against `<base href="/queues/">`, so it alone gets
+ * `style-src 'unsafe-inline'` and `base-uri 'self'`; its scripts are still same-origin only.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -12,7 +13,10 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
   "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-const QUEUE_UI_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+const QUEUE_UI_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+  "base-uri 'none'",
+  "base-uri 'self'",
+);
 
 export function securityHeaders(o: { hsts: boolean }): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {

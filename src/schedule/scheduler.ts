@@ -23,6 +23,7 @@ import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
 import { notifyJob } from '../queue/notify-job.js';
+import { rollupJob } from '../queue/rollup-job.js';
 
 export interface SchedulerOptions {
   db: Kysely<Database>;
@@ -38,6 +39,9 @@ export interface SchedulerOptions {
 
 export const schedulerIdFor = (site: string): string => `site-${site}`;
 export const NOTIFY_SCHEDULER_ID = 'notify-every-minute';
+/** The KPI rollup, every 15 minutes on the notify queue (migrations/20261201260000). */
+export const ROLLUP_SCHEDULER_ID = 'rollup-kpis-every-15-minutes';
+const ROLLUP_PATTERN = '0 */15 * * * *';
 
 export class SiteScheduler {
   /** Last good config per file. */
@@ -57,12 +61,19 @@ export class SiteScheduler {
     if (!this.o.notifyQueue) return;
     const pattern = this.o.notifyPattern ?? '0 * * * * *';
     const existing = await this.o.notifyQueue.getJobScheduler(NOTIFY_SCHEDULER_ID);
-    if (existing && existing.pattern === pattern) return;
-    await this.o.notifyQueue.upsertJobScheduler(
-      NOTIFY_SCHEDULER_ID,
-      { pattern },
-      { name: notifyJob.id, data: {}, opts: notifyJob.options },
-    );
+    if (!existing || existing.pattern !== pattern)
+      await this.o.notifyQueue.upsertJobScheduler(
+        NOTIFY_SCHEDULER_ID,
+        { pattern },
+        { name: notifyJob.id, data: {}, opts: notifyJob.options },
+      );
+    const rollup = await this.o.notifyQueue.getJobScheduler(ROLLUP_SCHEDULER_ID);
+    if (!rollup || rollup.pattern !== ROLLUP_PATTERN)
+      await this.o.notifyQueue.upsertJobScheduler(
+        ROLLUP_SCHEDULER_ID,
+        { pattern: ROLLUP_PATTERN },
+        { name: rollupJob.id, data: {}, opts: rollupJob.options },
+      );
   }
 
   /**

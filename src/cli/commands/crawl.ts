@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { type LoadedSite, loadSites } from '../../config/load-sites.js';
 import { siteConfigSchema } from '../../config/site-config.schema.js';
 import { resolveSiteRefs } from '../../config/sync-sites.js';
-import { formatProblem, InputError, UserError } from '../../errors.js';
+import { formatProblem, InputError, type InputProblem, UserError } from '../../errors.js';
+import { checkSavedPages } from '../../check/check-saved-pages.js';
 import { openApp } from '../../app/open-app.js';
 import { crawlNow, listingsRead } from '../../check/crawl-now.js';
-import { json, progressLine } from '../output.js';
+import { json, progressLine, safeText } from '../output.js';
 import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 import { redactUrl } from '../../redact-url.js';
@@ -18,14 +19,33 @@ export function siteConfigJsonSchema(): object {
   return z.toJSONSchema(siteConfigSchema, { io: 'input', target: 'draft-2020-12' });
 }
 
+/** Reads every valid site's saved test pages; one line each, a problem for each failure. */
+function runSavedPages(loaded: LoadedSite[], defaultCurrency: string | undefined): InputProblem[] {
+  const problems: InputProblem[] = [];
+  for (const s of loaded) {
+    for (const r of checkSavedPages(s, defaultCurrency ? { defaultCurrency } : {})) {
+      if (r.pass) {
+        console.log(`pass  ${r.test.file}  (${s.name}: ${r.expected})`);
+        continue;
+      }
+      problems.push({
+        ...r.test.origin,
+        message: `saved page ${r.test.file}: expected ${r.expected}, got ${r.got}: ${safeText(r.why ?? '', 600)}`,
+      });
+    }
+  }
+  return problems;
+}
+
 export function registerCrawlCommands(program: Command, env: EnvLoader): void {
   const sites = program.command('sites').description('reseller site configs in crawlers/');
   sites
     .command('check')
-    .description('validate every site config; report each problem as file + field')
+    .description('validate every site config and read its saved test pages; report each problem as file + field')
     .option('--dir <dir>', 'folder of site configs (default: $MAPWATCH_CRAWLERS_DIR or ./crawlers)')
     .option('--no-db', 'skip the checks that need the database (unknown SKU or reseller)')
-    .action(async (opts: { dir?: string; db: boolean }) => {
+    .option('--no-tests', "skip reading the sites' saved test pages (tests:)")
+    .action(async (opts: { dir?: string; db: boolean; tests: boolean }) => {
       const e = env();
       const dir = path.resolve(opts.dir ?? e.crawlersDir);
       if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such folder of site configs`);
@@ -41,6 +61,7 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       // "ok" only for a config the crawl will accept: its reseller and SKUs exist too.
       for (const s of loaded.filter((x) => !unresolved.has(x)))
         console.log(`ok  ${s.file}  (${s.name}: ${s.listings.length} listing(s), ${s.config.render})`);
+      if (opts.tests) problems.push(...runSavedPages(loaded, e.MAPWATCH_DEFAULT_CURRENCY));
       if (problems.length) throw new InputError(problems);
       if (!loaded.length) throw new UserError(`${dir}: no site configs (*.yaml) found`);
       console.log(`${loaded.length} site config(s) valid.`);

@@ -76,6 +76,11 @@ export class BrowserPool {
         proxy: FAIL_CLOSED_PROXY,
         headless: true,
         timeout: this.launchTimeoutMs,
+        // Our commands handle SIGINT/SIGTERM themselves and close the pool last. Playwright's own
+        // SIGINT handler would exit the process (code 130) before the database is closed.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
       });
       const gen: Generation = { browser, used: 0, active: 0, retired: false };
       // A crashed browser is replaced on the next job instead of failing every job after it.

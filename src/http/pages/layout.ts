@@ -9,6 +9,7 @@ import { can, type Permission } from '../auth/permissions.js';
 import { html, type SafeHtml } from '../html.js';
 
 const NAV: { href: string; label: string; permission: Permission }[] = [
+  { href: '/dashboard', label: 'Dashboard', permission: 'read' },
   { href: '/cases', label: 'Cases', permission: 'read' },
   { href: '/findings', label: 'Findings', permission: 'read' },
   { href: '/resellers', label: 'Resellers', permission: 'read' },

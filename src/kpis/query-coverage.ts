@@ -1,0 +1,38 @@
+/**
+ * Coverage: of the active listings, how many have a trustworthy read in the 24 hours before
+ * `now`, by dimension. Read from observations through their (listing_id, captured_at)
+ * index, one probe per listing, since "the last 24 hours" never matches a rollup day.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/tables.js';
+import { DIMENSION_SQL, type KpiDimension } from './query-kpis.js';
+
+export interface CoverageRow {
+  key: string;
+  listings: number;
+  covered: number;
+  /** covered ÷ listings, in percent; null without listings. */
+  coverage: number | null;
+}
+
+export async function queryCoverage(db: Kysely<Database>, o: { by: KpiDimension; now?: Date }): Promise<CoverageRow[]> {
+  const now = o.now ?? new Date();
+  const since = new Date(now.getTime() - 86_400_000);
+  const r = await sql<{ key: string; listings: string; covered: string }>`
+    select ${sql.raw(DIMENSION_SQL[o.by])} as key, count(*) as listings,
+      count(*) filter (where exists (
+        select 1 from observations ob
+        where ob.listing_id = l.id and ob.captured_at > ${since} and ob.captured_at <= ${now}
+          and ob.status = 'ok' and ob.verdict in ('compliant', 'violation'))) as covered
+    from listings l
+    join sites s on s.id = l.site_id
+    join resellers rs on rs.id = s.reseller_id
+    join products p on p.id = l.product_id
+    where l.active
+    group by 1 order by 1`.execute(db);
+  return r.rows.map((x) => {
+    const listings = Number(x.listings);
+    const covered = Number(x.covered);
+    return { key: x.key, listings, covered, coverage: listings ? (100 * covered) / listings : null };
+  });
+}

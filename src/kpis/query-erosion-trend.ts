@@ -1,0 +1,36 @@
+/**
+ * Price erosion: per reporting week, the mean comparable price as a share of MSRP (100 % =
+ * selling at list price), from the rollup's MSRP variance sums. A line that drifts down
+ * week after week is the channel eroding before any single read crosses MAP.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/tables.js';
+import { checkDay } from './roll-up-days.js';
+import { DIMENSION_SQL, type KpiDimension } from './query-kpis.js';
+
+export interface ErosionPoint {
+  /** Monday of the reporting week, YYYY-MM-DD. */
+  week: string;
+  key: string;
+  /** Mean price ÷ MSRP, in percent. */
+  priceToMsrp: number;
+  reads: number;
+}
+
+export async function queryErosionTrend(
+  db: Kysely<Database>,
+  o: { by: KpiDimension; from: string; to: string },
+): Promise<ErosionPoint[]> {
+  checkDay('from', o.from);
+  checkDay('to', o.to);
+  const r = await sql<{ week: string; key: string; ratio: string; reads: string }>`
+    select date_trunc('week', r.day)::date::text as week, ${sql.raw(DIMENSION_SQL[o.by])} as key,
+      100 * (1 + sum(r.sum_msrp_variance) / sum(r.msrp_reads)) as ratio, sum(r.msrp_reads) as reads
+    from daily_rollups r
+    join sites s on s.id = r.site_id
+    join resellers rs on rs.id = r.reseller_id
+    join products p on p.id = r.product_id
+    where r.day between ${o.from}::date and ${o.to}::date and r.msrp_reads > 0
+    group by 1, 2 order by 1, 2`.execute(db);
+  return r.rows.map((x) => ({ week: x.week, key: x.key, priceToMsrp: Number(x.ratio), reads: Number(x.reads) }));
+}

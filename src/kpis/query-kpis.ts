@@ -1,0 +1,105 @@
+/**
+ * KPIs by one dimension over a period, from the daily rollup: one grouped query over
+ * daily_rollups joined to its dimensions (never over observations), so it stays fast at
+ * tens of millions of reads. The CLI (`mapwatch kpis`), the app and the API share it.
+ */
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../db/tables.js';
+import { checkDay } from './roll-up-days.js';
+import { computeKpis, type KpiId, type RollupSums } from './kpi-definitions.js';
+
+export const KPI_DIMENSIONS = ['reseller', 'tier', 'region', 'brand', 'product', 'site', 'authorized'] as const;
+export type KpiDimension = (typeof KPI_DIMENSIONS)[number];
+
+export const kpiQuerySchema = z.object({
+  by: z.enum(KPI_DIMENSIONS).default('reseller'),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'),
+});
+export type KpiQuery = z.output<typeof kpiQuerySchema>;
+
+export interface KpiRow {
+  /** The dimension's value (reseller name, tier, SKU …); '(none)' when unset. */
+  key: string;
+  sums: RollupSums;
+  kpis: Record<KpiId, number | null>;
+}
+
+export const DIMENSION_SQL: Record<KpiDimension, string> = {
+  reseller: 'rs.name',
+  tier: "coalesce(rs.tier, '(none)')",
+  region: "coalesce(rs.region, '(none)')",
+  brand: "coalesce(p.brand, '(none)')",
+  product: 'p.sku',
+  site: 's.name',
+  authorized: "case when rs.authorized then 'authorized' else 'unauthorized' end",
+};
+
+interface SumsRow {
+  key: string;
+  reads: string;
+  trustworthy_reads: string;
+  compliant_reads: string;
+  violating_reads: string;
+  blocked_reads: string;
+  sum_depth_pct: string;
+  max_depth_pct: string | null;
+  msrp_reads: string;
+  sum_msrp_variance: string;
+  p10: number | null;
+  p90: number | null;
+  eod_listings: string;
+  eod_compliant_listings: string;
+  cases_opened: string;
+  cases_resolved: string;
+  notices_sent: string;
+}
+
+export async function queryKpis(db: Kysely<Database>, q: KpiQuery): Promise<KpiRow[]> {
+  checkDay('from', q.from);
+  checkDay('to', q.to);
+  const dim = sql.raw(DIMENSION_SQL[q.by]);
+  const r = await sql<SumsRow>`
+    select ${dim} as key,
+      sum(r.reads) as reads, sum(r.trustworthy_reads) as trustworthy_reads,
+      sum(r.compliant_reads) as compliant_reads, sum(r.violating_reads) as violating_reads,
+      sum(r.blocked_reads) as blocked_reads, sum(r.sum_depth_pct) as sum_depth_pct,
+      max(r.max_depth_pct) as max_depth_pct, sum(r.msrp_reads) as msrp_reads,
+      sum(r.sum_msrp_variance) as sum_msrp_variance,
+      percentile_cont(0.1) within group (order by r.sum_msrp_variance / nullif(r.msrp_reads, 0))
+        filter (where r.msrp_reads > 0) as p10,
+      percentile_cont(0.9) within group (order by r.sum_msrp_variance / nullif(r.msrp_reads, 0))
+        filter (where r.msrp_reads > 0) as p90,
+      sum(r.eod_listings) as eod_listings, sum(r.eod_compliant_listings) as eod_compliant_listings,
+      sum(r.cases_opened) as cases_opened, sum(r.cases_resolved) as cases_resolved,
+      sum(r.notices_step1 + r.notices_step2 + r.notices_step3) as notices_sent
+    from daily_rollups r
+    join sites s on s.id = r.site_id
+    join resellers rs on rs.id = r.reseller_id
+    join products p on p.id = r.product_id
+    where r.day between ${q.from}::date and ${q.to}::date
+    group by 1
+    order by 1`.execute(db);
+  return r.rows.map((row) => {
+    const sums: RollupSums = {
+      reads: Number(row.reads),
+      trustworthyReads: Number(row.trustworthy_reads),
+      compliantReads: Number(row.compliant_reads),
+      violatingReads: Number(row.violating_reads),
+      blockedReads: Number(row.blocked_reads),
+      sumDepthPct: Number(row.sum_depth_pct),
+      maxDepthPct: row.max_depth_pct == null ? null : Number(row.max_depth_pct),
+      msrpReads: Number(row.msrp_reads),
+      sumMsrpVariance: Number(row.sum_msrp_variance),
+      msrpVarianceP10: row.p10 == null ? null : Number(row.p10),
+      msrpVarianceP90: row.p90 == null ? null : Number(row.p90),
+      eodListings: Number(row.eod_listings),
+      eodCompliantListings: Number(row.eod_compliant_listings),
+      casesOpened: Number(row.cases_opened),
+      casesResolved: Number(row.cases_resolved),
+      noticesSent: Number(row.notices_sent),
+    };
+    return { key: row.key, sums, kpis: computeKpis(sums) };
+  });
+}
