@@ -154,6 +154,38 @@ describe.each(BACKENDS)('cases pages and API (%s)', { timeout: 120_000 }, (backe
     expect(byListing.items.map((o: { id: number }) => o.id)).toEqual(reads.items.map((o: { id: number }) => o.id));
   });
 
+  it('each role: ops reads and exports evidence but may not act; admin may do everything', async () => {
+    const ops = await app.addUser('ops');
+    const admin = await app.addUser('admin');
+    const opsToken = await app.apiToken(ops.email);
+    const adminToken = await app.apiToken(admin.email);
+    const opsBrowser = await app.signIn(ops.email, ops.password);
+    expect((await call(app.url, `/cases/${ids[0]}`, { as: opsBrowser })).body).not.toContain('id="comment-form"');
+    const f = await call(app.url, `/cases/${ids[0]}/comment`, {
+      as: opsBrowser,
+      form: { _csrf: opsBrowser.csrf, text: 'x' },
+    });
+    expect(f.status).toBe(403);
+    for (const [path, body] of [
+      [`/api/v1/cases/${ids[0]}/assign`, { assignee: 'a@b.test' }],
+      [`/api/v1/cases/${ids[0]}/misread`, {}],
+      [`/api/v1/cases/${ids[0]}/approve-notice`, {}],
+      ['/api/v1/cases/bulk', { action: 'dismiss', case_ids: [ids[0]], note: 'not ours' }],
+    ] as const)
+      expect((await api(path, opsToken, { json: body })).status, path).toBe(403);
+    expect((await api(`/api/v1/cases/${ids[1]}/evidence.zip`, opsToken)).status).toBe(200);
+    expect((await api(`/api/v1/cases/${ids[0]}/evidence.zip`, opsToken)).status).toBe(404); // no evidence captured
+    const bulk = await api('/api/v1/cases/bulk', adminToken, {
+      json: { action: 'assign', case_ids: [ids[0], ids[2]], assignee: 'ana@brand.test' },
+    });
+    expect(bulk.status).toBe(200);
+    expect(JSON.parse(bulk.body).results).toMatchObject([
+      { caseId: ids[0], ok: true },
+      { caseId: ids[2], ok: false, code: 'conflict' },
+    ]);
+    await api(`/api/v1/cases/${ids[0]}/assign`, adminToken, { json: { assignee: null } });
+  });
+
   it('the CSV says what the JSON list says, formula-safe', async () => {
     const json = JSON.parse((await api('/api/v1/cases?limit=1000', viewerToken)).body);
     const page1 = JSON.parse((await api('/api/v1/cases?limit=2', viewerToken)).body);

@@ -101,5 +101,17 @@ listings:
     expect((await crawl()).cases).toMatchObject({ opened: 0, dismissed: 1 });
     const m = await app.h.db.selectFrom('misreads').selectAll().executeTakeFirstOrThrow();
     expect(m).toMatchObject({ case_id: open.id, correct_minor: 14900, selector: '.price', by: 'lena@brand.test' });
+    const token = await app.apiToken('lena@brand.test');
+    const listed = await call(app.url, '/api/v1/misreads', { headers: { authorization: `Bearer ${token}` } });
+    expect(JSON.parse(listed.body).items).toMatchObject([
+      {
+        caseId: open.id,
+        readMinor: 4900,
+        correctMinor: 14900,
+        currency: 'USD',
+        selector: '.price',
+        note: 'bundle price picked',
+      },
+    ]);
   });
 });

@@ -22,9 +22,9 @@ const list = <T extends z.ZodType<string>>(item: T) =>
   }, z.array(item).max(20).optional());
 const whole = (min: number, max: number) =>
   z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number()
+    (v) => (v === '' || v === null ? undefined : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z
+      .number({ error: 'must be a whole number' })
       .int('must be a whole number')
       .min(min, `must be at least ${min}`)
       .max(max, `must be at most ${max}`)

@@ -57,13 +57,13 @@ function contains(s: string): string {
   return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * The filtered cases, on `cases` alone: filters on the reseller, site or product become
+ * `listing_id in (…)` subqueries, so sorting and paging (and counting) never join five
+ * tables over every case — the page's details are joined for its 50 rows only.
+ */
 function baseQuery(db: Kysely<Database>, f: CaseQuery) {
-  let q = db
-    .selectFrom('cases as c')
-    .innerJoin('listings as l', 'l.id', 'c.listing_id')
-    .innerJoin('sites as s', 's.id', 'l.site_id')
-    .innerJoin('resellers as r', 'r.id', 's.reseller_id')
-    .innerJoin('products as p', 'p.id', 'l.product_id');
+  let q = db.selectFrom('cases as c');
   const statuses = f.status === undefined ? [] : typeof f.status === 'string' ? [f.status] : [...f.status];
   if (statuses.length) q = q.where('c.status', 'in', statuses);
   if (f.severity?.length) q = q.where('c.severity', 'in', f.severity);
@@ -75,18 +75,39 @@ function baseQuery(db: Kysely<Database>, f: CaseQuery) {
     [f.tier, sql<string>`r.tier`],
     [f.region, sql<string>`r.region`],
   ];
-  for (const [value, col] of exact)
-    if (value !== undefined) q = q.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+  const pat = f.q ? contains(f.q) : undefined;
+  if (exact.some(([v]) => v !== undefined) || pat) {
+    let l = db
+      .selectFrom('listings as l')
+      .innerJoin('sites as s', 's.id', 'l.site_id')
+      .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+      .innerJoin('products as p', 'p.id', 'l.product_id')
+      .select('l.id');
+    for (const [value, col] of exact)
+      if (value !== undefined) l = l.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+    // The search runs over the small catalog tables (products, resellers), not once per listing.
+    if (pat)
+      l = l.where((eb) =>
+        eb.or([
+          eb(
+            'p.id',
+            'in',
+            eb
+              .selectFrom('products')
+              .select('id')
+              .where((e) => e.or([e('name', 'ilike', pat), e('sku', 'ilike', pat)])),
+          ),
+          eb('r.id', 'in', eb.selectFrom('resellers').select('id').where('name', 'ilike', pat)),
+        ]),
+      );
+    q = q.where('c.listing_id', 'in', l);
+  }
   if (f.seller) q = q.where('c.seller', 'ilike', contains(f.seller));
   if (f.assignee)
     q =
       f.assignee === 'none'
         ? q.where('c.assignee', 'is', null)
         : q.where(sql<SqlBool>`lower(c.assignee) = ${f.assignee.toLowerCase()}`);
-  if (f.q) {
-    const pat = contains(f.q);
-    q = q.where((eb) => eb.or([eb('p.name', 'ilike', pat), eb('p.sku', 'ilike', pat), eb('r.name', 'ilike', pat)]));
-  }
   if (f.older_than_days !== undefined)
     q = q.where('c.first_seen_at', '<=', new Date((f.now ?? new Date()).getTime() - f.older_than_days * DAY));
   return q;
@@ -114,7 +135,8 @@ function sortKey(sort: CaseSort, severityOrder: readonly string[] | undefined) {
   }
 }
 
-function rowsQuery(db: Kysely<Database>, f: CaseQuery) {
+/** The ordered ids of one page (cases alone, see baseQuery), then their details joined. */
+function orderedIds(db: Kysely<Database>, f: CaseQuery) {
   const sort = f.sort ?? 'last_seen';
   const dir = f.dir ?? 'desc';
   const key = sortKey(sort, f.severityOrder);
@@ -122,50 +144,67 @@ function rowsQuery(db: Kysely<Database>, f: CaseQuery) {
     key,
     dir,
     q: baseQuery(db, f)
-      .select((eb) => [
-        'c.id',
-        'c.status',
-        'c.severity',
-        'c.currency',
-        'c.map_minor',
-        'c.lowest_minor',
-        'c.last_minor',
-        'c.first_seen_at',
-        'c.last_seen_at',
-        'c.closed_at',
-        'c.resolution_note',
-        'c.assignee',
-        'c.seller',
-        'r.name as reseller',
-        'r.tier',
-        'r.region',
-        's.name as site',
-        'p.sku',
-        'p.name as product',
-        'p.brand',
-        'l.url',
-        key.text.as('sort_key'),
-        eb
-          .selectFrom('case_events as e')
-          .whereRef('e.case_id', '=', 'c.id')
-          .where('e.observation_id', 'is not', null)
-          .select((e2) => e2.fn.count<string>('e.observation_id').distinct().as('n'))
-          .as('observations'),
-        eb
-          .selectFrom('observations as o')
-          .whereRef('o.listing_id', '=', 'l.id')
-          .where('o.product_name', 'is not', null)
-          .orderBy('o.captured_at', 'desc')
-          .limit(1)
-          .select('o.product_name')
-          .as('page_product_name'),
-      ])
+      .select(['c.id', key.text.as('sort_key')])
       .orderBy(key.expr, dir)
       .orderBy('c.id', dir),
   };
 }
 
-type RawRow = Awaited<ReturnType<ReturnType<typeof rowsQuery>['q']['execute']>>[number];
+function detailsQuery(db: Kysely<Database>, ids: number[]) {
+  return db
+    .selectFrom('cases as c')
+    .innerJoin('listings as l', 'l.id', 'c.listing_id')
+    .innerJoin('sites as s', 's.id', 'l.site_id')
+    .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+    .innerJoin('products as p', 'p.id', 'l.product_id')
+    .select((eb) => [
+      'c.id',
+      'c.status',
+      'c.severity',
+      'c.currency',
+      'c.map_minor',
+      'c.lowest_minor',
+      'c.last_minor',
+      'c.first_seen_at',
+      'c.last_seen_at',
+      'c.closed_at',
+      'c.resolution_note',
+      'c.assignee',
+      'c.seller',
+      'r.name as reseller',
+      'r.tier',
+      'r.region',
+      's.name as site',
+      'p.sku',
+      'p.name as product',
+      'p.brand',
+      'l.url',
+      eb
+        .selectFrom('case_events as e')
+        .whereRef('e.case_id', '=', 'c.id')
+        .where('e.observation_id', 'is not', null)
+        .select((e2) => e2.fn.count<string>('e.observation_id').distinct().as('n'))
+        .as('observations'),
+      eb
+        .selectFrom('observations as o')
+        .whereRef('o.listing_id', '=', 'l.id')
+        .where('o.product_name', 'is not', null)
+        .orderBy('o.captured_at', 'desc')
+        .limit(1)
+        .select('o.product_name')
+        .as('page_product_name'),
+    ])
+    .where('c.id', 'in', ids);
+}
+
+async function details(db: Kysely<Database>, ids: number[]): Promise<CaseRow[]> {
+  if (!ids.length) return [];
+  const rows = await detailsQuery(db, ids).execute();
+  const by = new Map(rows.map((r) => [r.id, toRow(r)]));
+  return ids.map((id) => by.get(id)!);
+}
+
+type RawRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['execute']>>[number];
 
 function toRow(r: RawRow): CaseRow {
   return {
@@ -199,8 +238,12 @@ function toRow(r: RawRow): CaseRow {
 /** One page of cases by offset (the CLI, the Cases page); default: the 100 most recently seen. */
 export async function listCases(db: Kysely<Database>, f: CaseQuery & PageRequest = {}): Promise<CaseRow[]> {
   const page = pageOf(f);
-  const { q } = rowsQuery(db, f);
-  return (await q.limit(page.limit).offset(page.offset).execute()).map(toRow);
+  const { q } = orderedIds(db, f);
+  const ids = await q.limit(page.limit).offset(page.offset).execute();
+  return details(
+    db,
+    ids.map((r) => r.id),
+  );
 }
 
 /** One page of cases after `cursor` (the API and CSV export). */
@@ -209,7 +252,7 @@ export async function listCasesAfter(
   f: CaseQuery & { limit?: number; cursor?: string },
 ): Promise<CursorPage<CaseRow>> {
   const { limit } = pageOf({ limit: f.limit }, 50);
-  const { q, key, dir } = rowsQuery(db, f);
+  const { q, key, dir } = orderedIds(db, f);
   let query = q;
   if (f.cursor) {
     const [value, id] = decodeCursor(f.cursor, 2);
@@ -224,7 +267,13 @@ export async function listCasesAfter(
   }
   const rows = await query.limit(limit + 1).execute();
   const page = toCursorPage(rows, limit, (r) => [r.sort_key, r.id]);
-  return { items: page.items.map(toRow), nextCursor: page.nextCursor };
+  return {
+    items: await details(
+      db,
+      page.items.map((r) => r.id),
+    ),
+    nextCursor: page.nextCursor,
+  };
 }
 
 /** How many cases match (for "1–50 of 1,234"). */

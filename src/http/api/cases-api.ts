@@ -17,6 +17,7 @@ import { approveNextNotice } from '../../notify/approve-next-notice.js';
 import { caseFilterSchema } from '../../queries/case-filter.js';
 import { getCase } from '../../queries/get-case.js';
 import { type CaseRow, listCasesAfter, walkCases } from '../../queries/list-cases.js';
+import { listMisreads } from '../../queries/list-misreads.js';
 import { listObservations, type ObservationRow } from '../../queries/list-observations.js';
 import { actorOf } from '../auth/auth-user.js';
 import { can } from '../auth/permissions.js';
@@ -300,6 +301,25 @@ export function casesApi(deps: CaseRouteDeps): Router {
       });
       return { results };
     },
+  );
+
+  apiRoute(
+    r,
+    {
+      method: 'get',
+      path: '/misreads',
+      summary: 'List reads marked as misread',
+      tag: 'observations',
+      permission: 'read',
+      query: z.object({
+        site: z.coerce.number().int().positive().optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+    },
+    async ({ query }) => ({
+      items: await listMisreads(db, { siteId: query.site, limit: query.limit, offset: query.offset }),
+    }),
   );
 
   apiRoute(

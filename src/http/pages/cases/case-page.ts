@@ -23,8 +23,11 @@ function describe(e: TimelineEvent, currency: string): string {
   const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : '');
   const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
   switch (e.kind) {
-    case 'opened':
-      return `opened at ${money(num('normalized_minor'), currency)} (${num('percent_below') ?? '?'}% below MAP, ${str('severity')})`;
+    case 'opened': {
+      const pct = num('percent_below');
+      const why = [pct !== null && `${pct}% below MAP`, str('severity')].filter(Boolean).join(', ');
+      return `opened at ${money(num('normalized_minor'), currency)}${why ? ` (${why})` : ''}`;
+    }
     case 'observed':
       return `read: ${str('verdict') || str('status')}${num('normalized_minor') !== null ? ` at ${money(num('normalized_minor'), currency)}` : ''}`;
     case 'severity_changed':

@@ -175,8 +175,8 @@ function row(v: CasesListView, r: CaseRow, act: boolean): SafeHtml {
       <div class="muted">MAP ${money(r.mapMinor, r.currency)}</div>
     </td>
     <td class="num">${r.percentBelow.toFixed(2)}%</td>
-    <td>${day(r.firstSeenAt)}</td>
-    <td>${day(r.lastSeenAt)}</td>
+    <td class="date">${day(r.firstSeenAt)}</td>
+    <td class="date">${day(r.lastSeenAt)}</td>
     <td class="num">${r.observations}</td>
     <td>${r.assignee ?? html`<span class="muted">—</span>`}</td>
   </tr>`;

@@ -35,8 +35,9 @@ export function priceChart(o: {
   let lo = Math.min(...values);
   let hi = Math.max(...values);
   const span = Math.max(hi - lo, Math.max(1, hi * 0.02));
-  lo = Math.max(0, lo - span * 0.1);
-  hi = hi + span * 0.1;
+  // Axis ends on whole currency units (100 minor units for most currencies), so tick labels read cleanly.
+  lo = Math.max(0, Math.floor((lo - span * 0.1) / 100) * 100);
+  hi = Math.ceil((hi + span * 0.1) / 100) * 100;
   const t0 = reads[0]!.capturedAt.getTime();
   const t1 = reads[reads.length - 1]!.capturedAt.getTime();
   const x = (t: number) => PAD.left + (t1 === t0 ? 0.5 : (t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right);
@@ -49,7 +50,7 @@ export function priceChart(o: {
     .map((p) => `${f(x(p.t))},${f(y(p.m))}`)
     .join(' ');
   const pricePath = reads.map((r) => `${f(x(r.capturedAt.getTime()))},${f(y(plotted(r)!))}`).join(' ');
-  const ticks = [lo, (lo + hi) / 2, hi].map(Math.round);
+  const ticks = [lo, Math.round((lo + hi) / 200) * 100, hi];
 
   const points = reads.map((r) => {
     const v = plotted(r)!;
