@@ -83,10 +83,17 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     expect(second.nextCursor).toBeNull();
     // Filters in SQL: kind, seller text (a LIKE wildcard is literal), site, since.
     expect((await listFindingGroups(app.h.db, { limit: 10, kind: 'map_evasion' })).items).toHaveLength(1);
-    expect((await listFindingGroups(app.h.db, { limit: 10, q: 'fair' })).items.map((g) => g.seller)).toEqual(['Fair Trader']);
+    expect((await listFindingGroups(app.h.db, { limit: 10, q: 'fair' })).items.map((g) => g.seller)).toEqual([
+      'Fair Trader',
+    ]);
     expect((await listFindingGroups(app.h.db, { limit: 10, q: '%' })).items).toHaveLength(0);
-    expect((await listFindingGroups(app.h.db, { limit: 10, site: 'broken' })).items[0]).toMatchObject({ reads: 1, lowestAmount: '85.50' });
-    expect((await listFindingGroups(app.h.db, { limit: 10, since: new Date(Date.now() + 1000) })).items).toHaveLength(0);
+    expect((await listFindingGroups(app.h.db, { limit: 10, site: 'broken' })).items[0]).toMatchObject({
+      reads: 1,
+      lowestAmount: '85.50',
+    });
+    expect((await listFindingGroups(app.h.db, { limit: 10, since: new Date(Date.now() + 1000) })).items).toHaveLength(
+      0,
+    );
   });
 
   it('summarises resellers: cases, notice level, 30-day compliance, last violation', async () => {
@@ -105,7 +112,14 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
       complianceRate: 0.75,
     });
     expect(Date.now() - depot.lastViolationAt!.getTime()).toBeGreaterThan(1.9 * 86_400_000);
-    expect(items[0]).toMatchObject({ authorized: false, sites: 2, openCases: 0, noticeLevel: 0, comparedReads: 2, complianceRate: 1 });
+    expect(items[0]).toMatchObject({
+      authorized: false,
+      sites: 2,
+      openCases: 0,
+      noticeLevel: 0,
+      comparedReads: 2,
+      complianceRate: 1,
+    });
     expect((await listResellers(app.h.db, { limit: 10, authorized: false, region: 'EU' })).items).toHaveLength(1);
     const p1 = await listResellers(app.h.db, { limit: 1 });
     expect((await listResellers(app.h.db, { limit: 1, cursor: p1.nextCursor! })).items[0]!.name).toBe('Sound Depot');
@@ -124,7 +138,8 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
       ['depot', 'ok'],
       ['market', 'degraded'],
     ]);
-    expect(items[2]!.health).toMatchObject({ reads: 3, blockedReads: 1 });
+    expect(items[2]!.health).toMatchObject({ reads: 3, blockedReads: 1, misreads: 0 });
+    expect(items[1]!.health.misreads).toBe(1);
     expect((await listSites(app.h.db, { limit: 10, q: 'MEGA.ex' })).items.map((s) => s.name)).toEqual(['market']);
 
     const depot = await getSite(app.h.db, 'depot');
@@ -142,7 +157,11 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
   it('pages the outbox by cursor and filters by status; the CLI list still works', async () => {
     const failed = await listOutboxPage(app.h.db, { status: ['failed', 'unconfirmed'], limit: 1 });
     expect(failed.items[0]).toMatchObject({ id: seed.outbox.unconfirmed, retryable: true });
-    const next = await listOutboxPage(app.h.db, { status: ['failed', 'unconfirmed'], limit: 1, cursor: failed.nextCursor! });
+    const next = await listOutboxPage(app.h.db, {
+      status: ['failed', 'unconfirmed'],
+      limit: 1,
+      cursor: failed.nextCursor!,
+    });
     expect(next.items.map((m) => m.id)).toEqual([seed.outbox.failedWithCase]);
     expect(next.nextCursor).toBeNull();
     expect((await listOutbox(app.h.db, { failed: true })).map((m) => m.id).sort()).toEqual(
@@ -167,7 +186,9 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     );
     const sites = await api('/api/v1/sites?state=degraded');
     const scsv = await csv('/api/v1/sites.csv?state=degraded');
-    expect(scsv.map((r) => r.name)).toEqual(sites.items.map((s) => s.name));
+    expect(scsv.map((r) => [r.name, r.misreads])).toEqual(
+      sites.items.map((s) => [s.name, String((s.health as { misreads: number }).misreads)]),
+    );
     expect(sites.items.map((s) => s.name)).toEqual(['market']);
     expect(sites.items[0]).not.toHaveProperty('configPath');
     expect((await api('/api/v1/sites?suppressed=true')).items.map((s) => s.name)).toEqual(['broken']);
@@ -183,7 +204,11 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     expect(site.configProblems[0].message).toMatch(/unknown SKU/);
     const bad = await call(app.url, '/api/v1/findings?kind=nope&limit=0', bearer(viewerToken));
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toMatchObject({ ok: false, code: 'invalid_input', error: expect.stringMatching(/query\.kind/) });
+    expect(JSON.parse(bad.body)).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+      error: expect.stringMatching(/query\.kind/),
+    });
     expect((await call(app.url, '/api/v1/findings?cursor=garbage', bearer(viewerToken))).status).toBe(400);
     expect((await call(app.url, '/api/v1/resellers/999999', bearer(viewerToken))).status).toBe(404);
     expect((await call(app.url, '/api/v1/findings')).status).toBe(401);
@@ -241,21 +266,41 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
       .where('case_id', '=', seed.openCase)
       .where('kind', '=', 'note')
       .executeTakeFirstOrThrow();
-    expect(typeof note.detail === 'string' ? JSON.parse(note.detail) : note.detail).toMatchObject({ outbox: 'retried', by: opsEmail, role: 'ops' });
+    expect(typeof note.detail === 'string' ? JSON.parse(note.detail) : note.detail).toMatchObject({
+      outbox: 'retried',
+      by: opsEmail,
+      role: 'ops',
+    });
     expect((await call(app.url, r.headers.location!, { as: ops })).body).toContain(`Message ${id} is queued again.`);
 
     const again = await call(app.url, `/api/v1/outbox/${id}/retry`, { ...bearer(opsToken), method: 'POST' });
     expect(again.status).toBe(409);
-    const sent = await call(app.url, `/api/v1/outbox/${seed.outbox.sent}/retry`, { ...bearer(opsToken), method: 'POST' });
+    const sent = await call(app.url, `/api/v1/outbox/${seed.outbox.sent}/retry`, {
+      ...bearer(opsToken),
+      method: 'POST',
+    });
     expect(sent.status).toBe(409);
     expect(JSON.parse(sent.body)).toMatchObject({ code: 'conflict', error: expect.stringMatching(/is sent/) });
-    expect((await call(app.url, `/api/v1/outbox/${seed.outbox.unconfirmed}/retry`, { ...bearer(viewerToken), method: 'POST' })).status).toBe(403);
-    const ok = await call(app.url, `/api/v1/outbox/${seed.outbox.unconfirmed}/retry`, { ...bearer(opsToken), method: 'POST' });
+    expect(
+      (
+        await call(app.url, `/api/v1/outbox/${seed.outbox.unconfirmed}/retry`, {
+          ...bearer(viewerToken),
+          method: 'POST',
+        })
+      ).status,
+    ).toBe(403);
+    const ok = await call(app.url, `/api/v1/outbox/${seed.outbox.unconfirmed}/retry`, {
+      ...bearer(opsToken),
+      method: 'POST',
+    });
     expect(JSON.parse(ok.body)).toEqual({ ok: true, id: seed.outbox.unconfirmed, status: 'pending' });
   });
 
   it('tests the site config on a saved page: the offers, the one chosen and why', async () => {
-    const page = await call(app.url, '/sites/depot/test', { as: ops, form: { _csrf: ops.csrf, url: '', html: SAVED_PAGE } });
+    const page = await call(app.url, '/sites/depot/test', {
+      as: ops,
+      form: { _csrf: ops.csrf, url: '', html: SAVED_PAGE },
+    });
     expect(page.status).toBe(200);
     expect(page.body).toContain('id="site-test-result"');
     expect(page.body).toMatch(/Chosen: <strong>USD 129\.99<\/strong> from\s+<code>json-ld<\/code>/);
@@ -264,22 +309,36 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     const viaApi = await call(app.url, '/api/v1/sites/depot/test', { ...bearer(opsToken), json: { html: SAVED_PAGE } });
     expect(viaApi.status).toBe(200);
     const t = JSON.parse(viaApi.body);
-    expect(t).toMatchObject({ input: 'html', status: 'ok', primary: { amount: '129.99', currency: 'USD', source: 'json-ld' } });
+    expect(t).toMatchObject({
+      input: 'html',
+      status: 'ok',
+      primary: { amount: '129.99', currency: 'USD', source: 'json-ld' },
+    });
     expect(t.why[0]).toMatch(/JSON-LD/);
     // A page bigger than the app's default 100 kB form limit still goes through.
     const big = SAVED_PAGE.replace('</body>', `<p>${'x'.repeat(300_000)}</p></body>`);
     const bigPage = await call(app.url, '/sites/depot/test', { as: ops, form: { _csrf: ops.csrf, html: big } });
     expect(bigPage.status).toBe(200);
 
-    const offDomain = await call(app.url, '/api/v1/sites/depot/test', { ...bearer(opsToken), json: { url: 'http://127.0.0.1/' } });
+    const offDomain = await call(app.url, '/api/v1/sites/depot/test', {
+      ...bearer(opsToken),
+      json: { url: 'http://127.0.0.1/' },
+    });
     expect(offDomain.status).toBe(400);
     expect(JSON.parse(offDomain.body).error).toMatch(/site's domain shop\.depot\.example/);
-    const offForm = await call(app.url, '/sites/depot/test', { as: ops, form: { _csrf: ops.csrf, url: 'https://evil.example/' } });
+    const offForm = await call(app.url, '/sites/depot/test', {
+      as: ops,
+      form: { _csrf: ops.csrf, url: 'https://evil.example/' },
+    });
     expect(offForm.status).toBe(400);
     expect(offForm.body).toContain('id="site-test-error"');
     expect((await call(app.url, '/api/v1/sites/depot/test', { ...bearer(opsToken), json: {} })).status).toBe(400);
-    expect((await call(app.url, '/api/v1/sites/broken/test', { ...bearer(opsToken), json: { html: SAVED_PAGE } })).status).toBe(409);
-    expect((await call(app.url, '/api/v1/sites/depot/test', { ...bearer(viewerToken), json: { html: SAVED_PAGE } })).status).toBe(403);
+    expect(
+      (await call(app.url, '/api/v1/sites/broken/test', { ...bearer(opsToken), json: { html: SAVED_PAGE } })).status,
+    ).toBe(409);
+    expect(
+      (await call(app.url, '/api/v1/sites/depot/test', { ...bearer(viewerToken), json: { html: SAVED_PAGE } })).status,
+    ).toBe(403);
   });
 
   it('publishes an OpenAPI 3.1 document of every registered route, without sign-in', async () => {
@@ -303,8 +362,12 @@ describe.each(BACKENDS)('review app: findings, resellers, sites, outbox (%s)', {
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of Object.keys(doc.paths)) expect(p).not.toMatch(/:/);
     const findings = doc.paths['/findings'].get;
-    expect(findings.parameters).toContainEqual(expect.objectContaining({ name: 'limit', in: 'query', required: false }));
-    expect(doc.paths['/sites/{name}/test'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('html');
+    expect(findings.parameters).toContainEqual(
+      expect.objectContaining({ name: 'limit', in: 'query', required: false }),
+    );
+    expect(
+      doc.paths['/sites/{name}/test'].post.requestBody.content['application/json'].schema.properties,
+    ).toHaveProperty('html');
     expect(doc.paths['/findings.csv'].get.responses['200'].content).toHaveProperty('text/csv');
   });
 });

@@ -46,6 +46,15 @@ const SOURCE_WORDS: Record<string, string> = {
   text: 'the visible-text model (no structured data, meta tag or selector gave a usable price)',
 };
 
+const CURRENCY_WORDS: Record<NonNullable<ExtractResult['currency']>['evidence'], string> = {
+  'site-config': 'the site config',
+  'structured-data': "the page's structured data",
+  locale: "the page's language",
+  domain: "the site's domain",
+  'embedded-json': "the page's embedded state",
+  default: 'MAPWATCH_DEFAULT_CURRENCY',
+};
+
 function onDomain(url: string, domain: string): URL {
   let u: URL;
   try {
@@ -53,7 +62,8 @@ function onDomain(url: string, domain: string): URL {
   } catch {
     throw new InvalidInputError(`url: "${url.slice(0, 200)}" is not an absolute http(s) URL`);
   }
-  const host = u.hostname.toLowerCase();
+  // As the config's own listings are checked (site-config.schema.ts): host with its port.
+  const host = u.host.toLowerCase();
   const d = domain.toLowerCase();
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || (host !== d && !host.endsWith('.' + d)))
     throw new InvalidInputError(`url: must be an http(s) page on the site's domain ${domain}, got ${u.host}`);
@@ -81,7 +91,10 @@ export function explainExtraction(result: ExtractResult): { status: ObservationS
   if (agreeing.length) why.push(`Confirmed by ${[...new Set(agreeing.map((o) => o.source))].join(', ')}.`);
   if (others.length)
     why.push(`${others.length} other candidate(s) with a different amount were not the page’s own selling price.`);
-  if (result.currency) why.push(`Currency ${result.currency.currency} from ${result.currency.evidence}.`);
+  if (result.currency)
+    why.push(
+      `Currency ${result.currency.currency} from ${CURRENCY_WORDS[result.currency.evidence]} (${result.currency.detail}).`,
+    );
   return { status: 'ok', why };
 }
 

@@ -54,9 +54,9 @@ export function buildApp(deps: AppDeps): Express {
   const session = sessionSettings({ ...deps.session, secureCookies: deps.secureCookies });
   app.use(securityHeaders({ hsts: deps.secureCookies }));
   app.use('/assets', serveAssets());
-  app.use(siteTestBodyParsers()); // a saved page is bigger than the default body limits
   // Browsers ask for it on every page; no icon, and no sign-in redirect or 404 in the log.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+  app.use(siteTestBodyParsers()); // a saved page is bigger than the default body limits
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
   app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));

@@ -13,20 +13,24 @@ export async function listSiteHealth(
 ): Promise<SiteHealthRow[]> {
   const page = pageOf(p, MAX_PAGE);
   const thresholds = p.thresholds ?? loadHealthThresholds();
+  const ids = p.siteIds;
   const [stats, states, misreads] = await Promise.all([
-    computeSiteHealth(db, p.siteIds ? { siteIds: p.siteIds } : {}),
-    p.siteIds
-      ? p.siteIds.length
-        ? db.selectFrom('site_health').selectAll().where('site_id', 'in', p.siteIds).execute()
+    computeSiteHealth(db, ids ? { siteIds: ids } : {}),
+    ids
+      ? ids.length
+        ? db.selectFrom('site_health').selectAll().where('site_id', 'in', ids).execute()
         : []
       : db.selectFrom('site_health').selectAll().execute(),
     // A misread is a wrong price a reviewer caught: extraction on that site needs a look.
-    db
-      .selectFrom('misreads')
-      .select(['site_id', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('at', '>', sql<Date>`now() - ${DEFAULT_WINDOW.maxAgeDays} * interval '1 day'`)
-      .groupBy('site_id')
-      .execute(),
+    ids && !ids.length
+      ? []
+      : db
+          .selectFrom('misreads')
+          .select(['site_id', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('at', '>', sql<Date>`now() - ${DEFAULT_WINDOW.maxAgeDays} * interval '1 day'`)
+          .$if(ids !== undefined, (q) => q.where('site_id', 'in', ids!))
+          .groupBy('site_id')
+          .execute(),
   ]);
   const misreadsBy = new Map(misreads.map((m) => [m.site_id, Number(m.n)]));
   const by = new Map(states.map((s) => [s.site_id, s]));

@@ -54,9 +54,27 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
   const siteRows = await db
     .insertInto('sites')
     .values([
-      { name: 'depot', reseller_id: depot!.id, domain: 'shop.depot.example', config_hash: hashOf('depot.yaml'), config_path: path.join(dir, 'depot.yaml') },
-      { name: 'market', reseller_id: market!.id, domain: 'mega.example', config_hash: 'old', config_path: path.join(dir, 'market.yaml') },
-      { name: 'broken', reseller_id: market!.id, domain: 'broken.example', config_hash: 'x', config_path: path.join(dir, 'broken.yaml') },
+      {
+        name: 'depot',
+        reseller_id: depot!.id,
+        domain: 'shop.depot.example',
+        config_hash: hashOf('depot.yaml'),
+        config_path: path.join(dir, 'depot.yaml'),
+      },
+      {
+        name: 'market',
+        reseller_id: market!.id,
+        domain: 'mega.example',
+        config_hash: 'old',
+        config_path: path.join(dir, 'market.yaml'),
+      },
+      {
+        name: 'broken',
+        reseller_id: market!.id,
+        domain: 'broken.example',
+        config_hash: 'x',
+        config_path: path.join(dir, 'broken.yaml'),
+      },
     ])
     .returning('id')
     .execute();
@@ -99,7 +117,7 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
     raw_price_text: '$' + (minor / 100).toFixed(2),
   });
   // Sound Depot: 3 compliant + 1 violation in the window; an old violation outside it.
-  await obs(lDepot, ago(40), ok(8000, 'violation'));
+  const old = await obs(lDepot, ago(40), ok(8000, 'violation'));
   await obs(lDepot, ago(5), ok(10000, 'compliant'));
   await obs(lDepot, ago(4), ok(10500, 'compliant'));
   const violation = await obs(lDepot, ago(2), ok(8900, 'violation'));
@@ -112,7 +130,14 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
 
   const sellers = (evilAmount: string) => ({
     sellers: [
-      { seller: EVIL_SELLER, amount: evilAmount, currency: 'USD', below_map: true, percent_below: 20, map_minor: 10000 },
+      {
+        seller: EVIL_SELLER,
+        amount: evilAmount,
+        currency: 'USD',
+        below_map: true,
+        percent_below: 20,
+        map_minor: 10000,
+      },
       { seller: 'Fair Trader', amount: '105.00', currency: 'USD', below_map: false, map_minor: 10000 },
     ],
     authorized: ['Northwind Official'],
@@ -120,42 +145,139 @@ export async function seedPages(db: Kysely<Database>, now = new Date()): Promise
   await db
     .insertInto('findings')
     .values([
-      { observation_id: m1, listing_id: lMarket, kind: 'unauthorized_seller', detail: JSON.stringify(sellers('82.00')), at: ago(2) },
-      { observation_id: m2, listing_id: lMarket, kind: 'unauthorized_seller', detail: JSON.stringify(sellers('80.00')), at: ago(1) },
+      {
+        observation_id: m1,
+        listing_id: lMarket,
+        kind: 'unauthorized_seller',
+        detail: JSON.stringify(sellers('82.00')),
+        at: ago(2),
+      },
+      {
+        observation_id: m2,
+        listing_id: lMarket,
+        kind: 'unauthorized_seller',
+        detail: JSON.stringify(sellers('80.00')),
+        at: ago(1),
+      },
       // The same seller on another site (case differs): one group.
       {
         observation_id: b1,
         listing_id: lBroken,
         kind: 'unauthorized_seller',
-        detail: JSON.stringify({ sellers: [{ seller: EVIL_SELLER.toUpperCase(), amount: '85.50', currency: 'USD', below_map: true }] }),
+        detail: JSON.stringify({
+          sellers: [{ seller: EVIL_SELLER.toUpperCase(), amount: '85.50', currency: 'USD', below_map: true }],
+        }),
         at: ago(1.5),
       },
-      { observation_id: violation, listing_id: lDepot, kind: 'map_evasion', detail: JSON.stringify({ phrases: ['see price in cart'], revealed_by_steps: true }), at: ago(2) },
+      {
+        observation_id: violation,
+        listing_id: lDepot,
+        kind: 'map_evasion',
+        detail: JSON.stringify({ phrases: ['see price in cart'], revealed_by_steps: true }),
+        at: ago(2),
+      },
     ])
     .execute();
 
   const [open, closed] = await db
     .insertInto('cases')
     .values([
-      { listing_id: lDepot, status: 'open', severity: 'high', currency: 'USD', map_minor: 10000, lowest_minor: 8900, last_minor: 8900, first_seen_at: ago(2), last_seen_at: ago(2) },
-      { listing_id: lDepot, status: 'dismissed', severity: 'low', currency: 'USD', map_minor: 10000, lowest_minor: 8000, last_minor: 8000, first_seen_at: ago(40), last_seen_at: ago(40), closed_at: ago(39), resolution_note: 'old' },
+      {
+        listing_id: lDepot,
+        status: 'open',
+        severity: 'high',
+        currency: 'USD',
+        map_minor: 10000,
+        lowest_minor: 8900,
+        last_minor: 8900,
+        first_seen_at: ago(2),
+        last_seen_at: ago(2),
+      },
+      {
+        listing_id: lDepot,
+        status: 'dismissed',
+        severity: 'low',
+        currency: 'USD',
+        map_minor: 10000,
+        lowest_minor: 8000,
+        last_minor: 8000,
+        first_seen_at: ago(40),
+        last_seen_at: ago(40),
+        closed_at: ago(39),
+        resolution_note: 'old',
+      },
     ])
     .returning('id')
     .execute();
   const outbox = await db
     .insertInto('outbox')
     .values([
-      { kind: 'notice', idempotency_key: 'k1', message_id: '<m1@test>', case_id: open!.id, reseller_id: depot!.id, recipient: 'pricing@depot.example', subject: 'MAP notice 1', body_text: 'Dear reseller', status: 'failed', attempts: 5, last_error: '550 mailbox <unavailable>' },
-      { kind: 'digest', idempotency_key: 'k2', message_id: '<m2@test>', recipient: 'anna@brand.example', subject: 'Daily digest', body_text: 'digest', status: 'sent', attempts: 1, sent_at: ago(1) },
-      { kind: 'site_alert', idempotency_key: 'k3', message_id: '<m3@test>', recipient: 'ops@brand.example', subject: 'Site market blocked', body_text: 'alert', status: 'unconfirmed', attempts: 1, last_error: 'connection lost after DATA' },
+      {
+        kind: 'notice',
+        idempotency_key: 'k1',
+        message_id: '<m1@test>',
+        case_id: open!.id,
+        reseller_id: depot!.id,
+        recipient: 'pricing@depot.example',
+        subject: 'MAP notice 1',
+        body_text: 'Dear reseller',
+        status: 'failed',
+        attempts: 5,
+        last_error: '550 mailbox <unavailable>',
+      },
+      {
+        kind: 'digest',
+        idempotency_key: 'k2',
+        message_id: '<m2@test>',
+        recipient: 'anna@brand.example',
+        subject: 'Daily digest',
+        body_text: 'digest',
+        status: 'sent',
+        attempts: 1,
+        sent_at: ago(1),
+      },
+      {
+        kind: 'site_alert',
+        idempotency_key: 'k3',
+        message_id: '<m3@test>',
+        recipient: 'ops@brand.example',
+        subject: 'Site market blocked',
+        body_text: 'alert',
+        status: 'unconfirmed',
+        attempts: 1,
+        last_error: 'connection lost after DATA',
+      },
     ])
     .returning('id')
     .execute();
   await db
     .insertInto('notices')
-    .values({ case_id: open!.id, reseller_id: depot!.id, step: 1, status: 'sent', outbox_id: outbox[0]!.id, proposed_at: ago(1.5), approved_at: ago(1.5), approved_by: 'cleo', sent_at: ago(1.4) })
+    .values({
+      case_id: open!.id,
+      reseller_id: depot!.id,
+      step: 1,
+      status: 'sent',
+      outbox_id: outbox[0]!.id,
+      proposed_at: ago(1.5),
+      approved_at: ago(1.5),
+      approved_by: 'cleo',
+      sent_at: ago(1.4),
+    })
     .execute();
-  void closed;
+  // A reviewer said the old read was a misread (the case was dismissed): site health counts it.
+  await db
+    .insertInto('misreads')
+    .values({
+      case_id: closed!.id,
+      observation_id: old,
+      listing_id: lDepot,
+      site_id: sDepot,
+      correct_minor: 10000,
+      currency: 'USD',
+      by: 'cleo@brand.example',
+      role: 'compliance',
+    })
+    .execute();
   return {
     dir,
     resellers: { depot: depot!.id, market: market!.id },

@@ -53,25 +53,27 @@ export function findingsPages(deps: { ctx: AppContext }): Router {
       ])}
       ${
         page.items.length
-          ? html`<table class="list" id="findings-table" aria-label="Findings grouped by seller">
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Seller</th>
-                  <th scope="col">Listings</th>
-                  <th scope="col">Reads</th>
-                  <th scope="col">Below MAP</th>
-                  <th scope="col">Lowest price</th>
-                  <th scope="col">Sites</th>
-                  <th scope="col">First seen (UTC)</th>
-                  <th scope="col">Last seen (UTC)</th>
-                  <th scope="col">Latest read</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.items.map(row)}
-              </tbody>
-            </table>`
+          ? html`<div class="table-wrap">
+              <table class="data" id="findings-table" aria-label="Findings grouped by seller">
+                <thead>
+                  <tr>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Seller</th>
+                    <th scope="col">Listings</th>
+                    <th scope="col">Reads</th>
+                    <th scope="col">Below MAP</th>
+                    <th scope="col">Lowest price</th>
+                    <th scope="col">Sites</th>
+                    <th scope="col">First seen (UTC)</th>
+                    <th scope="col">Last seen (UTC)</th>
+                    <th scope="col">Latest read</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map(row)}
+                </tbody>
+              </table>
+            </div>`
           : html`<p class="empty">No findings match.</p>`
       }
       ${listFooter(req, { nextCursor: page.nextCursor, csvPath: '/api/v1/findings.csv', shown: page.items.length })}`;

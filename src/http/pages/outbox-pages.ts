@@ -28,7 +28,7 @@ function row(m: OutboxPageEntry, user: AuthUser): SafeHtml {
   return html`<tr data-testid="outbox-row" data-id="${m.id}" class="status-${m.status}">
     <td class="num">${m.id}</td>
     <td>${m.kind.replace('_', ' ')}</td>
-    <td><span class="status ${m.status}">${m.status}</span></td>
+    <td><span class="badge status-${m.status}">${m.status}</span></td>
     <td>${m.to}</td>
     <td>${m.subject}</td>
     <td>${m.caseId !== null ? html`<a href="/cases/${m.caseId}">#${m.caseId}</a>` : '–'}</td>
@@ -42,7 +42,7 @@ function row(m: OutboxPageEntry, user: AuthUser): SafeHtml {
         m.retryable && can(user.role, 'outbox:act')
           ? html`<form method="post" action="/outbox/${m.id}/retry" class="inline">
               ${csrfField(user)}
-              <button type="submit" aria-label="Retry message ${m.id}">Retry</button>
+              <button type="submit" class="button" aria-label="Retry message ${m.id}">Retry</button>
             </form>`
           : ''
       }
@@ -65,25 +65,27 @@ export function outboxPages(deps: { ctx: AppContext }): Router {
       ${filterForm([select('status', 'Status', STATUSES, status), select('kind', 'Kind', KINDS, f.kind)])}
       ${
         page.items.length
-          ? html`<table class="list" id="outbox-table" aria-label="Outbox messages">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Case</th>
-                  <th scope="col">Tries</th>
-                  <th scope="col">When (UTC)</th>
-                  <th scope="col">Error</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.items.map((m) => row(m, user))}
-              </tbody>
-            </table>`
+          ? html`<div class="table-wrap">
+              <table class="data" id="outbox-table" aria-label="Outbox messages">
+                <thead>
+                  <tr>
+                    <th scope="col">#</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">To</th>
+                    <th scope="col">Subject</th>
+                    <th scope="col">Case</th>
+                    <th scope="col">Tries</th>
+                    <th scope="col">When (UTC)</th>
+                    <th scope="col">Error</th>
+                    <th scope="col"><span class="sr-only">Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map((m) => row(m, user))}
+                </tbody>
+              </table>
+            </div>`
           : html`<p class="empty">No messages match.</p>`
       }
       ${listFooter(req, { nextCursor: page.nextCursor, csvPath: '/api/v1/outbox.csv', shown: page.items.length })}`;

@@ -37,7 +37,7 @@ export function listFooter(req: Request, o: { nextCursor: string | null; csvPath
     <span class="count">${o.shown} shown</span>
     ${req.query['cursor'] ? html`<a href="${withQuery(req, { cursor: undefined })}">First page</a>` : ''}
     ${o.nextCursor ? html`<a rel="next" data-testid="next-page" href="${withQuery(req, { cursor: o.nextCursor })}">Next page</a>` : ''}
-    <a class="csv" data-testid="download-csv" href="${csv}" download>Download CSV</a>
+    <a class="button csv" data-testid="download-csv" href="${csv}" download>Download CSV</a>
   </nav>`;
 }
 
@@ -79,5 +79,8 @@ export function textInput(
 }
 
 export function filterForm(fields: SafeHtml[]): SafeHtml {
-  return html`<form class="filters" method="get" role="search">${fields}<button type="submit">Filter</button></form>`;
+  return html`<form class="filters" method="get" role="search">
+    ${fields}
+    <div class="actions"><button type="submit" class="button primary">Filter</button></div>
+  </form>`;
 }

@@ -22,7 +22,7 @@ function compliance(r: ResellerRow) {
 
 function ladder(level: number) {
   return level
-    ? html`<span class="badge level-${level}" title="notice step ${level} of 3"
+    ? html`<span class="badge ${level >= 3 ? 'bad' : 'warn'}" title="notice step ${level} of 3"
         >step ${level}${level >= 3 ? ' (final)' : ''}</span
       >`
     : html`<span class="muted">–</span>`;
@@ -53,41 +53,43 @@ export function resellersPages(deps: { ctx: AppContext }): Router {
       ])}
       ${
         page.items.length
-          ? html`<table class="list" id="resellers-table" aria-label="Resellers">
-              <thead>
-                <tr>
-                  <th scope="col">Reseller</th>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Region</th>
-                  <th scope="col">Authorized</th>
-                  <th scope="col">Sites</th>
-                  <th scope="col">Open cases</th>
-                  <th scope="col">Closed cases</th>
-                  <th scope="col">Notice level</th>
-                  <th scope="col">Compliance (${COMPLIANCE_WINDOW_DAYS} d)</th>
-                  <th scope="col">Last violation (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.items.map(
-                  (r) =>
-                    html`<tr data-testid="reseller-row">
-                      <td><a href="/resellers/${r.id}">${r.name}</a></td>
-                      <td>${r.tier ?? '–'}</td>
-                      <td>${r.region ?? '–'}</td>
-                      <td>${r.authorized ? 'yes' : html`<strong class="bad">no</strong>`}</td>
-                      <td class="num">${r.sites}</td>
-                      <td class="num">
-                        ${r.openCases ? html`<a href="/cases?reseller=${encodeURIComponent(r.name)}">${r.openCases}</a>` : '0'}
-                      </td>
-                      <td class="num">${r.closedCases}</td>
-                      <td>${ladder(r.noticeLevel)}</td>
-                      <td>${compliance(r)}</td>
-                      <td>${when(r.lastViolationAt)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ? html`<div class="table-wrap">
+              <table class="data" id="resellers-table" aria-label="Resellers">
+                <thead>
+                  <tr>
+                    <th scope="col">Reseller</th>
+                    <th scope="col">Tier</th>
+                    <th scope="col">Region</th>
+                    <th scope="col">Authorized</th>
+                    <th scope="col">Sites</th>
+                    <th scope="col">Open cases</th>
+                    <th scope="col">Closed cases</th>
+                    <th scope="col">Notice level</th>
+                    <th scope="col">Compliance (${COMPLIANCE_WINDOW_DAYS} d)</th>
+                    <th scope="col">Last violation (UTC)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map(
+                    (r) =>
+                      html`<tr data-testid="reseller-row">
+                        <td><a href="/resellers/${r.id}">${r.name}</a></td>
+                        <td>${r.tier ?? '–'}</td>
+                        <td>${r.region ?? '–'}</td>
+                        <td>${r.authorized ? 'yes' : html`<strong class="bad">no</strong>`}</td>
+                        <td class="num">${r.sites}</td>
+                        <td class="num">
+                          ${r.openCases ? html`<a href="/cases?reseller=${encodeURIComponent(r.name)}">${r.openCases}</a>` : '0'}
+                        </td>
+                        <td class="num">${r.closedCases}</td>
+                        <td>${ladder(r.noticeLevel)}</td>
+                        <td>${compliance(r)}</td>
+                        <td>${when(r.lastViolationAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
           : html`<p class="empty">No resellers match.</p>`
       }
       ${listFooter(req, { nextCursor: page.nextCursor, csvPath: '/api/v1/resellers.csv', shown: page.items.length })}`;
@@ -135,39 +137,43 @@ export function resellersPages(deps: { ctx: AppContext }): Router {
       <h2>Cases</h2>
       ${
         r.cases.length
-          ? html`<table class="list" id="reseller-cases" aria-label="Cases of ${r.name}">
-              <thead>
-                <tr>
-                  <th scope="col">Case</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">SKU</th>
-                  <th scope="col">Product</th>
-                  <th scope="col">Site</th>
-                  <th scope="col">Lowest</th>
-                  <th scope="col">MAP</th>
-                  <th scope="col">Last seen (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${r.cases.map(
-                  (c) =>
-                    html`<tr>
-                      <td><a href="/cases/${c.id}">#${c.id}</a></td>
-                      <td><span class="status ${c.status}">${c.status}</span></td>
-                      <td>${c.severity}</td>
-                      <td>${c.sku}</td>
-                      <td>
-                        <a href="${safeHref(c.url)}" rel="noopener noreferrer nofollow" target="_blank">${c.product}</a>
-                      </td>
-                      <td>${c.site}</td>
-                      <td class="num">${money(c.lowestMinor, c.currency)}</td>
-                      <td class="num">${money(c.mapMinor, c.currency)}</td>
-                      <td>${when(c.lastSeenAt)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ? html`<div class="table-wrap">
+              <table class="data" id="reseller-cases" aria-label="Cases of ${r.name}">
+                <thead>
+                  <tr>
+                    <th scope="col">Case</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Severity</th>
+                    <th scope="col">SKU</th>
+                    <th scope="col">Product</th>
+                    <th scope="col">Site</th>
+                    <th scope="col">Lowest</th>
+                    <th scope="col">MAP</th>
+                    <th scope="col">Last seen (UTC)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${r.cases.map(
+                    (c) =>
+                      html`<tr>
+                        <td><a href="/cases/${c.id}">#${c.id}</a></td>
+                        <td><span class="badge status-${c.status}">${c.status}</span></td>
+                        <td>${c.severity}</td>
+                        <td>${c.sku}</td>
+                        <td>
+                          <a href="${safeHref(c.url)}" rel="noopener noreferrer nofollow" target="_blank"
+                            >${c.product}</a
+                          >
+                        </td>
+                        <td>${c.site}</td>
+                        <td class="num">${money(c.lowestMinor, c.currency)}</td>
+                        <td class="num">${money(c.mapMinor, c.currency)}</td>
+                        <td>${when(c.lastSeenAt)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
           : html`<p class="empty">No cases.</p>`
       }
       <h2>Notices</h2>

@@ -36,7 +36,7 @@ export function siteTestBodyParsers(): Router {
 }
 
 function stateBadge(state: string, reason: string | null): SafeHtml {
-  return html`<span class="state state-${state}" title="${reason ?? ''}">${stateLabel(state as never)}</span>`;
+  return html`<span class="badge state-${state}" title="${reason ?? ''}">${stateLabel(state as never)}</span>`;
 }
 
 function siteRow(s: SiteRow): SafeHtml {
@@ -49,6 +49,7 @@ function siteRow(s: SiteRow): SafeHtml {
     <td class="num">${pct(h.successRate)}</td>
     <td class="num">${pct(h.blockedRate)}</td>
     <td class="num">${h.recheckTotal ? `${h.recheckDisagreed} of ${h.recheckTotal}` : '–'}</td>
+    <td class="num">${h.misreads ? html`<strong class="bad">${h.misreads}</strong>` : '0'}</td>
     <td>${h.suppressed ? html`<strong class="bad">since ${when(h.since)}</strong>` : 'no'}</td>
     <td>${when(h.lastGoodReadAt)}</td>
     <td>${when(s.lastReadAt)}</td>
@@ -56,31 +57,30 @@ function siteRow(s: SiteRow): SafeHtml {
 }
 
 function testForm(name: string, user: AuthUser, given?: { url?: string; html?: string }): SafeHtml {
-  return html`<section class="site-test" aria-labelledby="site-test-title">
+  return html`<section class="site-test card" aria-labelledby="site-test-title">
     <h2 id="site-test-title">Test on a URL or saved page</h2>
     <p class="muted">
       Reads one page with this site's config, as a check would, and shows the offers found and the one chosen. Nothing
       is recorded.
     </p>
-    <form method="post" action="/sites/${encodeURIComponent(name)}/test" id="site-test-form">
+    <form method="post" action="/sites/${encodeURIComponent(name)}/test" id="site-test-form" class="stack">
       ${csrfField(user)}
       <label for="site-test-url">Page URL (on the site's domain)</label>
       <input id="site-test-url" name="url" type="url" value="${given?.url ?? ''}" placeholder="https://…" />
       <label for="site-test-html"
         >…or paste a saved page's HTML (the URL above, if given, is where it was saved from)</label
       >
-      <textarea id="site-test-html" name="html" rows="6" data-file-input="site-test-file">
-${given?.html ?? ''}</textarea>
+      <textarea id="site-test-html" name="html" rows="6">${given?.html ?? ''}</textarea>
       <label for="site-test-file">…or choose a saved .html file</label>
       <input id="site-test-file" type="file" accept=".html,.htm,text/html" data-fills="site-test-html" />
-      <button type="submit">Test</button>
+      <button type="submit" class="button primary">Test</button>
     </form>
   </section>`;
 }
 
 function testResult(t: SitePageTest): SafeHtml {
   const p = t.primary;
-  return html`<section class="site-test-result" id="site-test-result" aria-labelledby="site-test-result-title">
+  return html`<section class="site-test-result card" id="site-test-result" aria-labelledby="site-test-result-title">
     <h2 id="site-test-result-title">Result: ${t.status.replace('_', ' ')}</h2>
     <p>
       ${t.input === 'url' ? 'Read' : 'Saved page extracted as'}
@@ -104,37 +104,39 @@ function testResult(t: SitePageTest): SafeHtml {
     <h3>Offers extracted (${t.offers.length})</h3>
     ${
       t.offers.length
-        ? html`<table class="list" id="site-test-offers" aria-label="Offers extracted">
-            <thead>
-              <tr>
-                <th scope="col">Amount</th>
-                <th scope="col">Source</th>
-                <th scope="col">Name</th>
-                <th scope="col">SKU</th>
-                <th scope="col">Seller</th>
-                <th scope="col">Availability</th>
-                <th scope="col">Chosen</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${t.offers.map(
-                (o) =>
-                  html`<tr
-                    class="${p && o.amount === p.amount && o.currency === p.currency && o.source === p.source ? 'chosen' : ''}"
-                  >
-                    <td class="num">${o.currency} ${o.amount}</td>
-                    <td><code>${o.source}</code></td>
-                    <td>${o.name ?? ''}</td>
-                    <td>${o.sku ?? ''}</td>
-                    <td>${o.seller ?? ''}</td>
-                    <td>${o.availability ?? ''}</td>
-                    <td>
-                      ${p && o.amount === p.amount && o.currency === p.currency && o.source === p.source ? '✓' : ''}
-                    </td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        ? html`<div class="table-wrap">
+            <table class="data" id="site-test-offers" aria-label="Offers extracted">
+              <thead>
+                <tr>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">SKU</th>
+                  <th scope="col">Seller</th>
+                  <th scope="col">Availability</th>
+                  <th scope="col">Chosen</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${t.offers.map(
+                  (o) =>
+                    html`<tr
+                      class="${p && o.amount === p.amount && o.currency === p.currency && o.source === p.source ? 'chosen' : ''}"
+                    >
+                      <td class="num">${o.currency} ${o.amount}</td>
+                      <td><code>${o.source}</code></td>
+                      <td>${o.name ?? ''}</td>
+                      <td>${o.sku ?? ''}</td>
+                      <td>${o.seller ?? ''}</td>
+                      <td>${o.availability ?? ''}</td>
+                      <td>
+                        ${p && o.amount === p.amount && o.currency === p.currency && o.source === p.source ? '✓' : ''}
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
         : html`<p class="empty">None.</p>`
     }
     ${
@@ -171,6 +173,10 @@ function sitePage(d: SiteDetail, user: AuthUser, extra?: SafeHtml): SafeHtml {
       <dd>
         ${h.recheckTotal ? `${h.recheckDisagreed} of ${h.recheckTotal} (${pct(h.recheckDisagreementRate)})` : '–'}
       </dd>
+      <dt>Misreads</dt>
+      <dd>
+        ${h.misreads ? html`<strong class="bad">${h.misreads}</strong> wrong price(s) caught by reviewers` : 'none'}
+      </dd>
       <dt>Suppressed</dt>
       <dd>
         ${h.suppressed ? html`<strong class="bad">yes, since ${when(h.since)}: ${h.reason ?? ''}</strong>` : 'no'}
@@ -191,39 +197,41 @@ function sitePage(d: SiteDetail, user: AuthUser, extra?: SafeHtml): SafeHtml {
     <h2>Latest reads</h2>
     ${
       d.reads.length
-        ? html`<table class="list" id="site-reads" aria-label="Latest reads">
-            <thead>
-              <tr>
-                <th scope="col">When (UTC)</th>
-                <th scope="col">SKU</th>
-                <th scope="col">Status</th>
-                <th scope="col">Price</th>
-                <th scope="col">Page text</th>
-                <th scope="col">Source</th>
-                <th scope="col">Verdict</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${d.reads.map(
-                (r) =>
-                  html`<tr class="read status-${r.status}">
-                    <td>${when(r.capturedAt)}</td>
-                    <td>
-                      <a href="${safeHref(r.url)}" rel="noopener noreferrer nofollow" target="_blank">${r.sku}</a>
-                    </td>
-                    <td>
-                      ${r.status.replace('_', ' ')}${r.httpStatus && r.httpStatus !== 200 ? ` (${r.httpStatus})` : ''}
-                    </td>
-                    <td class="num">${money(r.amountMinor, r.currency)}</td>
-                    <td>${r.rawPriceText ?? ''}</td>
-                    <td>${r.source ?? ''}</td>
-                    <td>${r.verdict?.replace('_', ' ') ?? ''}</td>
-                    <td class="why">${r.reason ?? ''}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        ? html`<div class="table-wrap">
+            <table class="data" id="site-reads" aria-label="Latest reads">
+              <thead>
+                <tr>
+                  <th scope="col">When (UTC)</th>
+                  <th scope="col">SKU</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Price</th>
+                  <th scope="col">Page text</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Verdict</th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${d.reads.map(
+                  (r) =>
+                    html`<tr class="read status-${r.status}">
+                      <td>${when(r.capturedAt)}</td>
+                      <td>
+                        <a href="${safeHref(r.url)}" rel="noopener noreferrer nofollow" target="_blank">${r.sku}</a>
+                      </td>
+                      <td>
+                        ${r.status.replace('_', ' ')}${r.httpStatus && r.httpStatus !== 200 ? ` (${r.httpStatus})` : ''}
+                      </td>
+                      <td class="num">${money(r.amountMinor, r.currency)}</td>
+                      <td>${r.rawPriceText ?? ''}</td>
+                      <td>${r.source ?? ''}</td>
+                      <td>${r.verdict?.replace('_', ' ') ?? ''}</td>
+                      <td class="why">${r.reason ?? ''}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
         : html`<p class="empty">No reads yet.</p>`
     }`;
 }
@@ -250,25 +258,28 @@ export function sitesPages(deps: { ctx: AppContext }): Router {
       ])}
       ${
         page.items.length
-          ? html`<table class="list" id="sites-table" aria-label="Sites and their health">
-              <thead>
-                <tr>
-                  <th scope="col">Site</th>
-                  <th scope="col">Reseller</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Listings</th>
-                  <th scope="col">Extraction</th>
-                  <th scope="col">Blocked</th>
-                  <th scope="col">Re-checks disagreeing</th>
-                  <th scope="col">Suppressed</th>
-                  <th scope="col">Last good read (UTC)</th>
-                  <th scope="col">Last read (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.items.map(siteRow)}
-              </tbody>
-            </table>`
+          ? html`<div class="table-wrap">
+              <table class="data" id="sites-table" aria-label="Sites and their health">
+                <thead>
+                  <tr>
+                    <th scope="col">Site</th>
+                    <th scope="col">Reseller</th>
+                    <th scope="col">State</th>
+                    <th scope="col" class="num">Listings</th>
+                    <th scope="col" class="num">Extraction</th>
+                    <th scope="col" class="num">Blocked</th>
+                    <th scope="col" class="num">Re-checks disagreeing</th>
+                    <th scope="col" class="num">Misreads</th>
+                    <th scope="col">Suppressed</th>
+                    <th scope="col">Last good read (UTC)</th>
+                    <th scope="col">Last read (UTC)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map(siteRow)}
+                </tbody>
+              </table>
+            </div>`
           : html`<p class="empty">No sites match.</p>`
       }
       ${listFooter(req, { nextCursor: page.nextCursor, csvPath: '/api/v1/sites.csv', shown: page.items.length })}`;
@@ -302,7 +313,7 @@ export function sitesPages(deps: { ctx: AppContext }): Router {
         // A bad URL or an unloadable config is the user's to fix: say so beside the form, keep what they typed.
         if (!(err instanceof UserError)) throw err;
         res.status(err.httpStatus);
-        result = html`<p class="flash error" role="alert" id="site-test-error">${err.message}</p>`;
+        result = html`<p class="flash flash-error" role="alert" id="site-test-error">${err.message}</p>`;
       }
       return layout({ title: `${d.name}: test`, user, section: '/sites', body: sitePage(d, user, result) });
     },
