@@ -23,10 +23,11 @@ const EMAIL = 'pat@northwind.example';
 const PASSWORD = 'serve-e2e-password';
 
 let browser: Browser;
+// The build runs when dist/ is older than the sources: minutes on a busy 2-core machine.
 beforeAll(async () => {
   ensureBuilt();
   browser = await launchChromium();
-});
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
 });
