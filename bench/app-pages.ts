@@ -177,8 +177,12 @@ export async function runAppPagesBench(): Promise<string> {
       const pages = Math.floor(seeded.cases / 50);
       const timings: Timing[] = [];
       const run = async (name: string, next: (i: number) => Promise<Reply>) => {
-        timings.push(await time(name, n, next));
-        console.error(`timed ${name}`);
+        const t = await time(name, n, next);
+        timings.push(t);
+        // Each figure as it comes: the whole run takes minutes, and the table prints at the end.
+        console.error(
+          `timed ${name}: p50 ${percentile(t.samples, 50).toFixed(1)} ms, p95 ${percentile(t.samples, 95).toFixed(1)} ms`,
+        );
       };
 
       await run('GET /cases (first page)', () => page('/cases'));
