@@ -69,8 +69,8 @@ export function buildApp(deps: AppDeps): Express {
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));
-  app.use('/api/v1', casesApi(deps));
   app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps));
+  app.use('/api/v1', casesApi(deps));
   app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));
   app.use(notFound(), handleErrors());
   return app;
