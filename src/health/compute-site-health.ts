@@ -54,36 +54,40 @@ export async function computeSiteHealth(
   const ids = sites.map((s) => s.id);
   const since = sql<Date>`now() - ${w.maxAgeDays} * interval '1 day'`;
 
-  const recent = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('observations as o')
-        .innerJoin('listings as l', 'l.id', 'o.listing_id')
-        .select([
-          'l.site_id',
-          'o.listing_id',
-          'o.status',
-          sql<number>`row_number() over (partition by l.site_id order by o.captured_at desc, o.id desc)`.as('rn'),
-        ])
-        .where('l.site_id', 'in', ids)
-        .where('o.captured_at', '>', since)
-        .as('r'),
-    )
-    .selectAll()
-    .where('rn', '<=', w.windowReads)
-    .orderBy('site_id')
-    .orderBy('rn')
-    .execute();
-
-  const lastGood = await db
-    .selectFrom('observations as o')
-    .innerJoin('listings as l', 'l.id', 'o.listing_id')
-    .select(['l.site_id', (eb) => eb.fn.max('o.captured_at').as('at')])
-    .where('l.site_id', 'in', ids)
-    .where('o.status', '=', 'ok')
-    .groupBy('l.site_id')
-    .execute();
-  const lastGoodBy = new Map(lastGood.map((r) => [r.site_id, r.at as Date | null]));
+  // Per listing first, newest first through observations_listing_recent (index-only), then per
+  // site: a site's last N reads are among its listings' last N each. Scanning the window's reads
+  // of every listing and ranking them all cost seconds at a million reads.
+  const [recentRows, lastGoodRows] = await Promise.all([
+    sql<{ site_id: number; listing_id: number; status: ObservationStatus; rn: number }>`
+      select site_id, listing_id, status, rn from (
+        select l.site_id, x.listing_id, x.status,
+          row_number() over (partition by l.site_id order by x.captured_at desc, x.id desc) as rn
+        from listings l
+        cross join lateral (
+          select o.listing_id, o.status, o.captured_at, o.id from observations o
+          where o.listing_id = l.id and o.captured_at > ${since}
+          order by o.captured_at desc, o.id desc
+          limit ${w.windowReads}
+        ) x
+        where l.site_id in (${sql.join(ids)})
+      ) r
+      where rn <= ${w.windowReads}
+      order by site_id, rn`.execute(db),
+    // The latest ok read of each listing (the newest rows of the index, usually the first), then per site.
+    sql<{ site_id: number; at: Date | null }>`
+      select l.site_id, max(x.captured_at) as at
+      from listings l
+      cross join lateral (
+        select o.captured_at from observations o
+        where o.listing_id = l.id and o.status = 'ok'
+        order by o.captured_at desc, o.id desc
+        limit 1
+      ) x
+      where l.site_id in (${sql.join(ids)})
+      group by l.site_id`.execute(db),
+  ]);
+  const recent = recentRows.rows;
+  const lastGoodBy = new Map(lastGoodRows.rows.map((r) => [r.site_id, r.at]));
 
   const rechecks = await recheckCounts(db, ids, w.maxAgeDays);
 

@@ -63,12 +63,11 @@ export async function listSites(
         .where('l.active', '=', true)
         .select((e) => e.fn.countAll<number>().as('n'))
         .as('listings'),
-      eb
-        .selectFrom('observations as o')
-        .innerJoin('listings as l', 'l.id', 'o.listing_id')
-        .whereRef('l.site_id', '=', 's.id')
-        .select((e) => e.fn.max('o.captured_at').as('at'))
-        .as('last_read_at'),
+      // Each listing's newest read (one index probe each), not a max over all the site's reads.
+      sql<Date | null>`(select max(x.captured_at) from listings l
+        cross join lateral (select o.captured_at from observations o where o.listing_id = l.id
+          order by o.captured_at desc, o.id desc limit 1) x
+        where l.site_id = s.id)`.as('last_read_at'),
     ])
     .orderBy('s.name')
     .orderBy('s.id')
