@@ -6,7 +6,7 @@
  * app's Resellers page, `/api/v1/resellers` and its CSV; filtering and paging in SQL.
  */
 import { type Kysely, sql } from 'kysely';
-import { resellerViolationLevel } from '../cases/violation-level.js';
+import { resellerViolationLevels } from '../cases/violation-level.js';
 import type { Database } from '../db/tables.js';
 import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
 
@@ -57,34 +57,7 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
   const windowStart = new Date(now.getTime() - COMPLIANCE_WINDOW_DAYS * 86_400_000);
   let q = db
     .selectFrom('resellers as r')
-    .select((eb) => [
-      'r.id',
-      'r.name',
-      'r.tier',
-      'r.region',
-      'r.authorized',
-      eb
-        .selectFrom('sites as s')
-        .whereRef('s.reseller_id', '=', 'r.id')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .as('sites'),
-      sql<number>`(select count(*) filter (where c.status in ('open', 'notified'))
-        from cases c join listings l on l.id = c.listing_id join sites s on s.id = l.site_id where s.reseller_id = r.id)`.as(
-        'open_cases',
-      ),
-      sql<number>`(select count(*) filter (where c.status in ('resolved', 'dismissed'))
-        from cases c join listings l on l.id = c.listing_id join sites s on s.id = l.site_id where s.reseller_id = r.id)`.as(
-        'closed_cases',
-      ),
-      // Trustworthy reads only: a read without a price, or one not comparable with MAP, says nothing either way.
-      sql<string>`(select json_build_array(count(*), count(*) filter (where o.verdict = 'compliant'))
-        from observations o join listings l on l.id = o.listing_id join sites s on s.id = l.site_id
-        where s.reseller_id = r.id and o.status = 'ok' and o.verdict in ('compliant', 'violation')
-          and o.captured_at >= ${windowStart})`.as('compliance'),
-      sql<Date | null>`(select max(o.captured_at)
-        from observations o join listings l on l.id = o.listing_id join sites s on s.id = l.site_id
-        where s.reseller_id = r.id and o.status = 'ok' and o.verdict = 'violation')`.as('last_violation'),
-    ])
+    .select((eb) => ['r.id', 'r.name', 'r.tier', 'r.region', 'r.authorized'])
     .orderBy('r.name')
     .orderBy('r.id')
     .limit(o.limit + 1);
@@ -97,30 +70,83 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
     const [name, id] = decodeCursor(o.cursor, 2);
     q = q.where(sql<boolean>`(r.name, r.id) > (${String(name)}::text, ${Number(id)}::bigint)`);
   }
-  const rows = await q.execute();
-  const page = toCursorPage(rows, o.limit, (r) => [r.name, r.id]);
-  const items = await Promise.all(
-    page.items.map(async (r): Promise<ResellerRow> => {
-      const c = (typeof r.compliance === 'string' ? JSON.parse(r.compliance) : r.compliance) as [number, number];
-      const level = await resellerViolationLevel(db, r.id, now, o.resetAfterDaysClean ?? 90);
-      const compared = Number(c[0]);
-      const compliant = Number(c[1]);
-      return {
-        id: r.id,
-        name: r.name,
-        tier: r.tier,
-        region: r.region,
-        authorized: r.authorized,
-        sites: Number(r.sites),
-        openCases: Number(r.open_cases),
-        closedCases: Number(r.closed_cases),
-        noticeLevel: level.level,
-        comparedReads: compared,
-        compliantReads: compliant,
-        complianceRate: compared ? compliant / compared : null,
-        lastViolationAt: r.last_violation ? new Date(r.last_violation) : null,
-      };
-    }),
-  );
+  const page = toCursorPage(await q.execute(), o.limit, (r) => [r.name, r.id]);
+  const ids = page.items.map((r) => r.id);
+  // The figures for the page's resellers only, set-based: one statement each, per listing
+  // through indexes (observations_listing_recent), never a scan of all reads per reseller.
+  const [stats, levels] = ids.length
+    ? await Promise.all([
+        resellerStats(db, ids, windowStart),
+        resellerViolationLevels(db, ids, now, o.resetAfterDaysClean ?? 90),
+      ])
+    : [new Map<number, StatsRow>(), new Map<number, { level: number }>()];
+  const items = page.items.map((r): ResellerRow => {
+    const st = stats.get(r.id);
+    const compared = Number(st?.compared ?? 0);
+    const compliant = Number(st?.compliant ?? 0);
+    return {
+      id: r.id,
+      name: r.name,
+      tier: r.tier,
+      region: r.region,
+      authorized: r.authorized,
+      sites: Number(st?.sites ?? 0),
+      openCases: Number(st?.open_cases ?? 0),
+      closedCases: Number(st?.closed_cases ?? 0),
+      noticeLevel: levels.get(r.id)?.level ?? 0,
+      comparedReads: compared,
+      compliantReads: compliant,
+      complianceRate: compared ? compliant / compared : null,
+      lastViolationAt: st?.last_violation ? new Date(st.last_violation) : null,
+    };
+  });
   return { items, nextCursor: page.nextCursor };
+}
+
+interface StatsRow {
+  reseller_id: number;
+  sites: number | string;
+  open_cases: number | string;
+  closed_cases: number | string;
+  compared: number | string;
+  compliant: number | string;
+  last_violation: Date | null;
+}
+
+async function resellerStats(db: Kysely<Database>, ids: number[], windowStart: Date): Promise<Map<number, StatsRow>> {
+  const { rows } = await sql<StatsRow>`
+    with ls as (
+      select s.reseller_id, l.id from sites s join listings l on l.site_id = s.id where s.reseller_id in (${sql.join(ids)})
+    ),
+    site_counts as (
+      select reseller_id, count(*) as sites from sites where reseller_id in (${sql.join(ids)}) group by reseller_id
+    ),
+    case_counts as (
+      select ls.reseller_id,
+        count(*) filter (where c.status in ('open', 'notified')) as open_cases,
+        count(*) filter (where c.status in ('resolved', 'dismissed')) as closed_cases
+      from ls join cases c on c.listing_id = ls.id group by ls.reseller_id
+    ),
+    -- Trustworthy reads only: a read without a price, or one not comparable with MAP, says nothing either way.
+    compliance as (
+      select ls.reseller_id, count(*) as compared, count(*) filter (where o.verdict = 'compliant') as compliant
+      from ls join observations o on o.listing_id = ls.id
+      where o.status = 'ok' and o.verdict in ('compliant', 'violation') and o.captured_at >= ${windowStart}
+      group by ls.reseller_id
+    ),
+    last_violation as (
+      select ls.reseller_id, max(x.captured_at) as last_violation
+      from ls cross join lateral (
+        select o.captured_at from observations o
+        where o.listing_id = ls.id and o.status = 'ok' and o.verdict = 'violation'
+        order by o.captured_at desc, o.id desc limit 1
+      ) x
+      group by ls.reseller_id
+    )
+    select sc.reseller_id, sc.sites, cc.open_cases, cc.closed_cases, co.compared, co.compliant, lv.last_violation
+    from site_counts sc
+    left join case_counts cc on cc.reseller_id = sc.reseller_id
+    left join compliance co on co.reseller_id = sc.reseller_id
+    left join last_violation lv on lv.reseller_id = sc.reseller_id`.execute(db);
+  return new Map(rows.map((r) => [r.reseller_id, r]));
 }
