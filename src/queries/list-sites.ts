@@ -63,11 +63,6 @@ export async function listSites(
         .where('l.active', '=', true)
         .select((e) => e.fn.countAll<number>().as('n'))
         .as('listings'),
-      // Each listing's newest read (one index probe each), not a max over all the site's reads.
-      sql<Date | null>`(select max(x.captured_at) from listings l
-        cross join lateral (select o.captured_at from observations o where o.listing_id = l.id
-          order by o.captured_at desc, o.id desc limit 1) x
-        where l.site_id = s.id)`.as('last_read_at'),
     ])
     .orderBy('s.name')
     .orderBy('s.id')
@@ -85,10 +80,21 @@ export async function listSites(
     q = q.where(sql<boolean>`(s.name, s.id) > (${String(name)}::text, ${Number(id)}::bigint)`);
   }
   const page = toCursorPage(await q.execute(), o.limit, (r) => [r.name, r.id]);
-  const health = await listSiteHealth(db, {
-    siteIds: page.items.map((s) => s.id),
-    ...(o.thresholds ? { thresholds: o.thresholds } : {}),
-  });
+  const ids = page.items.map((s) => s.id);
+  // Health and the latest read for the page's sites only, side by side.
+  const [health, lastReads] = await Promise.all([
+    listSiteHealth(db, { siteIds: ids, ...(o.thresholds ? { thresholds: o.thresholds } : {}) }),
+    ids.length
+      ? // Each listing's newest read (one index probe each), not a max over all the site's reads.
+        sql<{ site_id: number; at: Date | null }>`select l.site_id, max(x.captured_at) as at from listings l
+          cross join lateral (select o.captured_at from observations o where o.listing_id = l.id
+            order by o.captured_at desc, o.id desc limit 1) x
+          where l.site_id in (${sql.join(ids)}) group by l.site_id`
+          .execute(db)
+          .then((r) => r.rows)
+      : [],
+  ]);
+  const lastReadBy = new Map(lastReads.map((r) => [r.site_id, r.at]));
   const byId = new Map(health.map((h) => [h.siteId, h]));
   return {
     nextCursor: page.nextCursor,
@@ -99,7 +105,7 @@ export async function listSites(
       reseller: s.reseller,
       resellerId: s.reseller_id,
       listings: Number(s.listings),
-      lastReadAt: s.last_read_at ? new Date(s.last_read_at as Date) : null,
+      lastReadAt: lastReadBy.get(s.id) ? new Date(lastReadBy.get(s.id)!) : null,
       configPath: s.config_path,
       configHash: s.config_hash,
       health: byId.get(s.id)!,
