@@ -57,7 +57,7 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
   const windowStart = new Date(now.getTime() - COMPLIANCE_WINDOW_DAYS * 86_400_000);
   let q = db
     .selectFrom('resellers as r')
-    .select((eb) => ['r.id', 'r.name', 'r.tier', 'r.region', 'r.authorized'])
+    .select(['r.id', 'r.name', 'r.tier', 'r.region', 'r.authorized'])
     .orderBy('r.name')
     .orderBy('r.id')
     .limit(o.limit + 1);
