@@ -22,6 +22,13 @@ import type { Database } from '../db/tables.js';
 import type { ObservationDraft } from '../types.js';
 import { applyLocator, deriveLocator, locatorCandidates } from './price-locators.js';
 
+/**
+ * Reads on which the site's locator agreed with the model. Their sample is the locator
+ * itself (it picked exactly the amount read, the definition of a candidate), so the steady
+ * state never pays for a candidate search (about twice an extraction on the corpus pages).
+ */
+const agreedOn = new WeakMap<ObservationDraft, string>();
+
 /** Samples (latest listing reads) a site's locator is derived from. */
 const SAMPLE_WINDOW = 10;
 
@@ -45,6 +52,7 @@ export async function crossCheckLocator(
       .set({ last_matched_at: draft.capturedAt, last_checked_at: now, misses: 0, last_miss_reason: null })
       .where('site_id', '=', opts.siteId)
       .execute();
+    agreedOn.set(draft, locator.selector);
     return draft;
   }
   const reason =
@@ -75,7 +83,8 @@ export async function learnFromRead(
   const { draft } = opts;
   if (!opts.trustworthy || draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency)
     return null;
-  const candidates = locatorCandidates(draft.html, draft.amountMinor, draft.currency);
+  const agreed = agreedOn.get(draft);
+  const candidates = agreed ? [agreed] : locatorCandidates(draft.html, draft.amountMinor, draft.currency);
   const row = {
     amount_minor: draft.amountMinor,
     currency: draft.currency,

@@ -26,8 +26,9 @@ const MAX_CANDIDATES = 40;
 
 /** The amount (minor units of `currency`) an element shows, as selectors.ts would read it; null if none. */
 function minorAt(el: Element, currency: string): number | null {
-  const raw = (el.attribs['content'] ?? textOf(el, 400)).replace(/\s+/g, ' ').trim();
-  if (!raw || raw.length > MAX_VALUE_CHARS) return null;
+  // textOf stops reading past the limit: a container's whole text is never built.
+  const raw = (el.attribs['content'] ?? textOf(el, MAX_VALUE_CHARS * 2)).replace(/\s+/g, ' ').trim();
+  if (!raw || raw.length > MAX_VALUE_CHARS || !/\d/.test(raw)) return null;
   const p = priceFromText(raw, currency);
   if (p?.currency && p.currency !== currency) return null;
   const amount = p?.amount ?? normalizeAmount(raw, currency);
