@@ -99,6 +99,7 @@ describe('the learned locator on a sample page', () => {
   it('is a stable selector that picks exactly the read amount, and only where all pages share it', () => {
     const c = locatorCandidates(sharedLayout('W', '120.00'), 12000, 'USD');
     expect(c).not.toContain('.price-now'); // also the related products' prices
+    expect(c).not.toContain('#product'); // holds the struck price too
     expect(c.every((s) => !/nth|:/.test(s))).toBe(true);
     const all = SHARED.map(([, p]) => locatorCandidates(sharedLayout('W', p), Math.round(Number(p) * 100), 'USD'));
     const derived = deriveLocator(all)!;
@@ -132,7 +133,8 @@ describe.each(BACKENDS)('per-site learning on %s', (backend) => {
     expect(s.results.map((r) => r.draft.status)).toEqual(['ok', 'ok', 'ok']);
     const view = await showPriceLocator(h.db, 'shared');
     expect(view.locator).toMatchObject({ verifiedListings: 3, misses: 0 });
-    expect(view.locator!.selector).not.toBe('.price-now');
+    // The buy box's price element, never the related tiles' class alone or a container around the struck price.
+    expect(view.locator!.selector).toMatch(/^(#product|\.buybox) \.price-now$/);
     expect(view.locator!.lastMatchedAt).not.toBeNull();
   });
 

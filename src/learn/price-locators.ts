@@ -31,6 +31,12 @@ function minorAt(el: Element, currency: string): number | null {
   if (!raw || raw.length > MAX_VALUE_CHARS || !/\d/.test(raw)) return null;
   const p = priceFromText(raw, currency);
   if (p?.currency && p.currency !== currency) return null;
+  // A price element shows one amount and at most a short label ("Price:", "incl. VAT");
+  // an element around a struck price, a title with digits or a whole buy box is a container.
+  if (p) {
+    const rest = raw.replace(p.raw, ' ');
+    if (p.candidates > 1 || /\d/.test(rest) || rest.trim().length > 24) return null;
+  }
   const amount = p?.amount ?? normalizeAmount(raw, currency);
   if (!amount) return null;
   try {
