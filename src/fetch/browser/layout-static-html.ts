@@ -13,7 +13,11 @@ export interface LayoutStaticOptions {
   timeoutMs?: number;
 }
 
-export async function layoutStaticHtml(pool: BrowserPool, html: string, opts: LayoutStaticOptions = {}): Promise<string> {
+export async function layoutStaticHtml(
+  pool: BrowserPool,
+  html: string,
+  opts: LayoutStaticOptions = {},
+): Promise<string> {
   const timeout = opts.timeoutMs ?? 10_000;
   return pool.withContext({ javaScriptEnabled: false }, async (ctx) => {
     // nothing is fetched: not stylesheets, not images, not the page's trackers
