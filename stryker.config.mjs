@@ -10,8 +10,8 @@ export default {
   vitest: { configFile: 'vitest.stryker.config.ts', related: false },
   mutate: group ? group.mutate : Object.values(GROUPS).flatMap((g) => g.mutate),
   coverageAnalysis: 'perTest',
-  // A shared 2-core machine: never more than two test processes.
-  concurrency: Number(process.env.MAPWATCH_MUTATE_CONCURRENCY ?? 2),
+  // A 2-core machine shared with other heavy jobs: one test process unless asked for more.
+  concurrency: Number(process.env.MAPWATCH_MUTATE_CONCURRENCY ?? 1),
   timeoutMS: 20_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],

@@ -7,6 +7,8 @@
  *   <form data-confirm="Dismiss these cases?">       asks before submitting (also on a button)
  *   <select data-autosubmit>                         submits its form when changed (filters)
  *   <span data-selected-count="ids"></span>          shows how many "ids" checkboxes are checked
+ *   <input type="file" data-fills="some-id">        reads the chosen file into the textarea #some-id
+ *                                                   (a saved page for the site test, posted as a form)
  */
 (function () {
   'use strict';
@@ -51,6 +53,14 @@
       refreshCounts(t.name);
     }
     if (t.hasAttribute('data-autosubmit') && t.form) t.form.requestSubmit();
+    var fills = t.getAttribute('data-fills');
+    if (fills && t instanceof HTMLInputElement && t.files && t.files[0]) {
+      var target = document.getElementById(fills);
+      if (target)
+        t.files[0].text().then(function (text) {
+          target.value = text;
+        });
+    }
   });
 
   document.addEventListener('submit', function (e) {

@@ -17,6 +17,11 @@ import { queryCoverage } from '../src/kpis/query-coverage.js';
 import { findRepeatOffenders } from '../src/kpis/find-repeat-offenders.js';
 import { measureNoticeEffect } from '../src/kpis/measure-notice-effect.js';
 import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
+import { collectAudit } from '../src/kpis/collect-audit.js';
+import { AUDIT_SECTIONS, renderAuditHtml } from '../src/http/pages/render-audit.js';
+import { renderPdf } from '../src/http/pages/render-pdf.js';
+import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
+import { pdfPageTexts } from './support/pdf-text.js';
 import type { ObservationDraft } from '../src/types.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 
@@ -312,6 +317,33 @@ describe.each(BACKENDS)('daily rollup and KPIs (%s)', (backend) => {
     expect(alpha.map((p) => p.week)).toEqual(['2026-01-05', '2026-01-12']);
     expect(alpha[0]!.priceToMsrp).toBeCloseTo((100 * 92.5) / 120, 6);
     expect(alpha[1]!.priceToMsrp).toBeCloseTo((100 * 100) / 120, 6);
+  });
+
+  it('the channel audit PDF: one page per section, with the scorecard, the case and its evidence, the notice', async () => {
+    const audit = await collectAudit(h.db, { reseller: 'alpha', from: '2026-01-09', to: '2026-01-13', timeZone: TZ });
+    expect(audit.reseller.name).toBe('Alpha');
+    expect(audit.violations).toHaveLength(1);
+    expect(audit.notices).toHaveLength(1);
+    const pool = new BrowserPool({});
+    try {
+      const pdf = await renderPdf(pool, renderAuditHtml(audit).value);
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const pages = await pdfPageTexts(pdf);
+      expect(pages).toHaveLength(AUDIT_SECTIONS.length);
+      AUDIT_SECTIONS.forEach((heading, i) => expect(pages[i]).toContain(heading));
+      expect(pages[0]).toContain('Channel audit: Alpha');
+      // Alpha, 9–13 January: 100 (late read), 85 under the promo, 85 (violation), 100, 100, 100 → 5 of 6;
+      // the gold tier adds Gamma's violating read → 5 of 7.
+      expect(pages[0]).toMatch(/Compliance\s+83\.3%\s+71\.4%/);
+      expect(pages[1]).toContain('AMP');
+      expect(pages[2]).toMatch(/#\d+\s+AMP\s+USD\s*85\.00\s+USD\s*100\.00\s+resolved/);
+      expect(pages[3]).toMatch(/#\d+\s+1\s+2026-01-12 12:00 UTC\s+resolved\s+2026-01-13 14:00 UTC/);
+    } finally {
+      await pool.close();
+    }
+    await expect(
+      collectAudit(h.db, { reseller: 'Nobody', from: '2026-01-09', to: '2026-01-13', timeZone: TZ }),
+    ).rejects.toThrow('reseller "Nobody": no such reseller in the catalog');
   });
 
   it('refuses a malformed day with the field named', async () => {

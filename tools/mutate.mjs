@@ -19,7 +19,19 @@ for (const g of asked) {
 const names = asked.length ? asked : Object.keys(GROUPS);
 
 const hasFiles = (globs) =>
-  globs.some((g) => !g.startsWith('!') && fs.existsSync(path.join(root, g.split('*')[0].replace(/\/$/, ''))));
+  globs.some(
+    (g) =>
+      !g.startsWith('!') &&
+      fs.existsSync(
+        path.join(
+          root,
+          g
+            .split('*')[0]
+            .replace(/:\d+(:\d+)?-\d+(:\d+)?$/, '') // a line range ('file.ts:16-37')
+            .replace(/\/$/, ''),
+        ),
+      ),
+  );
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 let failed = false;
@@ -32,7 +44,7 @@ if (!reportOnly) {
     console.log(`\nmutate: group ${name}`);
     const stryker = [process.execPath, path.join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run'];
     const cmd = [
-      ...(has('nice') ? ['nice', '-n', '10'] : []),
+      ...(has('nice') ? ['nice', '-n', '19'] : []),
       ...(has('flock') ? ['flock', '/tmp/mapwatch-heavy.lock'] : []),
       ...stryker,
     ];

@@ -23,6 +23,8 @@ export interface ObservationRef {
   listingId: number;
   capturedAt: Date;
   status: ObservationStatus;
+  /** The marketplace seller the page names on the primary offer, if any (kept on the case for filtering). */
+  seller?: string | null;
 }
 
 export type CaseOutcome =
@@ -115,6 +117,7 @@ export async function openOrUpdateCase(
           last_minor: verdict.normalizedMinor,
           first_seen_at: obs.capturedAt,
           last_seen_at: obs.capturedAt,
+          seller: obs.seller ?? null,
         })
         // A concurrent writer may have opened it between our lock attempt and insert.
         .onConflict((oc) => oc.column('listing_id').where('status', 'in', ['open', 'notified']).doNothing())
@@ -141,6 +144,7 @@ export async function openOrUpdateCase(
         lowest_minor: Math.min(open.lowest_minor, verdict.normalizedMinor),
         map_minor: verdict.mapMinor,
         clean_streak: 0,
+        ...(obs.seller ? { seller: obs.seller } : {}),
         ...(worse ? { severity: verdict.severity } : {}),
       })
       .where('id', '=', open.id)

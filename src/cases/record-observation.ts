@@ -66,6 +66,7 @@ export async function recordObservation(db: Kysely<Database>, opts: RecordOption
         final_url: draft.finalUrl,
         content_sha256: draft.contentSha256,
         read_key: readKey ?? null,
+        seller: draft.offer?.seller?.slice(0, 200) ?? null,
       })
       .onConflict((oc) => oc.column('read_key').doNothing())
       .returning('id')
@@ -82,7 +83,13 @@ export async function recordObservation(db: Kysely<Database>, opts: RecordOption
       return { observationId: inserted.id, duplicate: false, outcome: { action: 'none' } as CaseOutcome };
     const outcome = await openOrUpdateCase(
       trx,
-      { id: inserted.id, listingId, capturedAt: draft.capturedAt, status: draft.status },
+      {
+        id: inserted.id,
+        listingId,
+        capturedAt: draft.capturedAt,
+        status: draft.status,
+        seller: draft.offer?.seller?.slice(0, 200) ?? null,
+      },
       draft.status === 'ok' ? verdict : null,
       { ...policy, suppressNew: opts.suppressed === true },
     );

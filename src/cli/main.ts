@@ -52,6 +52,7 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   queues: ['queue'],
   kpis: ['kpis'],
   rollup: ['kpis'],
+  audit: ['kpis'],
   users: ['users'],
   tokens: ['users'],
 };

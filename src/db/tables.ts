@@ -96,6 +96,8 @@ export interface ObservationsTable {
   final_url: string | null;
   content_sha256: string | null;
   read_key: string | null;
+  /** The seller a marketplace page names on the primary offer (migrations/20261201210000): untrusted text. */
+  seller: string | null;
 }
 
 export type CaseStatus = 'open' | 'notified' | 'resolved' | 'dismissed';
@@ -114,9 +116,14 @@ export interface CasesTable {
   clean_streak: Generated<number>;
   closed_at: Timestamp | null;
   resolution_note: string | null;
+  /** Who works the case (migrations/20261201210000); null: nobody. */
+  assignee: string | null;
+  /** The marketplace seller of the latest violating read, if the page named one: untrusted text. */
+  seller: string | null;
 }
 
-export type CaseEventKind = 'opened' | 'observed' | 'severity_changed' | 'resolved' | 'dismissed' | 'reopened' | 'note';
+export type CaseEventKind =
+  'opened' | 'observed' | 'severity_changed' | 'resolved' | 'dismissed' | 'reopened' | 'note' | 'assigned' | 'comment';
 
 export interface CaseEventsTable {
   id: Generated<number>;
@@ -190,6 +197,10 @@ export interface OutboxTable {
   transport_response: string | null;
   created_at: Generated<Date>;
   sent_at: Timestamp | null;
+  /** migrations/20261201220000: the last person who retried the message (cases also note it on their chain). */
+  retried_by: string | null;
+  retried_role: string | null;
+  retried_at: Timestamp | null;
 }
 
 /** A reseller notice on the escalation ladder (step 1, 2, 3 = final). */
@@ -233,6 +244,24 @@ export interface SiteAlertsTable {
   at: Generated<Date>;
   detail: Json;
   notified_at: Timestamp | null;
+}
+
+/** A reviewer's "Wrong price?" on a read (migrations/20261201210000): the case was dismissed as a misread. */
+export interface MisreadsTable {
+  id: Generated<number>;
+  case_id: number;
+  observation_id: number;
+  listing_id: number;
+  site_id: number;
+  /** The price the page really showed, in minor units of `currency`, if the reviewer gave it. */
+  correct_minor: number | null;
+  currency: string | null;
+  /** The CSS selector of the element holding the right price, if the reviewer gave it. */
+  selector: string | null;
+  note: string | null;
+  by: string;
+  role: string;
+  at: Generated<Date>;
 }
 
 /** Cross-worker politeness gate on Postgres (used when there is no Redis). */
@@ -348,6 +377,7 @@ export interface Database {
   site_alerts: SiteAlertsTable;
   domain_gates: DomainGatesTable;
   domain_leases: DomainLeasesTable;
+  misreads: MisreadsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

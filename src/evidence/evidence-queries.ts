@@ -66,3 +66,24 @@ export async function caseSummaryHtml(
 ): Promise<string> {
   return renderCaseSummary(db, caseId, { store, images: 'inline' });
 }
+
+/** One read's screenshot (annotated if there is one), or null; bytes that no longer match their hash are never returned. */
+export async function observationScreenshot(
+  db: Kysely<Database>,
+  observationId: number,
+  store: EvidenceStore,
+): Promise<{ bytes: Buffer; sha256: string; mime: 'image/png' } | null> {
+  const row = await db
+    .selectFrom('evidence')
+    .select(['manifest'])
+    .where('observation_id', '=', observationId)
+    .executeTakeFirst();
+  const m = row && manifestSchema.safeParse(row.manifest);
+  if (!m?.success) return null;
+  const f =
+    m.data.files.find((x) => x.role === 'screenshot_annotated') ??
+    m.data.files.find((x) => x.role === 'screenshot_viewport');
+  if (!f) return null;
+  const bytes = await store.get(f.key);
+  return bytes && sha256Hex(bytes) === f.sha256 ? { bytes, sha256: f.sha256, mime: 'image/png' } : null;
+}

@@ -183,7 +183,7 @@ export function pickPrimary(
           return { chosen: t, ambiguous: false };
         }
         warnings.push(
-          `${src}: only a price range ${range.amount}–${range.high ?? '?'} ${range.currency ?? ''} is given`.trim(),
+          `${src}: only a price range ${range.amount}–${range.high ?? '?'}${range.currency ? ` ${range.currency}` : ''} is given`,
         );
         return { chosen: null, ambiguous: true };
       }

@@ -10,6 +10,8 @@ export interface SiteHealthRow extends SiteHealthStats {
   suppressed: boolean;
   since: Date | null;
   reason: string | null;
+  /** Reads reviewers marked "Wrong price?" in the health window (the misreads table). */
+  misreads: number;
 }
 
 const rate = (x: number | null) => (x === null ? '-' : pct(x));

@@ -12,17 +12,28 @@ import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { authApi } from './api/auth-api.js';
+import { casesApi } from './api/cases-api.js';
 import { kpisApi } from './api/kpis-api.js';
 import { dashboardPages } from './pages/dashboard-pages.js';
 import { authenticate } from './auth/authenticate.js';
 import { checkCsrf } from './auth/check-csrf.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-rate-limit.js';
 import { loginRoutes } from './auth/login-routes.js';
+import { casesPages } from './pages/cases-pages.js';
 import { sessionSettings, type SessionSettings } from './auth/session-settings.js';
 import { handleErrors, notFound } from './handle-errors.js';
 import { queueBoard } from './queue-board.js';
 import { securityHeaders } from './security-headers.js';
 import { serveAssets } from './serve-assets.js';
+import { findingsApi } from './api/findings-api.js';
+import { openApiRouter } from './api/openapi.js';
+import { outboxApi } from './api/outbox-api.js';
+import { resellersApi } from './api/resellers-api.js';
+import { sitesApi } from './api/sites-api.js';
+import { findingsPages } from './pages/findings-pages.js';
+import { outboxPages } from './pages/outbox-pages.js';
+import { resellersPages } from './pages/resellers-pages.js';
+import { siteTestBodyParsers, sitesPages } from './pages/sites-pages.js';
 
 export interface AppDeps {
   ctx: AppContext;
@@ -45,6 +56,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/assets', serveAssets());
   // Browsers ask for it on every page; no icon, and no sign-in redirect or 404 in the log.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+  app.use(siteTestBodyParsers()); // a saved page is bigger than the default body limits
   app.use(express.urlencoded({ extended: false, limit: '100kb' }), express.json({ limit: '1mb' }));
   app.use(authenticate(deps.ctx.db, session));
   app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
@@ -56,6 +68,10 @@ export function buildApp(deps: AppDeps): Express {
   app.use(dashboardPages(deps.ctx));
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
+  app.use(casesPages(deps));
+  app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps));
+  app.use('/api/v1', casesApi(deps));
+  app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));
   app.use(notFound(), handleErrors());
   return app;
 }

@@ -10,11 +10,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
-import { loadCaseFacts, mergeFields } from '../cases/load-case-facts.js';
+import { type CaseFacts, loadCaseFacts, mergeFields } from '../cases/load-case-facts.js';
 import { type AttachmentSpec, enqueueMessage, noteOnCase } from './enqueue-message.js';
 import { noticeAllowed } from './jurisdiction-guard.js';
 import type { NotifyConfig } from './notify-config.js';
-import { renderTemplate, TemplateError } from './render-template.js';
+import { type Rendered, renderTemplate, TemplateError } from './render-template.js';
 import { resellerViolationLevel } from '../cases/violation-level.js';
 import { type Actor, auditActor, checkActor } from '../cases/actor.js';
 
@@ -63,48 +63,21 @@ export async function approveNoticeIn(
         : `its latest notice (step ${last.step}) is ${last.status}`;
     return { ok: false, error: `case #${caseId} has no notice waiting for approval: ${why}` };
   }
-  const [facts] = await loadCaseFacts(trx, [caseId]);
-  if (!facts) return { ok: false, error: `case #${caseId} does not exist` };
   const fail = async (error: string) => {
     await noteOnCase(trx, caseId, { notice: 'not approved', error });
     return { ok: false as const, error: `case #${caseId}: ${error}` };
   };
-
-  const guard = noticeAllowed(facts.resellerRegion, cfg.notices.blocked_regions, cfg.notices.blocked_reason);
-  if (!guard.allowed) {
-    await trx
-      .updateTable('notices')
-      .set({ status: 'blocked', reason: guard.reason })
-      .where('id', '=', notice.id)
-      .execute();
-    return fail(guard.reason);
+  const plan = await planNotice(trx, caseId, cfg, now);
+  if (!plan.ok) {
+    if (plan.blocked)
+      await trx
+        .updateTable('notices')
+        .set({ status: 'blocked', reason: plan.blocked })
+        .where('id', '=', notice.id)
+        .execute();
+    return plan.missing ? { ok: false, error: plan.error } : fail(plan.error);
   }
-  const to = z.email().safeParse(facts.contactEmail?.trim());
-  if (!to.success) {
-    return fail(
-      facts.contactEmail
-        ? `reseller "${facts.resellerName}" has an invalid contact_email "${facts.contactEmail}"; fix it in resellers.csv and import again`
-        : `reseller "${facts.resellerName}" has no contact_email; add it in resellers.csv and import again`,
-    );
-  }
-  const lvl = await resellerViolationLevel(trx, facts.resellerId, now, cfg.notices.reset_after_days_clean);
-  if (lvl.level >= 3) return fail('the final notice has already gone to this reseller; the ladder is complete');
-  const step = lvl.level + 1;
-  const dueAt = lvl.lastStepDue
-    ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cfg.notices.cooldown_days * DAY))
-    : now;
-
-  let rendered;
-  try {
-    rendered = renderTemplate(
-      `notice-${step}.txt`,
-      mergeFields(facts, now, { company: cfg.company, step, step_name: STEP_NAMES[step]! }),
-      cfg.templatesDir,
-    );
-  } catch (err) {
-    if (err instanceof TemplateError) return fail(err.message);
-    throw err;
-  }
+  const { facts, to, step, dueAt, rendered } = plan;
   const attachments: AttachmentSpec[] = cfg.notices.attach_evidence
     ? [
         { type: 'case_summary', caseId, filename: `case-${caseId}-evidence.html` },
@@ -116,7 +89,7 @@ export async function approveNoticeIn(
     {
       kind: 'notice',
       key: `notice:${notice.id}:step-${step}`,
-      to: to.data,
+      to,
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
@@ -144,7 +117,54 @@ export async function approveNoticeIn(
     step,
     ...auditActor(opts.actor),
     due: dueAt.toISOString(),
-    to: to.data,
+    to,
   });
-  return { ok: true, noticeId: notice.id, step, outboxId, dueAt, to: to.data };
+  return { ok: true, noticeId: notice.id, step, outboxId, dueAt, to };
+}
+
+export type NoticePlan =
+  | { ok: true; facts: CaseFacts; to: string; step: number; dueAt: Date; rendered: Rendered }
+  | { ok: false; error: string; blocked?: string; missing?: boolean };
+
+/**
+ * The notice approving would send now: recipient, ladder step, due time and the exact
+ * rendered email, or why none can go. Writes nothing, so the review app's preview shows
+ * exactly what approval then queues.
+ */
+export async function planNotice(
+  trx: Kysely<Database> | Transaction<Database>,
+  caseId: number,
+  cfg: NotifyConfig,
+  now: Date,
+): Promise<NoticePlan> {
+  const [facts] = await loadCaseFacts(trx, [caseId]);
+  if (!facts) return { ok: false, error: `case #${caseId} does not exist`, missing: true };
+  const guard = noticeAllowed(facts.resellerRegion, cfg.notices.blocked_regions, cfg.notices.blocked_reason);
+  if (!guard.allowed) return { ok: false, error: guard.reason, blocked: guard.reason };
+  const to = z.email().safeParse(facts.contactEmail?.trim());
+  if (!to.success)
+    return {
+      ok: false,
+      error: facts.contactEmail
+        ? `reseller "${facts.resellerName}" has an invalid contact_email "${facts.contactEmail}"; fix it in resellers.csv and import again`
+        : `reseller "${facts.resellerName}" has no contact_email; add it in resellers.csv and import again`,
+    };
+  const lvl = await resellerViolationLevel(trx, facts.resellerId, now, cfg.notices.reset_after_days_clean);
+  if (lvl.level >= 3)
+    return { ok: false, error: 'the final notice has already gone to this reseller; the ladder is complete' };
+  const step = lvl.level + 1;
+  const dueAt = lvl.lastStepDue
+    ? new Date(Math.max(now.getTime(), lvl.lastStepDue.getTime() + cfg.notices.cooldown_days * DAY))
+    : now;
+  try {
+    const rendered = renderTemplate(
+      `notice-${step}.txt`,
+      mergeFields(facts, now, { company: cfg.company, step, step_name: STEP_NAMES[step]! }),
+      cfg.templatesDir,
+    );
+    return { ok: true, facts, to: to.data, step, dueAt, rendered };
+  } catch (err) {
+    if (err instanceof TemplateError) return { ok: false, error: err.message };
+    throw err;
+  }
 }

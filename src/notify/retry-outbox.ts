@@ -27,7 +27,14 @@ export async function retryOutbox(db: Kysely<Database>, id: number, opts: { acto
       );
     await trx
       .updateTable('outbox')
-      .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
+      .set({
+        status: 'pending',
+        next_attempt_at: now,
+        attempts: 0,
+        retried_by: actor.who,
+        retried_role: actor.role,
+        retried_at: now,
+      })
       .where('id', '=', id)
       .execute();
     if (row.kind === 'notice')

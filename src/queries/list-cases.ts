@@ -1,7 +1,15 @@
-/** Cases with what a pricing manager needs to judge them: the case facts plus how many reads back them. */
-import type { Kysely } from 'kysely';
-import { loadCaseFacts } from '../cases/load-case-facts.js';
+/**
+ * The case list: the case facts plus how many reads back them, filtered, sorted and paged
+ * in SQL (one query per page, so it stays fast at 100,000 cases; the indexes are in
+ * migrations/20261201210000). The CLI pages by offset, the review app by page number and
+ * the API by cursor (the last row's sort key, see cursor.ts).
+ */
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { percentBelowMap } from '../compare/percent-below.js';
 import type { CaseStatus, Database } from '../db/tables.js';
+import { InvalidInputError } from '../errors.js';
+import type { CaseFilter, CaseSort } from './case-filter.js';
+import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
 import { type PageRequest, pageOf } from './page.js';
 
 export interface CaseRow {
@@ -9,9 +17,12 @@ export interface CaseRow {
   status: CaseStatus;
   severity: string;
   reseller: string;
+  resellerTier: string | null;
+  resellerRegion: string | null;
   site: string;
   sku: string;
   product: string;
+  brand: string | null;
   url: string;
   currency: string;
   mapMinor: number;
@@ -26,62 +37,259 @@ export interface CaseRow {
   closedAt: Date | null;
   /** Product name as the reseller's page states it: untrusted text. */
   pageProductName: string | null;
+  /** The marketplace seller the page names: untrusted text. */
+  seller: string | null;
+  assignee: string | null;
 }
 
-/** One page of cases, most recently seen first (default: the first 100). */
-export async function listCases(
-  db: Kysely<Database>,
-  filter: { status?: CaseStatus } & PageRequest = {},
-): Promise<CaseRow[]> {
-  const page = pageOf(filter);
-  let q = db
+export type CaseQuery = Omit<Partial<CaseFilter>, 'status'> & {
+  status?: CaseStatus | readonly CaseStatus[];
+  /** Severity names, mildest first (the policy's bands): what `sort=severity` ranks by. */
+  severityOrder?: readonly string[];
+  /** "Now" for `older_than_days` (tests). */
+  now?: Date;
+};
+
+const DAY = 86_400_000;
+
+/** `%` and `_` in a search are literal characters, not wildcards. */
+function contains(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The filtered cases, on `cases` alone: filters on the reseller, site or product become
+ * `listing_id in (…)` subqueries, so sorting and paging (and counting) never join five
+ * tables over every case — the page's details are joined for its 50 rows only.
+ */
+function baseQuery(db: Kysely<Database>, f: CaseQuery) {
+  let q = db.selectFrom('cases as c');
+  const statuses = f.status === undefined ? [] : typeof f.status === 'string' ? [f.status] : [...f.status];
+  if (statuses.length) q = q.where('c.status', 'in', statuses);
+  if (f.severity?.length) q = q.where('c.severity', 'in', f.severity);
+  const exact: [string | undefined, Expression<string | null>][] = [
+    [f.reseller, sql<string>`r.name`],
+    [f.site, sql<string>`s.name`],
+    [f.brand, sql<string>`p.brand`],
+    [f.sku, sql<string>`p.sku`],
+    [f.tier, sql<string>`r.tier`],
+    [f.region, sql<string>`r.region`],
+  ];
+  const pat = f.q ? contains(f.q) : undefined;
+  if (exact.some(([v]) => v !== undefined) || pat) {
+    let l = db
+      .selectFrom('listings as l')
+      .innerJoin('sites as s', 's.id', 'l.site_id')
+      .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+      .innerJoin('products as p', 'p.id', 'l.product_id')
+      .select('l.id');
+    for (const [value, col] of exact)
+      if (value !== undefined) l = l.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+    // The search runs over the small catalog tables (products, resellers), not once per listing.
+    if (pat)
+      l = l.where((eb) =>
+        eb.or([
+          eb(
+            'p.id',
+            'in',
+            eb
+              .selectFrom('products')
+              .select('id')
+              .where((e) => e.or([e('name', 'ilike', pat), e('sku', 'ilike', pat)])),
+          ),
+          eb('r.id', 'in', eb.selectFrom('resellers').select('id').where('name', 'ilike', pat)),
+        ]),
+      );
+    q = q.where('c.listing_id', 'in', l);
+  }
+  if (f.seller) q = q.where('c.seller', 'ilike', contains(f.seller));
+  if (f.assignee)
+    q =
+      f.assignee === 'none'
+        ? q.where('c.assignee', 'is', null)
+        : q.where(sql<SqlBool>`lower(c.assignee) = ${f.assignee.toLowerCase()}`);
+  if (f.older_than_days !== undefined)
+    q = q.where('c.first_seen_at', '<=', new Date((f.now ?? new Date()).getTime() - f.older_than_days * DAY));
+  return q;
+}
+
+/** The sort key as SQL, and how a cursor's value is cast back. */
+function sortKey(sort: CaseSort, severityOrder: readonly string[] | undefined) {
+  switch (sort) {
+    case 'first_seen':
+      return { expr: sql`c.first_seen_at`, text: sql<string>`c.first_seen_at::text`, cast: 'timestamptz' };
+    case 'percent_below':
+      // Integer millionths of the MAP: exact, and the expression the index is built on.
+      return {
+        expr: sql`((c.map_minor - c.lowest_minor) * 1000000 / c.map_minor)`,
+        text: sql<string>`((c.map_minor - c.lowest_minor) * 1000000 / c.map_minor)::text`,
+        cast: 'bigint',
+      };
+    case 'severity': {
+      const names = severityOrder?.length ? [...severityOrder] : ['low', 'medium', 'high', 'critical'];
+      const rank = sql`coalesce(array_position(${sql.val(names)}::text[], c.severity), 0)`;
+      return { expr: rank, text: sql<string>`${rank}::text`, cast: 'integer' };
+    }
+    default:
+      return { expr: sql`c.last_seen_at`, text: sql<string>`c.last_seen_at::text`, cast: 'timestamptz' };
+  }
+}
+
+/** The ordered ids of one page (cases alone, see baseQuery), then their details joined. */
+function orderedIds(db: Kysely<Database>, f: CaseQuery) {
+  const sort = f.sort ?? 'last_seen';
+  const dir = f.dir ?? 'desc';
+  const key = sortKey(sort, f.severityOrder);
+  return {
+    key,
+    dir,
+    q: baseQuery(db, f)
+      .select(['c.id', key.text.as('sort_key')])
+      .orderBy(key.expr, dir)
+      .orderBy('c.id', dir),
+  };
+}
+
+function detailsQuery(db: Kysely<Database>, ids: number[]) {
+  return db
     .selectFrom('cases as c')
+    .innerJoin('listings as l', 'l.id', 'c.listing_id')
+    .innerJoin('sites as s', 's.id', 'l.site_id')
+    .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+    .innerJoin('products as p', 'p.id', 'l.product_id')
     .select((eb) => [
       'c.id',
+      'c.status',
+      'c.severity',
+      'c.currency',
+      'c.map_minor',
+      'c.lowest_minor',
+      'c.last_minor',
+      'c.first_seen_at',
+      'c.last_seen_at',
+      'c.closed_at',
       'c.resolution_note',
+      'c.assignee',
+      'c.seller',
+      'r.name as reseller',
+      'r.tier',
+      'r.region',
+      's.name as site',
+      'p.sku',
+      'p.name as product',
+      'p.brand',
+      'l.url',
       eb
         .selectFrom('case_events as e')
         .whereRef('e.case_id', '=', 'c.id')
         .where('e.observation_id', 'is not', null)
         .select((e2) => e2.fn.count<string>('e.observation_id').distinct().as('n'))
         .as('observations'),
+      eb
+        .selectFrom('observations as o')
+        .whereRef('o.listing_id', '=', 'l.id')
+        .where('o.product_name', 'is not', null)
+        .orderBy('o.captured_at', 'desc')
+        .limit(1)
+        .select('o.product_name')
+        .as('page_product_name'),
     ])
-    .orderBy('c.last_seen_at', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(page.limit)
-    .offset(page.offset);
-  if (filter.status) q = q.where('c.status', '=', filter.status);
-  const order = await q.execute();
-  const facts = new Map(
-    (
-      await loadCaseFacts(
-        db,
-        order.map((r) => r.id),
-      )
-    ).map((f) => [f.caseId, f]),
+    .where('c.id', 'in', ids);
+}
+
+async function details(db: Kysely<Database>, ids: number[]): Promise<CaseRow[]> {
+  if (!ids.length) return [];
+  const rows = await detailsQuery(db, ids).execute();
+  const by = new Map(rows.map((r) => [r.id, toRow(r)]));
+  return ids.map((id) => by.get(id)!);
+}
+
+type RawRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['execute']>>[number];
+
+function toRow(r: RawRow): CaseRow {
+  return {
+    id: r.id,
+    status: r.status,
+    severity: r.severity,
+    reseller: r.reseller,
+    resellerTier: r.tier,
+    resellerRegion: r.region,
+    site: r.site,
+    sku: r.sku,
+    product: r.product,
+    brand: r.brand,
+    url: r.url,
+    currency: r.currency,
+    mapMinor: r.map_minor,
+    lowestMinor: r.lowest_minor,
+    lastMinor: r.last_minor,
+    percentBelow: percentBelowMap(r.lowest_minor, r.map_minor),
+    firstSeenAt: r.first_seen_at,
+    lastSeenAt: r.last_seen_at,
+    observations: Number(r.observations ?? 0),
+    note: r.resolution_note,
+    closedAt: r.closed_at,
+    pageProductName: r.page_product_name ?? null,
+    seller: r.seller,
+    assignee: r.assignee,
+  };
+}
+
+/** One page of cases by offset (the CLI, the Cases page); default: the 100 most recently seen. */
+export async function listCases(db: Kysely<Database>, f: CaseQuery & PageRequest = {}): Promise<CaseRow[]> {
+  const page = pageOf(f);
+  const { q } = orderedIds(db, f);
+  const ids = await q.limit(page.limit).offset(page.offset).execute();
+  return details(
+    db,
+    ids.map((r) => r.id),
   );
-  return order.map(({ id, observations, resolution_note }) => {
-    const f = facts.get(id)!;
-    return {
-      id,
-      status: f.status,
-      severity: f.severity,
-      reseller: f.resellerName,
-      site: f.siteName,
-      sku: f.sku,
-      product: f.productName,
-      url: f.url,
-      currency: f.currency,
-      mapMinor: f.mapMinor,
-      lowestMinor: f.lowestMinor,
-      lastMinor: f.lastMinor,
-      percentBelow: f.percentBelow,
-      firstSeenAt: f.firstSeenAt,
-      lastSeenAt: f.lastSeenAt,
-      observations: Number(observations ?? 0),
-      note: resolution_note,
-      closedAt: f.closedAt,
-      pageProductName: f.pageProductName,
-    };
-  });
+}
+
+/** One page of cases after `cursor` (the API and CSV export). */
+export async function listCasesAfter(
+  db: Kysely<Database>,
+  f: CaseQuery & { limit?: number; cursor?: string },
+): Promise<CursorPage<CaseRow>> {
+  const { limit } = pageOf({ limit: f.limit }, 50);
+  const { q, key, dir } = orderedIds(db, f);
+  let query = q;
+  if (f.cursor) {
+    const [value, id] = decodeCursor(f.cursor, 2);
+    if (typeof id !== 'number' || value === null)
+      throw new InvalidInputError('cursor: not a cursor this list gave out; start again without one');
+    const k = sql`cast(${value} as ${sql.raw(key.cast)})`;
+    query = query.where(
+      dir === 'desc'
+        ? sql<SqlBool>`(${key.expr}, c.id) < (${k}, ${id})`
+        : sql<SqlBool>`(${key.expr}, c.id) > (${k}, ${id})`,
+    );
+  }
+  const rows = await query.limit(limit + 1).execute();
+  const page = toCursorPage(rows, limit, (r) => [r.sort_key, r.id]);
+  return {
+    items: await details(
+      db,
+      page.items.map((r) => r.id),
+    ),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** How many cases match (for "1–50 of 1,234"). */
+export async function countCases(db: Kysely<Database>, f: CaseQuery = {}): Promise<number> {
+  const r = await baseQuery(db, f)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Every matching case, a page at a time (CSV export): never the whole list in memory. */
+export async function* walkCases(db: Kysely<Database>, f: CaseQuery, batch = 500): AsyncGenerator<CaseRow[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await listCasesAfter(db, { ...f, cursor, limit: batch });
+    yield page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
 }

@@ -6,7 +6,7 @@ import { type Role, ROLES } from '../../cases/actor.js';
 import { dismissCase } from '../../cases/dismiss-case.js';
 import { reopenCase } from '../../cases/reopen-case.js';
 import { loadPolicy } from '../../config/policy.js';
-import type { CaseStatus } from '../../db/tables.js';
+import { CASE_SORTS, caseFilterSchema } from '../../queries/case-filter.js';
 import { UserError } from '../../errors.js';
 import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
 import { listCases } from '../../queries/list-cases.js';
@@ -32,12 +32,35 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
         'dismissed',
       ]),
     )
+    .option('--severity <names>', 'only these severities (comma-separated)')
+    .option('--reseller <name>', 'only this reseller')
+    .option('--site <name>', 'only this site')
+    .option('--brand <name>', 'only this brand')
+    .option('--sku <sku>', 'only this SKU')
+    .option('--tier <tier>', 'only resellers of this tier')
+    .option('--region <region>', 'only resellers in this region')
+    .option('--seller <text>', 'only marketplace sellers whose name contains this')
+    .option('--assignee <email>', 'only cases assigned to this person (`none`: unassigned)')
+    .option('--search <words>', 'words in the product name, SKU or reseller name')
+    .option('--older-than-days <n>', 'only cases first seen more than N days ago')
+    .addOption(new Option('--sort <key>', 'sort by').choices([...CASE_SORTS]).default('last_seen'))
+    .addOption(new Option('--dir <dir>', 'sort direction').choices(['asc', 'desc']).default('desc'))
     .option('--limit <n>', 'cases per page (1–1000)', (v) => wholeNumber('--limit', v), 100)
     .option('--offset <n>', 'cases to skip', (v) => wholeNumber('--offset', v), 0)
     .option('--json', 'print as JSON')
-    .action(async (opts: { status?: CaseStatus; json?: boolean; limit: number; offset: number }) => {
+    .action(async (opts: Record<string, string | undefined> & { json?: boolean; limit: number; offset: number }) => {
+      const parsed = caseFilterSchema.safeParse({ ...opts, q: opts.search, older_than_days: opts.olderThanDays });
+      if (!parsed.success)
+        throw new UserError(
+          parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/_/g, '-')}: ${i.message}`).join('; '),
+        );
       const rows = await withDb(env(), ({ db }) =>
-        listCases(db, { status: opts.status, limit: opts.limit, offset: opts.offset }),
+        listCases(db, {
+          ...parsed.data,
+          severityOrder: loadPolicy().severityOrder,
+          limit: opts.limit,
+          offset: opts.offset,
+        }),
       );
       if (opts.json) {
         console.log(json(rows));

@@ -97,4 +97,49 @@ export function registerKpiCommands(program: Command, env: EnvLoader): void {
         }
       });
     });
+
+  program
+    .command('audit')
+    .description(
+      'channel audit of one reseller over a period, as a PDF (scorecard, listings, violations, notices, MSRP, sellers)',
+    )
+    .argument('<reseller>', 'reseller name (as in the catalog) or id')
+    .option('--from <date>', 'first day (YYYY-MM-DD; default 30 days ago)', date('--from'))
+    .option('--to <date>', 'last day (default today)', date('--to'))
+    .requiredOption('--out <file>', 'where to write the PDF')
+    .action(async (reseller: string, opts: { from?: string; to?: string; out: string }) => {
+      const e = env();
+      const tz = e.MAPWATCH_REPORT_TIME_ZONE;
+      const range = {
+        ...defaultRange(tz, 30),
+        ...(opts.from ? { from: opts.from } : {}),
+        ...(opts.to ? { to: opts.to } : {}),
+      };
+      if (range.from > range.to) throw new UserError(`--from ${range.from} is after --to ${range.to}`);
+      const [{ openApp }, { collectAudit }, { renderAuditHtml }, { renderPdf }, fs] = await Promise.all([
+        import('../../app/open-app.js'),
+        import('../../kpis/collect-audit.js'),
+        import('../../http/pages/render-audit.js'),
+        import('../../http/pages/render-pdf.js'),
+        import('node:fs'),
+      ]);
+      const app = await openApp({ config: e, browser: 'auto', evidence: false, health: false });
+      try {
+        await rollUpDue(app.ctx.db, { timeZone: tz });
+        const data = await collectAudit(app.ctx.db, { reseller, ...range, timeZone: tz });
+        const pdf = await renderPdf(app.ctx.browser, renderAuditHtml(data).value);
+        try {
+          fs.writeFileSync(opts.out, pdf);
+        } catch (err) {
+          throw new UserError(
+            `--out: cannot write ${opts.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          );
+        }
+        console.log(
+          `Wrote the audit of ${data.reseller.name}, ${range.from} to ${range.to} (${tz}), to ${opts.out} (${pdf.length} bytes): ${data.listings.length} listing(s), ${data.violations.length} violation case(s), ${data.notices.length} notice(s).`,
+        );
+      } finally {
+        await app.close();
+      }
+    });
 }

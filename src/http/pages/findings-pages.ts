@@ -1,0 +1,83 @@
+/**
+ * /findings: unauthorized marketplace sellers and MAP evasion, grouped by seller, with the
+ * same filters as `/api/v1/findings`. Seller names and URLs come from crawled pages: every
+ * one goes through html`` (escaped) and safeHref.
+ */
+import { Router } from 'express';
+import type { AppContext } from '../../context.js';
+import type { FindingGroup } from '../../queries/list-finding-groups.js';
+import { findingsFilter, findingsQuery } from '../api/findings-api.js';
+import { pagingQuery } from '../api/list-query.js';
+import { html, safeHref } from '../html.js';
+import { layout } from './layout.js';
+import { pageRoute } from './page-route.js';
+import { filterForm, listFooter, parseQuery, select, textInput, when } from './page-parts.js';
+
+const KIND_LABEL = { unauthorized_seller: 'Unauthorized seller', map_evasion: 'MAP evasion' } as const;
+
+function row(f: FindingGroup) {
+  const price = f.lowestAmount && f.currency ? `${f.currency} ${f.lowestAmount}` : '–';
+  return html`<tr data-testid="finding-row" class="finding ${f.kind}">
+    <td>${KIND_LABEL[f.kind]}</td>
+    <td class="seller">${f.seller}</td>
+    <td class="num">${f.listings}</td>
+    <td class="num">${f.reads}</td>
+    <td class="num">${f.kind === 'unauthorized_seller' ? f.belowMapListings : '–'}</td>
+    <td class="num">${price}</td>
+    <td>${f.sites.map((s, i) => html`${i ? ', ' : ''}<a href="/sites/${encodeURIComponent(s)}">${s}</a>`)}</td>
+    <td>${when(f.firstSeenAt)}</td>
+    <td>${when(f.lastSeenAt)}</td>
+    <td>
+      <a href="${safeHref(f.latest.url)}" rel="noopener noreferrer nofollow" target="_blank"
+        >${f.latest.sku} on ${f.latest.site}</a
+      >
+      ${f.latest.evidenceId !== null ? html`<span class="badge">evidence</span>` : ''}
+    </td>
+  </tr>`;
+}
+
+export function findingsPages(deps: { ctx: AppContext }): Router {
+  const router = Router();
+  const query = findingsFilter.extend(pagingQuery);
+  pageRoute(router, { path: '/findings', permission: 'read' }, async ({ user, req }) => {
+    const f = parseQuery(query, req.query);
+    const page = await findingsQuery(deps.ctx.db, f, f.limit, f.cursor);
+    const body = html`<h1>Findings</h1>
+      <p class="lead">Unauthorized marketplace sellers and MAP evasion ("see price in cart"), one row per seller.</p>
+      ${filterForm([
+        select('kind', 'Kind', ['unauthorized_seller', 'map_evasion'], f.kind),
+        textInput('q', 'Seller', f.q),
+        textInput('site', 'Site', f.site),
+        textInput('reseller', 'Reseller', f.reseller),
+        textInput('days', 'Seen in the last N days', f.days, 'number'),
+      ])}
+      ${
+        page.items.length
+          ? html`<div class="table-wrap">
+              <table class="data" id="findings-table" aria-label="Findings grouped by seller">
+                <thead>
+                  <tr>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Seller</th>
+                    <th scope="col">Listings</th>
+                    <th scope="col">Reads</th>
+                    <th scope="col">Below MAP</th>
+                    <th scope="col">Lowest price</th>
+                    <th scope="col">Sites</th>
+                    <th scope="col">First seen (UTC)</th>
+                    <th scope="col">Last seen (UTC)</th>
+                    <th scope="col">Latest read</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map(row)}
+                </tbody>
+              </table>
+            </div>`
+          : html`<p class="empty">No findings match.</p>`
+      }
+      ${listFooter(req, { nextCursor: page.nextCursor, csvPath: '/api/v1/findings.csv', shown: page.items.length })}`;
+    return layout({ title: 'Findings', user, section: '/findings', body });
+  });
+  return router;
+}
