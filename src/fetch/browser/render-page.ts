@@ -87,6 +87,7 @@ export interface RenderOptions {
 const DEFAULT_BROWSER: BrowserConfig = {
   steps: [],
   fallback: false,
+  layout_fallback: false,
   step_timeout_ms: 15_000,
   navigation_timeout_ms: 30_000,
 };
