@@ -33,6 +33,13 @@ describe('layout read (chromium)', () => {
     srv = await startServer({
       '/robots.txt': { body: 'User-agent: *\nAllow: /\n', headers: { 'content-type': 'text/plain' } },
       '/p/hidden': { body: page('.p2{display:none}') },
+      // Rendered in the browser with the shop's own (external) stylesheet, which hides the rival.
+      '/p/external': {
+        body: page('').replace('http://127.0.0.1:9/never.css', '/shop.css'),
+      },
+      '/p/external-unclear': { body: page('').replace('http://127.0.0.1:9/never.css', '/plain.css') },
+      '/shop.css': { body: '.p2 { display: none }', headers: { 'content-type': 'text/css' } },
+      '/plain.css': { body: '.price { font-weight: bold }', headers: { 'content-type': 'text/css' } },
     });
   });
   afterAll(async () => {
@@ -95,6 +102,34 @@ describe('layout read (chromium)', () => {
     } finally {
       await probe.close();
     }
+  });
+
+  it('a browser read (render: browser) settles a tie with the layout of that render, external CSS included', async () => {
+    const config = siteConfigSchema.parse({
+      reseller: 'Acme',
+      domain: srv.host,
+      currency: 'USD',
+      listings: [],
+      render: 'browser',
+    });
+    const site: LoadedSite = { name: 's', file: 's.yaml', config, listings: [], hash: 'h' };
+    const ctx = { fetchOptions: { allowPrivate: ['127.0.0.1'], timeoutMs: 5000 }, browser: pool };
+    const hidden = await readForCheck(ctx, {
+      site,
+      listing: { url: `${srv.origin}/p/external` },
+      gtin: null,
+      capture: false,
+    });
+    expect(hidden.draft).toMatchObject({ status: 'ok', amountMinor: 19900, currency: 'USD' });
+    expect(hidden.draft.html).not.toMatch(/data-mw-/);
+    // Same markup, a stylesheet that settles nothing: still no price.
+    const unclear = await readForCheck(ctx, {
+      site,
+      listing: { url: `${srv.origin}/p/external-unclear` },
+      gtin: null,
+      capture: false,
+    });
+    expect(unclear.draft.status).toBe('ambiguous');
   });
 
   it('is off by default; a site turns it on with browser.layout_fallback', async () => {

@@ -63,7 +63,13 @@ export async function readForCheck(
       });
       return rendered.fetch;
     };
-    const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher);
+    // A browser read lays the page out with its real stylesheets; when the markup ties, the
+    // layout facts of that very render settle it or the read still abstains.
+    const layout = async () => {
+      if (!rendered?.laidOut) throw new Error('the rendered page could not be annotated');
+      return rendered.laidOut;
+    };
+    const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher, { layout });
     const r = rendered!;
     const phrases = findEvasionPhrases(r.pageText, cfg.evasion_phrases);
     const findings: Finding[] = phrases.length
