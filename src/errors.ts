@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   /** The record is not in a state that allows this (e.g. approving an already-sent notice). */
   conflict: { exit: 4, http: 409, retryable: false },
   /** No signed-in user or API token (HTTP only; the CLI acts as the local user). */
-  unauthorized: { exit: 5, http: 401, retryable: false },
+  unauthorized: { exit: 6, http: 401, retryable: false },
   /** The actor's role may not do this. */
   forbidden: { exit: 5, http: 403, retryable: false },
   /** A service we need (database, Redis, SMTP, a site) is not answering; retrying later may work. */

@@ -126,7 +126,16 @@ describe('browser network guard: hostile pages against a canary on a refused loo
   const render = (path: string, allowPrivate: string[]) =>
     renderPage(pool, `${srv.origin}${path}`, {
       mode: 'capture',
-      site: { ...site, browser: { steps: [], fallback: false, step_timeout_ms: 3000, navigation_timeout_ms: 10_000 } },
+      site: {
+        ...site,
+        browser: {
+          steps: [],
+          fallback: false,
+          layout_fallback: false,
+          step_timeout_ms: 3000,
+          navigation_timeout_ms: 10_000,
+        },
+      },
       allowPrivate,
     });
 

@@ -10,6 +10,7 @@ import type { Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { SyncedListing } from '../config/sync-sites.js';
 import { type HealthChange, updateSiteHealth } from '../health/update-site-health.js';
+import { crossCheckLocator, learnFromRead } from '../learn/learn-price-locator.js';
 import type { ObservationDraft } from '../types.js';
 import type { CheckContext } from './check-context.js';
 import { containReadFailure, failedReadDraft, isServiceFailure } from './contain-read-failure.js';
@@ -74,6 +75,8 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   const readOnce = (capture: boolean): Promise<ListingRead> =>
     containReadFailure(async () => {
       const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
+      // The site's learned price locator cross-checks the model before the read is judged.
+      r.draft = await crossCheckLocator(ctx.db, { siteId: listing.siteId, draft: r.draft });
       r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft));
       return r;
     });
@@ -101,6 +104,20 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
       });
     }
   };
+  /** Per-site learning from a trustworthy read; it never costs the read itself. */
+  const learn = async (j: { read: ListingRead; verdict: Verdict | null }) => {
+    try {
+      await learnFromRead(ctx.db, {
+        siteId: listing.siteId,
+        listingId: listing.id,
+        draft: j.read.draft,
+        trustworthy: j.verdict !== null,
+      });
+    } catch (err) {
+      if (isServiceFailure(err)) throw err;
+    }
+    return j;
+  };
   const result = (r: Recorded & { evidenceError?: string }, read: ListingRead, verdict: Verdict | null) => ({
     ...r,
     draft: read.draft,
@@ -126,7 +143,7 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
     ({ read: first, verdict } = judged(stored(earlier)));
   } else {
     // A read of a listing with an open case will update it, so it is captured as evidence.
-    ({ read: first, verdict } = judged(await readOnce(ctx.evidence !== undefined && open !== undefined)));
+    ({ read: first, verdict } = await learn(judged(await readOnce(ctx.evidence !== undefined && open !== undefined))));
   }
   const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
   if (!needsRecheck({ verdict, open, severityOrder: ctx.policy.severityOrder, suppressed })) {
@@ -150,7 +167,7 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   // A failure of our own services here (database, domain gate) is rethrown without a rechecks
   // row, so the retried job resumes at this point (find-stored-read.ts); the page's own
   // failures come back as an `error` read, which disagrees and accuses no one.
-  const { read: second, verdict: v2 } = judged(await readOnce(ctx.evidence !== undefined));
+  const { read: second, verdict: v2 } = await learn(judged(await readOnce(ctx.evidence !== undefined)));
   const agreed = readsAgree(first.draft, second.draft);
   const r2 = await record({
     listing: ref,

@@ -8,6 +8,7 @@ import type { SyncedListing } from '../config/sync-sites.js';
 import type { ReadCapture } from '../evidence/capture-evidence.js';
 import { findEvasionPhrases } from '../fetch/browser/evasion.js';
 import { type RenderResult, renderPage } from '../fetch/browser/render-page.js';
+import { layoutStaticHtml } from '../fetch/browser/layout-static-html.js';
 import { visibleText } from '../fetch/bot-wall.js';
 import { type FetchResult, fetchPage } from '../fetch/fetch-page.js';
 import { DEFAULT_USER_AGENT } from '../fetch/user-agent.js';
@@ -62,7 +63,13 @@ export async function readForCheck(
       });
       return rendered.fetch;
     };
-    const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher);
+    // A browser read lays the page out with its real stylesheets; when the markup ties, the
+    // layout facts of that very render settle it or the read still abstains.
+    const layout = async () => {
+      if (!rendered?.laidOut) throw new Error('the rendered page could not be annotated');
+      return rendered.laidOut;
+    };
+    const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher, { layout });
     const r = rendered!;
     const phrases = findEvasionPhrases(r.pageText, cfg.evasion_phrases);
     const findings: Finding[] = phrases.length
@@ -92,7 +99,9 @@ export async function readForCheck(
   let fetched: FetchResult | undefined;
   const base = ctx.fetcher ?? fetchPage;
   const fetcher: Fetcher = async (url, fo) => (fetched = await base(url, fo));
-  const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher);
+  const pool = ctx.browser;
+  const layout = cfg.browser?.layout_fallback && pool ? (html: string) => layoutStaticHtml(pool, html) : undefined;
+  const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher, layout ? { layout } : {});
   if (draft.status === 'no_price' && cfg.browser?.fallback && ctx.browser) {
     // A page that builds its price with script: the static read saw none, the browser may.
     const viaBrowser = await browserRead();

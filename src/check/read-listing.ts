@@ -23,12 +23,24 @@ function gtin14(g: string): string {
   return g.replace(/\D/g, '').padStart(14, '0');
 }
 
+/**
+ * Lays HTML out in a browser and returns it annotated with layout facts
+ * (src/fetch/browser/layout-static-html.ts), for the layout read of an abstained page.
+ */
+export type LayoutReader = (html: string) => Promise<string>;
+
+export interface ReadListingExtras {
+  /** Given only when the site allows the cost (`browser.layout_fallback`) and a browser exists. */
+  layout?: LayoutReader;
+}
+
 export async function readListing(
   site: LoadedSite,
   listing: Pick<SiteListing, 'url'>,
   product: ProductIdentity,
   fetchOptions: FetchOptions,
   fetcher: Fetcher = fetchPage,
+  extras: ReadListingExtras = {},
 ): Promise<ObservationDraft> {
   const cfg = site.config;
   const res = await fetcher(listing.url, {
@@ -55,7 +67,16 @@ export async function readListing(
   const html = res.body;
   const withBody = { ...base, retryable: false, html, contentSha256: createHash('sha256').update(html).digest('hex') };
   const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
-  const result = extractOffers(html, { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) });
+  const extractOpts = { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
+  let result = extractOffers(html, extractOpts);
+  if (extras.layout && (result.ambiguous || !result.primary)) {
+    // The static read abstained: the same HTML laid out may settle it. Only a settled read
+    // replaces it; the stored HTML stays the page as fetched.
+    const laid = await extras.layout(html).catch(() => null);
+    const again = laid === null ? null : extractOffers(laid, extractOpts);
+    if (again?.primary && !again.ambiguous) result = again;
+    else if (laid === null) result.warnings.push('layout fallback: the browser could not lay the page out');
+  }
   withBody.offers = result.offers;
   if (result.ambiguous) {
     return { ...withBody, status: 'ambiguous', reason: result.warnings.join('; ') || 'candidates disagree' };

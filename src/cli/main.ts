@@ -28,13 +28,14 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   queue: async () => (await import('./commands/queue.js')).registerQueueCommands,
   kpis: async () => (await import('./commands/kpis.js')).registerKpiCommands,
   users: async () => (await import('./commands/users.js')).registerUserCommands,
+  learn: async () => (await import('./commands/learn.js')).registerLearnCommands,
 };
 
 /** Top-level command → the groups that define it (`sites` has subcommands in two). */
 const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   migrate: ['catalog'],
   import: ['catalog'],
-  sites: ['crawl', 'queue'],
+  sites: ['crawl', 'queue', 'learn'],
   crawl: ['crawl'],
   cases: ['cases'],
   findings: ['findings'],

@@ -125,6 +125,12 @@ export const browserSchema = z
       .boolean()
       .default(false)
       .describe('render static-site pages in the browser when the static read finds no price'),
+    layout_fallback: z
+      .boolean()
+      .default(false)
+      .describe(
+        'when the static read abstains on tied visible prices, lay the same HTML out in Chromium (scripts and network off) and settle it on clear layout evidence',
+      ),
     step_timeout_ms: z.number().int().min(100).max(120_000).default(15_000),
     navigation_timeout_ms: z.number().int().min(1000).max(180_000).default(30_000),
   })

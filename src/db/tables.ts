@@ -356,7 +356,31 @@ export interface LoginFailuresTable {
   at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** One good read's page: the CSS paths that picked exactly its amount (per-site learning). */
+export interface PriceLocatorSamplesTable {
+  site_id: number;
+  listing_id: number;
+  amount_minor: ColumnType<string | number, number, number>;
+  currency: string;
+  selectors: Json;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A site's learned price locator and whether it still agrees with the reads. */
+export interface PriceLocatorsTable {
+  site_id: number;
+  selector: string;
+  verified_listings: number;
+  learned_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_matched_at: Timestamp | null;
+  last_checked_at: Timestamp | null;
+  misses: ColumnType<number, number | undefined, number>;
+  last_miss_reason: string | null;
+}
+
 export interface Database {
+  price_locator_samples: PriceLocatorSamplesTable;
+  price_locators: PriceLocatorsTable;
   daily_rollups: DailyRollupsTable;
   rollup_state: RollupStateTable;
   products: ProductsTable;

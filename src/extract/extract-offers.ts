@@ -10,6 +10,7 @@ import { indexDom, textOf } from './dom-index.js';
 import { findBlobs } from './embedded-blobs.js';
 import { embeddedPrices } from './embedded-prices.js';
 import { extractJsonLd } from './json-ld.js';
+import { layoutFold, pickWithLayout } from './layout-facts.js';
 import { magentoPrices } from './magento-price-box.js';
 import { matchEmbedded, type PageIds } from './match-embedded.js';
 import { extractMeta } from './meta-tags.js';
@@ -105,6 +106,17 @@ export function extractOffers(html: string, opts: ExtractOptions): ExtractResult
   }
   for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
   let textPick = pickTextPrice(textCands);
+  const fold = textPick.chosen || textPick.scores === undefined ? null : layoutFold($);
+  if (fold !== null) {
+    // the static model saw a tie; a browser's layout may settle it on clear evidence
+    const laid = pickWithLayout(textCands, fold);
+    if (laid.chosen) {
+      // the witnesses pickPrimary consults see the page as laid out, too
+      textCands.splice(0, textCands.length, ...laid.cands);
+      warnings.push(`text: layout read settled the visible prices at ${laid.chosen.amount}`);
+      textPick = laid;
+    } else warnings.push(laid.reason ?? 'layout: no clear evidence');
+  }
   if (!textCands.some((c) => (c.role === 'price' || c.softList) && !c.related)) {
     // nothing marked as a price: what a "Price" label or the add-to-cart form shows
     const unclassed = findUnclassedPrices({ $, idx, regions, title: titleEl, currencyHint: siteCurrency, locale });

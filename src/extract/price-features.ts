@@ -115,3 +115,27 @@ export function inCheckboxLabel(el: Element, byId: (id: string) => Element | und
   }
   return false;
 }
+
+/** Layout facts a browser wrote on the element (src/fetch/browser/annotate-layout.ts). */
+export interface LayoutFact {
+  hidden: boolean;
+  struck: boolean;
+  /** Computed font size in px. */
+  font: number;
+  weight: number;
+  /** Page y of the box, px. */
+  top: number;
+}
+
+export function layoutFactOf(el: Element): LayoutFact | undefined {
+  const a = el.attribs;
+  if ('data-mw-hidden' in a) return { hidden: true, struck: false, font: 0, weight: 0, top: 0 };
+  if (a['data-mw-font'] === undefined) return undefined;
+  return {
+    hidden: false,
+    struck: 'data-mw-struck' in a,
+    font: Number(a['data-mw-font']) || 0,
+    weight: Number(a['data-mw-weight']) || 400,
+    top: Number(a['data-mw-top']) || 0,
+  };
+}

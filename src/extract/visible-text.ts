@@ -9,7 +9,15 @@ import type { Candidate } from './candidate.js';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
-import { cartDistance, inCheckboxLabel, inlineProminence, inRepeatedItem, mapCartControls } from './price-features.js';
+import {
+  cartDistance,
+  inCheckboxLabel,
+  inlineProminence,
+  inRepeatedItem,
+  layoutFactOf,
+  mapCartControls,
+  type LayoutFact,
+} from './price-features.js';
 import { priceFromText } from './text-price.js';
 
 const HIDDEN_A11Y =
@@ -52,6 +60,8 @@ export interface TextCandidate extends Candidate {
   labelled?: boolean;
   /** Unmarked price inside the add-to-cart form (unclassed-prices.ts). */
   buyForm?: boolean;
+  /** Geometry and computed style, when a browser laid the page out (layout-facts.ts). */
+  layout?: LayoutFact;
 }
 
 /** "from", "ab", "à partir de", "desde", "od", "от" right before a price. */
@@ -280,6 +290,8 @@ export function extractVisibleText(
       from: FROM.test(`${siblingText($, el, 'prev', 30)} ${p.before}`.trim()),
     };
     if (region === 'related') c.related = true;
+    const layout = layoutFactOf(el);
+    if (layout) c.layout = layout;
     elementOf.set(c, el);
     out.push(c);
   }

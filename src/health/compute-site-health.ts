@@ -3,7 +3,8 @@
  * - extraction success rate: share of reads that got a page (ok / no_price / ambiguous) whose price was read;
  * - blocked rate: share of all reads answered with a block (403, 429, captcha, ...);
  * - re-check disagreement: share of re-checks (two reads before an accusation) that disagreed;
- * - last good read, and whether every listing's latest page read failed (a selector that stopped matching).
+ * - last good read, and whether every listing's latest page read failed (a selector that stopped matching);
+ * - the learned price locator (src/learn/) and how many reads in a row it has not agreed with.
  * Rolling = the last `windowReads` reads of the site within `maxAgeDays`.
  */
 import { type Kysely, sql } from 'kysely';
@@ -28,6 +29,24 @@ export interface SiteHealthStats {
   /** Listings with a page read in the window, and how many of them failed on their latest one. */
   listingsRead: number;
   listingsFailingLatest: number;
+  /** The site's learned price locator (per-site learning), when it has one. */
+  locator?: LocatorHealth | null;
+}
+
+export interface LocatorHealth {
+  selector: string;
+  verifiedListings: number;
+  lastMatchedAt: Date | null;
+  /** Reads in a row where it found no price or disagreed with the model. */
+  misses: number;
+  lastMissReason: string | null;
+}
+
+/** Reads in a row without the learned locator agreeing after which it has stopped matching. */
+export const LOCATOR_STALE_MISSES = 3;
+
+export function locatorStale(s: Pick<SiteHealthStats, 'locator'>): boolean {
+  return !!s.locator && s.locator.misses >= LOCATOR_STALE_MISSES;
 }
 
 export interface HealthWindow {
@@ -90,6 +109,23 @@ export async function computeSiteHealth(
   const lastGoodBy = new Map(lastGoodRows.rows.map((r) => [r.site_id, r.at]));
 
   const rechecks = await recheckCounts(db, ids, w.maxAgeDays);
+  const locators = await db
+    .selectFrom('price_locators')
+    .select(['site_id', 'selector', 'verified_listings', 'last_matched_at', 'misses', 'last_miss_reason'])
+    .where('site_id', 'in', ids)
+    .execute();
+  const locatorBy = new Map(
+    locators.map((l) => [
+      l.site_id,
+      {
+        selector: l.selector,
+        verifiedListings: l.verified_listings,
+        lastMatchedAt: l.last_matched_at,
+        misses: l.misses,
+        lastMissReason: l.last_miss_reason,
+      },
+    ]),
+  );
 
   return sites.map((s) => {
     const rows = recent.filter((r) => r.site_id === s.id);
@@ -115,6 +151,7 @@ export async function computeSiteHealth(
       latestPageStatuses: page.map((r) => r.status),
       listingsRead: latestByListing.size,
       listingsFailingLatest: [...latestByListing.values()].filter((st) => st !== 'ok').length,
+      locator: locatorBy.get(s.id) ?? null,
     };
   });
 }

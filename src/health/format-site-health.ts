@@ -1,7 +1,7 @@
 /** `mapwatch sites health` output: one line per site, plain text or JSON. */
 import type { SiteHealthStats } from './compute-site-health.js';
 import { pct } from './judge-site-health.js';
-import { type SiteHealthState, stateLabel } from './site-health-state.js';
+import { locatorNote, type SiteHealthState, stateLabel } from './site-health-state.js';
 
 export interface SiteHealthRow extends SiteHealthStats {
   state: SiteHealthState;
@@ -33,12 +33,14 @@ export function formatSiteHealth(rows: SiteHealthRow[]): string {
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  const notes = rows.flatMap((r) =>
-    r.suppressed
+  const notes = rows.flatMap((r) => [
+    ...(r.suppressed
       ? [`${r.site}: new violations are suppressed since ${r.since?.toISOString() ?? '?'}: ${r.reason ?? ''}`]
       : r.state !== 'ok' && r.stateReason
         ? [`${r.site}: ${r.state.replace('_', ' ')}: ${r.stateReason}`]
-        : [],
-  );
+        : []),
+    // Said even when another reason decided the state.
+    ...(locatorNote(r) && r.stateReason !== locatorNote(r) ? [`${r.site}: ${locatorNote(r)}`] : []),
+  ]);
   return [line(head), ...body.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

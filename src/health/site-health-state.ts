@@ -10,7 +10,7 @@
  * - ok:              reads get prices;
  * - unknown:         no reads in the window yet.
  */
-import type { SiteHealthStats } from './compute-site-health.js';
+import { locatorStale, type SiteHealthStats } from './compute-site-health.js';
 import { type HealthThresholds, judgeSiteHealth, pct } from './judge-site-health.js';
 
 export const SITE_HEALTH_STATES = ['ok', 'degraded', 'blocked', 'needs_attention', 'suppressed', 'unknown'] as const;
@@ -45,6 +45,8 @@ export function siteHealthState(
       state: 'needs_attention',
       reason: `${s.recheckDisagreed} of ${s.recheckTotal} re-checks disagreed with the first read`,
     };
+  // The pages changed under the learned locator: reads may still work, but the cross-check is gone.
+  if (locatorStale(s)) return { state: 'degraded', reason: locatorNote(s) };
   const failed = s.reads - s.okReads;
   if (failed / s.reads >= DEGRADED_FAILURE_RATE)
     return {
@@ -57,4 +59,12 @@ export function siteHealthState(
 /** How a state reads in a table: the bad ones shout. */
 export function stateLabel(state: SiteHealthState): string {
   return state === 'ok' || state === 'unknown' ? state : state.toUpperCase().replace('_', ' ');
+}
+
+/** Why a learned price locator counts as stopped matching (empty when it has not). */
+export function locatorNote(s: Pick<SiteHealthStats, 'locator'>): string {
+  const l = s.locator;
+  if (!l || !locatorStale(s)) return '';
+  const last = l.lastMatchedAt ? l.lastMatchedAt.toISOString().replace('.000Z', 'Z') : 'never';
+  return `learned price locator "${l.selector}" stopped matching: ${l.misses} read(s) in a row without agreeing (last matched ${last})${l.lastMissReason ? `: ${l.lastMissReason}` : ''}`;
 }

@@ -5,17 +5,15 @@
  * crawled pages and are attacker-controlled; escaping by default is what keeps a payload
  * in a product name showing as text.
  */
+import { escapeHtml } from '../escape-html.js';
+
+export { escapeHtml };
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 type Interpolation = SafeHtml | string | number | bigint | boolean | null | undefined | Interpolation[];

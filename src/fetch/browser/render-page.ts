@@ -22,6 +22,7 @@ import type { BrowserPool } from './browser-pool.js';
 import { REFUSED_HEADER, startGuardProxy } from './guard-proxy.js';
 import { type RedactOptions, type Redaction, redactExchange } from './redact-exchange.js';
 import { runSteps } from './run-steps.js';
+import { annotateLayout } from './annotate-layout.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
@@ -67,6 +68,11 @@ export interface RenderResult {
   userAgent: string;
   exchanges: Exchange[];
   capture?: PageCapture;
+  /**
+   * The rendered page annotated with layout facts (geometry, computed style: annotate-layout.ts),
+   * for the layout read when the markup alone ties. `fetch.body` stays the page as rendered.
+   */
+  laidOut?: string;
 }
 
 export interface RenderOptions {
@@ -87,6 +93,7 @@ export interface RenderOptions {
 const DEFAULT_BROWSER: BrowserConfig = {
   steps: [],
   fallback: false,
+  layout_fallback: false,
   step_timeout_ms: 15_000,
   navigation_timeout_ms: 30_000,
 };
@@ -370,6 +377,11 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
           };
         }
         const capture = opts.mode === 'capture' ? await capturePage(page, html, opts) : undefined;
+        // The page is laid out already, with its real stylesheets: annotating it costs one
+        // evaluate, and lets the layout read settle a tie the markup alone cannot.
+        const laidOut = await annotateLayout(page)
+          .then(() => page.content())
+          .catch(() => undefined);
         const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
         return {
           fetch: finish({
@@ -385,6 +397,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
           userAgent,
           exchanges,
           capture,
+          laidOut,
         };
       },
     );

@@ -1,0 +1,148 @@
+/**
+ * Per-site learning at read time (issue 11, item 7).
+ *
+ * Where the pages come from: the HTML the read just parsed (ObservationDraft.html), at
+ * read time. Re-reading stored evidence would be the other source, but evidence is only
+ * captured for reads that touch a case, so most good reads have none; the read's own HTML
+ * is there for every read, static or rendered. Only the outcome is kept: per listing, the
+ * selectors that matched exactly the amount read (a few hundred bytes), never the page.
+ *
+ * Two steps, both here so the check calls one module:
+ * - crossCheckLocator, before the read is judged: where the site has a learned locator and
+ *   the model read a price, the locator must agree. When it points at a different amount
+ *   the read becomes `ambiguous` (never a price either side chose alone: precision first);
+ *   when it finds nothing the read stands (the model read it) and the miss is counted, for
+ *   site health.
+ * - learnFromRead, after a trustworthy read (status ok with a verdict): keep this listing's
+ *   sample and derive the locator from the site's latest samples.
+ */
+import type { Kysely } from 'kysely';
+import { load } from 'cheerio';
+import type { Database } from '../db/tables.js';
+import type { ObservationDraft } from '../types.js';
+import { applyLocator, deriveLocator, locatorCandidates } from './price-locators.js';
+
+/**
+ * Reads on which the site's locator agreed with the model. Their sample is the locator
+ * itself (it picked exactly the amount read, the definition of a candidate), so the steady
+ * state never pays for a candidate search (about twice an extraction on the corpus pages).
+ */
+const agreedOn = new WeakMap<ObservationDraft, string>();
+
+/** Samples (latest listing reads) a site's locator is derived from. */
+const SAMPLE_WINDOW = 10;
+
+export async function crossCheckLocator(
+  db: Kysely<Database>,
+  opts: { siteId: number; draft: ObservationDraft },
+): Promise<ObservationDraft> {
+  const { draft } = opts;
+  if (draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency) return draft;
+  const locator = await db
+    .selectFrom('price_locators')
+    .select(['selector'])
+    .where('site_id', '=', opts.siteId)
+    .executeTakeFirst();
+  if (!locator) return draft;
+  const got = applyLocator(load(draft.html), locator.selector, draft.amountMinor, draft.currency);
+  const now = new Date();
+  if (got.kind === 'agree') {
+    await db
+      .updateTable('price_locators')
+      .set({ last_matched_at: draft.capturedAt, last_checked_at: now, misses: 0, last_miss_reason: null })
+      .where('site_id', '=', opts.siteId)
+      .execute();
+    agreedOn.set(draft, locator.selector);
+    return draft;
+  }
+  const reason =
+    got.kind === 'missing'
+      ? `learned price locator "${locator.selector}" found no price on the page`
+      : `learned price locator "${locator.selector}" shows ${got.amounts.map((a) => `${a} minor`).join(', ')}` +
+        `${got.unreadable ? ` (and ${got.unreadable} unreadable)` : ''} where the model read ${draft.amountMinor} minor ${draft.currency}`;
+  await db
+    .updateTable('price_locators')
+    .set((eb) => ({ last_checked_at: now, misses: eb('misses', '+', 1), last_miss_reason: reason }))
+    .where('site_id', '=', opts.siteId)
+    .execute();
+  if (got.kind === 'missing') return draft;
+  return { ...draft, status: 'ambiguous', reason, amountMinor: null, currency: null };
+}
+
+export interface LearnResult {
+  /** Selectors on this page that picked exactly the read amount. */
+  candidates: string[];
+  /** The site's locator after this read (null: nothing learned yet). */
+  locator: { selector: string; verified: number } | null;
+}
+
+export async function learnFromRead(
+  db: Kysely<Database>,
+  opts: { siteId: number; listingId: number; draft: ObservationDraft; trustworthy: boolean },
+): Promise<LearnResult | null> {
+  const { draft } = opts;
+  if (!opts.trustworthy || draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency)
+    return null;
+  const agreed = agreedOn.get(draft);
+  const candidates = agreed ? [agreed] : locatorCandidates(draft.html, draft.amountMinor, draft.currency);
+  const row = {
+    amount_minor: draft.amountMinor,
+    currency: draft.currency,
+    selectors: JSON.stringify(candidates),
+    at: draft.capturedAt,
+  };
+  await db
+    .insertInto('price_locator_samples')
+    .values({ site_id: opts.siteId, listing_id: opts.listingId, ...row })
+    .onConflict((oc) => oc.columns(['site_id', 'listing_id']).doUpdateSet(row))
+    .execute();
+  const samples = await db
+    .selectFrom('price_locator_samples')
+    .select(['selectors'])
+    .where('site_id', '=', opts.siteId)
+    .orderBy('at', 'desc')
+    .limit(SAMPLE_WINDOW)
+    .execute();
+  const derived = deriveLocator(samples.map((s) => parseSelectors(s.selectors)));
+  if (!derived) return { candidates, locator: null };
+  const current = await db
+    .selectFrom('price_locators')
+    .select(['selector'])
+    .where('site_id', '=', opts.siteId)
+    .executeTakeFirst();
+  if (current?.selector === derived.selector) {
+    // Same locator, verified on this page too: it matched now.
+    await db
+      .updateTable('price_locators')
+      .set({
+        verified_listings: derived.verified,
+        last_matched_at: draft.capturedAt,
+        misses: 0,
+        last_miss_reason: null,
+      })
+      .where('site_id', '=', opts.siteId)
+      .execute();
+  } else {
+    const values = {
+      selector: derived.selector,
+      verified_listings: derived.verified,
+      learned_at: new Date(),
+      last_matched_at: draft.capturedAt,
+      last_checked_at: null,
+      misses: 0,
+      last_miss_reason: null,
+    };
+    await db
+      .insertInto('price_locators')
+      .values({ site_id: opts.siteId, ...values })
+      .onConflict((oc) => oc.column('site_id').doUpdateSet(values))
+      .execute();
+  }
+  return { candidates, locator: derived };
+}
+
+/** jsonb comes back parsed from Postgres and as text from some drivers; both are handled. */
+function parseSelectors(v: unknown): string[] {
+  const a: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : [];
+}

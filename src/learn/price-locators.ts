@@ -1,0 +1,144 @@
+/**
+ * Price locators: CSS paths that pick a page's price, found from pages whose price was
+ * read well, and applied to later pages as a cross-check of the model.
+ *
+ * A locator is only a candidate on a page when EVERY element it matches there holds the
+ * amount that was read (a selector that also matches a struck price, a related product or
+ * a label is refused), so "first match" (how `selectors.price` is applied, selectors.ts)
+ * and "any match" give the same answer. Candidates are built from stable words only
+ * (itemprop, id and class words, optionally qualified by one ancestor's id or class);
+ * position chains (nth-child) and generated names (css-1x2y3z, long digit runs) never,
+ * because they change with the next deploy or the next product.
+ */
+import { type CheerioAPI, load } from 'cheerio';
+import type { Element } from 'domhandler';
+import { cssSelectorProblem } from '../config/css-selector.js';
+import { textOf } from '../extract/dom-index.js';
+import { normalizeAmount } from '../extract/money.js';
+import { priceFromText } from '../extract/text-price.js';
+import { toMinorUnits } from '../normalize/currency.js';
+
+/** Distinct listings that must share a locator before it is learned. */
+export const MIN_LISTINGS = 3;
+/** A price element holds a price and little else; longer texts are containers. */
+const MAX_VALUE_CHARS = 60;
+const MAX_CANDIDATES = 40;
+
+/** The amount (minor units of `currency`) an element shows, as selectors.ts would read it; null if none. */
+function minorAt(el: Element, currency: string): number | null {
+  // textOf stops reading past the limit: a container's whole text is never built.
+  const raw = (el.attribs['content'] ?? textOf(el, MAX_VALUE_CHARS * 2)).replace(/\s+/g, ' ').trim();
+  if (!raw || raw.length > MAX_VALUE_CHARS || !/\d/.test(raw)) return null;
+  const p = priceFromText(raw, currency);
+  if (p?.currency && p.currency !== currency) return null;
+  // A price element shows one amount and at most a short label ("Price:", "incl. VAT");
+  // an element around a struck price, a title with digits or a whole buy box is a container.
+  if (p) {
+    const rest = raw.replace(p.raw, ' ');
+    if (p.candidates > 1 || /\d/.test(rest) || rest.trim().length > 24) return null;
+  }
+  const amount = p?.amount ?? normalizeAmount(raw, currency);
+  if (!amount) return null;
+  try {
+    return toMinorUnits(amount, currency);
+  } catch {
+    return null;
+  }
+}
+
+/** A class or id word that reads the same on the next deploy. */
+function stableWord(w: string): boolean {
+  return (
+    /^[A-Za-z][\w-]{0,39}$/.test(w) &&
+    !/\d{3}/.test(w) &&
+    !/^(css|sc|jsx|emotion|svelte|styles?)[-_]/i.test(w) &&
+    !/[A-Z].*[A-Z].*\d|\d.*[A-Z]/.test(w) // mixed-case hashes like "aB3xQ"
+  );
+}
+
+/** The element's own stable handles: itemprop, id, class words (with and without the tag name). */
+function ownHandles(el: Element): string[] {
+  const out: string[] = [];
+  const itemprop = el.attribs['itemprop'];
+  if (itemprop && stableWord(itemprop)) out.push(`[itemprop="${itemprop}"]`);
+  const id = el.attribs['id'];
+  if (id && stableWord(id)) out.push(`#${id}`);
+  for (const c of (el.attribs['class'] ?? '').split(/\s+/).filter(stableWord)) out.push(`.${c}`, `${el.name}.${c}`);
+  return out;
+}
+
+/** The nearest ancestors' stable id or class words (up to three levels up). */
+function ancestorHandles(el: Element): string[] {
+  const out: string[] = [];
+  let p = el.parent;
+  for (let depth = 0; p && p.type === 'tag' && depth < 3; depth++, p = p.parent) {
+    const a = p as Element;
+    if (a.attribs['id'] && stableWord(a.attribs['id'])) out.push(`#${a.attribs['id']}`);
+    for (const c of (a.attribs['class'] ?? '').split(/\s+/).filter(stableWord).slice(0, 3)) out.push(`.${c}`);
+  }
+  return out;
+}
+
+/** What a selector picks on a page: every match agrees on `minor`, finds nothing, or disagrees. */
+export type LocatorRead =
+  { kind: 'agree' } | { kind: 'missing' } | { kind: 'disagree'; amounts: number[]; unreadable: number };
+
+export function applyLocator($: CheerioAPI, selector: string, minor: number, currency: string): LocatorRead {
+  let els: Element[];
+  try {
+    els = $(selector).toArray() as Element[];
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (!els.length) return { kind: 'missing' };
+  const values = els.map((el) => minorAt(el, currency));
+  const amounts = [...new Set(values.filter((v): v is number => v !== null))];
+  const unreadable = values.filter((v) => v === null).length;
+  if (!amounts.length) return { kind: 'missing' };
+  if (amounts.length === 1 && amounts[0] === minor && unreadable === 0) return { kind: 'agree' };
+  return { kind: 'disagree', amounts, unreadable };
+}
+
+/** Every stable selector that, on this page, matches only elements showing `minor` (best first). */
+export function locatorCandidates(html: string | CheerioAPI, minor: number, currency: string): string[] {
+  const $ = typeof html === 'string' ? load(html) : html;
+  const seen = new Set<string>();
+  for (const el of $('body *, head meta[itemprop]').toArray() as Element[]) {
+    if (minorAt(el, currency) !== minor) continue;
+    const own = ownHandles(el);
+    const up = ancestorHandles(el);
+    for (const h of own) {
+      seen.add(h);
+      for (const a of up) seen.add(`${a} ${h}`);
+    }
+    if (seen.size > MAX_CANDIDATES * 4) break;
+  }
+  return [...seen]
+    .filter((s) => cssSelectorProblem(s) === null && applyLocator($, s, minor, currency).kind === 'agree')
+    .sort(byPreference)
+    .slice(0, MAX_CANDIDATES);
+}
+
+/** itemprop, then id, then class words; unqualified before qualified; then the shorter. */
+function rank(s: string): number {
+  const qualified = s.includes(' ') ? 3 : 0;
+  if (s.includes('[itemprop=')) return qualified;
+  if (/^#|\s#/.test(s)) return 1 + qualified;
+  return 2 + qualified;
+}
+
+export function byPreference(a: string, b: string): number {
+  return rank(a) - rank(b) || a.length - b.length || a.localeCompare(b);
+}
+
+/**
+ * The locator shared by every sampled listing, or null: fewer than MIN_LISTINGS listings,
+ * or their pages have no selector in common (inconsistent layouts are never generalised).
+ */
+export function deriveLocator(samples: readonly (readonly string[])[]): { selector: string; verified: number } | null {
+  if (samples.length < MIN_LISTINGS) return null;
+  const [first, ...rest] = samples;
+  const common = first!.filter((s) => rest.every((r) => r.includes(s)));
+  if (!common.length) return null;
+  return { selector: [...common].sort(byPreference)[0]!, verified: samples.length };
+}
