@@ -3,33 +3,12 @@
  * their own (no database): what ops read must say exactly which site is failing and why.
  */
 import { describe, expect, it } from 'vitest';
-import type { SiteHealthStats } from '../src/health/compute-site-health.js';
 import { formatSiteHealth, type SiteHealthRow } from '../src/health/format-site-health.js';
 import { siteHealthState, stateLabel } from '../src/health/site-health-state.js';
+import { stats } from './support/site-health-stats.js';
 
 const t = { minSuccessRate: 0.5, minPageReads: 5, recoverAfter: 3 };
 const free = { suppressed: false, reason: null };
-
-function stats(o: Partial<SiteHealthStats>): SiteHealthStats {
-  return {
-    siteId: 1,
-    site: 'shop',
-    reads: 10,
-    pageReads: 10,
-    okReads: 10,
-    blockedReads: 0,
-    successRate: 1,
-    blockedRate: 0,
-    recheckTotal: 0,
-    recheckDisagreed: 0,
-    recheckDisagreementRate: null,
-    lastGoodReadAt: null,
-    latestPageStatuses: [],
-    listingsRead: 3,
-    listingsFailingLatest: 0,
-    ...o,
-  };
-}
 
 describe('siteHealthState: boundaries and reasons', () => {
   it('a suppressed site says new violations open no case, and why', () => {

@@ -4,32 +4,11 @@
  * suppressed site has recovered. Each boundary is tested on both sides.
  */
 import { describe, expect, it } from 'vitest';
-import type { SiteHealthStats } from '../src/health/compute-site-health.js';
 import { judgeSiteHealth, loadHealthThresholds, pct } from '../src/health/judge-site-health.js';
 import type { ObservationStatus } from '../src/types.js';
+import { stats } from './support/site-health-stats.js';
 
 const t = { minSuccessRate: 0.5, minPageReads: 5, recoverAfter: 3 };
-
-function stats(o: Partial<SiteHealthStats>): SiteHealthStats {
-  return {
-    siteId: 1,
-    site: 'shop',
-    reads: 10,
-    pageReads: 10,
-    okReads: 10,
-    blockedReads: 0,
-    successRate: 1,
-    blockedRate: 0,
-    recheckTotal: 0,
-    recheckDisagreed: 0,
-    recheckDisagreementRate: null,
-    lastGoodReadAt: null,
-    latestPageStatuses: [],
-    listingsRead: 3,
-    listingsFailingLatest: 0,
-    ...o,
-  };
-}
 
 describe('judgeSiteHealth: the success-rate rule', () => {
   it('suppresses when the rate is below the minimum over enough page reads, even with a listing still ok', () => {

@@ -29,6 +29,17 @@ function defaultRange(timeZone: string, days: number): { from: string; to: strin
   return { from, to: today };
 }
 
+/** --from/--to over the default of the last 30 days, checked in order. */
+function periodOf(opts: { from?: string; to?: string }, timeZone: string): { from: string; to: string } {
+  const range = {
+    ...defaultRange(timeZone, 30),
+    ...(opts.from ? { from: opts.from } : {}),
+    ...(opts.to ? { to: opts.to } : {}),
+  };
+  if (range.from > range.to) throw new UserError(`--from ${range.from} is after --to ${range.to}`);
+  return range;
+}
+
 export function registerKpiCommands(program: Command, env: EnvLoader): void {
   program
     .command('kpis')
@@ -51,12 +62,7 @@ export function registerKpiCommands(program: Command, env: EnvLoader): void {
         if (opts.json && opts.csv) throw new UserError('--json and --csv: choose one');
         const e = env();
         const tz = e.MAPWATCH_REPORT_TIME_ZONE;
-        const range = {
-          ...defaultRange(tz, 30),
-          ...(opts.from ? { from: opts.from } : {}),
-          ...(opts.to ? { to: opts.to } : {}),
-        };
-        if (range.from > range.to) throw new UserError(`--from ${range.from} is after --to ${range.to}`);
+        const range = periodOf(opts, tz);
         const rows = await withDb(e, async ({ db }) => {
           if (opts.refresh) await rollUpDue(db, { timeZone: tz });
           const [kpis, coverage] = await Promise.all([
@@ -110,12 +116,7 @@ export function registerKpiCommands(program: Command, env: EnvLoader): void {
     .action(async (reseller: string, opts: { from?: string; to?: string; out: string }) => {
       const e = env();
       const tz = e.MAPWATCH_REPORT_TIME_ZONE;
-      const range = {
-        ...defaultRange(tz, 30),
-        ...(opts.from ? { from: opts.from } : {}),
-        ...(opts.to ? { to: opts.to } : {}),
-      };
-      if (range.from > range.to) throw new UserError(`--from ${range.from} is after --to ${range.to}`);
+      const range = periodOf(opts, tz);
       const [{ openApp }, { collectAudit }, { renderAuditHtml }, { renderPdf }, fs] = await Promise.all([
         import('../../app/open-app.js'),
         import('../../kpis/collect-audit.js'),
