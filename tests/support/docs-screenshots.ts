@@ -39,6 +39,7 @@ try {
     .executeTakeFirstOrThrow();
   await shot(`/cases/${c.id}`, 'review-app-case.png');
   await shot('/sites', 'review-app-sites.png');
+  await shot('/dashboard', 'review-app-dashboard.png');
   await ctx.close();
 } finally {
   await browser.close();
