@@ -173,7 +173,8 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     expect(text.stdout).toMatch(/alert\s+pending\s+pm@northwind\.example/);
 
     const send = await mapwatch(['outbox', '--send']);
-    expect(send.code).toBe(0);
+    // What --send reported (failed / unconfirmed rows and their errors) when it did not exit 0.
+    expect(send.code, `${send.stdout}\n${send.stderr}`).toBe(0);
     // The alert, and the recipient's first digest (due at once: none was sent before).
     expect(send.stdout).toMatch(
       /^Sent [1-9]\d* message\(s\) as \.eml files in .*\. 0 will be retried, 0 failed, 0 unconfirmed\./,
