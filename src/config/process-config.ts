@@ -135,6 +135,47 @@ export const CONFIG_FIELDS = {
     description:
       '`1` when users reach `mapwatch serve` over HTTPS (a TLS proxy): Secure `__Host-` session cookie and HSTS',
   },
+  MAPWATCH_OIDC_ISSUER: {
+    schema: z.string().url().optional(),
+    default: 'unset (SSO off)',
+    description: 'OpenID Connect issuer URL: turns on "Sign in with SSO" (see Single sign-on)',
+  },
+  MAPWATCH_OIDC_CLIENT_ID: {
+    schema: optionalString,
+    default: 'unset',
+    description: 'client id registered at the provider (required with the issuer)',
+  },
+  MAPWATCH_OIDC_CLIENT_SECRET: {
+    schema: optionalString,
+    default: 'unset (public client, PKCE only)',
+    description: 'client secret registered at the provider',
+  },
+  MAPWATCH_OIDC_REDIRECT_URL: {
+    schema: z.string().url().optional(),
+    default: 'unset',
+    description: "this server's public URL of `/auth/oidc/callback` (required with the issuer)",
+  },
+  MAPWATCH_OIDC_SCOPES: {
+    schema: z.string().default('openid email profile'),
+    default: '`openid email profile`',
+    description: 'scopes asked for (add the one that releases the role claim, e.g. `groups`)',
+  },
+  MAPWATCH_OIDC_ROLE_CLAIM: {
+    schema: z.string().default('groups'),
+    default: '`groups`',
+    description: 'ID-token or userinfo claim whose values decide the role',
+  },
+  MAPWATCH_OIDC_ROLES: {
+    schema: optionalString,
+    default: 'unset',
+    description:
+      '`CLAIM_VALUE=ROLE` pairs, first match wins, `*=viewer` for anyone; no match is refused (required with the issuer)',
+  },
+  MAPWATCH_OIDC_LABEL: {
+    schema: z.string().default('Sign in with SSO'),
+    default: '`Sign in with SSO`',
+    description: "the sign-in page's SSO button",
+  },
   MAPWATCH_TOLERANCE_PERCENT: {
     schema: z.coerce.number().min(0).max(99).default(0),
     default: '`0`',

@@ -19,6 +19,8 @@ import { authenticate } from './auth/authenticate.js';
 import { checkCsrf } from './auth/check-csrf.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './auth/login-rate-limit.js';
 import { loginRoutes } from './auth/login-routes.js';
+import { oidcRoutes } from './auth/oidc-routes.js';
+import { oidcSettingsFrom, type OidcSettings } from './auth/oidc-settings.js';
 import { casesPages } from './pages/cases-pages.js';
 import { sessionSettings, type SessionSettings } from './auth/session-settings.js';
 import { handleErrors, notFound } from './handle-errors.js';
@@ -46,6 +48,8 @@ export interface AppDeps {
   session?: Partial<Omit<SessionSettings, 'secureCookies'>>;
   /** Login rate limits (default: 10 failures per email, 50 per address, in 15 minutes). */
   loginLimits?: LoginLimits;
+  /** Single sign-on (default: from the MAPWATCH_OIDC_* settings of ctx.config; off when unset). */
+  oidc?: OidcSettings;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -61,7 +65,16 @@ export function buildApp(deps: AppDeps): Express {
   app.use(authenticate(deps.ctx.db, session));
   app.use(checkCsrf({ sameOriginOnly: ['/queues'], exempt: ['/login'] }));
   // auth: /, /login, /logout, and bull-board for ops and admin
-  app.use(loginRoutes({ db: deps.ctx.db, session, limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS }));
+  const sso = deps.oidc ?? oidcSettingsFrom(deps.ctx.config);
+  app.use(
+    loginRoutes({
+      db: deps.ctx.db,
+      session,
+      limits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+      sso: sso && { label: sso.label },
+    }),
+  );
+  if (sso) app.use(oidcRoutes({ db: deps.ctx.db, session, settings: sso }));
   app.use(queueBoard({ queues: deps.queues, adminToken: deps.queueUi?.token }));
   app.use('/api/v1', authApi(deps.ctx.db));
   app.use('/api/v1', kpisApi(deps.ctx.db));

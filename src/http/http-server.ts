@@ -29,7 +29,7 @@ export interface HttpServerOptions {
   /** Secure session cookie and HSTS (default: MAPWATCH_SECURE_COOKIES of ctx.config). */
   secureCookies?: boolean;
   /** Session and login-limit settings for tests; see AppDeps. */
-  app?: Pick<AppDeps, 'session' | 'loginLimits'>;
+  app?: Pick<AppDeps, 'session' | 'loginLimits' | 'oidc'>;
 }
 
 export interface RunningHttpServer {

@@ -12,6 +12,7 @@ import { formatSiteHealth } from '../../health/format-site-health.js';
 import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
 import { lockSettingsFrom } from '../../queue/worker-settings.js';
+import { oidcSettingsFrom } from '../../http/auth/oidc-settings.js';
 import { queueUiSettings } from '../../http/queue-ui-settings.js';
 import { startHttpServer } from '../../http/http-server.js';
 import { SiteScheduler } from '../../schedule/scheduler.js';
@@ -68,6 +69,7 @@ interface RunOpts {
 async function runService(e: Env, o: RunOpts): Promise<void> {
   // Checked before anything starts: a half-configured queue UI is a start-up error.
   const queueUi = o.http ? queueUiSettings(e) : undefined;
+  if (o.http) oidcSettingsFrom(e); // so are incomplete single sign-on settings
   // One Chromium per worker process, launched on first use; evidence next to the data; the
   // notifier read at its first use, so a worker without a notify config still crawls.
   await withQueues(e, { browser: o.worker ? 'auto' : false, notify: o.worker ? 'lazy' : false }, async (app) => {

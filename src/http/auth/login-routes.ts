@@ -31,9 +31,11 @@ export interface LoginDeps {
   db: Kysely<Database>;
   session: SessionSettings;
   limits: LoginLimits;
+  /** Single sign-on is on: the form offers it (src/http/auth/oidc-routes.ts). */
+  sso?: { label: string };
 }
 
-function loginPage(o: { email?: string; next: string; error?: string }): SafeHtml {
+function loginPage(o: { email?: string; next: string; error?: string; sso?: { label: string } }): SafeHtml {
   return layout({
     title: 'Sign in',
     body: html`<section class="login">
@@ -47,6 +49,13 @@ function loginPage(o: { email?: string; next: string; error?: string }): SafeHtm
         <label>Password <input type="password" name="password" autocomplete="current-password" required /></label>
         <button type="submit" class="primary">Sign in</button>
       </form>
+      ${
+        o.sso
+          ? html`<p class="sso">
+              <a class="button" href="/login/oidc?next=${encodeURIComponent(o.next)}">${o.sso.label}</a>
+            </p>`
+          : ''
+      }
       <p class="hint">
         No account? An admin adds one with <code>mapwatch users add EMAIL --role ROLE --password-stdin</code>.
       </p>
@@ -68,7 +77,7 @@ export function loginRoutes(deps: LoginDeps): Router {
   router.get('/login', (req: Request, res: Response) => {
     const next = safeNextPath(req.query.next);
     if (res.locals.user) return res.redirect(303, next);
-    res.type('html').send(loginPage({ next }).value);
+    res.type('html').send(loginPage({ next, sso: deps.sso }).value);
   });
 
   router.post('/login', async (req: Request, res: Response, nextFn) => {
@@ -79,7 +88,10 @@ export function loginRoutes(deps: LoginDeps): Router {
       const next = safeNextPath(form.success ? form.data.next : undefined);
       const client = clientOf(req);
       const answer = (status: number, error: string) =>
-        res.status(status).type('html').send(loginPage({ email, next, error }).value);
+        res
+          .status(status)
+          .type('html')
+          .send(loginPage({ email, next, error, sso: deps.sso }).value);
       if (await loginLimited(db, { email, client, limits: deps.limits })) {
         return answer(
           429,
