@@ -7,6 +7,7 @@
  *
  * An empty variable counts as unset, so `FOO= mapwatch …` falls back to the default.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
@@ -25,6 +26,8 @@ const list = z
       : [],
   );
 const optionalString = z.string().optional();
+/** The named ranges Express's "trust proxy" (proxy-addr) knows. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const ms = (min: number, dflt: number) => z.coerce.number().int().min(min).max(3_600_000).default(dflt);
 
 const severityBands = z
@@ -175,6 +178,24 @@ export const CONFIG_FIELDS = {
     schema: z.string().default('Sign in with SSO'),
     default: '`Sign in with SSO`',
     description: "the sign-in page's SSO button",
+  },
+  MAPWATCH_TRUST_PROXY: {
+    // Addresses only (what Express's "trust proxy" matches the socket's peer against): a host
+    // name here would never match, and trusting every peer would let anyone pick their address.
+    schema: list.superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        if (PROXY_NAMES.has(entry)) continue;
+        const problem = allowEntryProblem(entry);
+        if (problem || !(isIP(entry) || entry.includes('/')))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${entry}" ${problem ?? 'is not an IP address'}; list proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal`,
+          });
+      }
+    }),
+    default: 'off',
+    description:
+      'comma-separated addresses or CIDRs (or `loopback`, `linklocal`, `uniquelocal`) of the reverse proxies in front of `mapwatch serve`: only requests from them have `X-Forwarded-For` (login limit), `-Host` (Host checks) and `-Proto` believed',
   },
   MAPWATCH_TOLERANCE_PERCENT: {
     schema: z.coerce.number().min(0).max(99).default(0),

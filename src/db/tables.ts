@@ -174,6 +174,37 @@ export interface FindingsTable {
   at: Timestamp;
 }
 
+/**
+ * The Findings page's groups kept on write (migrations/20261202010000, triggers on findings):
+ * one row per kind, listing and seller key ('' for map_evasion: the group is the reseller).
+ */
+export interface FindingSummaryTable {
+  kind: string;
+  listing_id: number;
+  seller_key: string;
+  seller: string | null;
+  reads: number;
+  below_map: boolean;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  latest_finding_id: number;
+  latest_observation_id: number;
+  lowest_sort: string | null;
+  lowest_at: Timestamp;
+  lowest_finding_id: number;
+  /** [amount text, currency] for a seller's offer; [amount_minor, currency] for an evading read. */
+  lowest: Json;
+}
+
+/** Compared reads per site and UTC day, kept on write (migrations/20261202010100): the Resellers page's compliance. */
+export interface SiteComplianceDaysTable {
+  site_id: number;
+  day: ColumnType<Date, string, string>;
+  compared_reads: number;
+  compliant_reads: number;
+  last_violation_at: Timestamp | null;
+}
+
 /** One email in the transactional outbox (migrations/20261122142000). */
 export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
@@ -397,6 +428,8 @@ export interface Database {
   evidence: EvidenceTable;
   rechecks: RechecksTable;
   findings: FindingsTable;
+  finding_summary: FindingSummaryTable;
+  site_compliance_days: SiteComplianceDaysTable;
   site_health: SiteHealthTable;
   site_alerts: SiteAlertsTable;
   domain_gates: DomainGatesTable;

@@ -3,7 +3,8 @@
  * and the review app with its API (src/http/build-app.ts: sign-in, pages, /api/v1, and
  * bull-board at /queues for ops and admin users, or the admin token when enabled). Binds to
  * 127.0.0.1 by default. Every request first passes the Host allow-list (DNS rebinding) and,
- * if it changes state, the cross-site checks (src/http/request-guards.ts).
+ * if it changes state, the cross-site checks (src/http/request-guards.ts). Behind a reverse
+ * proxy listed in MAPWATCH_TRUST_PROXY, those see the forwarded host and client address.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import express from 'express';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { buildApp, type AppDeps } from './build-app.js';
-import { allowedHostSet, crossSiteGuard, hostGuard } from './request-guards.js';
+import { allowedHostSet, crossSiteGuard, hostGuard, httpsBehindProxy } from './request-guards.js';
 import { securityHeaders } from './security-headers.js';
 import { UserError } from '../errors.js';
 
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   allowedHosts?: readonly string[];
   /** Secure session cookie and HSTS (default: MAPWATCH_SECURE_COOKIES of ctx.config). */
   secureCookies?: boolean;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (default: MAPWATCH_TRUST_PROXY of ctx.config). */
+  trustProxy?: readonly string[];
   /** Session and login-limit settings for tests; see AppDeps. */
   app?: Pick<AppDeps, 'session' | 'loginLimits' | 'oidc'>;
 }
@@ -42,9 +45,15 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
   app.disable('x-powered-by');
   const secureCookies = o.secureCookies ?? o.ctx.config?.MAPWATCH_SECURE_COOKIES ?? false;
   const hosts = allowedHostSet(o.host ?? '127.0.0.1', o.allowedHosts ?? []);
+  // Off unless configured: then req.ip, req.host and req.protocol (which the guards, the login
+  // limit and the HTTPS redirect read) take X-Forwarded-* only from a request whose peer is one
+  // of these proxies; the review app (a sub-app) inherits the setting.
+  const trustProxy = o.trustProxy ?? o.ctx.config?.MAPWATCH_TRUST_PROXY ?? [];
+  app.set('trust proxy', trustProxy.length ? [...trustProxy] : false);
   // Headers first, so even a refused request carries them.
   app.use(securityHeaders({ hsts: secureCookies }));
   app.use(hostGuard(hosts));
+  if (secureCookies && trustProxy.length) app.use(httpsBehindProxy());
   app.use(crossSiteGuard(hosts));
   app.get('/healthz', async (_req, res) => {
     const checks: Record<string, string> = {};

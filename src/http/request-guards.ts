@@ -15,6 +15,10 @@
  *   to the Host, which browsers send with every form POST). The real protection of those
  *   forms is the session's CSRF token (src/http/auth/check-csrf.ts); this check is the
  *   second fence. text/plain is never accepted.
+ * - Behind a reverse proxy: "the Host" is `req.host`, which is X-Forwarded-Host only when the
+ *   request's peer is a proxy listed in MAPWATCH_TRUST_PROXY (Express's "trust proxy"), else the
+ *   Host header; with Secure cookies, a request such a proxy says came over plain HTTP is sent
+ *   to HTTPS (the browser would drop the Secure session cookie).
  * - Admin authentication: a bearer token, or HTTP basic auth whose password is the token.
  *   Compared in constant time.
  */
@@ -64,10 +68,29 @@ export function sameOriginProven(req: Request): boolean {
   const origin = req.headers.origin;
   if (!origin || origin === 'null') return false;
   try {
-    return new URL(origin).host === (req.headers.host ?? '').toLowerCase();
+    return new URL(origin).host === (requestHost(req) ?? '').toLowerCase();
   } catch {
     return false;
   }
+}
+
+/** The Host the client asked for: X-Forwarded-Host from a trusted proxy, else the Host header. */
+export function requestHost(req: Request): string | undefined {
+  return req.host;
+}
+
+/**
+ * With Secure cookies behind a trusted proxy: a request that proxy reports as plain HTTP
+ * (X-Forwarded-Proto: http) goes to HTTPS; GET and HEAD are redirected (308, to the host the
+ * guard before has allowed), anything else is refused. Without the header nothing is assumed.
+ */
+export function httpsBehindProxy(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.protocol !== 'http' || !req.get('x-forwarded-proto')) return next();
+    if (req.method === 'GET' || req.method === 'HEAD')
+      return res.redirect(308, `https://${requestHost(req) ?? ''}${req.originalUrl}`);
+    refuse(res, 403, 'https_required', `${req.method} over plain HTTP is refused; use https://`);
+  };
 }
 
 function refuse(res: Response, status: number, code: string, message: string): void {
@@ -76,13 +99,14 @@ function refuse(res: Response, status: number, code: string, message: string): v
 
 export function hostGuard(allowed: ReadonlySet<string>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const name = hostNameOf(req.headers.host);
+    const host = requestHost(req);
+    const name = hostNameOf(host);
     if (name && allowed.has(name)) return next();
     refuse(
       res,
       421,
       'host_not_allowed',
-      `Host "${String(req.headers.host ?? '')}" is not served here; add it to MAPWATCH_ALLOWED_HOSTS if it is yours`,
+      `Host "${String(host ?? '')}" is not served here; add it to MAPWATCH_ALLOWED_HOSTS if it is yours`,
     );
   };
 }
@@ -102,7 +126,7 @@ export function crossSiteGuard(allowed: ReadonlySet<string>): RequestHandler {
       } catch {
         host = undefined;
       }
-      if (!host || !allowed.has(host) || hostNameOf(req.headers.host) !== host) {
+      if (!host || !allowed.has(host) || hostNameOf(requestHost(req)) !== host) {
         return refuse(res, 403, 'cross_site', `a ${req.method} from origin ${origin} is refused`);
       }
     }

@@ -5,8 +5,10 @@
  * and reads carried it, its lowest price, the sites, and the latest read as evidence.
  * `list-findings.ts` keeps the per-listing view the CLI and the digest print.
  *
- * Grouping, filtering and paging happen in SQL (a seller can appear on thousands of reads);
- * the cursor is the row's sort key: last seen (microseconds), kind, seller key.
+ * Grouping, filtering and paging happen in SQL over finding_summary, one row per listing and
+ * seller kept on write (a seller can appear on thousands of reads; unpacking them on every
+ * request took ~2 s at 100,000 cases); the cursor is the row's sort key: last seen
+ * (microseconds), kind, seller key.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
@@ -70,45 +72,32 @@ export async function listFindingGroups(
   const since = o.since ?? null;
   const siteFilter = o.site ?? null;
   const resellerFilter = o.reseller ?? null;
-  // One row per seller per read: unauthorized sellers unnest the finding's seller list; an
-  // evading page is its own reseller's doing.
-  const items = sql`
-    select 'unauthorized_seller' as kind, lower(btrim(e.value->>'seller')) as seller_key, e.value->>'seller' as seller,
-      f.at, f.id as fid, f.observation_id, f.listing_id, s.name as site, r.name as reseller,
-      case when e.value->>'amount' ~ '^[0-9]+(\\.[0-9]+)?$' then (e.value->>'amount')::numeric end as sort_amount,
-      json_build_array(e.value->>'amount', e.value->>'currency') as price,
-      coalesce((e.value->>'below_map')::boolean, false) as below_map
-    from findings f
-    cross join lateral jsonb_array_elements(
-      case when jsonb_typeof(f.detail->'sellers') = 'array' then f.detail->'sellers' else '[]'::jsonb end) e
-    join listings l on l.id = f.listing_id join sites s on s.id = l.site_id join resellers r on r.id = s.reseller_id
-    where f.kind = 'unauthorized_seller' and coalesce(btrim(e.value->>'seller'), '') <> ''
-    union all
-    select 'map_evasion', lower(r.name), r.name, f.at, f.id, f.observation_id, f.listing_id, s.name, r.name,
-      o.amount_minor::numeric, json_build_array(o.amount_minor, o.currency), false
-    from findings f join observations o on o.id = f.observation_id
-    join listings l on l.id = f.listing_id join sites s on s.id = l.site_id join resellers r on r.id = s.reseller_id
-    where f.kind = 'map_evasion'`;
-  // jsonb_array_elements is estimated at 100 rows per finding, which makes the planner think
-  // the query is huge and JIT-compile it: compiling costs more than the query (measured 2x at
-  // 50,000 findings, bench/pages-lists.ts). Off for this one statement's transaction.
-  const { rows } = await db.transaction().execute(async (trx) => {
-    await sql`set local jit = off`.execute(trx);
-    return sql<GroupRow>`
-    with items as (${items}),
-    filtered as (
-      select * from items
-      where (${o.kind ?? null}::text is null or kind = ${o.kind ?? null})
-        and (${siteFilter}::text is null or site = ${siteFilter})
-        and (${resellerFilter}::text is null or reseller = ${resellerFilter})
-        and (${o.q ? `%${likeEscape(o.q.toLowerCase())}%` : null}::text is null
-             or seller_key like ${o.q ? `%${likeEscape(o.q.toLowerCase())}%` : null})
+  const q = o.q ? `%${likeEscape(o.q.toLowerCase())}%` : null;
+  // finding_summary holds one row per kind, listing and seller (kept exact on write by the
+  // triggers of migrations/20261202010000), so a page groups rows per listing, never reads.
+  // Site and reseller filters stay exact because a summary row is one listing's, and names
+  // come from the joins, as they are now. An evading listing's group is its reseller.
+  const { rows } = await sql<GroupRow>`
+    with filtered as (
+      select fs.kind,
+        case when fs.kind = 'map_evasion' then lower(r.name) else fs.seller_key end as seller_key,
+        case when fs.kind = 'map_evasion' then r.name else fs.seller end as seller,
+        fs.listing_id, fs.reads, fs.below_map, fs.first_seen, fs.last_seen, fs.latest_finding_id,
+        fs.latest_observation_id, fs.lowest_sort, fs.lowest_at, fs.lowest_finding_id, fs.lowest,
+        s.name as site, r.name as reseller
+      from finding_summary fs
+      join listings l on l.id = fs.listing_id join sites s on s.id = l.site_id join resellers r on r.id = s.reseller_id
+      where (${o.kind ?? null}::text is null or fs.kind = ${o.kind ?? null})
+        and (${siteFilter}::text is null or s.name = ${siteFilter})
+        and (${resellerFilter}::text is null or r.name = ${resellerFilter})
     ),
-    -- The page's groups first, by the cheap sort key alone; the costly aggregates only for them.
+    -- The page's groups first, by the cheap sort key alone; the other aggregates only for them.
     keys as (
       select * from (
-        select kind, seller_key, max(at) as last_seen, (extract(epoch from max(at)) * 1000000)::bigint as last_us
-        from filtered group by kind, seller_key
+        select kind, seller_key, max(last_seen) as last_seen, (extract(epoch from max(last_seen)) * 1000000)::bigint as last_us
+        from filtered
+        where (${q}::text is null or seller_key like ${q})
+        group by kind, seller_key
       ) k
       where (${since}::timestamptz is null or last_seen >= ${since})
         and (${cur ? 1 : 0}::int = 0 or last_us < ${cur?.[0] ?? 0}::bigint
@@ -118,23 +107,22 @@ export async function listFindingGroups(
     ),
     groups as (
       select f.kind, f.seller_key,
-        (array_agg(seller order by at desc, fid desc))[1] as seller,
-        count(distinct listing_id) as listings,
-        count(distinct observation_id) as reads,
-        count(distinct listing_id) filter (where below_map) as below_map_listings,
-        (array_agg(price order by sort_amount asc nulls last, at desc))[1] as lowest,
+        (array_agg(seller order by last_seen desc, latest_finding_id desc))[1] as seller,
+        count(*) as listings,
+        sum(reads) as reads,
+        count(*) filter (where below_map) as below_map_listings,
+        (array_agg(lowest order by lowest_sort asc nulls last, lowest_at desc, lowest_finding_id desc))[1] as lowest,
         array_agg(distinct site order by site) as sites,
         array_agg(distinct reseller order by reseller) as resellers,
-        min(at) as first_seen,
-        (array_agg(observation_id order by at desc, fid desc))[1] as latest_obs,
-        (array_agg(listing_id order by at desc, fid desc))[1] as latest_listing
+        min(first_seen) as first_seen,
+        (array_agg(latest_observation_id order by last_seen desc, latest_finding_id desc))[1] as latest_obs,
+        (array_agg(listing_id order by last_seen desc, latest_finding_id desc))[1] as latest_listing
       from filtered f
       where (f.kind, f.seller_key) in (select kind, seller_key from keys)
       group by f.kind, f.seller_key
     )
     select g.*, k.last_seen, k.last_us from groups g join keys k on k.kind = g.kind and k.seller_key = g.seller_key
-    order by k.last_us desc, g.kind, g.seller_key`.execute(trx);
-  });
+    order by k.last_us desc, g.kind, g.seller_key`.execute(db);
 
   const obsIds = rows.map((r) => r.latest_obs);
   const latest = obsIds.length

@@ -72,8 +72,8 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
   }
   const page = toCursorPage(await q.execute(), o.limit, (r) => [r.name, r.id]);
   const ids = page.items.map((r) => r.id);
-  // The figures for the page's resellers only, set-based: one statement each, per listing
-  // through indexes (observations_listing_recent), never a scan of all reads per reseller.
+  // The figures for the page's resellers only, set-based: cases per listing through indexes,
+  // compliance and last violation from per-site daily counts kept on write (see resellerStats).
   const [stats, levels] = ids.length
     ? await Promise.all([
         resellerStats(db, ids, windowStart),
@@ -114,6 +114,10 @@ interface StatsRow {
 }
 
 async function resellerStats(db: Kysely<Database>, ids: number[], windowStart: Date): Promise<Map<number, StatsRow>> {
+  // The window's first UTC day, and where it ends: the days after it are whole.
+  const firstDay = windowStart.toISOString().slice(0, 10);
+  const firstDayEnd = new Date(`${firstDay}T00:00:00.000Z`);
+  firstDayEnd.setUTCDate(firstDayEnd.getUTCDate() + 1);
   const { rows } = await sql<StatsRow>`
     with ls as (
       select s.reseller_id, l.id from sites s join listings l on l.site_id = s.id where s.reseller_id in (${sql.join(ids)})
@@ -128,20 +132,27 @@ async function resellerStats(db: Kysely<Database>, ids: number[], windowStart: D
       from ls join cases c on c.listing_id = ls.id group by ls.reseller_id
     ),
     -- Trustworthy reads only: a read without a price, or one not comparable with MAP, says nothing either way.
+    -- site_compliance_days (kept on write, migrations/20261202010100) counts them per site and UTC day: whole
+    -- days after the window's first day from there, that first (partial) day from its reads, so the rolling
+    -- window stays exact to the read.
     compliance as (
-      select ls.reseller_id, count(*) as compared, count(*) filter (where o.verdict = 'compliant') as compliant
-      from ls join observations o on o.listing_id = ls.id
-      where o.status = 'ok' and o.verdict in ('compliant', 'violation') and o.captured_at >= ${windowStart}
-      group by ls.reseller_id
+      select reseller_id, sum(compared) as compared, sum(compliant) as compliant from (
+        select s.reseller_id, d.compared_reads as compared, d.compliant_reads as compliant
+        from site_compliance_days d join sites s on s.id = d.site_id
+        where s.reseller_id in (${sql.join(ids)}) and d.day > ${firstDay}::date
+        union all
+        select s.reseller_id, 1, case when o.verdict = 'compliant' then 1 else 0 end
+        from observations o join listings l on l.id = o.listing_id join sites s on s.id = l.site_id
+        where s.reseller_id in (${sql.join(ids)}) and o.status = 'ok' and o.verdict in ('compliant', 'violation')
+          and o.captured_at >= ${windowStart} and o.captured_at < ${firstDayEnd}
+      ) x
+      group by reseller_id
     ),
     last_violation as (
-      select ls.reseller_id, max(x.captured_at) as last_violation
-      from ls cross join lateral (
-        select o.captured_at from observations o
-        where o.listing_id = ls.id and o.status = 'ok' and o.verdict = 'violation'
-        order by o.captured_at desc, o.id desc limit 1
-      ) x
-      group by ls.reseller_id
+      select s.reseller_id, max(d.last_violation_at) as last_violation
+      from site_compliance_days d join sites s on s.id = d.site_id
+      where s.reseller_id in (${sql.join(ids)})
+      group by s.reseller_id
     )
     select sc.reseller_id, sc.sites, cc.open_cases, cc.closed_cases, co.compared, co.compliant, lv.last_violation
     from site_counts sc

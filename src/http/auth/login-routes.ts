@@ -63,9 +63,13 @@ function loginPage(o: { email?: string; next: string; error?: string; sso?: { la
   });
 }
 
-/** The address the rate limit counts; the socket's (a proxy's own address when behind one). */
+/**
+ * The address the rate limit counts: the socket's, or, when the peer is a proxy listed in
+ * MAPWATCH_TRUST_PROXY, the nearest untrusted address in X-Forwarded-For (Express's req.ip), so
+ * a client cannot pick its own by sending the header.
+ */
 function clientOf(req: Request): string {
-  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  return (req.ip ?? req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
 }
 
 export function loginRoutes(deps: LoginDeps): Router {
