@@ -24,6 +24,7 @@ export const GROUPS = {
       'tests/normalize.test.ts',
       'tests/parse-price.test.ts',
       'tests/parse-price-locales.test.ts',
+      'tests/parse-price-edges.test.ts',
       'tests/normalize-currency.test.ts',
     ],
   },
