@@ -24,6 +24,7 @@ export const GROUPS = {
       'tests/normalize.test.ts',
       'tests/parse-price.test.ts',
       'tests/parse-price-locales.test.ts',
+      'tests/parse-price-edges.test.ts',
       'tests/normalize-currency.test.ts',
     ],
   },
@@ -36,9 +37,13 @@ export const GROUPS = {
       'tests/extract-embedded.test.ts',
     ],
   },
+  // The case decisions, drawn out of open-or-update-case.ts and violation-level.ts into pure
+  // functions: which reads count, when a dismissal holds, what a read changes, when a case
+  // resolves, a reseller's episode and level. The rest of src/cases/ is SQL and audit rows; its
+  // tests (cases-*, notify-ladder) need a database per mutant, so they run in the normal suite.
   cases: {
-    mutate: ['src/cases/**/*.ts'],
-    tests: ['tests/cases-*.test.ts', 'tests/notify-ladder.test.ts'],
+    mutate: ['src/cases/decide-case-change.ts', 'src/cases/violation-episode.ts'],
+    tests: ['tests/cases-decisions.test.ts'],
   },
   // The bundle check (`evidence verify FILE.zip`) and the manifest hashing, on bundles built in
   // memory. verify-chain.ts (`verify --db`) walks database rows; evidence-verify covers it in the

@@ -15,6 +15,7 @@ import type { Verdict } from '../compare/compare-to-map.js';
 import type { Case, CaseEventKind, Database } from '../db/tables.js';
 import type { CasePolicy } from '../config/policy.js';
 import type { ObservationStatus } from '../types.js';
+import { compliantUpdate, dismissalHolds, isStaleRead, readEffect, violationUpdate } from './decide-case-change.js';
 
 export type { CasePolicy };
 
@@ -54,10 +55,7 @@ async function lockOpenCase(trx: Trx, listingId: number): Promise<Case | undefin
     .executeTakeFirst();
 }
 
-/**
- * The dismissal that still covers this violation, if any: the listing's latest closed case
- * was dismissed, under the same MAP and currency, at a price no higher than this one.
- */
+/** The listing's latest closed case, when it still holds this violation back (decide-case-change.ts). */
 async function heldByDismissal(
   trx: Trx,
   listingId: number,
@@ -72,9 +70,7 @@ async function heldByDismissal(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (!last || last.status !== 'dismissed') return undefined;
-  const sameTerms = last.currency === verdict.currency && last.map_minor === verdict.mapMinor;
-  return sameTerms && verdict.normalizedMinor >= last.last_minor ? last : undefined;
+  return dismissalHolds(last, verdict) ? last : undefined;
 }
 
 export async function openOrUpdateCase(
@@ -84,21 +80,22 @@ export async function openOrUpdateCase(
   policy: CasePolicy,
 ): Promise<CaseOutcome> {
   const open = await lockOpenCase(trx, obs.listingId);
-  const trusted = obs.status === 'ok' && verdict !== null;
+  const effect = readEffect(obs.status, verdict);
   const summary = { status: obs.status, verdict: verdict?.kind ?? null };
 
   // A read older than the case's latest (a delayed job, a backfilled import) says nothing
   // about the price now: counting it would resolve a case on a stale clean read, or move
   // last_seen_at (and closed_at) back in time. It joins the audit trail and changes nothing.
-  if (open && obs.capturedAt.getTime() < new Date(open.last_seen_at).getTime()) {
+  if (open && isStaleRead(open, obs.capturedAt)) {
     await event(trx, open.id, obs.id, 'observed', obs.capturedAt, { ...summary, stale: true });
     return { action: 'logged', caseId: open.id };
   }
 
-  if (trusted && verdict.kind === 'violation') {
+  if (effect.kind === 'violation') {
+    const v = effect.verdict;
     if (!open && policy.suppressNew) return { action: 'suppressed', reason: 'site extraction needs attention' };
     if (!open) {
-      const dismissed = await heldByDismissal(trx, obs.listingId, verdict);
+      const dismissed = await heldByDismissal(trx, obs.listingId, v);
       if (dismissed)
         return {
           action: 'dismissed',
@@ -110,11 +107,11 @@ export async function openOrUpdateCase(
         .values({
           listing_id: obs.listingId,
           status: 'open',
-          severity: verdict.severity,
-          currency: verdict.currency,
-          map_minor: verdict.mapMinor,
-          lowest_minor: verdict.normalizedMinor,
-          last_minor: verdict.normalizedMinor,
+          severity: v.severity,
+          currency: v.currency,
+          map_minor: v.mapMinor,
+          lowest_minor: v.normalizedMinor,
+          last_minor: v.normalizedMinor,
           first_seen_at: obs.capturedAt,
           last_seen_at: obs.capturedAt,
           seller: obs.seller ?? null,
@@ -126,66 +123,38 @@ export async function openOrUpdateCase(
       if (inserted) {
         await event(trx, inserted.id, obs.id, 'opened', obs.capturedAt, {
           ...summary,
-          normalized_minor: verdict.normalizedMinor,
-          map_minor: verdict.mapMinor,
-          percent_below: verdict.percentBelow,
-          severity: verdict.severity,
+          normalized_minor: v.normalizedMinor,
+          map_minor: v.mapMinor,
+          percent_below: v.percentBelow,
+          severity: v.severity,
         });
         return { action: 'opened', caseId: inserted.id };
       }
       return openOrUpdateCase(trx, obs, verdict, policy);
     }
-    const worse = policy.severityOrder.indexOf(verdict.severity) > policy.severityOrder.indexOf(open.severity);
-    await trx
-      .updateTable('cases')
-      .set({
-        last_seen_at: obs.capturedAt,
-        last_minor: verdict.normalizedMinor,
-        lowest_minor: Math.min(open.lowest_minor, verdict.normalizedMinor),
-        map_minor: verdict.mapMinor,
-        clean_streak: 0,
-        ...(obs.seller ? { seller: obs.seller } : {}),
-        ...(worse ? { severity: verdict.severity } : {}),
-      })
-      .where('id', '=', open.id)
-      .execute();
+    const { worse, set } = violationUpdate(open, v, obs, policy.severityOrder);
+    await trx.updateTable('cases').set(set).where('id', '=', open.id).execute();
     await event(trx, open.id, obs.id, 'observed', obs.capturedAt, {
       ...summary,
-      normalized_minor: verdict.normalizedMinor,
-      percent_below: verdict.percentBelow,
+      normalized_minor: v.normalizedMinor,
+      percent_below: v.percentBelow,
     });
     if (worse)
       await event(trx, open.id, obs.id, 'severity_changed', obs.capturedAt, {
         from: open.severity,
-        to: verdict.severity,
+        to: v.severity,
       });
     return { action: 'updated', caseId: open.id };
   }
 
   if (!open) return { action: 'none' };
 
-  if (trusted && verdict.kind === 'compliant') {
-    const streak = open.clean_streak + 1;
-    const resolve = streak >= policy.resolveAfter;
-    await trx
-      .updateTable('cases')
-      .set({
-        clean_streak: streak,
-        last_seen_at: obs.capturedAt,
-        last_minor: verdict.normalizedMinor,
-        ...(resolve
-          ? {
-              status: 'resolved' as const,
-              closed_at: obs.capturedAt,
-              resolution_note: `price back at or above MAP for ${streak} reads`,
-            }
-          : {}),
-      })
-      .where('id', '=', open.id)
-      .execute();
+  if (effect.kind === 'compliant') {
+    const { streak, resolve, set } = compliantUpdate(open, effect.verdict, obs.capturedAt, policy.resolveAfter);
+    await trx.updateTable('cases').set(set).where('id', '=', open.id).execute();
     await event(trx, open.id, obs.id, 'observed', obs.capturedAt, {
       ...summary,
-      normalized_minor: verdict.normalizedMinor,
+      normalized_minor: effect.verdict.normalizedMinor,
       clean_streak: streak,
     });
     if (resolve)

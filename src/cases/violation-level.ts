@@ -6,6 +6,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/tables.js';
+import { episodeLevel, episodeStart } from './violation-episode.js';
 
 export interface ViolationLevel {
   level: number;
@@ -14,8 +15,6 @@ export interface ViolationLevel {
   /** When the latest counted step went (or goes) out; the next step waits for the cool-down after it. */
   lastStepDue: Date | null;
 }
-
-const DAY = 86_400_000;
 
 export async function resellerViolationLevel(
   db: Kysely<Database> | Transaction<Database>,
@@ -43,33 +42,7 @@ export async function resellerViolationLevel(
     .where('approved_at', '>=', start)
     .select(['step', 'sent_at', 'approved_at', 'not_before'])
     .execute();
-  let level = 0;
-  let lastStepDue: Date | null = null;
-  for (const s of steps) {
-    level = Math.max(level, s.step ?? 0);
-    const due = s.sent_at ?? new Date(Math.max(s.approved_at?.getTime() ?? 0, s.not_before?.getTime() ?? 0));
-    if (!lastStepDue || due > lastStepDue) lastStepDue = due;
-  }
-  return { level, episodeStart: start, lastStepDue };
-}
-
-/** The current episode's start from the reseller's cases ordered by first seen (null: clean). */
-function episodeStart(
-  cases: readonly { first_seen_at: Date; closed_at: Date | null }[],
-  now: Date,
-  resetAfterDaysClean: number,
-): Date | null {
-  const gap = resetAfterDaysClean * DAY;
-  let start: Date | null = null;
-  let end = 0;
-  for (const c of cases) {
-    const from = c.first_seen_at.getTime();
-    const to = c.closed_at ? c.closed_at.getTime() : now.getTime();
-    if (start === null || from - end >= gap) start = c.first_seen_at;
-    end = Math.max(end, to);
-  }
-  if (start === null || now.getTime() - end >= gap) return null;
-  return start;
+  return { ...episodeLevel(steps, start), episodeStart: start };
 }
 
 /**
@@ -114,11 +87,13 @@ export async function resellerViolationLevels(
     .where('step', 'is not', null)
     .select(['reseller_id', 'step', 'approved_at'])
     .execute();
+  const stepsOf = new Map<number, typeof steps>();
   for (const s of steps) {
-    const start = starts.get(s.reseller_id)!;
-    // The same bound as resellerViolationLevel's `approved_at >= start` (a null approved_at never counts).
-    if (!s.approved_at || s.approved_at < start) continue;
-    out.set(s.reseller_id, { level: Math.max(out.get(s.reseller_id)!.level, s.step ?? 0) });
+    const list = stepsOf.get(s.reseller_id);
+    if (list) list.push(s);
+    else stepsOf.set(s.reseller_id, [s]);
   }
+  // The same bound as resellerViolationLevel's `approved_at >= start`, applied by episodeLevel.
+  for (const [id, list] of stepsOf) out.set(id, { level: episodeLevel(list, starts.get(id)!).level });
   return out;
 }

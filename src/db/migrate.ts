@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Kysely } from 'kysely';
+import { type DatabaseIntrospector, type Kysely, sql, type TableMetadata } from 'kysely';
 import {
   type Migration,
   type MigrationProvider,
@@ -40,9 +40,48 @@ class FolderProvider implements MigrationProvider {
   }
 }
 
+/**
+ * Kysely's Migrator asks `db.introspection` whether its own tables exist, and the Postgres
+ * introspector answers by listing every table of every schema in the database, calling
+ * has_schema_privilege() and pg_get_serial_sequence() on each by name. When another session
+ * drops a schema during that scan (each test file drops its own schema when it ends; a shared
+ * server can hold other tenants), the scan fails with `schema "…" does not exist`, and the
+ * migration with it. Every CLI command migrates on open, so any command could exit 1 that way
+ * (cli-service's `outbox` steps did, twice, in CI). The migrator only needs the tables of our
+ * schema, so it is given an introspector that reads that schema alone.
+ */
+function schemaIntrospector(db: Kysely<any>, schema: string): DatabaseIntrospector {
+  return {
+    async getSchemas() {
+      const r = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return r.rows;
+    },
+    async getTables() {
+      const r = await sql<{ name: string }>`
+        select c.relname as name from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p')`.execute(db);
+      return r.rows.map((t): TableMetadata => ({ name: t.name, schema, isView: false, isForeign: false, columns: [] }));
+    },
+  };
+}
+
+/** `db`, except that its `introspection` sees only `schema` (Kysely keeps private fields, hence the binding). */
+function scopedToSchema(db: Kysely<any>, schema: string): Kysely<any> {
+  const introspection = schemaIntrospector(db, schema);
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function migrator(db: Kysely<any>, schema: string): Migrator {
   return new Migrator({
-    db,
+    db: scopedToSchema(db, schema),
     provider: new FolderProvider(migrationsDir()),
     migrationTableSchema: schema === 'public' ? undefined : schema,
   });
