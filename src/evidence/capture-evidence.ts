@@ -69,12 +69,13 @@ export interface CaptureOptions {
 export async function captureEvidence(opts: CaptureOptions): Promise<PreparedManifest> {
   const { store, browser: pool, listing: ref, capture, draft, verdict, findings } = opts;
   const files: ManifestFile[] = [];
-  const put = async (role: FileRole, bytes: Uint8Array, mime: string) => {
+  const put = async (role: FileRole, bytes: Uint8Array, mime: string, caption?: string) => {
     const s = await store.put(bytes);
-    files.push({ role, key: s.key, sha256: s.sha256, size: s.size, mime });
+    files.push({ role, key: s.key, sha256: s.sha256, size: s.size, mime, ...(caption ? { caption } : {}) });
   };
   if (capture.page) {
-    await put('screenshot_viewport', capture.page.viewportPng, 'image/png');
+    for (const step of capture.page.steps) await put('screenshot_step', step.png, 'image/png', step.caption);
+    await put('screenshot_viewport', capture.page.viewportPng, 'image/png', capture.page.caption);
     await put('screenshot_full', capture.page.fullPagePng, 'image/png');
     if (pool) {
       const price = explainPrice(draft.amountMinor, draft.currency, verdict);
@@ -84,7 +85,7 @@ export async function captureEvidence(opts: CaptureOptions): Promise<PreparedMan
         price: draft.amountMinor === null ? `no price (${draft.status})` : price.line,
         basis: price.basis,
       });
-      await put('screenshot_annotated', annotated, 'image/png');
+      await put('screenshot_annotated', annotated, 'image/png', capture.page.caption);
     }
   }
   const html = capture.fetch.body ?? draft.html;
