@@ -132,7 +132,7 @@ describe.skipIf(!HAS_POSTGRES)('notice letter PDF from real crawls (postgres)', 
     expect(text).toContain('compared as shown: no VAT or pack-size adjustment applies');
     expect(text).toContain('USD 50.00 (10.02%) below the MAP of USD 499.00');
     expect(text).toContain('we have no local time zone on file for you');
-    expect(text).toMatch(/\d{1,2} \w+ \d{4}, \d{2}:\d{2} UTC/);
+    expect(text).toMatch(/\d{1,2} \w+ \d{4} at \d{2}:\d{2} UTC/);
     expect(text).toContain('Your page, with the advertised price outlined in red');
     const ev = await h.db.selectFrom('evidence').select('manifest').where('case_id', '=', caseOf.plain!).execute();
     const warcs = ev.flatMap((e) => manifestSchema.parse(e.manifest).files.filter((f) => f.role === 'warc'));
@@ -176,6 +176,17 @@ describe.skipIf(!HAS_POSTGRES)('notice letter PDF from real crawls (postgres)', 
       'After adding the product to the cart',
     ]);
     internal(text, 'cart');
+  });
+
+  it('takes its layout from templates_dir when a notice-letter.html is there; an unknown field names file and line', async () => {
+    const dir = tmpDir({ 'notice-letter.html': '<p>Dear {{ reseller_name }}: {{ advertised_price }}</p>\n' });
+    const own = { ...cfg, templatesDir: dir };
+    const letter = await noticePdf(h.db, caseOf.plain!, { config: own, browser: pool, now });
+    expect((await pdfPageTexts(letter!.pdf)).join(' ')).toContain('Dear BrightBuy: USD 449.00');
+    fs.writeFileSync(path.join(dir, 'notice-letter.html'), '<p>ok</p>\n<p>{{ case_id }}</p>\n');
+    await expect(noticePdf(h.db, caseOf.plain!, { config: own, browser: pool, now })).rejects.toThrow(
+      /notice-letter\.html, line 2: unknown field "\{\{case_id\}\}"/,
+    );
   });
 
   it('the notice that goes out carries the letter as a PDF, not the internal case summary', async () => {

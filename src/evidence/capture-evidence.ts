@@ -1,8 +1,9 @@
 /**
- * Stores the files of one read as evidence (original and annotated screenshots, rendered
- * DOM, WARC) and prepares its manifest. This runs before the observation's transaction,
- * so no screenshot is ever taken while a case row is locked; the manifest is completed
- * with the case and observation ids, and chained, inside the transaction (record-evidence.ts).
+ * Stores the files of one read as evidence (original and annotated screenshots, the captioned
+ * screenshots of each browser step, rendered DOM, WARC) and prepares its manifest. This runs
+ * before the observation's transaction, so no screenshot is ever taken while a case row is
+ * locked; the manifest is completed with the case and observation ids, and chained, inside the
+ * transaction (record-evidence.ts).
  */
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { BrowserPool } from '../fetch/browser/browser-pool.js';

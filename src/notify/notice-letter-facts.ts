@@ -32,7 +32,7 @@ export interface NoticeLetterFacts {
   sku: string;
   url: string;
   capturedAt: Date;
-  /** The price as the page showed it, and its text there ("219,00 €"). */
+  /** The price as the page showed it, and its visible text there ("219,00 €") when it was read from the text. */
   advertisedMinor: number;
   advertisedCurrency: string;
   advertisedText: string | null;
@@ -79,7 +79,7 @@ async function fromManifest(
 ): Promise<Omit<NoticeLetterFacts, 'resellerName' | 'productName' | 'sku' | 'url'> | null> {
   const v = m.verdict as Verdict | null;
   const rule = m.map_rule as StoredRule | null;
-  const offer = m.offer as { amount_minor?: number; currency?: string; raw?: string } | null;
+  const offer = m.offer as { amount_minor?: number; currency?: string; raw?: string; source?: string } | null;
   if (v?.kind !== 'violation' || !rule?.packFactor || typeof offer?.amount_minor !== 'number' || !offer.currency)
     return null;
   const annotated =
@@ -92,7 +92,9 @@ async function fromManifest(
     if (!png) return null;
     shots.push({ caption: f.caption ?? null, png });
   }
-  const raw = offer.raw?.replace(/\s+/g, ' ').trim();
+  // Only text read off the visible page is quoted as "shown on the page"; structured data is not what a visitor sees.
+  const visible = offer.source === 'selector' || offer.source === 'text';
+  const raw = visible ? offer.raw?.replace(/\s+/g, ' ').trim() : undefined;
   return {
     capturedAt: new Date(m.captured_at),
     advertisedMinor: offer.amount_minor,

@@ -129,9 +129,9 @@ export function letterFields(f: NoticeLetterFacts, opts: LetterOptions): Record<
       .map((s) => `<li>${e(s)}</li>`)
       .join('')}</ul>`,
     screenshots_html: screenshotsHtml(f, seenUtc),
-    verification: f.archiveSha256
-      ? `We keep a complete copy of your page as your server sent it (a web archive). Its SHA-256 fingerprint is ${f.archiveSha256}; anyone holding the archive can recompute it to confirm it is unchanged.`
-      : 'No web archive of this page was kept; the screenshots above are the record.',
+    verification_html: f.archiveSha256
+      ? `We keep a complete copy of your page as your server sent it (a web archive). Its SHA-256 fingerprint is <code class="hash">${e(f.archiveSha256)}</code>; anyone holding the archive can recompute it to confirm it is unchanged.`
+      : 'No web archive of this page was kept; the screenshots are the record.',
   };
 }
 
