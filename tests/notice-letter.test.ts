@@ -105,7 +105,7 @@ describe.skipIf(!HAS_POSTGRES)('notice letter PDF from real crawls (postgres)', 
       if (r.site === 'cartonly') caseOf.cart = id;
     }
     expect(Object.keys(caseOf).sort()).toEqual(['cart', 'plain', 'vat']);
-  });
+  }, 240_000); // three stores crawled in Chromium, each read twice: slow on a loaded machine
   afterAll(async () => {
     await pool?.close();
     await stores?.close();
