@@ -1,7 +1,8 @@
 /**
  * `mapwatch evidence export` must never present an incomplete bundle as complete: when the
  * evidence store lacks a file a manifest names, the bundle is still written (partial evidence
- * is worth keeping) but the command names every missing file and exits non-zero.
+ * is worth keeping) but the command names every missing file and exits non-zero. A file whose
+ * bytes changed in the store counts as missing too: the file the manifest names is gone.
  * Static reads (no browser) keep the DOM and the WARC as evidence, which is all this needs.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { evidenceDir } from '../src/evidence/default-store.js';
-import { LocalEvidenceStore } from '../src/evidence/evidence-store.js';
+import { LocalEvidenceStore, sha256Hex } from '../src/evidence/evidence-store.js';
 import { manifestSchema } from '../src/evidence/manifest.js';
 import { crawlNow } from '../src/check/crawl-now.js';
 import { openTestDb, POSTGRES_URL } from './support/db.js';
@@ -112,6 +113,22 @@ listings:
     expect(r.stderr).toMatch(/1 file\(s\) missing/);
     // The partial bundle is kept, without the missing file.
     expect(Object.keys(unzipSync(fs.readFileSync(out)))).not.toContain(`files/${warc.sha256}.warc`);
+  });
+
+  it('names a file whose bytes changed in the store, leaves it out, and exits non-zero', async () => {
+    const ev = await h.db.selectFrom('evidence').select(['id', 'manifest']).orderBy('id').execute();
+    const dom = ev.flatMap((e) => manifestSchema.parse(e.manifest).files).find((f) => f.role === 'dom_html')!;
+    const file = path.join(evidenceDir(dataDir), dom.key);
+    fs.chmodSync(file, 0o644);
+    fs.writeFileSync(file, '<html>not what was read</html>');
+    const out = path.join(dataDir, 'altered.zip');
+    const r = mapwatch(['evidence', 'export', '--case', String(caseId), '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/Wrote/);
+    expect(r.stderr).toContain(
+      `dom_html: files/${dom.sha256}.html (store key ${dom.key}: the store's copy is altered, sha256 ${sha256Hex('<html>not what was read</html>')})`,
+    );
+    expect(Object.keys(unzipSync(fs.readFileSync(out)))).not.toContain(`files/${dom.sha256}.html`);
   });
 
   it('says the store is absent when run without the data directory (the one-off Docker container)', () => {

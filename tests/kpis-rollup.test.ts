@@ -19,7 +19,7 @@ import { measureNoticeEffect } from '../src/kpis/measure-notice-effect.js';
 import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
 import { collectAudit } from '../src/kpis/collect-audit.js';
 import { AUDIT_SECTIONS, renderAuditHtml } from '../src/http/pages/render-audit.js';
-import { renderPdf } from '../src/http/pages/render-pdf.js';
+import { renderPdf } from '../src/fetch/browser/render-pdf.js';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { pdfPageTexts } from './support/pdf-text.js';
 import type { ObservationDraft } from '../src/types.js';

@@ -157,7 +157,11 @@ async function wireNotify(
       import('../notify/mail-transport.js'),
     ]);
   const given = typeof opts.notify === 'object' ? opts.notify : undefined;
-  const withStore = (c: NotifyConfig): NotifyConfig => ({ ...c, evidenceStore: c.evidenceStore ?? ctx.evidence });
+  const withStore = (c: NotifyConfig): NotifyConfig => ({
+    ...c,
+    evidenceStore: c.evidenceStore ?? ctx.evidence,
+    browser: c.browser ?? ctx.browser,
+  });
   let cfg: NotifyConfig | undefined = given ? withStore(given) : undefined;
   if (opts.notify === 'eager') cfg = withStore(loadNotifyConfig());
   const notifyConfig = () => (cfg ??= withStore(loadNotifyConfig()));

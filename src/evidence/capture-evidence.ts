@@ -1,8 +1,9 @@
 /**
- * Stores the files of one read as evidence (original and annotated screenshots, rendered
- * DOM, WARC) and prepares its manifest. This runs before the observation's transaction,
- * so no screenshot is ever taken while a case row is locked; the manifest is completed
- * with the case and observation ids, and chained, inside the transaction (record-evidence.ts).
+ * Stores the files of one read as evidence (original and annotated screenshots, the captioned
+ * screenshots of each browser step, rendered DOM, WARC) and prepares its manifest. This runs
+ * before the observation's transaction, so no screenshot is ever taken while a case row is
+ * locked; the manifest is completed with the case and observation ids, and chained, inside the
+ * transaction (record-evidence.ts).
  */
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { BrowserPool } from '../fetch/browser/browser-pool.js';
@@ -69,12 +70,13 @@ export interface CaptureOptions {
 export async function captureEvidence(opts: CaptureOptions): Promise<PreparedManifest> {
   const { store, browser: pool, listing: ref, capture, draft, verdict, findings } = opts;
   const files: ManifestFile[] = [];
-  const put = async (role: FileRole, bytes: Uint8Array, mime: string) => {
+  const put = async (role: FileRole, bytes: Uint8Array, mime: string, caption?: string) => {
     const s = await store.put(bytes);
-    files.push({ role, key: s.key, sha256: s.sha256, size: s.size, mime });
+    files.push({ role, key: s.key, sha256: s.sha256, size: s.size, mime, ...(caption ? { caption } : {}) });
   };
   if (capture.page) {
-    await put('screenshot_viewport', capture.page.viewportPng, 'image/png');
+    for (const step of capture.page.steps) await put('screenshot_step', step.png, 'image/png', step.caption);
+    await put('screenshot_viewport', capture.page.viewportPng, 'image/png', capture.page.caption);
     await put('screenshot_full', capture.page.fullPagePng, 'image/png');
     if (pool) {
       const price = explainPrice(draft.amountMinor, draft.currency, verdict);
@@ -84,7 +86,7 @@ export async function captureEvidence(opts: CaptureOptions): Promise<PreparedMan
         price: draft.amountMinor === null ? `no price (${draft.status})` : price.line,
         basis: price.basis,
       });
-      await put('screenshot_annotated', annotated, 'image/png');
+      await put('screenshot_annotated', annotated, 'image/png', capture.page.caption);
     }
   }
   const html = capture.fetch.body ?? draft.html;

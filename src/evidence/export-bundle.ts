@@ -38,6 +38,8 @@ export interface MissingFile {
   path: string;
   /** Its key in the evidence store. */
   key: string;
+  /** Set when the store has bytes under the key but they hash to this, not to the manifest's SHA-256. */
+  altered?: string;
 }
 
 export interface ExportedBundle {
@@ -71,9 +73,17 @@ export async function exportCaseBundle(
       const p = bundlePathOf(f);
       if (entries.has(p)) continue;
       const bytes = await store.get(f.key);
-      // A missing file is exported as missing (verify will name it) rather than hiding the row.
-      if (bytes) entries.set(p, bytes);
-      else missing.push({ evidenceId: ev.id, role: f.role, path: p, key: f.key });
+      // A missing file is exported as missing (verify will name it) rather than hiding the row;
+      // so is one whose bytes changed in the store: the file the manifest names is gone either way.
+      if (bytes && sha256Hex(bytes) === f.sha256) entries.set(p, bytes);
+      else
+        missing.push({
+          evidenceId: ev.id,
+          role: f.role,
+          path: p,
+          key: f.key,
+          ...(bytes ? { altered: sha256Hex(bytes) } : {}),
+        });
     }
   }
   if (!evidence.length)

@@ -10,6 +10,8 @@ export const fileRoleSchema = z.enum([
   'screenshot_viewport',
   'screenshot_full',
   'screenshot_annotated',
+  /** Sites with steps: the page before the steps and after each one, in order (render-page.ts). */
+  'screenshot_step',
   'dom_html',
   'warc',
 ]);
@@ -21,6 +23,8 @@ export const manifestFileSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
   mime: z.string(),
+  /** Screenshots of sites with steps: what the picture shows, in plain words ("The cart"). */
+  caption: z.string().optional(),
 });
 
 /** A credential taken out of a recorded file; `sha256` is the hash of the value that was removed. */

@@ -29,6 +29,7 @@ import { securityHeaders } from './security-headers.js';
 import { serveAssets } from './serve-assets.js';
 import { findingsApi } from './api/findings-api.js';
 import { openApiRouter } from './api/openapi.js';
+import { noticeLetterApi } from './api/notice-letter-api.js';
 import { outboxApi } from './api/outbox-api.js';
 import { resellersApi } from './api/resellers-api.js';
 import { sitesApi } from './api/sites-api.js';
@@ -83,7 +84,7 @@ export function buildApp(deps: AppDeps): Express {
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));
   app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps));
-  app.use('/api/v1', casesApi(deps));
+  app.use('/api/v1', casesApi(deps), noticeLetterApi(deps));
   app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));
   app.use(notFound(), handleErrors());
   return app;

@@ -78,12 +78,8 @@ export async function approveNoticeIn(
     return plan.missing ? { ok: false, error: plan.error } : fail(plan.error);
   }
   const { facts, to, step, dueAt, rendered } = plan;
-  const attachments: AttachmentSpec[] = cfg.notices.attach_evidence
-    ? [
-        { type: 'case_summary', caseId, filename: `case-${caseId}-evidence.html` },
-        { type: 'screenshot', caseId, cid: `case-${caseId}-screenshot` },
-      ]
-    : [];
+  // The letter, not the internal case summary: that one shows ids, status and severity.
+  const attachments: AttachmentSpec[] = cfg.notices.attach_evidence ? [{ type: 'notice_pdf', caseId }] : [];
   const { id: outboxId } = await enqueueMessage(
     trx,
     {

@@ -14,7 +14,10 @@ export const attachmentSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('screenshot'), caseId: z.number().int(), cid: z.string() }),
   // A small copy of the screenshot for digests (the evidence file itself is unchanged).
   z.object({ type: z.literal('thumbnail'), caseId: z.number().int(), cid: z.string() }),
+  // The internal summary page; notices queued before the letter existed still carry it.
   z.object({ type: z.literal('case_summary'), caseId: z.number().int(), filename: z.string() }),
+  // The reseller-facing letter (notice-pdf.ts), rendered when the message is sent.
+  z.object({ type: z.literal('notice_pdf'), caseId: z.number().int() }),
 ]);
 export type AttachmentSpec = z.infer<typeof attachmentSpec>;
 

@@ -44,6 +44,14 @@ export const notifySchema = z
     reply_to: email.optional(),
     /** The brand owner as named in notices ("Northwind Audio"). */
     company: z.string().min(1).default('The manufacturer'),
+    /** The MAP policy the notice letter cites ("Northwind Audio MAP Policy 2026" and where to read it). */
+    map_policy: z
+      .object({
+        name: z.string().min(1),
+        url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      })
+      .strict()
+      .optional(),
     /** A folder of templates overriding the bundled ones file by file; relative to the config file. */
     templates_dir: z.string().optional(),
     /** Receives site-health alerts (broken extraction, blocked sites). */
@@ -60,7 +68,13 @@ export const notifySchema = z
         cooldown_days: z.number().min(0).default(7),
         /** A reseller's violation level drops back to 0 after this many days without a case. */
         reset_after_days_clean: z.number().int().min(1).default(90),
+        /** Attach the notice letter (a PDF: the price, the MAP, the screenshots) once the case has evidence. */
         attach_evidence: z.boolean().default(true),
+        /**
+         * Resellers' local time zones by reseller name, for the letter's "seen at" time (the
+         * catalog does not hold one). A reseller not listed gets UTC, and the letter says so.
+         */
+        time_zones: z.record(z.string(), timeZone).default({}),
         /**
          * Jurisdiction guard: no notices to resellers in these regions. `EEA` covers every
          * EU/EEA member's ISO code. A reseller with no region gets no notice either.
@@ -84,6 +98,8 @@ export type NotifyConfig = z.infer<typeof notifySchema> & {
   file?: string;
   /** Where screenshots for digests and notices are read from (default `<data dir>/evidence`): the store the crawl wrote to. */
   evidenceStore?: import('../evidence/evidence-store.js').EvidenceStore;
+  /** Renders the notice letter PDF (absent: a notice with evidence waits, with the reason, until one is given). */
+  browser?: import('../fetch/browser/browser-pool.js').BrowserPool;
 };
 export type Recipient = z.infer<typeof recipientSchema>;
 

@@ -21,7 +21,8 @@ import type { Database, OutboxTable } from '../db/tables.js';
 import { collectNotifications, type CollectReport } from './collect-notifications.js';
 import { attachmentSpec, noteOnCase } from './enqueue-message.js';
 import { caseSummaryHtml, latestScreenshot, latestThumbnail } from './evidence.js';
-import { classifySendError, type MailTransport } from './mail-transport.js';
+import { classifySendError, type MailTransport, SendError } from './mail-transport.js';
+import { noticePdf } from './notice-pdf.js';
 import type { NotifyConfig } from './notify-config.js';
 
 export type OutboxRow = Selectable<OutboxTable>;
@@ -175,6 +176,9 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
           contentType: thumb.mime,
           cid: spec.cid,
         });
+    } else if (spec.type === 'notice_pdf') {
+      const letter = await noticeLetter(db, spec.caseId, cfg);
+      if (letter) attachments.push({ filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' });
     } else {
       const html = await caseSummaryHtml(db, spec.caseId, cfg.evidenceStore);
       if (html) attachments.push({ filename: spec.filename, content: html, contentType: 'text/html; charset=utf-8' });
@@ -192,6 +196,18 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
     headers: { 'X-Mapwatch-Idempotency-Key': row.idempotency_key, 'X-Mapwatch-Kind': row.kind },
     attachments,
   };
+}
+
+/** A notice whose case has evidence never goes out without its letter: a failure to render it is the row's error. */
+async function noticeLetter(db: Kysely<Database>, caseId: number, cfg: NotifyConfig) {
+  try {
+    return await noticePdf(db, caseId, { config: cfg });
+  } catch (err) {
+    const template = (err as Error).name === 'TemplateError';
+    throw new SendError(`the notice letter (PDF) could not be made: ${(err as Error).message}`, !template, {
+      cause: err,
+    });
+  }
 }
 
 async function markSent(db: Kysely<Database>, row: OutboxRow, response: string, now: Date): Promise<void> {

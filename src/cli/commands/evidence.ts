@@ -37,9 +37,12 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         return;
       }
       // Partial evidence is still worth keeping, but it must never pass for a complete bundle.
-      const lines = r.missing.map((m) => `  evidence #${m.evidenceId} ${m.role}: ${m.path} (store key ${m.key})`);
+      const lines = r.missing.map(
+        (m) =>
+          `  evidence #${m.evidenceId} ${m.role}: ${m.path} (store key ${m.key}${m.altered ? `: the store's copy is altered, sha256 ${m.altered}` : ''})`,
+      );
       const where = fs.existsSync(dir)
-        ? `the evidence store at ${dir} does not have them`
+        ? `the evidence store at ${dir} does not have them intact`
         : `the evidence store ${dir} does not exist here: run the export where MAPWATCH_DATA_DIR holds the crawler's data (in Docker, mount the data volume)`;
       process.stderr.write(
         `mapwatch: INCOMPLETE bundle ${opts.out}: case ${opts.case}, ${r.evidence} evidence record(s), ` +

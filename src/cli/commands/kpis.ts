@@ -121,7 +121,7 @@ export function registerKpiCommands(program: Command, env: EnvLoader): void {
         import('../../app/open-app.js'),
         import('../../kpis/collect-audit.js'),
         import('../../http/pages/render-audit.js'),
-        import('../../http/pages/render-pdf.js'),
+        import('../../fetch/browser/render-pdf.js'),
         import('node:fs'),
       ]);
       const app = await openApp({ config: e, browser: 'auto', evidence: false, health: false });

@@ -43,8 +43,10 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
               smtpUrl: e.MAPWATCH_SMTP_URL,
               dataDir: e.dataDir,
             });
+            // Chromium renders the notice letters; launched only if a notice with one is due.
+            const browser = await optionalBrowser();
             try {
-              const r = await sendPendingNotifications(db, { transport, config: cfg });
+              const r = await sendPendingNotifications(db, { transport, config: { ...cfg, browser } });
               if (opts.json) console.log(json(r));
               else {
                 const where =
@@ -60,6 +62,7 @@ export function registerNotifyCommands(program: Command, env: EnvLoader): void {
               if (r.failed || r.unconfirmed) process.exitCode = 1;
             } finally {
               transport.close();
+              await browser?.close();
             }
             return;
           }
@@ -147,4 +150,14 @@ function outboxId(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--retry: must be an outbox message id, got "${v}"`);
   return n;
+}
+
+/** A browser pool when a Chromium is installed; without one, a notice with a letter fails with the reason. */
+async function optionalBrowser() {
+  const { BrowserPool } = await import('../../fetch/browser/browser-pool.js');
+  try {
+    return new BrowserPool();
+  } catch {
+    return undefined;
+  }
 }

@@ -70,9 +70,11 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
   // Checked before anything starts: a half-configured queue UI is a start-up error.
   const queueUi = o.http ? queueUiSettings(e) : undefined;
   if (o.http) oidcSettingsFrom(e); // so are incomplete single sign-on settings
-  // One Chromium per worker process, launched on first use; evidence next to the data; the
-  // notifier read at its first use, so a worker without a notify config still crawls.
-  await withQueues(e, { browser: o.worker ? 'auto' : false, notify: o.worker ? 'lazy' : false }, async (app) => {
+  // One Chromium per worker (or review app: the notice letter PDF) process, launched on first
+  // use; evidence next to the data; the notifier read at its first use, so a worker without a
+  // notify config still crawls.
+  const browser = o.worker || o.http ? 'auto' : false;
+  await withQueues(e, { browser, notify: o.worker ? 'lazy' : false }, async (app) => {
     const { conn, ctx } = app;
     const queues = ctx.queues!;
     const stops: (() => Promise<void>)[] = [];

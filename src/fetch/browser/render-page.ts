@@ -21,7 +21,7 @@ import { DEFAULT_USER_AGENT } from '../user-agent.js';
 import type { BrowserPool } from './browser-pool.js';
 import { REFUSED_HEADER, startGuardProxy } from './guard-proxy.js';
 import { type RedactOptions, type Redaction, redactExchange } from './redact-exchange.js';
-import { runSteps } from './run-steps.js';
+import { runSteps, stepCaption } from './run-steps.js';
 import { annotateLayout } from './annotate-layout.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
@@ -58,6 +58,19 @@ export interface PageCapture {
   /** Where the price element is on the viewport screenshot (CSS px = image px at scale 1). */
   priceBox: { x: number; y: number; width: number; height: number } | null;
   fullPageTruncated: boolean;
+  /**
+   * Sites with steps (variant, cart): the page before the steps and after each visible step
+   * but the last, in order, captioned in plain words; the viewport shots above show the last.
+   */
+  steps: StepShot[];
+  /** What the viewport shots show when steps ran ("The cart"); absent without steps. */
+  caption?: string;
+}
+
+export interface StepShot {
+  caption: string;
+  url: string;
+  png: Buffer;
 }
 
 export interface RenderResult {
@@ -229,7 +242,35 @@ async function capturePage(page: Page, html: string, opts: RenderOptions): Promi
     timeout: 30_000,
     ...(fullPageTruncated ? { clip: { x: 0, y: 0, width, height: FULL_PAGE_MAX_HEIGHT } } : {}),
   });
-  return { viewportPng, fullPagePng, priceBox, fullPageTruncated };
+  return { viewportPng, fullPagePng, priceBox, fullPageTruncated, steps: [] };
+}
+
+/** The product page before the steps, and the page after each captioned step but the last (capturePage shows that one). */
+function shootSteps(
+  page: Page,
+  steps: BrowserConfig['steps'],
+  shots: StepShot[],
+): { before: () => Promise<void>; afterStep: (i: number) => Promise<void>; lastCaption: string | undefined } {
+  const captioned = steps.flatMap((s, i) => {
+    const caption = stepCaption(s);
+    return caption ? [{ i, caption }] : [];
+  });
+  const last = captioned.at(-1);
+  const shoot = async (caption: string) => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    const png = await page.screenshot({ animations: 'disabled', caret: 'hide', type: 'png', timeout: 15_000 });
+    shots.push({ caption, url: page.url(), png });
+  };
+  return {
+    before: async () => {
+      if (last) await shoot('The product page as it first loaded');
+    },
+    afterStep: async (i) => {
+      const c = captioned.find((x) => x.i === i);
+      if (c && c !== last) await shoot(c.caption);
+    },
+    lastCaption: last?.caption,
+  };
 }
 
 /**
@@ -356,8 +397,17 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
           };
 
         const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
+        const stepShots: StepShot[] = [];
+        const shots = opts.mode === 'capture' && !opts.preloaded ? shootSteps(page, cfg.steps, stepShots) : undefined;
         try {
-          if (!opts.preloaded) await runSteps(page, cfg.steps, { stepTimeoutMs: cfg.step_timeout_ms, env: opts.env });
+          if (!opts.preloaded) {
+            await shots?.before();
+            await runSteps(page, cfg.steps, {
+              stepTimeoutMs: cfg.step_timeout_ms,
+              env: opts.env,
+              ...(shots ? { afterStep: shots.afterStep } : {}),
+            });
+          }
         } catch (err) {
           return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
         }
@@ -376,7 +426,14 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
             }),
           };
         }
-        const capture = opts.mode === 'capture' ? await capturePage(page, html, opts) : undefined;
+        const capture =
+          opts.mode === 'capture'
+            ? {
+                ...(await capturePage(page, html, opts)),
+                steps: stepShots,
+                ...(shots?.lastCaption ? { caption: shots.lastCaption } : {}),
+              }
+            : undefined;
         // The page is laid out already, with its real stylesheets: annotating it costs one
         // evaluate, and lets the layout read settle a tie the markup alone cannot.
         const laidOut = await annotateLayout(page)

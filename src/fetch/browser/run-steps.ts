@@ -30,6 +30,19 @@ export function describeStep(step: BrowserStep): string {
   return key;
 }
 
+/**
+ * What a person sees after the step, in words for a reseller ("After adding the product to
+ * the cart"), or null for steps that change nothing worth a screenshot (waits, and typing,
+ * which may show a code or a login name).
+ */
+export function stepCaption(step: BrowserStep): string | null {
+  if ('select' in step) return `After choosing “${step.option}”`;
+  if ('click' in step) return 'After a click on the page';
+  if ('add_to_cart' in step) return 'After adding the product to the cart';
+  if ('open_cart' in step) return 'The cart';
+  return null;
+}
+
 /** Settling after a click that triggers requests; a page that never idles is not an error. */
 async function settle(page: Page, ms: number): Promise<void> {
   await page.waitForLoadState('networkidle', { timeout: ms }).catch(() => {});
@@ -38,7 +51,12 @@ async function settle(page: Page, ms: number): Promise<void> {
 export async function runSteps(
   page: Page,
   steps: readonly BrowserStep[],
-  opts: { stepTimeoutMs: number; env?: NodeJS.ProcessEnv },
+  opts: {
+    stepTimeoutMs: number;
+    env?: NodeJS.ProcessEnv;
+    /** Runs after each step succeeded (evidence screenshots); a failure here fails the step. */
+    afterStep?: (index: number, step: BrowserStep) => Promise<void>;
+  },
 ): Promise<void> {
   const env = opts.env ?? process.env;
   for (const [i, step] of steps.entries()) {
@@ -80,6 +98,7 @@ export async function runSteps(
         await page.goto(target, { timeout, waitUntil: 'load' });
         await settle(page, Math.min(timeout, 5000));
       }
+      await opts.afterStep?.(i, step);
     } catch (err) {
       throw new StepError(i, action, err);
     }

@@ -1,6 +1,6 @@
 /**
  * The channel audit of one reseller as a printable HTML document, one section per printed
- * page (each section breaks before it), rendered to PDF by Chromium (render-pdf.ts) for
+ * page (each section breaks before it), rendered to PDF by Chromium (src/fetch/browser/render-pdf.ts) for
  * `mapwatch audit` and the app's download. Self-contained (its own print stylesheet, no
  * script, no external request), and every value from the catalog or a crawled page is
  * escaped.

@@ -263,6 +263,9 @@ function evidence(v: CaseView): SafeHtml {
             <a class="button" href="/api/v1/cases/${c.facts.caseId}/evidence.zip" id="download-bundle" download
               >Download evidence bundle</a
             >
+            <a class="button" href="/api/v1/cases/${c.facts.caseId}/notice.pdf" id="download-notice-letter" download
+              >Download notice letter (PDF)</a
+            >
           </p>`
         : ''
     }

@@ -3,7 +3,7 @@
  * JavaScript off and every network request refused: the document must be self-contained,
  * and a crawled value in it must not be able to fetch anything while it renders.
  */
-import type { BrowserPool } from '../../fetch/browser/browser-pool.js';
+import type { BrowserPool } from './browser-pool.js';
 import { UnavailableError } from '../../errors.js';
 
 export async function renderPdf(browser: BrowserPool | undefined, htmlText: string): Promise<Buffer> {
