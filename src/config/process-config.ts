@@ -224,7 +224,8 @@ export const CONFIG_FIELDS = {
   MAPWATCH_TSA_URL: {
     schema: z.string().url().optional(),
     default: 'unset (no timestamps)',
-    description: 'RFC 3161 timestamp authority that timestamps every exported manifest (export fails if it does not answer)',
+    description:
+      'RFC 3161 timestamp authority that timestamps every exported manifest (export fails if it does not answer)',
   },
   MAPWATCH_TSA_CA: {
     schema: optionalString,

@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Env } from '../../config/env.js';
-import type { SealOptions } from '../../evidence/sign-digest.js';
+import { sealOptionsFromConfig, signingKeyFile } from '../../evidence/seal-from-config.js';
 import {
   keyFingerprint,
   loadSigningKey,
@@ -14,7 +13,7 @@ import {
   readPublicKey,
   writeSigningKey,
 } from '../../evidence/signing-key.js';
-import { httpTimestamper, parseCertificates } from '../../evidence/timestamp-token.js';
+import { parseCertificates } from '../../evidence/timestamp-token.js';
 import { UserError } from '../../errors.js';
 import { evidenceDir } from '../../evidence/default-store.js';
 import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
@@ -34,25 +33,6 @@ function caseId(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`--case: must be a case number such as 12, got "${v}"`);
   return n;
-}
-
-/** MAPWATCH_SIGNING_KEY, else the default place in the data dir. */
-function signingKeyFile(e: Env): string {
-  return path.resolve(e.MAPWATCH_SIGNING_KEY ?? path.join(e.dataDir, 'keys', 'signing-key.pem'));
-}
-
-/** The key signs when it exists; a key named in the environment must exist. The TSA when configured. */
-function sealOptions(e: Env): SealOptions & { note: string } {
-  const file = signingKeyFile(e);
-  const signer = e.MAPWATCH_SIGNING_KEY || fs.existsSync(file) ? loadSigningKey(file) : undefined;
-  const timestamper = e.MAPWATCH_TSA_URL ? httpTimestamper(e.MAPWATCH_TSA_URL) : undefined;
-  const note = [
-    signer ? `signed with key ${keyFingerprint(signer.publicKey)}` : 'unsigned (no key: `mapwatch keys create`)',
-    timestamper ? `timestamped by ${e.MAPWATCH_TSA_URL}` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  return { signer, timestamper, note };
 }
 
 function tsaTrust(file: string, what: string) {
@@ -102,7 +82,7 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
       const store = new LocalEvidenceStore(dir);
       const out = path.resolve(opts.out);
       if (!fs.existsSync(path.dirname(out))) throw new UserError(`--out: folder ${path.dirname(out)} does not exist`);
-      const seal = sealOptions(e);
+      const seal = sealOptionsFromConfig(e);
       const r = await withDb(e, ({ db }) => exportCaseBundle(db, store, opts.case, seal));
       fs.writeFileSync(out, r.zip);
       if (!r.missing.length) {
