@@ -194,6 +194,8 @@ describe('tampering named', () => {
       files: 0,
       manifests: 0,
       problems: ['index.json: missing or not a mapwatch evidence bundle index'],
+      notes: [],
+      wacz: 0,
       links: [],
     });
     const foreign = { ...unzipSync(bundle()), 'index.json': json({ format: 'other', case_id: 7, files: {} }) };

@@ -47,6 +47,7 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   price: ['tools'],
   demo: ['tools'],
   evidence: ['evidence'],
+  keys: ['evidence'],
   worker: ['queue'],
   scheduler: ['queue'],
   serve: ['queue'],

@@ -277,6 +277,24 @@ export const CONFIG_FIELDS = {
     description:
       'market currency for a page that settles none itself (a `$` on a generic domain with no site currency); unset: such a page gives no price',
   },
+  MAPWATCH_SIGNING_KEY: {
+    schema: optionalString,
+    default: '`<data dir>/keys/signing-key.pem`',
+    description:
+      'Ed25519 private key (PEM, mode 0600; `mapwatch keys create` writes it and `<file>.pub`) that signs evidence bundles and their WACZ captures; no key there: bundles are unsigned',
+  },
+  MAPWATCH_TSA_URL: {
+    schema: z.string().url().optional(),
+    default: 'unset (no timestamps)',
+    description:
+      'RFC 3161 timestamp authority that timestamps every exported manifest (export fails if it does not answer)',
+  },
+  MAPWATCH_TSA_CA: {
+    schema: optionalString,
+    default: 'unset',
+    description:
+      "PEM file of the TSA's CA certificate(s): `evidence verify` then requires every timestamp to chain to one (same as `--tsa-ca`)",
+  },
   MAPWATCH_DEBUG: {
     schema: z
       .string()

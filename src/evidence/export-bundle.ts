@@ -1,7 +1,11 @@
 /**
  * `mapwatch evidence export --case N --out FILE.zip`: every evidence row of the case, its
- * manifest and files, the chain hashes, and the summary HTML, plus an index of the SHA-256
- * of every file in the zip so `verify` can tell an altered or missing file by name.
+ * manifest and files, the chain hashes, the summary HTML and the price-history chart
+ * (`chart.svg`), each capture's WARC also packaged as a WACZ (`captures/evidence-N.wacz`,
+ * write-wacz.ts) that replays in standard players, plus an index of the SHA-256 of every
+ * file in the zip so `verify` can tell an altered or missing file by name. With the
+ * organisation's key (and a TSA), every WACZ manifest and the index are signed (and
+ * timestamped): `index-digest.json` seals the index as `datapackage-digest.json` seals a WACZ.
  * A file the store no longer has is left out and reported in `missing`: the caller must
  * not present such a bundle as complete.
  */
@@ -12,6 +16,10 @@ import { UserError } from '../errors.js';
 import { loadCaseEvidence, renderCaseSummary } from './case-summary.js';
 import { sha256Hex, type EvidenceStore } from './evidence-store.js';
 import { canonicalJson } from './manifest.js';
+import { loadChartReads, priceHistorySvg } from './price-history-svg.js';
+import { sealDigest, type SealOptions } from './sign-digest.js';
+import { packageWacz } from './write-wacz.js';
+import { loadCaseFacts } from '../cases/load-case-facts.js';
 
 export const EXT: Record<string, string> = {
   'image/png': 'png',
@@ -47,12 +55,19 @@ export interface ExportedBundle {
   evidence: number;
   files: number;
   missing: MissingFile[];
+  /** WACZ packages written (one per capture with a WARC). */
+  wacz: number;
+  signed: boolean;
+  timestamped: boolean;
 }
+
+export type ExportOptions = SealOptions;
 
 export async function exportCaseBundle(
   db: Kysely<Database>,
   store: EvidenceStore,
   caseId: number,
+  opts: ExportOptions = {},
 ): Promise<ExportedBundle> {
   const evidence = await loadCaseEvidence(db, caseId);
   const summary = await renderCaseSummary(db, caseId, { images: 'bundle' });
@@ -60,6 +75,7 @@ export async function exportCaseBundle(
   entries.set('summary.html', strToU8(summary));
   const chain = [];
   const missing: MissingFile[] = [];
+  let wacz = 0;
   for (const ev of evidence) {
     entries.set(`manifests/evidence-${ev.id}.json`, strToU8(canonicalJson(ev.manifest)));
     chain.push({
@@ -85,12 +101,33 @@ export async function exportCaseBundle(
           ...(bytes ? { altered: sha256Hex(bytes) } : {}),
         });
     }
+    const warc = ev.manifest.files.find((f) => f.role === 'warc');
+    const warcBytes = warc && entries.get(bundlePathOf(warc));
+    if (warcBytes) {
+      const packaged = await packageWacz({ ...opts, evidenceId: ev.id, manifest: ev.manifest, warc: warcBytes });
+      entries.set(`captures/evidence-${ev.id}.wacz`, packaged);
+      wacz++;
+    }
   }
   if (!evidence.length)
     throw new UserError(
       `case ${caseId}: no evidence was captured for this case (evidence is captured when a browser and an evidence store are available)`,
     );
   entries.set('chain.json', strToU8(JSON.stringify(chain, null, 2)));
+  const [facts] = await loadCaseFacts(db, [caseId]);
+  if (facts)
+    entries.set(
+      'chart.svg',
+      strToU8(
+        priceHistorySvg({
+          title: `Case ${caseId}: ${facts.sku} at ${facts.resellerName}, price against the MAP`,
+          currency: facts.currency,
+          caseMapMinor: facts.mapMinor,
+          reads: await loadChartReads(db, facts),
+          withEvidence: new Set(evidence.map((ev) => ev.observation_id)),
+        }),
+      ),
+    );
   const index: BundleIndex = {
     format: 'mapwatch-evidence-bundle/1',
     case_id: caseId,
@@ -98,12 +135,22 @@ export async function exportCaseBundle(
     files: Object.fromEntries([...entries].map(([p, b]) => [p, sha256Hex(b)])),
   };
   const zippable: Zippable = {};
-  for (const [p, b] of entries) zippable[p] = [b, { level: p.endsWith('.png') ? 0 : 6 }];
-  zippable['index.json'] = strToU8(JSON.stringify(index, null, 2));
+  // PNGs and WACZs are stored: already compressed, and a stored WACZ can be read in place (verify, players).
+  for (const [p, b] of entries) zippable[p] = [b, { level: p.endsWith('.png') || p.endsWith('.wacz') ? 0 : 6 }];
+  const indexBytes = strToU8(JSON.stringify(index, null, 2));
+  zippable['index.json'] = indexBytes;
+  const sealed = opts.signer || opts.timestamper;
+  if (sealed)
+    zippable['index-digest.json'] = strToU8(
+      JSON.stringify(await sealDigest({ ...opts, path: 'index.json', bytes: indexBytes }), null, 2),
+    );
   return {
     zip: zipSync(zippable, { mtime: new Date('2000-01-01T00:00:00Z') }),
     evidence: evidence.length,
     files: entries.size,
     missing,
+    wacz,
+    signed: !!opts.signer,
+    timestamped: !!opts.timestamper,
   };
 }

@@ -110,16 +110,58 @@ function directory(src: ZipSource): Entry[] {
 }
 
 /**
- * Calls `onEntry` once per entry; the returned sink receives the inflated bytes in order.
+ * A stored (uncompressed) entry as a source of its own, read in place: how a WACZ inside a
+ * bundle is checked without copying it out. Null for a deflated or damaged entry.
+ */
+export function storedEntrySource(src: ZipSource, name: string): ZipSource | null {
+  const e = directory(src).find((x) => x.name === name);
+  if (!e || e.method !== 0) return null;
+  const head = src.read(e.offset, 30);
+  if (head.length < 30 || u32(head, 0) !== 0x04034b50) return null;
+  const start = e.offset + 30 + u16(head, 26) + u16(head, 28);
+  if (start + e.compressed > src.size) return null;
+  return {
+    size: e.compressed,
+    read: (pos, len) => src.read(start + pos, Math.max(0, Math.min(len, e.compressed - pos))),
+  };
+}
+
+/** One entry inflated into memory, up to `maxBytes` (null: absent, damaged or too big). */
+export function readEntryBytes(src: ZipSource, name: string, maxBytes: number): Uint8Array | null {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let ok = false;
+  forEachZipEntry(src, (n) =>
+    n !== name
+      ? null
+      : {
+          data(chunk) {
+            size += chunk.length;
+            if (size <= maxBytes) parts.push(Uint8Array.prototype.slice.call(chunk));
+          },
+          end() {
+            ok = size <= maxBytes;
+          },
+          error() {
+            ok = false;
+          },
+        },
+  );
+  return ok ? Buffer.concat(parts) : null;
+}
+
+/**
+ * Calls `onEntry` once per entry; the returned sink (null skips the entry) receives the inflated bytes in order.
  * Throws ZipFormatError for a file that is not a readable zip; an entry that fails to
  * inflate is reported to the sink's `error`.
  */
 export function forEachZipEntry(
   src: ZipSource,
-  onEntry: (name: string) => { data(chunk: Uint8Array): void; end(): void; error(message: string): void },
+  onEntry: (name: string) => { data(chunk: Uint8Array): void; end(): void; error(message: string): void } | null,
 ): void {
   for (const e of directory(src)) {
     const sink = onEntry(e.name);
+    if (!sink) continue; // skipped: not read at all
     const head = src.read(e.offset, 30);
     if (head.length < 30 || u32(head, 0) !== 0x04034b50) {
       sink.error('local header missing');

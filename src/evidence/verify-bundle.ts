@@ -7,6 +7,10 @@
  * (index, chain, manifests) are kept, so memory stays flat whatever the bundle holds (it
  * used to inflate everything at once: 4.4 GB for a 21 MB zip). A bundle proves itself
  * consistent only; verify-bundle-db.ts checks it against the database chain.
+ *
+ * Each `captures/*.wacz` is checked in place as a WACZ (verify-wacz.ts), and the signatures
+ * and RFC 3161 timestamps on the WACZ manifests and on the index (`index-digest.json`) are
+ * checked offline: against the given public key and TSA certificates when there are any.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +19,17 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { bundlePathOf } from './export-bundle.js';
 import { chainSha256, manifestSchema, manifestSha256 } from './manifest.js';
-import { bufferSource, fileSource, forEachZipEntry, ZipFormatError, type ZipSource } from './read-zip.js';
+import {
+  bufferSource,
+  fileSource,
+  forEachZipEntry,
+  readEntryBytes,
+  storedEntrySource,
+  ZipFormatError,
+  type ZipSource,
+} from './read-zip.js';
+import { checkDigest, type CheckOptions } from './sign-digest.js';
+import { verifyWacz } from './verify-wacz.js';
 
 const indexSchema = z.object({
   format: z.literal('mapwatch-evidence-bundle/1'),
@@ -38,13 +52,20 @@ export interface BundleReport {
   files: number;
   manifests: number;
   problems: string[];
+  /** What was proven beyond the hashes: who signed, when it was timestamped. */
+  notes: string[];
+  /** WACZ packages checked. */
+  wacz: number;
   /** The chain links the bundle claims (chain.json), for the check against the database. */
   links: BundleLink[];
 }
 
 /** JSON entries are kept to be parsed; anything this big is not one mapwatch wrote. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
-const isJsonEntry = (p: string) => p === 'index.json' || p === 'chain.json' || /^manifests\/[^/]+\.json$/.test(p);
+/** A WACZ someone re-deflated inside the bundle is inflated to be checked, up to this size. */
+const MAX_INFLATED_WACZ = 512 * 1024 * 1024;
+const isJsonEntry = (p: string) =>
+  p === 'index.json' || p === 'index-digest.json' || p === 'chain.json' || /^manifests\/[^/]+\.json$/.test(p);
 
 interface Entries {
   sha: Map<string, string>;
@@ -86,12 +107,13 @@ function readEntries(src: ZipSource, name: string): Entries {
   return out;
 }
 
-export function verifyBundle(zip: Uint8Array, name = 'bundle'): BundleReport {
-  return check(readEntries(bufferSource(zip), name));
+export function verifyBundle(zip: Uint8Array, name = 'bundle', opts: CheckOptions = {}): BundleReport {
+  const src = bufferSource(zip);
+  return check(readEntries(src, name), src, opts);
 }
 
 /** Reads the file a megabyte at a time: memory does not grow with the bundle. */
-export function verifyBundleFile(file: string): BundleReport {
+export function verifyBundleFile(file: string, opts: CheckOptions = {}): BundleReport {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -99,14 +121,31 @@ export function verifyBundleFile(file: string): BundleReport {
     throw new UserError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   try {
-    return check(readEntries(fileSource(fd), file));
+    const src = fileSource(fd);
+    return check(readEntries(src, file), src, opts);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function check(entries: Entries): BundleReport {
+/** A standalone WACZ (`mapwatch evidence verify FILE.wacz`). */
+export function verifyWaczFile(file: string, opts: CheckOptions = {}) {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new UserError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    return verifyWacz(fileSource(fd), { ...opts, where: file });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function check(entries: Entries, src: ZipSource, opts: CheckOptions): BundleReport {
   const problems: string[] = [...entries.errors];
+  const notes: string[] = [];
   const json = (p: string): unknown => {
     const b = entries.json.get(p);
     if (b === undefined) return undefined;
@@ -128,6 +167,8 @@ function check(entries: Entries): BundleReport {
       files: 0,
       manifests: 0,
       problems: [...problems, 'index.json: missing or not a mapwatch evidence bundle index'],
+      notes,
+      wacz: 0,
       links: [],
     };
   }
@@ -137,7 +178,7 @@ function check(entries: Entries): BundleReport {
     else if (got !== sha) problems.push(`${p}: altered (sha256 ${got}, expected ${sha})`);
   }
   for (const p of entries.sha.keys()) {
-    if (p !== 'index.json' && !(p in index.data.files) && !p.endsWith('/'))
+    if (p !== 'index.json' && p !== 'index-digest.json' && !(p in index.data.files) && !p.endsWith('/'))
       problems.push(`${p}: not listed in index.json`);
   }
   const chain = chainSchema.safeParse(json('chain.json'));
@@ -170,11 +211,39 @@ function check(entries: Entries): BundleReport {
       }
     }
   }
+  let wacz = 0;
+  for (const p of entries.sha.keys()) {
+    if (!/^captures\/[^/]+\.wacz$/.test(p)) continue;
+    // Stored (as export writes it): read in place. Re-zipped with deflate by someone: inflated into memory.
+    const bytes = storedEntrySource(src, p) ? null : readEntryBytes(src, p, MAX_INFLATED_WACZ);
+    const inner = storedEntrySource(src, p) ?? (bytes && bufferSource(bytes));
+    if (!inner) {
+      problems.push(`${p}: cannot be read (damaged, or over ${MAX_INFLATED_WACZ} bytes deflated inside the bundle)`);
+      continue;
+    }
+    wacz++;
+    const r = verifyWacz(inner, { ...opts, where: p });
+    problems.push(...r.problems);
+    notes.push(...r.notes);
+  }
+  if (entries.json.has('index-digest.json')) {
+    const r = checkDigest(json('index-digest.json'), {
+      ...opts,
+      where: 'index-digest.json',
+      sha256: entries.sha.get('index.json'),
+    });
+    problems.push(...r.problems);
+    notes.push(...r.notes);
+  } else if (opts.publicKey || opts.tsaTrust?.length)
+    problems.push('index-digest.json: missing (the bundle index is not signed or timestamped)');
+  else notes.push('index-digest.json: none (the bundle index is not signed)');
   return {
     caseId: index.data.case_id,
     files: Object.keys(index.data.files).length,
     manifests,
     problems,
+    notes,
+    wacz,
     links: chain.success ? chain.data : [],
   };
 }

@@ -13,6 +13,7 @@ import { markMisread } from '../../cases/mark-misread.js';
 import { reopenCase } from '../../cases/reopen-case.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { exportCaseBundle } from '../../evidence/export-bundle.js';
+import { sealOptionsFromConfig } from '../../evidence/seal-from-config.js';
 import { approveNextNotice } from '../../notify/approve-next-notice.js';
 import { caseFilterSchema } from '../../queries/case-filter.js';
 import { getCase } from '../../queries/get-case.js';
@@ -355,7 +356,9 @@ export async function exportBundle(deps: CaseRouteDeps, caseId: number) {
   const exists = await deps.ctx.db.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();
   if (!exists) throw new NotFoundError(`case #${caseId} does not exist`);
   try {
-    return await exportCaseBundle(deps.ctx.db, store, caseId);
+    // Signed and timestamped like `mapwatch evidence export`, with this server's key and TSA.
+    const seal = deps.ctx.config ? sealOptionsFromConfig(deps.ctx.config) : {};
+    return await exportCaseBundle(deps.ctx.db, store, caseId, seal);
   } catch (err) {
     if ((err as { code?: string }).code === 'invalid_input') throw new NotFoundError((err as Error).message);
     throw err;

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.js';
 import { loadNotifyConfig, type NotifyConfig } from '../../notify/notify-config.js';
 
 export interface CaseRouteDeps {
-  ctx: Pick<AppContext, 'db' | 'evidence' | 'policy' | 'browser'>;
+  ctx: Pick<AppContext, 'db' | 'evidence' | 'policy' | 'browser' | 'config'>;
   /** Default: `notify:` from the config file, with the app's evidence store. */
   notifyConfig?: () => NotifyConfig;
 }
