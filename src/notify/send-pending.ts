@@ -175,6 +175,8 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
           contentType: thumb.mime,
           cid: spec.cid,
         });
+    } else if (spec.type === 'file') {
+      attachments.push({ filename: spec.filename, content: spec.content, contentType: spec.contentType });
     } else {
       const html = await caseSummaryHtml(db, spec.caseId, cfg.evidenceStore);
       if (html) attachments.push({ filename: spec.filename, content: html, contentType: 'text/html; charset=utf-8' });

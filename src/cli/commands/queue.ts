@@ -86,6 +86,7 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
           db: ctx.db,
           crawlQueue: queues.crawl,
           notifyQueue: queues.notify,
+          reportTimeZone: e.MAPWATCH_REPORT_TIME_ZONE,
           dir: e.crawlersDir,
           onProblem: (p) => log(`config: ${formatProblem(p)}`),
           onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
@@ -93,7 +94,7 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
         await sched.reload(true);
         sched.start();
         stops.push(() => sched.stop());
-        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
+        log(`scheduler watching ${e.crawlersDir}; notify job every minute, weekly report on Mondays`);
       }
       if (o.worker) {
         const lock = lockSettingsFrom(e);
