@@ -29,6 +29,7 @@ import { enqueueWeeklyReports } from '../src/notify/enqueue-weekly-reports.js';
 import { createMailTransport, emlFileName } from '../src/notify/mail-transport.js';
 import { notifySchema } from '../src/notify/notify-config.js';
 import { sendPendingNotifications } from '../src/notify/send-pending.js';
+import { queryWeeklyTrend } from '../src/kpis/query-weekly-trend.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 
 const TZ = 'America/New_York';
@@ -290,5 +291,19 @@ describe.each(BACKENDS)('weekly KPI report email (%s)', (backend) => {
     } finally {
       transport.close();
     }
+  });
+  it("the dashboard's weekly lines per dimension come from the same rollup: a week per Monday, most violations first", async () => {
+    // Rolled up by the runs above; a period that starts mid-week still shows that whole week's Monday.
+    const t = await queryWeeklyTrend(h.db, { by: 'reseller', from: '2026-11-18', to: '2026-11-29' });
+    expect(t.weeks).toEqual(['2026-11-16', '2026-11-23']);
+    // Beta: 1 + 2 violating reads; Alpha: 0 + 1. The week of the 16th counts from the 18th on.
+    expect(t.series).toEqual([
+      { key: 'Beta Sound', violatingReads: 3, rates: [50, 0] },
+      { key: 'Alpha Audio', violatingReads: 1, rates: [100, 75] },
+    ]);
+    expect(t.hidden).toBe(0);
+    const one = await queryWeeklyTrend(h.db, { by: 'tier', from: '2026-11-16', to: '2026-11-29', lines: 1 });
+    expect(one.series.map((s) => s.key)).toEqual(['silver']);
+    expect(one.hidden).toBe(1);
   });
 });
