@@ -52,4 +52,6 @@ export interface AppContext {
   gateOptions?: SharedGateOptions;
   /** Sends the outbox once; the notify job calls it. */
   sendNotifications?: () => Promise<unknown>;
+  /** Queues last week's KPI report per recipient; the weekly report job calls it. */
+  queueWeeklyReports?: () => Promise<unknown>;
 }

@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from './support/db.js';
 import { call, startTestApp, type Browser, type TestApp } from './support/app-server.js';
+import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
+import { AUDIT_SECTIONS } from '../src/http/pages/render-audit.js';
+import { pdfPageTexts } from './support/pdf-text.js';
 
 const EVIL = '<img src=x onerror=alert(1)>Evil Deals';
 
@@ -14,6 +17,8 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
   let app: TestApp;
   let viewer: Browser;
   let token: string;
+  let compliance: Browser;
+  let pool: BrowserPool;
   const today = new Date().toISOString().slice(0, 10);
 
   beforeAll(async () => {
@@ -71,8 +76,16 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     const v = await app.addUser('viewer');
     viewer = await app.signIn(v.email, v.password);
     token = await app.apiToken(v.email);
+    const c = await app.addUser('compliance');
+    compliance = await app.signIn(c.email, c.password);
+    // The audit download prints with Chromium, as `mapwatch serve` does (launched on first use).
+    pool = new BrowserPool();
+    app.ctx.browser = pool;
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await pool?.close();
+    await app?.close();
+  });
 
   it('shows headline KPIs, the daily trend, bars that drill down to the cases, and the table', async () => {
     const r = await call(app.url, '/dashboard', { as: viewer });
@@ -80,6 +93,10 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     expect(r.body).toContain('<h2>Compliance by day</h2>');
     expect(r.body).toMatch(/<svg class="chart"[^>]*aria-label="Compliance rate by day"/);
     expect(r.body).toContain('href="/cases?reseller=Good%20Audio"');
+    // Weekly lines per reseller, the one with violations first; its legend name opens its cases.
+    expect(r.body).toContain('<h2>Weekly compliance by reseller</h2>');
+    expect(r.body).toMatch(/<svg class="chart"[^>]*aria-label="Weekly compliance rate by reseller"/);
+    expect(r.body).toContain(`href="/cases?reseller=${encodeURIComponent(EVIL)}"`);
     // 4 of 5 reads compliant overall; Evil Deals 50 %.
     expect(r.body).toMatch(/Compliance<\/div>\s*<div class="kpi-value">80\.0%/);
     expect(r.body).toContain('50.0%');
@@ -119,5 +136,39 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     const bad = await call(app.url, `/api/v1/kpis?by=reseller&from=${today}&to=2000-01-01`, { headers: auth });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, code: 'invalid_input' });
+  });
+  it('the channel audit downloads as a PDF from the reseller page, one page per section, for roles that may export', async () => {
+    const good = await app.h.db
+      .selectFrom('resellers')
+      .select('id')
+      .where('name', '=', 'Good Audio')
+      .executeTakeFirstOrThrow();
+    const page = await call(app.url, `/resellers/${good.id}`, { as: compliance });
+    expect(page.body).toContain(`action="/resellers/${good.id}/audit.pdf"`);
+    // A viewer neither sees the form nor gets the file.
+    expect((await call(app.url, `/resellers/${good.id}`, { as: viewer })).body).not.toContain('audit.pdf');
+    expect((await call(app.url, `/resellers/${good.id}/audit.pdf`, { as: viewer })).status).toBe(403);
+
+    const res = await fetch(`${app.url}/resellers/${good.id}/audit.pdf?from=${today}&to=${today}`, {
+      headers: { cookie: compliance.cookie },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="audit-Good-Audio-${today}-${today}.pdf"`,
+    );
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const pages = await pdfPageTexts(pdf);
+    expect(pages.length).toBeGreaterThanOrEqual(AUDIT_SECTIONS.length);
+    for (const title of AUDIT_SECTIONS) expect(pages.filter((t) => t.includes(title)).length).toBeGreaterThan(0);
+    expect(pages.join(' ')).toContain('Good Audio');
+    // Good Audio's 3 reads today, all compliant.
+    expect(pages[0]).toContain('100.0%');
+
+    const bad = await call(app.url, `/resellers/${good.id}/audit.pdf?from=${today}&to=2000-01-01`, { as: compliance });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('is after to 2000-01-01');
+    expect((await call(app.url, '/resellers/999999/audit.pdf', { as: compliance })).status).toBe(404);
   });
 });

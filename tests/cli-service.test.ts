@@ -229,6 +229,40 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     expect(back.stdout).toMatch(/^Rolled up 2020-01-01 to \d{4}-\d{2}-\d{2} \(UTC\): [1-9]\d* row\(s\)\./);
   });
 
+  it('report weekly previews the week by reseller with its CSV, and --send queues it once and sends it', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const csvFile = path.join(work, 'weekly.csv');
+    const preview = await mapwatch([
+      'report',
+      'weekly',
+      '--week',
+      today,
+      '--to',
+      'pm@northwind.example',
+      '--csv',
+      csvFile,
+    ]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/^To: pm@northwind\.example\nSubject: \[mapwatch\] Week \d{4}-\d{2}-\d{2} to /);
+    expect(preview.stdout).toContain('Test Shop: ');
+    expect(preview.stdout).toContain('Nothing was queued.');
+    const csv = fs.readFileSync(csvFile, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^reseller,tier,region,reads,trustworthy_reads,compliance_pct,compliance_pct_prev_week,/);
+    expect(csv.some((l) => l.startsWith('Test Shop,'))).toBe(true);
+    expect(csv.at(-1)).toMatch(/^All resellers,/);
+
+    const send = await mapwatch(['report', 'weekly', '--week', today, '--to', 'pm@northwind.example', '--send']);
+    expect(send.code, `${send.stdout}\n${send.stderr}`).toBe(0);
+    expect(send.stdout).toMatch(/: queued 1 report\(s\)\. Sent [1-9]\d* message\(s\) as \.eml files in /);
+    const again = await mapwatch(['report', 'weekly', '--week', today, '--to', 'pm@northwind.example', '--send']);
+    expect(again.stdout).toMatch(/: queued 0 report\(s\), 1 already in the outbox\. Sent 0 message/);
+    const rows = JSON.parse((await mapwatch(['outbox', '--json'])).stdout) as { kind: string; status: string }[];
+    expect(rows.filter((r) => r.kind === 'weekly_report')).toEqual([expect.objectContaining({ status: 'sent' })]);
+    const bad = await mapwatch(['report', 'weekly', '--html', path.join(work, 'x.html')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--html/--csv: only when previewing one recipient');
+  });
+
   it('serve answers /healthz and /queues, runs the scheduler, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     // The queue UI is off unless enabled with an admin token (security-queue-ui.test.ts covers

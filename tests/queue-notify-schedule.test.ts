@@ -12,7 +12,12 @@ import { enqueueMessage } from '../src/notify/enqueue-message.js';
 import { notifyJob } from '../src/queue/notify-job.js';
 import { openApp } from '../src/app/open-app.js';
 import { startWorkers } from '../src/queue/worker.js';
-import { NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, SiteScheduler } from '../src/schedule/scheduler.js';
+import {
+  NOTIFY_SCHEDULER_ID,
+  ROLLUP_SCHEDULER_ID,
+  SiteScheduler,
+  WEEKLY_REPORT_SCHEDULER_ID,
+} from '../src/schedule/scheduler.js';
 import { type Combo, comboRuns, openQueueEnv, type QueueEnv, waitFor } from './support/queue.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -33,23 +38,38 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
       db: env.h.db,
       crawlQueue: env.queues.crawl,
       notifyQueue: env.queues.notify,
+      reportTimeZone: 'America/New_York',
       dir: crawlers,
     });
     const s2 = new SiteScheduler({
       db: env.h.db,
       crawlQueue: env.queues.crawl,
       notifyQueue: env.queues.notify,
+      reportTimeZone: 'America/New_York',
       dir: crawlers,
     });
     expect(await s1.reload(true)).toEqual([]);
     expect(await s2.reload(true)).toEqual([]);
     const all = await env.queues.notify.getJobSchedulers(0, -1);
-    // The notify job, and the KPI rollup every 15 minutes: one of each, not one per replica.
-    expect(all.map((s) => s.key).sort()).toEqual([NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID].sort());
+    // The notify job, the KPI rollup every 15 minutes and the weekly report: one of each, not one per replica.
+    expect(all.map((s) => s.key).sort()).toEqual(
+      [NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, WEEKLY_REPORT_SCHEDULER_ID].sort(),
+    );
     expect(all.find((s) => s.key === ROLLUP_SCHEDULER_ID)).toMatchObject({
       pattern: '0 */15 * * * *',
       name: 'rollup-kpis',
     });
+    const weekly = all.find((s) => s.key === WEEKLY_REPORT_SCHEDULER_ID)!;
+    expect(weekly).toMatchObject({ pattern: '0 30 0 * * 1', tz: 'America/New_York', name: 'weekly-report' });
+    // Its next run is a Monday at 00:30 in New York, whatever the zone of this machine.
+    const local = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(Number(weekly.next)));
+    expect(local).toBe('Mon 00:30');
     const schedulers = all.filter((s) => s.key === NOTIFY_SCHEDULER_ID);
     expect(schedulers[0]).toMatchObject({ key: NOTIFY_SCHEDULER_ID, pattern: '0 * * * * *', name: notifyJob.id });
     const next = Number(schedulers[0]!.next);

@@ -180,4 +180,9 @@ async function wireNotify(
     }
     return sendPendingNotifications(ctx.db, { config: notifyConfig(), transport });
   };
+  ctx.queueWeeklyReports = async () => {
+    const { enqueueWeeklyReports } = await import('../notify/enqueue-weekly-reports.js');
+    const r = await enqueueWeeklyReports(ctx.db, notifyConfig(), { timeZone: config.MAPWATCH_REPORT_TIME_ZONE });
+    return { week: r.week.from, queued: r.queued.length, existing: r.existing.length };
+  };
 }

@@ -29,6 +29,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   kpis: async () => (await import('./commands/kpis.js')).registerKpiCommands,
   users: async () => (await import('./commands/users.js')).registerUserCommands,
   learn: async () => (await import('./commands/learn.js')).registerLearnCommands,
+  report: async () => (await import('./commands/report.js')).registerReportCommands,
 };
 
 /** Top-level command → the groups that define it (`sites` has subcommands in two). */
@@ -55,6 +56,7 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   kpis: ['kpis'],
   rollup: ['kpis'],
   audit: ['kpis'],
+  report: ['report'],
   users: ['users'],
   tokens: ['users'],
 };

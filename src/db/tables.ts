@@ -206,7 +206,7 @@ export interface SiteComplianceDaysTable {
 }
 
 /** One email in the transactional outbox (migrations/20261122142000). */
-export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert';
+export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert' | 'weekly_report';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
 export interface OutboxTable {
   id: Generated<number>;

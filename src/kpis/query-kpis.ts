@@ -19,6 +19,32 @@ export const kpiQuerySchema = z.object({
 });
 export type KpiQuery = z.output<typeof kpiQuerySchema>;
 
+/** Only rows matching every list given (case-insensitive): a report recipient's brands, regions, tiers, resellers. */
+export interface KpiFilter {
+  brands?: string[];
+  regions?: string[];
+  tiers?: string[];
+  resellers?: string[];
+}
+
+function filterSql(f: KpiFilter | undefined) {
+  const conds = (
+    [
+      ['p.brand', f?.brands],
+      ['rs.region', f?.regions],
+      ['rs.tier', f?.tiers],
+      ['rs.name', f?.resellers],
+    ] as const
+  )
+    .filter(([, list]) => list)
+    .map(([col, list]) =>
+      list!.length
+        ? sql`and lower(${sql.raw(col)}) in (${sql.join(list!.map((v) => v.toLowerCase()))})`
+        : sql`and false`,
+    );
+  return conds.length ? sql.join(conds, sql` `) : sql``;
+}
+
 export interface KpiRow {
   /** The dimension's value (reseller name, tier, SKU …); '(none)' when unset. */
   key: string;
@@ -56,7 +82,7 @@ interface SumsRow {
   notices_sent: string;
 }
 
-export async function queryKpis(db: Kysely<Database>, q: KpiQuery): Promise<KpiRow[]> {
+export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: KpiFilter }): Promise<KpiRow[]> {
   checkDay('from', q.from);
   checkDay('to', q.to);
   const dim = sql.raw(DIMENSION_SQL[q.by]);
@@ -78,7 +104,7 @@ export async function queryKpis(db: Kysely<Database>, q: KpiQuery): Promise<KpiR
     join sites s on s.id = r.site_id
     join resellers rs on rs.id = r.reseller_id
     join products p on p.id = r.product_id
-    where r.day between ${q.from}::date and ${q.to}::date
+    where r.day between ${q.from}::date and ${q.to}::date ${filterSql(q.filter)}
     group by 1
     order by 1`.execute(db);
   return r.rows.map((row) => {

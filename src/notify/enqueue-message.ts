@@ -18,6 +18,14 @@ export const attachmentSpec = z.discriminatedUnion('type', [
   z.object({ type: z.literal('case_summary'), caseId: z.number().int(), filename: z.string() }),
   // The reseller-facing letter (notice-pdf.ts), rendered when the message is sent.
   z.object({ type: z.literal('notice_pdf'), caseId: z.number().int() }),
+  // A small file built with the message (the weekly report's CSV): stored as it was sent, so a
+  // retry sends the same figures even after a late read changed the rollup.
+  z.object({
+    type: z.literal('file'),
+    filename: z.string().min(1),
+    contentType: z.string().min(1),
+    content: z.string().max(1_000_000),
+  }),
 ]);
 export type AttachmentSpec = z.infer<typeof attachmentSpec>;
 

@@ -24,6 +24,8 @@ export const recipientSchema = z
     alerts: z.boolean().default(true),
     /** The daily digest. */
     digest: z.boolean().default(true),
+    /** The weekly KPI report (Mondays at `digest_at` local time): last week by reseller, with a CSV. */
+    weekly_report: z.boolean().default(true),
     time_zone: timeZone.default('UTC'),
     /** Local wall-clock time the digest is due, HH:MM. */
     digest_at: z

@@ -179,6 +179,8 @@ async function buildMail(db: Kysely<Database>, row: OutboxRow, cfg: NotifyConfig
     } else if (spec.type === 'notice_pdf') {
       const letter = await noticeLetter(db, spec.caseId, cfg);
       if (letter) attachments.push({ filename: letter.filename, content: letter.pdf, contentType: 'application/pdf' });
+    } else if (spec.type === 'file') {
+      attachments.push({ filename: spec.filename, content: spec.content, contentType: spec.contentType });
     } else {
       const html = await caseSummaryHtml(db, spec.caseId, cfg.evidenceStore);
       if (html) attachments.push({ filename: spec.filename, content: html, contentType: 'text/html; charset=utf-8' });

@@ -24,6 +24,7 @@ import { InputError, type InputProblem } from '../errors.js';
 import { crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
 import { notifyJob } from '../queue/notify-job.js';
 import { rollupJob } from '../queue/rollup-job.js';
+import { weeklyReportJob } from '../queue/weekly-report-job.js';
 
 export interface SchedulerOptions {
   db: Kysely<Database>;
@@ -31,6 +32,8 @@ export interface SchedulerOptions {
   /** When given, the notify job is scheduled on it (every minute unless `notifyPattern`). */
   notifyQueue?: Queue;
   notifyPattern?: string;
+  /** The zone of reporting days (MAPWATCH_REPORT_TIME_ZONE): the weekly report fires on its Mondays. */
+  reportTimeZone?: string;
   dir: string;
   pollMs?: number;
   onProblem?: (p: InputProblem) => void;
@@ -42,6 +45,12 @@ export const NOTIFY_SCHEDULER_ID = 'notify-every-minute';
 /** The KPI rollup, every 15 minutes on the notify queue (migrations/20261201260000). */
 export const ROLLUP_SCHEDULER_ID = 'rollup-kpis-every-15-minutes';
 const ROLLUP_PATTERN = '0 */15 * * * *';
+/**
+ * The weekly KPI report, Mondays at 00:30 in the reporting zone: the week is over and its
+ * last rollup is due. Each recipient's message is due at their own `digest_at`.
+ */
+export const WEEKLY_REPORT_SCHEDULER_ID = 'weekly-report-mondays';
+const WEEKLY_REPORT_PATTERN = '0 30 0 * * 1';
 
 export class SiteScheduler {
   /** Last good config per file. */
@@ -73,6 +82,14 @@ export class SiteScheduler {
         ROLLUP_SCHEDULER_ID,
         { pattern: ROLLUP_PATTERN },
         { name: rollupJob.id, data: {}, opts: rollupJob.options },
+      );
+    const tz = this.o.reportTimeZone ?? 'UTC';
+    const weekly = await this.o.notifyQueue.getJobScheduler(WEEKLY_REPORT_SCHEDULER_ID);
+    if (!weekly || weekly.pattern !== WEEKLY_REPORT_PATTERN || (weekly.tz ?? 'UTC') !== tz)
+      await this.o.notifyQueue.upsertJobScheduler(
+        WEEKLY_REPORT_SCHEDULER_ID,
+        { pattern: WEEKLY_REPORT_PATTERN, tz },
+        { name: weeklyReportJob.id, data: {}, opts: weeklyReportJob.options },
       );
   }
 

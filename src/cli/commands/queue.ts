@@ -70,79 +70,88 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
   // Checked before anything starts: a half-configured queue UI is a start-up error.
   const queueUi = o.http ? queueUiSettings(e) : undefined;
   if (o.http) oidcSettingsFrom(e); // so are incomplete single sign-on settings
-  // One Chromium per worker (or review app: the notice letter PDF) process, launched on first
-  // use; evidence next to the data; the notifier read at its first use, so a worker without a
-  // notify config still crawls.
-  const browser = o.worker || o.http ? 'auto' : false;
-  await withQueues(e, { browser, notify: o.worker ? 'lazy' : false }, async (app) => {
-    const { conn, ctx } = app;
-    const queues = ctx.queues!;
-    const stops: (() => Promise<void>)[] = [];
-    // A part that fails to start (the HTTP port in use) stops the parts already running,
-    // so the process exits with its error instead of working on with a closed database.
-    const stopAll = async () => {
-      for (const stop of stops.splice(0)) await stop();
-    };
-    try {
-      log(`queues on ${conn.describe}`);
-      if (o.scheduler) {
-        const sched = new SiteScheduler({
-          db: ctx.db,
-          crawlQueue: queues.crawl,
-          notifyQueue: queues.notify,
-          dir: e.crawlersDir,
-          onProblem: (p) => log(`config: ${formatProblem(p)}`),
-          onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
-        });
-        await sched.reload(true);
-        sched.start();
-        stops.push(() => sched.stop());
-        log(`scheduler watching ${e.crawlersDir}; notify job every minute`);
+  // One Chromium per process, launched on first use (reads in a worker, audit PDFs in the
+  // review app); evidence next to the data; the notifier read at its first use, so a worker
+  // without a notify config still crawls.
+  await withQueues(
+    e,
+    { browser: o.worker || o.http ? 'auto' : false, notify: o.worker ? 'lazy' : false },
+    async (app) => {
+      const { conn, ctx } = app;
+      const queues = ctx.queues!;
+      const stops: (() => Promise<void>)[] = [];
+      // A part that fails to start (the HTTP port in use) stops the parts already running,
+      // so the process exits with its error instead of working on with a closed database.
+      const stopAll = async () => {
+        for (const stop of stops.splice(0)) await stop();
+      };
+      try {
+        log(`queues on ${conn.describe}`);
+        if (o.scheduler) {
+          const sched = new SiteScheduler({
+            db: ctx.db,
+            crawlQueue: queues.crawl,
+            notifyQueue: queues.notify,
+            reportTimeZone: e.MAPWATCH_REPORT_TIME_ZONE,
+            dir: e.crawlersDir,
+            onProblem: (p) => log(`config: ${formatProblem(p)}`),
+            onChange: (c) => log(`scheduler: ${c.action} ${c.site}${c.schedule ? ` (${c.schedule})` : ''}`),
+          });
+          await sched.reload(true);
+          sched.start();
+          stops.push(() => sched.stop());
+          log(`scheduler watching ${e.crawlersDir}; notify job every minute, weekly report on Mondays`);
+        }
+        if (o.worker) {
+          const lock = lockSettingsFrom(e);
+          const w = startWorkers(conn, ctx, { concurrency: o.concurrency, ...lock });
+          stops.unshift(() => w.close());
+          if (!ctx.browser)
+            log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
+          log(
+            `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
+          );
+        }
+        if (o.http) {
+          const srv = await startHttpServer({
+            ctx,
+            queueUi,
+            allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
+            queues: Object.values(queues),
+            host: o.host,
+            port: o.port,
+          });
+          stops.push(() => srv.close());
+          log(
+            `serving ${srv.url}/healthz and the review app at ${srv.url}/ (bull-board at /queues for ops and admin users` +
+              (queueUi ? ', or the admin token)' : ')'),
+          );
+          const users = await ctx.db
+            .selectFrom('users')
+            .select('id')
+            .where('disabled_at', 'is', null)
+            .limit(1)
+            .execute();
+          if (!users.length)
+            log('no users yet: add one with `mapwatch users add EMAIL --role admin --password-stdin`, then sign in');
+        }
+        if (o.heartbeat) {
+          const stopBeat = startHeartbeat(o.heartbeat, async () => {
+            await sql`select 1`.execute(ctx.db);
+            await queues.crawl.getJobCounts('waiting');
+          });
+          stops.push(async () => stopBeat());
+          log(`heartbeat in ${o.heartbeat} every 15 s`);
+        }
+      } catch (err) {
+        await stopAll();
+        throw err;
       }
-      if (o.worker) {
-        const lock = lockSettingsFrom(e);
-        const w = startWorkers(conn, ctx, { concurrency: o.concurrency, ...lock });
-        stops.unshift(() => w.close());
-        if (!ctx.browser)
-          log('no Chromium found: `render: browser` sites will be recorded as errors (set MAPWATCH_CHROMIUM)');
-        log(
-          `worker running (concurrency ${o.concurrency}, job lock ${lock.lockDurationMs} ms, stalled check every ${lock.stalledIntervalMs} ms)`,
-        );
-      }
-      if (o.http) {
-        const srv = await startHttpServer({
-          ctx,
-          queueUi,
-          allowedHosts: e.MAPWATCH_ALLOWED_HOSTS,
-          queues: Object.values(queues),
-          host: o.host,
-          port: o.port,
-        });
-        stops.push(() => srv.close());
-        log(
-          `serving ${srv.url}/healthz and the review app at ${srv.url}/ (bull-board at /queues for ops and admin users` +
-            (queueUi ? ', or the admin token)' : ')'),
-        );
-        const users = await ctx.db.selectFrom('users').select('id').where('disabled_at', 'is', null).limit(1).execute();
-        if (!users.length)
-          log('no users yet: add one with `mapwatch users add EMAIL --role admin --password-stdin`, then sign in');
-      }
-      if (o.heartbeat) {
-        const stopBeat = startHeartbeat(o.heartbeat, async () => {
-          await sql`select 1`.execute(ctx.db);
-          await queues.crawl.getJobCounts('waiting');
-        });
-        stops.push(async () => stopBeat());
-        log(`heartbeat in ${o.heartbeat} every 15 s`);
-      }
-    } catch (err) {
+      const sig = await untilSignal();
+      log(`${sig}: finishing active jobs, then stopping`);
       await stopAll();
-      throw err;
-    }
-    const sig = await untilSignal();
-    log(`${sig}: finishing active jobs, then stopping`);
-    await stopAll();
-  });
+    },
+  );
 }
 
 export function registerQueueCommands(program: Command, env: EnvLoader): void {

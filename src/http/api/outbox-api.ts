@@ -10,7 +10,7 @@ import { allPages, isoDate, pageOfSchema, pagingQuery } from './list-query.js';
 import { sendCsv, type CsvColumn } from './send-csv.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unconfirmed'] as const;
-const KINDS = ['alert', 'digest', 'notice', 'site_alert'] as const;
+const KINDS = ['alert', 'digest', 'notice', 'site_alert', 'weekly_report'] as const;
 
 export const outboxFilter = z.object({
   status: z

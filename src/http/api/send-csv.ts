@@ -5,18 +5,14 @@
  * crawled page must not become a formula when compliance opens the file in a spreadsheet.
  */
 import type { Response } from 'express';
+import { csvCell } from '../../csv-cell.js';
 
 export interface CsvColumn<T> {
   header: string;
   value: (row: T) => string | number | boolean | Date | null | undefined;
 }
 
-export function csvCell(v: string | number | boolean | Date | null | undefined): string {
-  if (v == null) return '';
-  let s = v instanceof Date ? v.toISOString() : String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvCell } from '../../csv-cell.js';
 
 export async function sendCsv<T>(
   res: Response,

@@ -1,7 +1,7 @@
 /**
  * /dashboard: the channel at a glance for the period chosen (default: the last 30 days in
- * the reporting time zone): headline KPIs, the daily compliance trend, compliance by a
- * dimension as bars (each a link to the cases behind it), and the KPI table with every
+ * the reporting time zone): headline KPIs, the daily compliance trend, weekly compliance
+ * lines per value of a dimension, compliance by a dimension as bars (each a link to the cases behind it), and the KPI table with every
  * definition. Everything comes from the daily rollup, brought up to date on each view
  * (incremental: yesterday and today).
  */
@@ -14,10 +14,11 @@ import { computeKpis, KPIS, type RollupSums } from '../../kpis/kpi-definitions.j
 import { queryDailyTrend } from '../../kpis/query-daily-trend.js';
 import { KPI_DIMENSIONS, queryKpis, type KpiDimension } from '../../kpis/query-kpis.js';
 import { rollUpDue } from '../../kpis/roll-up-due.js';
+import { queryWeeklyTrend } from '../../kpis/query-weekly-trend.js';
 import { html } from '../html.js';
 import { layout } from './layout.js';
 import { pageRoute } from './page-route.js';
-import { barChart, lineChart } from './svg-charts.js';
+import { barChart, lineChart, multiLineChart } from './svg-charts.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 const querySchema = z.object({
@@ -80,9 +81,10 @@ export function dashboardPages(ctx: AppContext): Router {
     if (from > to) throw new InvalidInputError(`query.from: ${from} is after to ${to}`);
     const by = parsed.data.by;
     await rollUpDue(ctx.db, { timeZone: tz });
-    const [rows, trend] = await Promise.all([
+    const [rows, trend, weekly] = await Promise.all([
       queryKpis(ctx.db, { by, from, to }),
       queryDailyTrend(ctx.db, { from, to }),
+      queryWeeklyTrend(ctx.db, { by, from, to }),
     ]);
     const total = computeKpis(sumAll(rows));
     const tile = (id: keyof typeof KPIS, v: number | null) =>
@@ -117,6 +119,30 @@ export function dashboardPages(ctx: AppContext): Router {
       <section class="card">
         <h2>Compliance by day</h2>
         ${lineChart({ points: trend.map((p) => ({ label: p.day, value: p.complianceRate })), max: 100, unit: '%', title: 'Compliance rate by day' })}
+      </section>
+      <section class="card">
+        <h2>Weekly compliance by ${by}</h2>
+        ${
+          weekly.series.length
+            ? html`${multiLineChart({
+                  labels: weekly.weeks.map((w) => w.slice(5)),
+                  series: weekly.series.map((s) => ({
+                    label: s.key,
+                    values: s.rates,
+                    href: drill ? `/cases?${drill}=${encodeURIComponent(s.key)}` : undefined,
+                  })),
+                  max: 100,
+                  unit: '%',
+                  title: `Weekly compliance rate by ${by}`,
+                })}
+                <p class="hint">
+                  Weeks from Monday (labels are the Mondays, month-day). The ${weekly.series.length} ${by} value(s) with
+                  the most violating reads in the
+                  period${weekly.hidden ? `; ${weekly.hidden} more in the table below` : ''}.
+                  ${drill ? 'Each name in the legend opens its cases.' : ''}
+                </p>`
+            : html`<p class="muted">No reads in this period.</p>`
+        }
       </section>
       <section class="card">
         <h2>Compliance by ${by}</h2>

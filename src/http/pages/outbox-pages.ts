@@ -19,7 +19,7 @@ import { pageRoute } from './page-route.js';
 import { filterForm, listFooter, parseQuery, select, when } from './page-parts.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unconfirmed'] as const;
-const KINDS = ['alert', 'digest', 'notice', 'site_alert'] as const;
+const KINDS = ['alert', 'digest', 'notice', 'site_alert', 'weekly_report'] as const;
 
 /** Flash messages by code: the redirect carries a code and an id, never text someone could forge into the page. */
 const FLASH = { retried: (id: number) => `Message ${id} is queued again.` } as const;

@@ -2,6 +2,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { InvalidInputError } from '../../errors.js';
+import { collectAudit } from '../../kpis/collect-audit.js';
+import { rollUpDue } from '../../kpis/roll-up-due.js';
+import { can } from '../auth/permissions.js';
+import { renderAuditHtml } from './render-audit.js';
+import { renderPdf } from '../../fetch/browser/render-pdf.js';
 import { getReseller } from '../../queries/get-reseller.js';
 import { COMPLIANCE_WINDOW_DAYS, type ResellerRow } from '../../queries/list-resellers.js';
 import { pagingQuery } from '../api/list-query.js';
@@ -31,6 +37,7 @@ function ladder(level: number) {
 export function resellersPages(deps: { ctx: AppContext }): Router {
   const router = Router();
   const db = deps.ctx.db;
+  const tz = deps.ctx.config?.MAPWATCH_REPORT_TIME_ZONE ?? 'UTC';
   const query = resellersFilter.extend(pagingQuery);
   pageRoute(router, { path: '/resellers', permission: 'read' }, async ({ user, req }) => {
     const f = parseQuery(query, req.query);
@@ -100,6 +107,7 @@ export function resellersPages(deps: { ctx: AppContext }): Router {
   pageRoute(router, { path: '/resellers/:id', permission: 'read' }, async ({ user, req }) => {
     const { id } = parseQuery(idParam, req.params);
     const r = await getReseller(db, id, { resetAfterDaysClean: ladderReset() });
+    const defaults = auditPeriod({}, tz);
     const body = html`<p class="crumbs"><a href="/resellers">Resellers</a></p>
       <h1>${r.name}</h1>
       <dl class="facts" id="reseller-summary">
@@ -120,6 +128,20 @@ export function resellersPages(deps: { ctx: AppContext }): Router {
         <dt>Last violation</dt>
         <dd>${when(r.lastViolationAt)}</dd>
       </dl>
+      ${
+        can(user.role, 'evidence:export')
+          ? html`<form class="filters audit-form" method="get" action="/resellers/${r.id}/audit.pdf" id="audit-form">
+              <strong>Channel audit (PDF)</strong>
+              <label>From <input type="date" name="from" value="${defaults.from}" /></label>
+              <label>To <input type="date" name="to" value="${defaults.to}" /></label>
+              <button type="submit">Download</button>
+              <span class="muted"
+                >scorecard against the tier, listings, violations with evidence hashes, notices, MSRP, unauthorized
+                sellers</span
+              >
+            </form>`
+          : ''
+      }
       <h2>Sites</h2>
       ${
         r.siteList.length
@@ -192,5 +214,34 @@ export function resellersPages(deps: { ctx: AppContext }): Router {
       }`;
     return layout({ title: r.name, user, section: '/resellers', body });
   });
+
+  // The channel audit as a download: the same collector and HTML as `mapwatch audit`, printed by
+  // the Chromium this process already runs for reads (launched on first use). It names evidence
+  // hashes and is meant to leave the building, so it needs the evidence export permission.
+  pageRoute(router, { path: '/resellers/:id/audit.pdf', permission: 'evidence:export' }, async ({ req, res }) => {
+    const { id } = parseQuery(idParam, req.params);
+    const range = auditPeriod(parseQuery(auditQuery, req.query), tz);
+    await rollUpDue(db, { timeZone: tz });
+    const data = await collectAudit(db, { reseller: String(id), ...range, timeZone: tz });
+    const pdf = await renderPdf(deps.ctx.browser, renderAuditHtml(data).value);
+    const slug = data.reseller.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || `reseller-${id}`;
+    res
+      .status(200)
+      .type('application/pdf')
+      .setHeader('Content-Disposition', `attachment; filename="audit-${slug}-${range.from}-${range.to}.pdf"`)
+      .send(pdf);
+    return undefined;
+  });
   return router;
+}
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const auditQuery = z.object({ from: day.optional(), to: day.optional() });
+
+/** The audit's period: the given days, else the last 30 days to today in the reporting zone. */
+function auditPeriod(q: { from?: string; to?: string }, tz: string): { from: string; to: string } {
+  const to = q.to ?? new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date());
+  const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+  if (from > to) throw new InvalidInputError(`query.from: ${from} is after to ${to}`);
+  return { from, to };
 }

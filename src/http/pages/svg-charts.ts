@@ -84,3 +84,89 @@ export function barChart(o: { bars: Bar[]; max: number; unit: string; title: str
     })}
   </svg>`;
 }
+
+export interface Series {
+  label: string;
+  values: (number | null)[];
+  /** The drill-down behind this line (its legend entry links there). */
+  href?: string;
+}
+
+/** Distinguishable on white and for the common colour-vision deficiencies (Okabe–Ito, darkened). */
+const PALETTE = ['#0b63c5', '#d55e00', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#5d6677', '#e69f00'];
+
+/**
+ * Several lines over the same x labels (0–max), one colour each, with a legend whose entries
+ * are links; every point has a tooltip naming the line, the label and the value.
+ */
+export function multiLineChart(o: {
+  labels: string[];
+  series: Series[];
+  max: number;
+  unit: string;
+  title: string;
+}): SafeHtml {
+  const w = 640;
+  const h = 200;
+  const pad = 32;
+  const n = Math.max(1, o.labels.length - 1);
+  const x = (i: number) => pad + ((w - 2 * pad) * i) / n;
+  const y = (v: number) => h - pad - ((h - 2 * pad) * Math.max(0, Math.min(v, o.max))) / o.max;
+  const legendRows = Math.ceil(o.series.length / 3);
+  const lh = h + 8 + legendRows * 20;
+  const lines = o.series.map((s, si) => {
+    const colour = PALETTE[si % PALETTE.length]!;
+    const segments: string[] = [];
+    let current: string[] = [];
+    s.values.forEach((v, i) => {
+      if (v == null) {
+        if (current.length) segments.push(current.join(' '));
+        current = [];
+      } else current.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+    });
+    if (current.length) segments.push(current.join(' '));
+    return html`<g>
+      ${segments.map((pts) => html`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts}" />`)}
+      ${s.values.map((v, i) =>
+        v == null
+          ? ''
+          : html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${colour}"
+              ><title>${s.label}, ${o.labels[i] ?? ''}: ${v.toFixed(1)}${o.unit}</title></circle
+            >`,
+      )}
+    </g>`;
+  });
+  const legend = o.series.map((s, si) => {
+    const lx = pad + (si % 3) * 200;
+    const ly = h + 14 + Math.floor(si / 3) * 20;
+    const name = s.label.length > 24 ? s.label.slice(0, 23) + '…' : s.label;
+    const text = html`<text x="${lx + 16}" y="${ly + 4}" font-size="12" fill="#1d2330">${name}</text>`;
+    return html`<g>
+      <rect x="${lx}" y="${ly - 4}" width="11" height="11" rx="2" fill="${PALETTE[si % PALETTE.length]}" />
+      ${s.href ? html`<a href="${s.href}">${text}</a>` : text}
+    </g>`;
+  });
+  return html`<svg
+    class="chart"
+    viewBox="0 0 ${w} ${lh}"
+    width="${w}"
+    height="${lh}"
+    role="img"
+    aria-label="${o.title}"
+  >
+    <line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#dde1e8" />
+    <line x1="${pad}" y1="${(h - pad + pad) / 2}" x2="${w - pad}" y2="${(h - pad + pad) / 2}" stroke="#f1f3f6" />
+    <line x1="${pad}" y1="${pad}" x2="${w - pad}" y2="${pad}" stroke="#eceff3" />
+    <text x="2" y="${pad + 4}" font-size="11" fill="#5d6677">${o.max}${o.unit}</text>
+    <text x="2" y="${(h - pad + pad) / 2 + 4}" font-size="11" fill="#5d6677">${o.max / 2}</text>
+    <text x="2" y="${h - pad + 4}" font-size="11" fill="#5d6677">0</text>
+    ${o.labels.map((l, i) =>
+      o.labels.length <= 8 || i === 0 || i === o.labels.length - 1 || i % Math.ceil(o.labels.length / 6) === 0
+        ? html`<text x="${x(i).toFixed(1)}" y="${h - 10}" font-size="11" fill="#5d6677" text-anchor="middle"
+            >${l}</text
+          >`
+        : '',
+    )}
+    ${lines} ${legend}
+  </svg>`;
+}
