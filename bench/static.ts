@@ -369,7 +369,9 @@ function capacityLines(reports: readonly VariantReport[]): string {
     .filter((r) => r.variant.startsWith('mapwatch'))
     .map((r) => {
       const ms = ((r.cpuSeconds + (r.serviceCpuSeconds ?? 0)) / r.checks) * 1000;
-      const pg = r.serviceCpuSeconds ? ` incl. ${((r.serviceCpuSeconds / r.checks) * 1000).toFixed(2)} ms Postgres` : '';
+      const pg = r.serviceCpuSeconds
+        ? ` incl. ${((r.serviceCpuSeconds / r.checks) * 1000).toFixed(2)} ms Postgres`
+        : '';
       const perDay = (cores * 86_400_000) / ms;
       return `  ${r.variant}: ${ms.toFixed(2)} CPU ms per checked listing${pg} -> ${(perDay / 1e6).toFixed(1)} M checks/day on ${cores} cores (goal: 10 M static)`;
     });

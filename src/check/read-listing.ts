@@ -67,7 +67,12 @@ export async function readListing(
     return { ...base, status: res.status === 'blocked' ? 'blocked' : 'error', reason: res.reason ?? 'fetch failed' };
   }
   const html = res.body;
-  const withBody: ObservationDraft = { ...base, retryable: false, html, contentSha256: createHash('sha256').update(html).digest('hex') };
+  const withBody: ObservationDraft = {
+    ...base,
+    retryable: false,
+    html,
+    contentSha256: createHash('sha256').update(html).digest('hex'),
+  };
   const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
   const extractOpts = { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
   const $ = load(html);

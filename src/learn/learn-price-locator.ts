@@ -107,7 +107,9 @@ export async function learnFromRead(
     return null;
   const agreed = agreedOn.get(draft);
   if (!agreed && skipSearch(opts.siteId)) return null;
-  const candidates = agreed ? [agreed] : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
+  const candidates = agreed
+    ? [agreed]
+    : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
   const row = {
     amount_minor: draft.amountMinor,
     currency: draft.currency,
