@@ -1,22 +1,42 @@
-/** `npm run bench`: every benchmark in bench/, each printing its figures beside a baseline from the same run. */
+/**
+ * `npm run bench`: every benchmark in bench/, each printing its figures beside a baseline from the same run.
+ * `npm run bench -- --quick`: the static comparison only, on fewer pages (under a minute); its last line is
+ * `static end-to-end vs crawlee: N.NN×`, the figure the issue-15 goal is stated in.
+ */
 import { runExtractBench } from './extract.js';
 import { runBrowserBench } from './browser.js';
 import { runQueueBench } from './queue.js';
-import { runStaticBench } from './static.js';
+import { runStaticBench, speedRatio } from './static.js';
 import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
 import { runDbBench } from './db.js';
 import { runAppPagesBench } from './app-pages.js';
 import { runKpiBench } from './kpis.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-console.log(runExtractBench(seconds));
-console.log(await runBrowserBench(Math.min(seconds, 5)));
-console.log(await runQueueBench());
-// Issue 6: mapwatch against the raw limit and Crawlee, and the database path; issue 12: the review app's pages at
-// 100,000 cases (BENCH_ONLY=static,browser-vs-crawlee,db,app-pages runs a subset).
-const only = process.env.BENCH_ONLY?.split(',');
-if (!only || only.includes('static')) console.log('\n' + (await runStaticBench()));
-if (!only || only.includes('browser-vs-crawlee')) console.log('\n' + (await runBrowserVsCrawleeBench()));
-if (!only || only.includes('db')) console.log('\n' + (await runDbBench()));
-if (!only || only.includes('app-pages')) console.log('\n' + (await runAppPagesBench()));
-if (!only || only.includes('kpis')) console.log('\n' + (await runKpiBench()));
+const quick = process.argv.includes('--quick');
+const endToEnd = (ratio: number) => `static end-to-end vs crawlee: ${ratio.toFixed(2)}×`;
+
+if (quick) {
+  const { text, reports } = await runStaticBench({
+    domains: 20,
+    perDomain: 10,
+    variants: ['raw', 'crawlee', 'mapwatch-crawl'],
+  });
+  console.log(text);
+  console.log(endToEnd(speedRatio(reports, 'mapwatch-crawl', 'crawlee')));
+} else {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  // Issue 6: mapwatch against the raw limit and Crawlee, and the database path; issue 12: the review app's pages at
+  // 100,000 cases (BENCH_ONLY=static,browser-vs-crawlee,db,app-pages runs a subset).
+  const only = process.env.BENCH_ONLY?.split(',');
+  const wants = (name: string) => !only || only.includes(name);
+  if (wants('extract')) console.log(runExtractBench(seconds));
+  if (wants('browser')) console.log(await runBrowserBench(Math.min(seconds, 5)));
+  if (wants('queue')) console.log(await runQueueBench());
+  const staticRun = wants('static') ? await runStaticBench() : undefined;
+  if (staticRun) console.log('\n' + staticRun.text);
+  if (wants('browser-vs-crawlee')) console.log('\n' + (await runBrowserVsCrawleeBench()));
+  if (wants('db')) console.log('\n' + (await runDbBench()));
+  if (wants('app-pages')) console.log('\n' + (await runAppPagesBench()));
+  if (wants('kpis')) console.log('\n' + (await runKpiBench()));
+  if (staticRun) console.log('\n' + endToEnd(speedRatio(staticRun.reports, 'mapwatch-crawl', 'crawlee')));
+}

@@ -269,6 +269,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     const pgSeconds = (await pgCpu()) - pg0;
+    report.serviceCpuSeconds = pgSeconds;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
     report.correct = summary.results.filter(
       (r) => r.draft.amountMinor === expected.get(r.url) && r.verdict?.kind === 'compliant',
@@ -292,11 +293,29 @@ const RUNNERS: Record<Variant, (job: Job) => Promise<VariantReport>> = {
   'mapwatch-crawl': runMapwatchCrawl,
 };
 
-export async function runStaticBench(): Promise<string> {
-  const domains = envNumber('BENCH_STATIC_DOMAINS', 100);
-  const perDomain = envNumber('BENCH_STATIC_LISTINGS', 15);
+export interface StaticBenchOptions {
+  domains?: number;
+  perDomain?: number;
+  variants?: readonly string[];
+}
+
+export interface StaticBenchResult {
+  text: string;
+  reports: VariantReport[];
+}
+
+/** checks/s of `variant` over checks/s of `base` (NaN when either is missing). */
+export function speedRatio(reports: readonly VariantReport[], variant: string, base: string): number {
+  const a = reports.find((r) => r.variant === variant);
+  const b = reports.find((r) => r.variant === base);
+  return a && b ? a.checks / a.seconds / (b.checks / b.seconds) : NaN;
+}
+
+export async function runStaticBench(opts: StaticBenchOptions = {}): Promise<StaticBenchResult> {
+  const domains = opts.domains ?? envNumber('BENCH_STATIC_DOMAINS', 100);
+  const perDomain = opts.perDomain ?? envNumber('BENCH_STATIC_LISTINGS', 15);
   const concurrency = envNumber('BENCH_STATIC_CONCURRENCY', 16);
-  const only = process.env.BENCH_STATIC_VARIANTS?.split(',') ?? [...STATIC_VARIANTS];
+  const only = opts.variants ?? process.env.BENCH_STATIC_VARIANTS?.split(',') ?? [...STATIC_VARIANTS];
   const stores = await serveFixtureStores(domains);
   const jobFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-static-')), 'job.json');
   const listings = fixtureListings(stores.origins, perDomain, 'static');
@@ -323,7 +342,7 @@ export async function runStaticBench(): Promise<string> {
   const rate = (r: VariantReport) => r.checks / r.seconds;
   const ratio = (r: VariantReport, base?: VariantReport) => (base ? `${(rate(r) / rate(base)).toFixed(2)}x` : '-');
   const pageKb = (Buffer.byteLength(staticPage(0, 0)) / 1024).toFixed(0);
-  return formatTable(
+  const text = formatTable(
     `Static path: ${listings.length} listing checks on ${domains} local domains (127.0.10.x), ~${pageKb} KB product pages, concurrency ${concurrency} for every variant`,
     ['variant', 'checks/s', 'CPU s/1000 checks', 'peak RSS MB', 'price right', 'vs raw', 'vs crawlee'],
     reports.map((r) => [
@@ -340,6 +359,23 @@ export async function runStaticBench(): Promise<string> {
       ...reports.filter((r) => r.note).map((r) => `${r.variant}: ${r.note}`),
     ],
   );
+  return { text: [text, capacityLines(reports)].join('\n'), reports };
+}
+
+/** Issue 15 goal 5: the CPU one checked listing costs, and what that gives per day on a 2-core machine. */
+function capacityLines(reports: readonly VariantReport[]): string {
+  const cores = 2;
+  const lines = reports
+    .filter((r) => r.variant.startsWith('mapwatch'))
+    .map((r) => {
+      const ms = ((r.cpuSeconds + (r.serviceCpuSeconds ?? 0)) / r.checks) * 1000;
+      const pg = r.serviceCpuSeconds
+        ? ` incl. ${((r.serviceCpuSeconds / r.checks) * 1000).toFixed(2)} ms Postgres`
+        : '';
+      const perDay = (cores * 86_400_000) / ms;
+      return `  ${r.variant}: ${ms.toFixed(2)} CPU ms per checked listing${pg} -> ${(perDay / 1e6).toFixed(1)} M checks/day on ${cores} cores (goal: 10 M static)`;
+    });
+  return ['Capacity (CPU per checked listing; a day is 86,400 s on each core, fully used):', ...lines].join('\n');
 }
 
 const variant = argOf('variant') as Variant | undefined;
@@ -349,5 +385,5 @@ if (variant) {
   process.stdout.write(JSON.stringify(report) + '\n');
   process.exit(0); // keep-alive sockets and pools must not hold the child open
 } else if (process.argv[1] && path.resolve(process.argv[1]) === self) {
-  console.log(await runStaticBench());
+  console.log((await runStaticBench()).text);
 }

@@ -15,6 +15,8 @@ export interface VariantReport {
   /** CPU seconds of the measured work (see each benchmark for what is included). */
   cpuSeconds: number;
   peakRssMb: number;
+  /** CPU seconds spent for this variant by other processes (Postgres backends), not in cpuSeconds. */
+  serviceCpuSeconds?: number;
   note?: string;
 }
 

@@ -10,6 +10,7 @@ import type { Verdict } from '../compare/compare-to-map.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import type { SyncedListing } from '../config/sync-sites.js';
 import { type HealthChange, updateSiteHealth } from '../health/update-site-health.js';
+import { releaseParsed } from '../extract/parsed-page.js';
 import { crossCheckLocator, learnFromRead } from '../learn/learn-price-locator.js';
 import type { ObservationDraft } from '../types.js';
 import type { CheckContext } from './check-context.js';
@@ -115,6 +116,8 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
       });
     } catch (err) {
       if (isServiceFailure(err)) throw err;
+    } finally {
+      releaseParsed(j.read.draft); // learning is the last step that reads the parsed page
     }
     return j;
   };

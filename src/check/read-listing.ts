@@ -6,11 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
 import { processConfig } from '../config/process-config.js';
+import { load } from 'cheerio';
 import { extractOffers } from '../extract/extract-offers.js';
+import { keepParsed } from '../extract/parsed-page.js';
 import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
 import type { Fetcher } from './check-context.js';
 import { toMinorUnits } from '../normalize/currency.js';
-import type { ObservationDraft } from '../types.js';
+import type { ExtractResult, ObservationDraft } from '../types.js';
 
 export type { ObservationDraft };
 
@@ -65,10 +67,16 @@ export async function readListing(
     return { ...base, status: res.status === 'blocked' ? 'blocked' : 'error', reason: res.reason ?? 'fetch failed' };
   }
   const html = res.body;
-  const withBody = { ...base, retryable: false, html, contentSha256: createHash('sha256').update(html).digest('hex') };
+  const withBody: ObservationDraft = {
+    ...base,
+    retryable: false,
+    html,
+    contentSha256: createHash('sha256').update(html).digest('hex'),
+  };
   const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
   const extractOpts = { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
-  let result = extractOffers(html, extractOpts);
+  const $ = load(html);
+  let result = extractOffers($, extractOpts);
   if (extras.layout && (result.ambiguous || !result.primary)) {
     // The static read abstained: the same HTML laid out may settle it. Only a settled read
     // replaces it; the stored HTML stays the page as fetched.
@@ -78,6 +86,14 @@ export async function readListing(
     else if (laid === null) result.warnings.push('layout fallback: the browser could not lay the page out');
   }
   withBody.offers = result.offers;
+  const draft = draftOf(withBody, result, product);
+  // The locator cross-check and learning read this same page: they get this parse (parsed-page.ts).
+  if (draft.status === 'ok') keepParsed(draft, html, $);
+  return draft;
+}
+
+/** The observation draft an extraction result gives for the product. */
+function draftOf(withBody: ObservationDraft, result: ExtractResult, product: ProductIdentity): ObservationDraft {
   if (result.ambiguous) {
     return { ...withBody, status: 'ambiguous', reason: result.warnings.join('; ') || 'candidates disagree' };
   }

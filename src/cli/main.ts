@@ -4,8 +4,6 @@
  * internal errors, and only with MAPWATCH_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
-import { env as loadEnv } from '../config/env.js';
-import { processConfig } from '../config/process-config.js';
 import { ERROR_CODES, MapwatchError, USAGE_EXIT } from '../errors.js';
 import type { EnvLoader } from './with-db.js';
 import { VERSION } from '../version.js';
@@ -61,6 +59,20 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   tokens: ['users'],
 };
 
+/**
+ * Commands that never read the process configuration. They skip loading it: its zod field table
+ * pulls in about 220 modules, most of `mapwatch price`'s start-up time.
+ */
+const CONFIG_FREE_COMMANDS = new Set(['price']);
+
+let envModule: typeof import('../config/env.js') | undefined;
+
+/** The process configuration, for commands (loaded by buildProgram for every command that may read it). */
+const loadEnv: EnvLoader = () => {
+  if (!envModule) throw new Error('the process configuration was read by a command listed as not reading it');
+  return envModule.env();
+};
+
 /** The program with the commands `argv` needs; all of them for help, a bare call or an unknown command. */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('mapwatch')
@@ -70,6 +82,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .exitOverride();
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = (first && COMMAND_GROUPS[first]) || (Object.keys(GROUPS) as (keyof typeof GROUPS)[]);
+  if (!first || !CONFIG_FREE_COMMANDS.has(first)) envModule ??= await import('../config/env.js');
   // Registration order is the help's order; the `crawl` group must come before `queue` (`sites`).
   for (const name of Object.keys(GROUPS)) if (wanted.includes(name)) (await GROUPS[name]!())(program, loadEnv);
   return program;
@@ -103,10 +116,17 @@ export function reportError(err: unknown): number {
   return ERROR_CODES.internal.exit;
 }
 
-/** MAPWATCH_DEBUG from the process configuration; an invalid configuration must not hide the stack. */
+/**
+ * MAPWATCH_DEBUG from the process configuration; an invalid configuration must not hide the stack.
+ * A command that did not load the configuration reads the variable as its field does (set, and not 0/false).
+ */
 function debugEnabled(): boolean {
+  if (!envModule) {
+    const raw = process.env['MAPWATCH_DEBUG'];
+    return raw !== undefined && raw !== '0' && raw !== 'false';
+  }
   try {
-    return processConfig().MAPWATCH_DEBUG;
+    return envModule.env().MAPWATCH_DEBUG;
   } catch {
     return false;
   }

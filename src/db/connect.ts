@@ -18,7 +18,8 @@ import pg from 'pg';
 import { UnavailableError, UserError } from '../errors.js';
 import { redactUrl } from '../redact-url.js';
 import { guardExtendedProtocol } from './pglite-batch-guard.js';
-import { lockDataDir } from './lock-data-dir.js';
+import { DataDirInUseError, lockDataDir } from './lock-data-dir.js';
+import { advertiseSocket, holderSocket } from './share-pglite-socket.js';
 import { ResilientClient } from './resilient-pg-client.js';
 import type { Database } from './tables.js';
 
@@ -94,7 +95,17 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
     import('@electric-sql/pglite-socket'),
   ]);
   const dataDir = opts.dataDir ?? 'memory://';
-  const release = dataDir.startsWith('memory://') ? () => {} : await lockDataDir(dataDir);
+  let release: () => void = () => {};
+  if (!dataDir.startsWith('memory://')) {
+    try {
+      release = await lockDataDir(dataDir);
+    } catch (err) {
+      // Another process holds the folder: work through its socket when it serves one (share-pglite-socket.ts).
+      const socket = err instanceof DataDirInUseError ? await holderSocket(dataDir) : undefined;
+      if (!socket) throw err;
+      return attachedPglite(socket, opts);
+    }
+  }
   let pglite;
   try {
     pglite = await PGlite.create(dataDir, { extensions: { btree_gist } });
@@ -114,6 +125,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   // Keep each client's Parse…Sync batch together (see src/queue/pglite-batch-guard.ts).
   guardExtendedProtocol(server);
   await server.start();
+  const withdraw = dataDir.startsWith('memory://') ? () => {} : advertiseSocket(dataDir, { host: sockDir, port });
   const pgConfig: pg.PoolConfig = {
     Client: ResilientClient,
     host: sockDir,
@@ -132,6 +144,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
     async close() {
       if (closed) return;
       closed = true;
+      withdraw();
       await db.destroy();
       await server.stop();
       await pglite.close();
@@ -139,4 +152,18 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
       release();
     },
   };
+}
+
+/** The embedded database another process holds, reached over its socket; closing leaves it running. */
+function attachedPglite(socket: { host: string; port: number }, opts: OpenOptions): DbHandle {
+  const pgConfig: pg.PoolConfig = {
+    Client: ResilientClient,
+    host: socket.host,
+    port: socket.port,
+    user: 'postgres',
+    database: 'postgres',
+    max: opts.poolSize ?? 4,
+  };
+  const { db } = makeDb(pgConfig);
+  return { db, kind: 'pglite', pgConfig, schema: 'public', close: () => db.destroy() };
 }

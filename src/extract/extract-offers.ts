@@ -1,6 +1,6 @@
 /**
  * extractOffers: the offers a product page advertises and the primary one (the page's own
- * product), structured data first. One cheerio.load per call; never throws on page content.
+ * product), structured data first. One cheerio.load per call (or none, given a parsed page); never throws on page content.
  */
 import * as cheerio from 'cheerio';
 import type { SiteConfig } from '../config/site-config.schema.js';
@@ -62,10 +62,11 @@ function pageIds(bySource: Map<string, Candidate[]>): PageIds {
   return ids;
 }
 
-export function extractOffers(html: string, opts: ExtractOptions): ExtractResult {
+/** `html` may come parsed already (`cheerio.load(html)`), when the caller shares the document with later steps. */
+export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOptions): ExtractResult {
   const warnings: string[] = [];
   const locale = opts.site?.locale;
-  const $ = cheerio.load(html);
+  const $ = typeof html === 'string' ? cheerio.load(html) : html;
   const idx = indexDom($);
   const jsonLd = extractJsonLd($, idx, warnings);
   const pageCurrency = resolvePageCurrency({

@@ -157,16 +157,18 @@ export function botWallVendor(html: string, headers: Record<string, string> = {}
 }
 
 /** A 2xx page that is really a bot wall / captcha, or null for an ordinary page. */
-export function detectBotWall(html: string, headers: Record<string, string> = {}): BotWall | null {
+export function detectBotWall(page: string, headers: Record<string, string> = {}): BotWall | null {
   if (/challenge/i.test(headers['cf-mitigated'] ?? '')) return { vendor: 'Cloudflare challenge', strength: 'strong' };
+  // Bot walls are small: the markers and the text are looked for in the first 1 MB only, so a
+  // 5 MB page costs no more than a 1 MB one (every marker pattern runs over what is scanned).
+  const html = page.length > SCAN_CHARS ? page.slice(0, SCAN_CHARS) : page;
   const strong = firstMatch(STRONG, html);
   const weak = strong ? undefined : firstMatch(WEAK, html);
   const widget = strong || weak ? undefined : firstMatch(WIDGET, html);
   if (!strong && !weak && !widget) return null;
 
   if (strong) return { vendor: strong.vendor, strength: 'strong' };
-  // Bot walls are small: looking at the first 1 MB is plenty and keeps the scan cheap.
-  const text = visibleText(html.length > SCAN_CHARS ? html.slice(0, SCAN_CHARS) : html);
+  const text = visibleText(html);
   if (weak) return text.length < CONTENT_TEXT_CHARS ? { vendor: weak.vendor, strength: 'weak' } : null;
   return text.length < WIDGET_ONLY_TEXT_CHARS ? { vendor: widget!.vendor, strength: 'weak' } : null;
 }

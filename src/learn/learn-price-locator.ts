@@ -17,8 +17,8 @@
  *   sample and derive the locator from the site's latest samples.
  */
 import type { Kysely } from 'kysely';
-import { load } from 'cheerio';
 import type { Database } from '../db/tables.js';
+import { parsedPage } from '../extract/parsed-page.js';
 import type { ObservationDraft } from '../types.js';
 import { applyLocator, deriveLocator, locatorCandidates } from './price-locators.js';
 
@@ -32,6 +32,28 @@ const agreedOn = new WeakMap<ObservationDraft, string>();
 /** Samples (latest listing reads) a site's locator is derived from. */
 const SAMPLE_WINDOW = 10;
 
+/**
+ * A site whose latest SAMPLE_WINDOW samples share no locator (inconsistent layouts) would pay
+ * the candidate search (several times an extraction) on every read and never learn. Such a site
+ * is searched on one read in SEARCH_EVERY, per process; the others write no sample. A site
+ * still gathering its first samples, or one with a locator, is not affected. Learning is only a
+ * cross-check, so a sample taken less often never changes a price that is read.
+ */
+const SEARCH_EVERY = 10;
+const unsettledSites = new Map<number, number>();
+
+/** Whether this read of a site with no common locator skips the candidate search. */
+function skipSearch(siteId: number): boolean {
+  const since = unsettledSites.get(siteId);
+  if (since === undefined) return false;
+  if (since + 1 < SEARCH_EVERY) {
+    unsettledSites.set(siteId, since + 1);
+    return true;
+  }
+  unsettledSites.set(siteId, 0);
+  return false;
+}
+
 export async function crossCheckLocator(
   db: Kysely<Database>,
   opts: { siteId: number; draft: ObservationDraft },
@@ -44,7 +66,7 @@ export async function crossCheckLocator(
     .where('site_id', '=', opts.siteId)
     .executeTakeFirst();
   if (!locator) return draft;
-  const got = applyLocator(load(draft.html), locator.selector, draft.amountMinor, draft.currency);
+  const got = applyLocator(parsedPage(draft, draft.html), locator.selector, draft.amountMinor, draft.currency);
   const now = new Date();
   if (got.kind === 'agree') {
     await db
@@ -84,7 +106,10 @@ export async function learnFromRead(
   if (!opts.trustworthy || draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency)
     return null;
   const agreed = agreedOn.get(draft);
-  const candidates = agreed ? [agreed] : locatorCandidates(draft.html, draft.amountMinor, draft.currency);
+  if (!agreed && skipSearch(opts.siteId)) return null;
+  const candidates = agreed
+    ? [agreed]
+    : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
   const row = {
     amount_minor: draft.amountMinor,
     currency: draft.currency,
@@ -104,6 +129,9 @@ export async function learnFromRead(
     .limit(SAMPLE_WINDOW)
     .execute();
   const derived = deriveLocator(samples.map((s) => parseSelectors(s.selectors)));
+  if (!derived && samples.length >= SAMPLE_WINDOW) {
+    if (!unsettledSites.has(opts.siteId)) unsettledSites.set(opts.siteId, 0);
+  } else unsettledSites.delete(opts.siteId);
   if (!derived) return { candidates, locator: null };
   const current = await db
     .selectFrom('price_locators')
