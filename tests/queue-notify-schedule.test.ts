@@ -12,7 +12,12 @@ import { enqueueMessage } from '../src/notify/enqueue-message.js';
 import { notifyJob } from '../src/queue/notify-job.js';
 import { openApp } from '../src/app/open-app.js';
 import { startWorkers } from '../src/queue/worker.js';
-import { NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, SiteScheduler } from '../src/schedule/scheduler.js';
+import {
+  NOTIFY_SCHEDULER_ID,
+  RETENTION_SCHEDULER_ID,
+  ROLLUP_SCHEDULER_ID,
+  SiteScheduler,
+} from '../src/schedule/scheduler.js';
 import { type Combo, comboRuns, openQueueEnv, type QueueEnv, waitFor } from './support/queue.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -44,8 +49,15 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
     expect(await s1.reload(true)).toEqual([]);
     expect(await s2.reload(true)).toEqual([]);
     const all = await env.queues.notify.getJobSchedulers(0, -1);
-    // The notify job, and the KPI rollup every 15 minutes: one of each, not one per replica.
-    expect(all.map((s) => s.key).sort()).toEqual([NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID].sort());
+    // The notify job, the KPI rollup every 15 minutes and the daily evidence retention: one of
+    // each, not one per replica.
+    expect(all.map((s) => s.key).sort()).toEqual(
+      [NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, RETENTION_SCHEDULER_ID].sort(),
+    );
+    expect(all.find((s) => s.key === RETENTION_SCHEDULER_ID)).toMatchObject({
+      pattern: '0 17 3 * * *',
+      name: 'purge-evidence',
+    });
     expect(all.find((s) => s.key === ROLLUP_SCHEDULER_ID)).toMatchObject({
       pattern: '0 */15 * * * *',
       name: 'rollup-kpis',
