@@ -35,6 +35,8 @@ export interface S3TestServer {
   objects: Map<string, StoredObject>;
   /** Requests by S3 operation, to see what a client did. */
   calls: Map<string, number>;
+  /** Objects written (PutObject, CopyObject, UploadPart) per access key id, from each request's signature. */
+  writers: Map<string, number>;
   corrupt(key: string): void;
   age(key: string, days: number): void;
   tamperNextPut(): void;
@@ -85,8 +87,13 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
   const objects = new Map<string, StoredObject>();
   const uploads = new Map<string, Upload>();
   const calls = new Map<string, number>();
+  const writers = new Map<string, number>();
   let tamper = false;
   const count = (op: string) => calls.set(op, (calls.get(op) ?? 0) + 1);
+  const wrote = (req: http.IncomingMessage) => {
+    const who = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'anonymous';
+    writers.set(who, (writers.get(who) ?? 0) + 1);
+  };
 
   const readBody = async (req: http.IncomingMessage) => {
     const chunks: Buffer[] = [];
@@ -150,6 +157,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
         if (!up) return error(res, 404, 'NoSuchUpload', 'no such upload');
         if (req.method === 'PUT') {
           count('UploadPart');
+          wrote(req);
           const { body, sha } = await readBody(req);
           if (sha && sha !== b64sha(body)) return error(res, 400, 'BadDigest', 'part checksum mismatch');
           up.parts.set(Number(q.get('partNumber')), body);
@@ -184,6 +192,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
 
       if (req.method === 'PUT' && req.headers['x-amz-copy-source']) {
         count('CopyObject');
+        wrote(req);
         await readBody(req);
         const src = decodeURIComponent(String(req.headers['x-amz-copy-source']).replace(/^\//, ''));
         const from = objects.get(src.slice(src.indexOf('/') + 1));
@@ -206,6 +215,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
       }
       if (req.method === 'PUT') {
         count('PutObject');
+        wrote(req);
         const { body, sha } = await readBody(req);
         if (tamper) {
           tamper = false;
@@ -254,6 +264,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
     bucket,
     objects,
     calls,
+    writers,
     corrupt(key) {
       const o = objects.get(key);
       if (!o) throw new Error(`no object ${key}`);
