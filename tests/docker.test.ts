@@ -22,6 +22,8 @@ interface Service {
   volumes?: string[];
   healthcheck?: { test: string[] };
   profiles?: string[];
+  entrypoint?: string[];
+  depends_on?: Record<string, unknown>;
 }
 
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -78,6 +80,22 @@ describe('docker-compose.yml', () => {
     }
     expect(dataDirs.size).toBe(1);
     expect(compose.volumes).toHaveProperty('mapwatch-data');
+  });
+
+  it('stores evidence in the MinIO bucket: the workers, the app and the CLI share it', () => {
+    expect(compose.services['minio']!.healthcheck).toBeDefined();
+    expect(compose.services['minio-init']!.entrypoint!.join(' ')).toContain(
+      'mc mb --ignore-existing local/mapwatch-evidence',
+    );
+    for (const name of ['mapwatch', 'worker', 'serve']) {
+      const s = compose.services[name]!;
+      expect({ name, url: s.environment!['MAPWATCH_EVIDENCE_URL'] }).toEqual({
+        name,
+        url: '${MAPWATCH_EVIDENCE_URL:-s3://mapwatch-evidence/evidence}',
+      });
+      expect(s.environment!['MAPWATCH_S3_ENDPOINT']).toBe('${MAPWATCH_S3_ENDPOINT:-http://minio:9000}');
+      expect(s.depends_on).toHaveProperty('minio-init', { condition: 'service_completed_successfully' });
+    }
   });
 
   it('has healthchecks on the long-running services, tied to their heartbeat', () => {

@@ -14,6 +14,7 @@ import { openApp } from '../src/app/open-app.js';
 import { startWorkers } from '../src/queue/worker.js';
 import {
   NOTIFY_SCHEDULER_ID,
+  RETENTION_SCHEDULER_ID,
   ROLLUP_SCHEDULER_ID,
   SiteScheduler,
   WEEKLY_REPORT_SCHEDULER_ID,
@@ -51,10 +52,15 @@ describe.each(combos)('the notify job on a schedule, on %s', (combo) => {
     expect(await s1.reload(true)).toEqual([]);
     expect(await s2.reload(true)).toEqual([]);
     const all = await env.queues.notify.getJobSchedulers(0, -1);
-    // The notify job, the KPI rollup every 15 minutes and the weekly report: one of each, not one per replica.
+    // The notify job, the KPI rollup every 15 minutes, the weekly report and the daily evidence
+    // retention: one of each, not one per replica.
     expect(all.map((s) => s.key).sort()).toEqual(
-      [NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, WEEKLY_REPORT_SCHEDULER_ID].sort(),
+      [NOTIFY_SCHEDULER_ID, ROLLUP_SCHEDULER_ID, WEEKLY_REPORT_SCHEDULER_ID, RETENTION_SCHEDULER_ID].sort(),
     );
+    expect(all.find((s) => s.key === RETENTION_SCHEDULER_ID)).toMatchObject({
+      pattern: '0 17 3 * * *',
+      name: 'purge-evidence',
+    });
     expect(all.find((s) => s.key === ROLLUP_SCHEDULER_ID)).toMatchObject({
       pattern: '0 */15 * * * *',
       name: 'rollup-kpis',

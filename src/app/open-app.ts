@@ -8,13 +8,13 @@
  * Everything the app opened, it closes (in reverse order); what a caller passed in (a
  * database handle, a browser pool) stays the caller's to close.
  */
-import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { type ComparePolicy, policyFrom } from '../config/policy.js';
 import { type ProcessConfig, processConfig } from '../config/process-config.js';
 import type { DbHandle } from '../db/connect.js';
 import { openAppDb } from './open-app-db.js';
-import { LocalEvidenceStore, type EvidenceStore } from '../evidence/evidence-store.js';
+import type { EvidenceStore } from '../evidence/evidence-store.js';
+import { openEvidenceStore } from '../evidence/open-evidence-store.js';
 import type { BrowserPool, BrowserPoolOptions } from '../fetch/browser/browser-pool.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import { makeIsSuppressed } from '../health/is-suppressed.js';
@@ -35,7 +35,7 @@ export interface OpenAppOptions {
    * (none found: browser sites record an error); a pool is used as given; default none.
    */
   browser?: 'auto' | BrowserPool | false | { auto: BrowserPoolOptions };
-  /** Default: `<data dir>/evidence`. false: no evidence. */
+  /** Default: the configured store (MAPWATCH_EVIDENCE_URL, else `<data dir>/evidence`). false: no evidence. */
   evidence?: EvidenceStore | false;
   /**
    * Notifications: 'eager' reads the notify config now (a bad config stops the command);
@@ -98,10 +98,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       fetcher: opts.fetcher,
       health: opts.health === false ? undefined : (opts.health ?? healthThresholdsFrom(config)),
       isSuppressed: makeIsSuppressed(db.db, { cacheMs: opts.suppressionCacheMs }),
-      evidence:
-        opts.evidence === false
-          ? undefined
-          : (opts.evidence ?? new LocalEvidenceStore(path.join(config.dataDir, 'evidence'))),
+      evidence: opts.evidence === false ? undefined : (opts.evidence ?? openEvidenceStore(config)),
       recheckDelayMs: opts.recheckDelayMs,
     };
 

@@ -77,6 +77,24 @@ export const CONFIG_FIELDS = {
     default: '`.mapwatch`',
     description: 'embedded database, evidence files and the `.eml` outbox',
   },
+  MAPWATCH_EVIDENCE_URL: {
+    schema: optionalString,
+    default: '`<data dir>/evidence`',
+    description:
+      "where evidence files go: `s3://bucket/prefix` (an S3-compatible bucket every machine shares; credentials and region from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` or the SDK's other sources), or a directory",
+  },
+  MAPWATCH_S3_ENDPOINT: {
+    schema: z.string().url().optional(),
+    default: 'unset (AWS S3)',
+    description:
+      'endpoint of an S3-compatible server for `MAPWATCH_EVIDENCE_URL=s3://…` (MinIO, R2), addressed path-style',
+  },
+  MAPWATCH_EVIDENCE_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(0).max(36_500).default(30),
+    default: '`30`',
+    description:
+      'days after which the files of reads that changed no case are removed by the retention job (case evidence is always kept); `0`: never',
+  },
   MAPWATCH_CRAWLERS_DIR: {
     schema: z.string().default('crawlers'),
     default: '`crawlers`',

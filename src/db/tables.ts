@@ -152,6 +152,18 @@ export interface EvidenceTable {
   created_at: Generated<Date>;
 }
 
+/** An evidence file removed by retention (migrations/20261202050000): append-only. */
+export interface EvidencePurgesTable {
+  id: Generated<number>;
+  storage_key: string;
+  sha256: string;
+  size: number;
+  stored_at: Timestamp;
+  purged_at: Generated<Date>;
+  reason: string;
+  store: string;
+}
+
 /** The second read before a case opens or escalates; `agreed = false` opened nothing. */
 export interface RechecksTable {
   id: Generated<number>;
@@ -426,6 +438,7 @@ export interface Database {
   outbox: OutboxTable;
   notices: NoticesTable;
   evidence: EvidenceTable;
+  evidence_purges: EvidencePurgesTable;
   rechecks: RechecksTable;
   findings: FindingsTable;
   finding_summary: FindingSummaryTable;

@@ -8,7 +8,7 @@ import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
 import { formatMoney } from '../normalize/currency.js';
 import { escapeHtml as e } from '../escape-html.js';
-import type { EvidenceStore } from './evidence-store.js';
+import { type EvidenceStore, getIntact } from './evidence-store.js';
 import { loadCaseFacts } from '../cases/load-case-facts.js';
 import { manifestSchema, type Manifest } from './manifest.js';
 
@@ -64,7 +64,7 @@ export async function renderCaseSummary(
     let src: string | null = null;
     if (images === 'bundle') src = `files/${shot.sha256}.png`;
     else if (opts.store) {
-      const bytes = await opts.store.get(shot.key);
+      const bytes = await getIntact(opts.store, shot.key);
       if (bytes) src = `data:image/png;base64,${bytes.toString('base64')}`;
     }
     if (src)

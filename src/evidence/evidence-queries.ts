@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { renderCaseSummary } from './case-summary.js';
 import { defaultEvidenceStore } from './default-store.js';
-import { sha256Hex, type EvidenceStore } from './evidence-store.js';
+import { getIntact, type EvidenceStore } from './evidence-store.js';
 import { manifestSchema } from './manifest.js';
 import { pngThumbnail } from './png-thumbnail.js';
 
@@ -30,9 +30,9 @@ export async function latestScreenshot(
       m.data.files.find((x) => x.role === 'screenshot_annotated') ??
       m.data.files.find((x) => x.role === 'screenshot_viewport');
     if (!f) continue;
-    const bytes = await store.get(f.key);
     // A file that no longer matches its hash is not evidence; never hand it out as such.
-    if (bytes && sha256Hex(bytes) === f.sha256) return { bytes, sha256: f.sha256, mime: 'image/png' };
+    const bytes = await getIntact(store, f.key);
+    if (bytes) return { bytes, sha256: f.sha256, mime: 'image/png' };
   }
   return null;
 }
@@ -84,6 +84,6 @@ export async function observationScreenshot(
     m.data.files.find((x) => x.role === 'screenshot_annotated') ??
     m.data.files.find((x) => x.role === 'screenshot_viewport');
   if (!f) return null;
-  const bytes = await store.get(f.key);
-  return bytes && sha256Hex(bytes) === f.sha256 ? { bytes, sha256: f.sha256, mime: 'image/png' } : null;
+  const bytes = await getIntact(store, f.key);
+  return bytes ? { bytes, sha256: f.sha256, mime: 'image/png' } : null;
 }

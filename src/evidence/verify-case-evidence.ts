@@ -7,7 +7,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { sha256Hex, type EvidenceStore } from './evidence-store.js';
+import { checkStoredFile, describeFileState, type StoredFileState } from './check-stored-file.js';
+import type { EvidenceStore } from './evidence-store.js';
 import {
   canonicalJson,
   chainSha256,
@@ -24,8 +25,8 @@ export interface EvidenceFileCheck {
   sha256: string;
   size: number;
   mime: string;
-  /** 'ok', 'missing' (not in the store), 'altered' (bytes no longer match), 'unchecked' (no store). */
-  state: 'ok' | 'missing' | 'altered' | 'unchecked';
+  /** 'ok', 'missing' (not in the store), 'altered' (bytes no longer match), 'purged' (removed on record by retention), 'unchecked' (no store). */
+  state: StoredFileState | 'unchecked';
 }
 
 export interface EvidenceRowCheck {
@@ -86,9 +87,9 @@ export async function verifyCaseEvidence(
       for (const f of parsed.data.files) {
         let state: EvidenceFileCheck['state'] = 'unchecked';
         if (store) {
-          const bytes = await store.get(f.key);
-          state = !bytes ? 'missing' : sha256Hex(bytes) === f.sha256 ? 'ok' : 'altered';
-          if (state !== 'ok') mine.push(`${where}: ${f.role} file is ${state}`);
+          const c = await checkStoredFile(db, store, f);
+          state = c.state;
+          if (state !== 'ok') mine.push(`${where}: ${f.role} file ${describeFileState(c)}`);
         }
         files.push({ role: f.role, sha256: f.sha256, size: f.size, mime: f.mime, state });
       }

@@ -1,13 +1,15 @@
 /**
  * `mapwatch evidence verify --db`: walks the evidence rows in order and recomputes each
  * manifest hash and chain link. An edited manifest, an edited hash, or a deleted row in
- * the middle all break a link. With a store, every file is re-hashed as well. Then the case
+ * the middle all break a link. With a store, every file is re-hashed as well (a file removed
+ * by retention is named as purged, not missing: check-stored-file.ts). Then the case
  * events' own chain, the cases' lowest prices and the observations behind each manifest
  * (verify-case-records.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { sha256Hex, type EvidenceStore } from './evidence-store.js';
+import { checkStoredFile, describeFileState } from './check-stored-file.js';
+import type { EvidenceStore } from './evidence-store.js';
 import { chainSha256, GENESIS_SHA256, manifestSchema, manifestSha256 } from './manifest.js';
 import { verifyCaseEvents, verifyObservationFacts } from './verify-case-records.js';
 
@@ -41,9 +43,8 @@ export async function verifyChain(db: Kysely<Database>, store?: EvidenceStore): 
       }
       for (const f of parsed.data.files) {
         files++;
-        const bytes = await store.get(f.key);
-        if (!bytes) problems.push(`${where}: ${f.role} file ${f.key} is missing`);
-        else if (sha256Hex(bytes) !== f.sha256) problems.push(`${where}: ${f.role} file ${f.key} was altered`);
+        const c = await checkStoredFile(db, store, f);
+        if (c.state !== 'ok') problems.push(`${where}: ${f.role} file ${f.key} ${describeFileState(c)}`);
       }
     }
   }

@@ -11,7 +11,8 @@
  *
  * It also keeps the notify job's scheduler (`notify-every-minute`): once a minute a
  * `send-notifications` job sends the outbox, queues the digests due in each recipient's time
- * zone, and the site alerts. One id, one job per slot, so replicas add it once too.
+ * zone, and the site alerts. One id, one job per slot, so replicas add it once too. The KPI
+ * rollup and the daily evidence retention job are kept the same way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
 import { notifyJob } from '../queue/notify-job.js';
+import { retentionJob } from '../queue/retention-job.js';
 import { rollupJob } from '../queue/rollup-job.js';
 import { weeklyReportJob } from '../queue/weekly-report-job.js';
 
@@ -51,6 +53,9 @@ const ROLLUP_PATTERN = '0 */15 * * * *';
  */
 export const WEEKLY_REPORT_SCHEDULER_ID = 'weekly-report-mondays';
 const WEEKLY_REPORT_PATTERN = '0 30 0 * * 1';
+/** Evidence retention (src/queue/retention-job.ts), daily at 03:17 UTC, off the hour. */
+export const RETENTION_SCHEDULER_ID = 'purge-evidence-daily';
+const RETENTION_PATTERN = '0 17 3 * * *';
 
 export class SiteScheduler {
   /** Last good config per file. */
@@ -90,6 +95,13 @@ export class SiteScheduler {
         WEEKLY_REPORT_SCHEDULER_ID,
         { pattern: WEEKLY_REPORT_PATTERN, tz },
         { name: weeklyReportJob.id, data: {}, opts: weeklyReportJob.options },
+      );
+    const retention = await this.o.notifyQueue.getJobScheduler(RETENTION_SCHEDULER_ID);
+    if (!retention || retention.pattern !== RETENTION_PATTERN)
+      await this.o.notifyQueue.upsertJobScheduler(
+        RETENTION_SCHEDULER_ID,
+        { pattern: RETENTION_PATTERN, tz: 'UTC' },
+        { name: retentionJob.id, data: {}, opts: retentionJob.options },
       );
   }
 

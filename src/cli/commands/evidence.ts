@@ -1,6 +1,7 @@
 /**
- * `mapwatch evidence export|verify`: tamper-evident evidence bundles and the database hash
- * chain; `mapwatch keys create|public`: the organisation's signing key for bundles.
+ * `mapwatch evidence export|verify|purge`: tamper-evident evidence bundles, the database hash
+ * chain, and retention, each on the configured store (MAPWATCH_EVIDENCE_URL);
+ * `mapwatch keys create|public`: the organisation's signing key for bundles.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,8 +16,8 @@ import {
 } from '../../evidence/signing-key.js';
 import { parseCertificates } from '../../evidence/timestamp-token.js';
 import { UserError } from '../../errors.js';
-import { evidenceDir } from '../../evidence/default-store.js';
 import { LocalEvidenceStore } from '../../evidence/evidence-store.js';
+import { openEvidenceStore } from '../../evidence/open-evidence-store.js';
 import { exportCaseBundle } from '../../evidence/export-bundle.js';
 import { type BundleReport, verifyBundleFile, verifyWaczFile } from '../../evidence/verify-bundle.js';
 import { verifyBundleAgainstDb } from '../../evidence/verify-bundle-db.js';
@@ -78,8 +79,7 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
     .requiredOption('--out <file>', 'zip file to write')
     .action(async (opts: { case: number; out: string }) => {
       const e = env();
-      const dir = evidenceDir(e.dataDir);
-      const store = new LocalEvidenceStore(dir);
+      const store = openEvidenceStore(e);
       const out = path.resolve(opts.out);
       if (!fs.existsSync(path.dirname(out))) throw new UserError(`--out: folder ${path.dirname(out)} does not exist`);
       const seal = sealOptionsFromConfig(e);
@@ -96,9 +96,11 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         (m) =>
           `  evidence #${m.evidenceId} ${m.role}: ${m.path} (store key ${m.key}${m.altered ? `: the store's copy is altered, sha256 ${m.altered}` : ''})`,
       );
-      const where = fs.existsSync(dir)
-        ? `the evidence store at ${dir} does not have them intact`
-        : `the evidence store ${dir} does not exist here: run the export where MAPWATCH_DATA_DIR holds the crawler's data (in Docker, mount the data volume)`;
+      const dir = store.location;
+      const where =
+        !(store instanceof LocalEvidenceStore) || fs.existsSync(dir)
+          ? `the evidence store at ${dir} does not have them intact`
+          : `the evidence store ${dir} does not exist here: run the export where MAPWATCH_DATA_DIR holds the crawler's data (in Docker, mount the data volume), or share one store (MAPWATCH_EVIDENCE_URL=s3://…)`;
       process.stderr.write(
         `mapwatch: INCOMPLETE bundle ${opts.out}: case ${opts.case}, ${r.evidence} evidence record(s), ` +
           `${r.files} file(s) written, ${r.missing.length} file(s) missing; ${where}:\n${lines.join('\n')}\n`,
@@ -159,7 +161,7 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         if (opts.db) {
           const e = env();
           const r = await withDb(e, async ({ db }) => {
-            const report = await verifyChain(db, new LocalEvidenceStore(evidenceDir(e.dataDir)));
+            const report = await verifyChain(db, openEvidenceStore(e));
             if (opts.head) report.problems.push(...(await checkPublishedHead(db, opts.head)));
             if (bundle)
               report.problems.push(
@@ -178,4 +180,32 @@ export function registerEvidenceCommands(program: Command, env: EnvLoader): void
         if (bad) process.exitCode = 1;
       },
     );
+  ev.command('purge')
+    .description(
+      'remove the stored files of reads that changed no case, older than N days (what the daily retention job does)',
+    )
+    .option('--older-than <days>', 'days (default: MAPWATCH_EVIDENCE_RETENTION_DAYS)', days)
+    .option('--dry-run', 'count what would be removed, remove nothing')
+    .action(async (opts: { olderThan?: number; dryRun?: boolean }) => {
+      const e = env();
+      const olderThan = opts.olderThan ?? e.MAPWATCH_EVIDENCE_RETENTION_DAYS;
+      if (olderThan < 1)
+        throw new UserError('MAPWATCH_EVIDENCE_RETENTION_DAYS is 0 (keep everything): give --older-than DAYS');
+      const { purgeEvidence } = await import('../../evidence/purge-evidence.js');
+      const r = await withDb(e, ({ db }) =>
+        purgeEvidence(db, { store: openEvidenceStore(e), olderThanDays: olderThan, dryRun: opts.dryRun }),
+      );
+      const mib = (r.purgedBytes / 1048576).toFixed(1);
+      console.log(
+        `${r.dryRun ? 'Would remove' : 'Removed'} ${r.purged} file(s), ${mib} MiB, of reads that changed no case and were not stored for ${olderThan} days, from ${r.store}; ` +
+          `${r.scanned} file(s) scanned, ${r.keptChained} old file(s) kept as case evidence, ${r.keptRestored} stored again since.`,
+      );
+    });
+}
+
+function days(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UserError(`--older-than: must be a whole number of days (1 or more), got "${v}"`);
+  return n;
 }
