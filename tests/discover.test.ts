@@ -4,6 +4,7 @@
  * catalog matching with its precision and recall (no wrong automatic match, ever); review;
  * and listings that appear, move and disappear.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import { reviewMatch } from '../src/discover/review-match.js';
 import { runDiscovery, type DiscoverySummary } from '../src/discover/run-discovery.js';
 import { titleSimilarity } from '../src/discover/similarity.js';
 import { listListingChanges, listReviewItems } from '../src/queries/list-discovered.js';
-import { openTestDb } from './support/db.js';
+import { openTestDb, POSTGRES_URL } from './support/db.js';
 import { type DiscoveryStore, productsCsv, startDiscoveryStore } from './support/discovery-store.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -43,11 +44,30 @@ describe('GTIN and title keys', () => {
   });
 });
 
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The CLI as a user runs it, without blocking this process (its storefront must keep answering). */
+function mapwatch(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src/cli/run.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, MAPWATCH_DEBUG: '', ...env }, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 describe('discovery on a storefront', { timeout: 120_000 }, () => {
   let h: DbHandle;
   let store: DiscoveryStore;
   let site: LoadedSite;
   let siteId: number;
+  let configDir: string;
   const runs: DiscoverySummary[] = [];
   const ctx = () => ({ db: h.db, fetchOptions: { allowPrivate: ['127.0.0.1'] } });
 
@@ -57,6 +77,7 @@ describe('discovery on a storefront', { timeout: 120_000 }, () => {
     const dir = tmpDir({ 'products.csv': productsCsv(), 'resellers.csv': 'name\nTest Shop\n' });
     await importProducts(h.db, path.join(dir, 'products.csv'));
     await importResellers(h.db, path.join(dir, 'resellers.csv'));
+    configDir = dir;
     const file = path.join(dir, 'shop.yaml');
     fs.writeFileSync(
       file,
@@ -198,6 +219,33 @@ discover:
       .where('active', '=', true)
       .executeTakeFirstOrThrow();
     expect(Number(active.n)).toBeGreaterThan(20);
+  });
+
+  it('mapwatch discover and mapwatch listings review, as a user runs them', async () => {
+    const env = {
+      DATABASE_URL: POSTGRES_URL,
+      MAPWATCH_DB_SCHEMA: h.schema,
+      MAPWATCH_ALLOW_PRIVATE: '127.0.0.1',
+      MAPWATCH_DATA_DIR: tmpDir({}),
+      MAPWATCH_CONFIG: '',
+      REDIS_URL: '',
+      MAPWATCH_CHROMIUM: '',
+    };
+    const run = await mapwatch(['discover', '--dir', configDir, '--site', 'shop', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { runs: DiscoverySummary[] };
+    expect(out.runs[0]).toMatchObject({ site: 'shop', pendingLeft: 0, newUrls: 0 });
+    const list = await mapwatch(['listings', 'review'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/title/);
+    const id = (await listReviewItems(h.db))[0]!.id;
+    const ok = await mapwatch(['listings', 'review', 'reject', String(id), '--by', 'sam', '--role', 'compliance'], env);
+    expect(ok.stdout).toContain(`Rejected page ${id}.`);
+    const bad = await mapwatch(['listings', 'review', 'approve', 'x'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/give the id of a page/);
+    expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
   it('stays within the politeness limit', () => {

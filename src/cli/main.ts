@@ -29,6 +29,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   kpis: async () => (await import('./commands/kpis.js')).registerKpiCommands,
   users: async () => (await import('./commands/users.js')).registerUserCommands,
   learn: async () => (await import('./commands/learn.js')).registerLearnCommands,
+  discover: async () => (await import('./commands/discover.js')).registerDiscoverCommands,
 };
 
 /** Top-level command → the groups that define it (`sites` has subcommands in two). */
@@ -56,6 +57,8 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   audit: ['kpis'],
   users: ['users'],
   tokens: ['users'],
+  discover: ['discover'],
+  listings: ['discover'],
 };
 
 /** The program with the commands `argv` needs; all of them for help, a bare call or an unknown command. */

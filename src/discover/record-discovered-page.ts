@@ -121,8 +121,9 @@ export async function ensureListing(
     .where('url', '=', o.url)
     .executeTakeFirst();
   if (existing) {
+    // An inactive one (a config dropped it) is discovery's now, or the next config sync would end it again.
     if (!existing.active)
-      await trx.updateTable('listings').set({ active: true }).where('id', '=', existing.id).execute();
+      await trx.updateTable('listings').set({ active: true, discovered: true }).where('id', '=', existing.id).execute();
     return { id: existing.id, created: false };
   }
   const { id } = await trx
