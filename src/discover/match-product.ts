@@ -8,8 +8,8 @@
  * a person, with the reasons.
  */
 import type { MatchMethod } from '../db/tables.js';
-import { gtin14 } from './gtin.js';
-import { sameBrand, titleSimilarity, normalizeMpn } from './similarity.js';
+import { gtin14 } from '../normalize/gtin.js';
+import { sameBrand, titleSimilarity, normalizeMpn } from '../normalize/similarity.js';
 
 export interface CatalogProduct {
   id: number;

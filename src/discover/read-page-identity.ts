@@ -5,6 +5,7 @@
  * part number). Page text is untrusted: everything is cut to a bounded length.
  */
 import * as cheerio from 'cheerio';
+import { compatibilitySentences } from '../extract/compatibility-wording.js';
 import { extractOffers } from '../extract/extract-offers.js';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { Offer } from '../types.js';
@@ -16,7 +17,6 @@ export interface PageRead extends PageIdentity {
   offers: Offer[];
 }
 
-const COMPATIBLE = /\b(compatible with|replacement for|replaces|fits|works with|alternative to|substitute for)\b/i;
 const cut = (s: string | undefined, n = 300) =>
   s ? s.replace(/\s+/g, ' ').trim().slice(0, n) || undefined : undefined;
 
@@ -42,10 +42,8 @@ export function readPageIdentity(html: string, url: string, site: Partial<SiteCo
       // an unparseable canonical says nothing
     }
   }
-  $('script, style, noscript').remove();
-  const text = $('body').text().replace(/\s+/g, ' ');
-  const sentences = text.split(/(?<=[.!?])\s+|\s{2,}/).filter((s) => COMPATIBLE.test(s));
-  if (sentences.length) out.compatibility = sentences.slice(0, 5).map((s) => cut(s, 200)!);
+  const sentences = compatibilitySentences(html);
+  if (sentences.length) out.compatibility = sentences;
   return out;
 }
 

@@ -12,7 +12,7 @@
  * - a page that moves (301 to a new address) and one that disappears (404), after `change()`.
  */
 import zlib from 'node:zlib';
-import { checkDigit } from '../../src/discover/gtin.js';
+import { checkDigit } from '../../src/normalize/gtin.js';
 import { startServer, type TestServer } from './server.js';
 
 export interface FixtureProduct {
