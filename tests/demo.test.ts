@@ -100,8 +100,16 @@ describe('mapwatch demo', () => {
         amount: '279',
         below_map: true,
         percent_below: 20.06,
+        // MegaMarket's config lists no pages: its listing was found by discovery (robots.txt sitemap).
+        listingDiscovered: true,
       }),
     ]);
+    expect(result.discovery).toEqual([
+      expect.objectContaining({ site: 'megamarket', found: 1, matched: 1, review: 0, pendingLeft: 0 }),
+    ]);
+    expect(formatDemoReport(result)).toMatch(
+      /megamarket: 1 product page\(s\) found .*1 matched to the catalog and listed/,
+    );
   });
 
   it("site health: Blocky is blocked, Shifty's redesign is caught and suppressed", () => {

@@ -18,6 +18,15 @@ export interface ProductRules {
   mapIncludesVat: boolean;
   mapPrices: MapPriceInput[];
   promos: PromoWindowInput[];
+  mpn?: string | null;
+  /** What the OEM charges its dealers; a price below it is a grey-market signal (never a MAP violation). */
+  dealerCost?: { minor: number; currency: string } | null;
+  /** GTIN company prefixes the brand owns (empty: not known, so never a signal). */
+  gtinPrefixes?: string[];
+  /** The catalog's authorized marketplace sellers for the brand (reseller null: on every marketplace). */
+  authorizedSellers?: { reseller: string | null; key: string; name: string }[];
+  /** Seller key → group name (several storefronts, one seller). */
+  sellerGroups?: ReadonlyMap<string, string>;
 }
 
 export async function loadMapRules(
@@ -41,6 +50,16 @@ export async function loadMapRules(
     ),
   ]);
   const promos = [...productPromos, ...brandPromos].sort((a, b) => a.id - b.id);
+  const [sellers, prefixes, groups] = await Promise.all([
+    selectInChunks(brands, (slice) =>
+      db.selectFrom('authorized_sellers').selectAll().where('brand', 'in', slice).execute(),
+    ),
+    selectInChunks(brands, (slice) =>
+      db.selectFrom('brand_gtin_prefixes').selectAll().where('brand', 'in', slice).execute(),
+    ),
+    db.selectFrom('seller_groups').selectAll().execute(),
+  ]);
+  const sellerGroups = new Map(groups.map((g) => [g.seller_key, g.group_name]));
   for (const p of products) {
     out.set(p.id, {
       productId: p.id,
@@ -52,6 +71,16 @@ export async function loadMapRules(
       mapIncludesVat: p.map_includes_vat,
       mapPrices: [],
       promos: [],
+      mpn: p.mpn,
+      dealerCost:
+        p.dealer_cost_minor !== null && p.dealer_cost_currency
+          ? { minor: p.dealer_cost_minor, currency: p.dealer_cost_currency }
+          : null,
+      gtinPrefixes: prefixes.filter((x) => x.brand === p.brand).map((x) => x.prefix),
+      authorizedSellers: sellers
+        .filter((x) => x.brand === p.brand)
+        .map((x) => ({ reseller: x.reseller, key: x.seller_key, name: x.seller_name })),
+      sellerGroups,
     });
   }
   for (const m of maps) {

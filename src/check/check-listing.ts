@@ -16,6 +16,7 @@ import type { ObservationDraft } from '../types.js';
 import type { CheckContext } from './check-context.js';
 import { containReadFailure, failedReadDraft, isServiceFailure } from './contain-read-failure.js';
 import { findStoredRead, type StoredRead } from './find-stored-read.js';
+import { findGreyMarketSignals } from './find-grey-market.js';
 import { findUnauthorizedSellers } from './find-unauthorized-sellers.js';
 import type { Finding } from './findings.js';
 import { judge } from './judge-read.js';
@@ -78,7 +79,13 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
       const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
       // The site's learned price locator cross-checks the model before the read is judged.
       r.draft = await crossCheckLocator(ctx.db, { siteId: listing.siteId, draft: r.draft });
-      r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft));
+      const catalogSellers = {
+        reseller: site.config.reseller,
+        authorized: rules.authorizedSellers ?? [],
+        groups: rules.sellerGroups ?? new Map<string, string>(),
+      };
+      r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft, catalogSellers));
+      r.findings.push(...findGreyMarketSignals(r.draft, rules, listing.packSize));
       return r;
     });
   const judgeDraft = (d: ObservationDraft) => judge(d, site, listing, rules, ctx.policy);

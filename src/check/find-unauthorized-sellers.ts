@@ -10,9 +10,13 @@
  * - names match case- and whitespace-insensitively, nothing fuzzier, so a near miss
  *   ("Northwind Official" vs "Northwind Official Store") shows up for a person to judge.
  * The finding never opens a case: the case is about what the reseller itself advertises.
+ * Besides the site config's list, the catalog's list for the product's brand counts
+ * (`mapwatch import authorized-sellers`: per brand, on every marketplace or one reseller's),
+ * and a seller grouped with an authorized one (`mapwatch import seller-groups`) is authorized.
  */
 import type { Verdict } from '../compare/compare-to-map.js';
 import type { SiteConfig } from '../config/site-config.schema.js';
+import { sellerKeys } from '../catalog/seller-key.js';
 import { toMinorUnits } from '../normalize/currency.js';
 import type { ObservationDraft } from './read-listing.js';
 
@@ -24,6 +28,15 @@ export interface UnauthorizedSeller {
   below_map: boolean | null;
   percent_below: number | null;
   map_minor: number | null;
+  /** The seller group (several storefronts, one seller) this storefront belongs to, when known. */
+  group?: string;
+}
+
+/** The catalog's list for this product's brand, on this site's reseller (see load-map-rules.ts). */
+export interface CatalogSellers {
+  reseller: string;
+  authorized: readonly { reseller: string | null; key: string; name: string }[];
+  groups: ReadonlyMap<string, string>;
 }
 
 export interface UnauthorizedSellerFinding {
@@ -43,14 +56,30 @@ export function findUnauthorizedSellers(
   cfg: Pick<SiteConfig, 'authorized_sellers'>,
   gtin: string | null,
   judgeAmount: (draft: ObservationDraft) => Verdict | null,
+  catalog?: CatalogSellers,
 ): UnauthorizedSellerFinding[] {
-  const allowed = cfg.authorized_sellers;
-  if (!allowed?.length || !draft.offers?.length) return [];
+  const fromCatalog = (catalog?.authorized ?? []).filter(
+    (a) => a.reseller === null || a.reseller === catalog!.reseller,
+  );
+  const allowed = [...new Set([...(cfg.authorized_sellers ?? []), ...fromCatalog.map((a) => a.name)])];
+  if (!allowed.length || !draft.offers?.length) return [];
   const ok = new Set(allowed.map(norm));
+  const okKeys = new Set(fromCatalog.map((a) => a.key));
+  const okGroups = new Set(
+    fromCatalog.flatMap((a) => (catalog!.groups.get(a.key) ? [catalog!.groups.get(a.key)!] : [])),
+  );
+  for (const name of cfg.authorized_sellers ?? []) {
+    const g = catalog?.groups.get(`name:${norm(name)}`);
+    if (g) okGroups.add(g);
+  }
   const seen = new Set<string>();
   const sellers: UnauthorizedSeller[] = [];
   for (const offer of draft.offers) {
     if (!offer.seller || ok.has(norm(offer.seller))) continue;
+    const keys = sellerKeys({ name: offer.seller });
+    if (keys.some((k) => okKeys.has(k))) continue;
+    const group = keys.map((k) => catalog?.groups.get(k)).find((g) => g !== undefined);
+    if (group && okGroups.has(group)) continue;
     if (offer.condition && offer.condition !== 'new') continue;
     if (gtin && offer.gtin && gtin14(gtin) !== gtin14(offer.gtin)) continue;
     const key = `${norm(offer.seller)}|${offer.amount}|${offer.currency}`;
@@ -71,7 +100,8 @@ export function findUnauthorizedSellers(
       below_map: compared ? compared.kind === 'violation' : null,
       percent_below: compared?.kind === 'violation' ? compared.percentBelow : null,
       map_minor: compared ? compared.mapMinor : null,
+      ...(group ? { group } : {}),
     });
   }
-  return sellers.length ? [{ kind: 'unauthorized_seller', detail: { sellers, authorized: [...allowed] } }] : [];
+  return sellers.length ? [{ kind: 'unauthorized_seller', detail: { sellers, authorized: allowed } }] : [];
 }

@@ -5,10 +5,13 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
+import type { GreyMarketFinding } from './find-grey-market.js';
 import type { UnauthorizedSellerFinding } from './find-unauthorized-sellers.js';
 
 export type Finding =
-  { kind: 'map_evasion'; detail: { phrases: string[]; revealed_by_steps: boolean } } | UnauthorizedSellerFinding;
+  | { kind: 'map_evasion'; detail: { phrases: string[]; revealed_by_steps: boolean } }
+  | UnauthorizedSellerFinding
+  | GreyMarketFinding;
 
 export interface FindingsRow {
   observationId: number;

@@ -78,9 +78,19 @@ export function formatDemoReport(result: DemoResult): string {
     ),
     ...r.unauthorizedSellers.map(
       (x) =>
-        `Unauthorized seller: "${safeText(x.seller, 40)}" offers ${x.sku} on ${safeText(x.reseller)} at ${x.amount} ${x.currency}${x.below_map === null ? ' (not comparable with MAP)' : x.below_map ? `, ${x.percent_below}% below MAP ${money(x.map_minor, x.currency)}` : ', at or above MAP'}.`,
+        `Unauthorized seller: "${safeText(x.seller, 40)}" offers ${x.sku} on ${safeText(x.reseller)} at ${x.amount} ${x.currency}${x.below_map === null ? ' (not comparable with MAP)' : x.below_map ? `, ${x.percent_below}% below MAP ${money(x.map_minor, x.currency)}` : ', at or above MAP'}${x.listingDiscovered ? ' (a listing found by discovery)' : ''}.`,
     ),
     ...(r.evasion.length + r.unauthorizedSellers.length ? [] : ['None.']),
+  );
+
+  section(
+    'Discovery',
+    ...(result.discovery.length
+      ? result.discovery.map(
+          (d) =>
+            `${d.site}: ${d.found} product page(s) found (robots.txt sitemap), ${d.matched} matched to the catalog and listed, ${d.review} for review; ${d.requests} requests at ${d.rate.requestsPerSecond}/s (limit ${d.rate.limitPerSecond}/s).`,
+        )
+      : ['No site has a discover: section.']),
   );
 
   section(

@@ -28,6 +28,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   users: async () => (await import('./commands/users.js')).registerUserCommands,
   learn: async () => (await import('./commands/learn.js')).registerLearnCommands,
   report: async () => (await import('./commands/report.js')).registerReportCommands,
+  discover: async () => (await import('./commands/discover.js')).registerDiscoverCommands,
 };
 
 /** Top-level command → the groups that define it (`sites` has subcommands in two). */
@@ -57,6 +58,8 @@ const COMMAND_GROUPS: Record<string, (keyof typeof GROUPS)[]> = {
   report: ['report'],
   users: ['users'],
   tokens: ['users'],
+  discover: ['discover'],
+  listings: ['discover'],
 };
 
 /**

@@ -125,11 +125,12 @@ export function loadSiteFile(file: string): { site?: LoadedSite; problems: Input
     }
   }
   problems.push(...duplicateUrls(listings));
-  if (listings.length === 0 && !problems.length)
+  // A site with a discover: section may start with no listings: discovery finds them.
+  if (listings.length === 0 && !problems.length && !config.discover)
     problems.push({
       file: rel,
       field: 'listings',
-      message: 'the site lists no product pages (add listings: or listings_csv:)',
+      message: 'the site lists no product pages (add listings:, listings_csv: or discover:)',
     });
   const name = config.name ?? path.basename(file).replace(/\.ya?ml$/i, '');
   problems.push(...checkValueEnv(config, name, rel, (p) => lineOf(doc, lc, p)));

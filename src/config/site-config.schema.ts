@@ -156,6 +156,75 @@ export const browserSchema = z
   })
   .describe('Browser rendering (render: browser, or the static fallback): scripted steps and login');
 
+/**
+ * Discovery (src/discover/): where to find the site's product pages besides `listings`. An
+ * empty section (`discover: {}`) reads the sitemaps robots.txt names, then /sitemap.xml.
+ * Found pages are read and matched to the catalog; confident matches become listings.
+ */
+export const discoverSchema = z
+  .strictObject({
+    sitemaps: z
+      .array(httpUrl)
+      .optional()
+      .describe(
+        'sitemap or sitemap-index URLs (.xml or .xml.gz); default: robots.txt Sitemap: lines, then /sitemap.xml',
+      ),
+    base_url: httpUrl
+      .optional()
+      .describe("the site's origin for robots.txt, /sitemap.xml, /products.json and search (default: https://DOMAIN)"),
+    shopify: z.boolean().default(false).describe('also read the Shopify catalog at /products.json (paged)'),
+    feeds: z
+      .array(
+        z.strictObject({
+          url: httpUrl,
+          format: z
+            .enum(['google-xml', 'csv'])
+            .describe('Google Merchant XML (RSS/Atom with g: fields) or CSV with a link column'),
+        }),
+      )
+      .default([])
+      .describe('product feeds the reseller publishes'),
+    search: z
+      .string()
+      .regex(/\{(gtin|mpn|name)\}/, 'a URL template with {gtin}, {mpn} or {name}, e.g. /search?q={gtin}')
+      .optional()
+      .describe("the site's search URL: each catalog product is searched and the product links on the result read"),
+    url_pattern: z
+      .string()
+      .min(1)
+      .superRefine((s, ctx) => {
+        try {
+          new RegExp(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(err as Error).message}` });
+        }
+      })
+      .optional()
+      .describe('only URLs matching this regular expression are product pages (default: every URL found)'),
+    max_pages: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(500)
+      .describe('pages read per run; the rest wait for the next run (discovery resumes where it stopped)'),
+    schedule: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = cronProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('0 2 * * *')
+      .describe('cron expression of the discovery job (its own schedule, apart from the price crawl)'),
+    review_below: z
+      .number()
+      .min(0.5)
+      .max(1)
+      .default(0.95)
+      .describe('matches less confident than this wait for review (`mapwatch listings review`)'),
+  })
+  .describe('find product pages by sitemap, Shopify products.json, product feeds and site search');
+
 export const siteConfigSchema = z
   .strictObject({
     name: z
@@ -219,6 +288,7 @@ export const siteConfigSchema = z
       .describe(
         'saved product pages with their expected price; `mapwatch sites check` reads each one with this config',
       ),
+    discover: discoverSchema.optional(),
     authorized_sellers: z
       .array(z.string().trim().min(1))
       .min(1)
@@ -251,3 +321,4 @@ export type SiteSelectors = z.output<typeof selectorsSchema>;
 export type BrowserStep = z.output<typeof browserStepSchema>;
 export type BrowserConfig = z.output<typeof browserSchema>;
 export type SavedPage = z.output<typeof savedPageSchema>;
+export type DiscoverConfig = z.output<typeof discoverSchema>;

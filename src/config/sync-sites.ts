@@ -117,7 +117,13 @@ async function writeSites(trx: Kysely<Database>, sites: readonly LoadedSite[], r
       .returning('id')
       .executeTakeFirstOrThrow();
     // Everything the config no longer lists ends inactive; what it lists is re-activated below.
-    await trx.updateTable('listings').set({ active: false }).where('site_id', '=', siteId).execute();
+    // Listings discovery added are not the config's to end (src/discover/ tracks them as gone).
+    await trx
+      .updateTable('listings')
+      .set({ active: false })
+      .where('site_id', '=', siteId)
+      .where('discovered', '=', false)
+      .execute();
     const rows = site.listings.map((l) => ({
       site_id: siteId,
       product_id: refs.productIds.get(l.sku)!,

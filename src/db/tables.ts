@@ -19,6 +19,9 @@ export interface ProductsTable {
   map_includes_vat: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** What the OEM charges its dealers (migrations/20261202070000): a price below it is a grey-market signal. */
+  dealer_cost_minor: number | null;
+  dealer_cost_currency: string | null;
 }
 
 export interface MapPricesTable {
@@ -73,6 +76,8 @@ export interface ListingsTable {
   url: string;
   pack_size: Generated<number>;
   active: Generated<boolean>;
+  /** Added by discovery, not by a site config (migrations/20261202070000): a config sync leaves it be. */
+  discovered: Generated<boolean>;
 }
 
 export type VerdictKind = 'compliant' | 'violation' | 'not_comparable';
@@ -421,7 +426,75 @@ export interface PriceLocatorsTable {
   last_miss_reason: string | null;
 }
 
+export type DiscoveredState = 'pending' | 'matched' | 'review' | 'rejected' | 'unmatched' | 'failed' | 'gone';
+export type MatchMethod = 'gtin' | 'mpn_brand' | 'title';
+
+/** A page discovery found on a site, and how it was matched (migrations/20261202070000). */
+export interface DiscoveredPagesTable {
+  id: Generated<number>;
+  site_id: number;
+  url: string;
+  source: string;
+  state: DiscoveredState;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  read_at: Timestamp | null;
+  reason: string | null;
+  final_url: string | null;
+  page_gtin: string | null;
+  page_mpn: string | null;
+  page_brand: string | null;
+  page_name: string | null;
+  product_id: number | null;
+  match_method: MatchMethod | null;
+  /** numeric(4,3): a decimal string. */
+  confidence: string | null;
+  listing_id: number | null;
+  change: 'new' | 'moved' | 'gone' | null;
+  moved_from: string | null;
+  reported_at: Timestamp | null;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+}
+
+export interface DiscoveryRunsTable {
+  id: Generated<number>;
+  site_id: number;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  requests: Generated<number>;
+  pages_read: Generated<number>;
+  found: Generated<number>;
+  matched: Generated<number>;
+  review: Generated<number>;
+  pending_left: Generated<number>;
+  delay_ms: number;
+}
+
+export interface AuthorizedSellersTable {
+  id: Generated<number>;
+  brand: string;
+  reseller: string | null;
+  seller_key: string;
+  seller_name: string;
+}
+
+export interface SellerGroupsTable {
+  seller_key: string;
+  group_name: string;
+}
+
+export interface BrandGtinPrefixesTable {
+  brand: string;
+  prefix: string;
+}
+
 export interface Database {
+  discovered_pages: DiscoveredPagesTable;
+  discovery_runs: DiscoveryRunsTable;
+  authorized_sellers: AuthorizedSellersTable;
+  seller_groups: SellerGroupsTable;
+  brand_gtin_prefixes: BrandGtinPrefixesTable;
   price_locator_samples: PriceLocatorSamplesTable;
   price_locators: PriceLocatorsTable;
   daily_rollups: DailyRollupsTable;

@@ -67,7 +67,8 @@ export interface DemoReport {
     priceMinor: number | null;
     currency: string | null;
   })[];
-  unauthorizedSellers: (ListingRef & UnauthorizedSeller)[];
+  /** `listingDiscovered`: the listing was found by discovery, not listed in a config. */
+  unauthorizedSellers: (ListingRef & UnauthorizedSeller & { listingDiscovered: boolean })[];
   health: SiteHealthRow[];
   siteAlerts: { site: string; kind: string; reason: string | null }[];
   blockReasons: (ListingRef & { reason: string })[];
@@ -97,6 +98,7 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
       's.name as site',
       'r.name as reseller',
       'p.sku',
+      'l.discovered',
     ])
     .orderBy('o.id')
     .execute();
@@ -172,7 +174,7 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     } else if (f.kind === 'unauthorized_seller') {
       // One line per seller and listing: the same offer seen on every sweep is one fact.
       for (const s of (f.detail as { sellers: UnauthorizedSeller[] }).sellers)
-        unauthorized.set(`${o.listing_id}|${s.seller}`, { ...refOf(o), ...s });
+        unauthorized.set(`${o.listing_id}|${s.seller}`, { ...refOf(o), ...s, listingDiscovered: o.discovered });
     }
   }
 

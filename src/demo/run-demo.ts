@@ -27,6 +27,8 @@ import { loadNotifyConfig } from '../notify/notify-config.js';
 import { notifyJob } from '../queue/notify-job.js';
 import { startWorkers } from '../queue/worker.js';
 import { SiteScheduler } from '../schedule/scheduler.js';
+import { discoverSites } from '../discover/discover-sites.js';
+import type { DiscoverySummary } from '../discover/run-discovery.js';
 import { collectDemoReport, type DemoPaths, type DemoReport } from './collect-demo-report.js';
 import { runSweep, type SweepResult, waitForJob } from './run-sweep.js';
 import { siteConfigYaml } from './site-configs.js';
@@ -48,6 +50,8 @@ export interface DemoOptions {
 export interface DemoResult {
   report: DemoReport;
   sweeps: SweepResult[];
+  /** Discovery on the sites whose config has a discover: section (before the first sweep). */
+  discovery: DiscoverySummary[];
   totalMs: number;
   browser: boolean;
 }
@@ -138,6 +142,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await syncSites(db, sites);
     log(`Loaded ${sites.length} site configs from ${paths.crawlers} (queues: ${conn.describe})`);
 
+    // Sites with a discover: section list no pages: discovery finds them and matches them to the catalog.
+    const { runs: discovery } = await discoverSites(app.ctx, sites);
+    for (const d of discovery)
+      log(
+        `Discovered ${d.found} product page(s) on ${d.site}: ${d.matched} matched to the catalog and listed, ${d.review} for review`,
+      );
+
     // Idle workers look for jobs every 0.3 s: on PGlite, BullMQ's NOTIFY wake-up does not arrive (see worker.ts).
     const workers = startWorkers(conn, app.ctx, { concurrency: 6, drainDelaySeconds: 0.3 });
     closers.push(() => workers.close());
@@ -171,6 +182,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const result = {
       report,
       sweeps,
+      discovery,
       totalMs: Date.now() - startedAt.getTime(),
       browser: app.ctx.browser !== undefined,
     };

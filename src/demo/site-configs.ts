@@ -90,6 +90,14 @@ selectors:
 export function siteConfigYaml(r: RunningStorefront): string {
   const c = PER_STORE[r.store.id];
   if (!c) throw new Error(`no demo config for storefront ${r.store.id}`);
+  // A discoverable store lists no pages: discovery reads the sitemap its robots.txt names.
+  const listings = r.store.discoverable
+    ? `discover:                             # no listings: the sitemap robots.txt names finds them
+  base_url: "${r.origin}"
+`
+    : `listings:
+${r.store.listings.map((l) => `  - { sku: ${l.sku}, url: "${r.origin}${l.path}" }`).join('\n')}
+`;
   return `# ${r.store.reseller}: ${c.about}
 reseller: ${JSON.stringify(r.store.reseller)}
 domain: "${r.host}"
@@ -97,7 +105,5 @@ currency: ${c.currency}
 schedule: "${DEMO_SCHEDULE}"
 rate_limit: { concurrency: ${DEMO_RATE_LIMIT.concurrency}, delay_ms: ${DEMO_RATE_LIMIT.delay_ms} }
 recheck: { delay_ms: ${DEMO_RECHECK_DELAY_MS} }
-${c.extra ?? ''}listings:
-${r.store.listings.map((l) => `  - { sku: ${l.sku}, url: "${r.origin}${l.path}" }`).join('\n')}
-`;
+${c.extra ?? ''}${listings}`;
 }

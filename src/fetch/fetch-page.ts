@@ -20,6 +20,9 @@
  * - gate           defaultDomainGate (process-wide InProcessDomainGate; 1 in flight, 2000 ms between starts per domain).
  * - robots         defaultRobotsCache (process-wide, 1 h TTL).
  * - signal         caller cancellation → error 'aborted'.
+ * - document       'html' (default) or 'data': a sitemap, feed or products.json (discovery). Any content
+ *                  type is read, a gzipped file (.xml.gz) is unpacked under the same maxBytes, and no
+ *                  bot-wall check runs; every politeness and address rule is the same.
  *
  * FetchResult: status 'ok' | 'blocked' | 'error'; `reason` = '<code>: <text>' (codes: fetch-errors.ts);
  * `retryable`; `retryAfterMs` (429/503 Retry-After, also applied to the gate as a backoff);
@@ -40,6 +43,7 @@ import { decodeHtml } from './charset.js';
 import { classifyStatus, htmlContentType, mediaType, parseRetryAfter, sniffHtml } from './classify-response.js';
 import { botWallVendor, detectBotWall } from './bot-wall.js';
 import { buildRequestHeaders, robotsToken, stripCredentials } from './user-agent.js';
+import { gunzipCapped } from './gunzip-capped.js';
 
 export { DEFAULT_USER_AGENT } from './user-agent.js';
 
@@ -54,6 +58,7 @@ export interface FetchOptions {
   gate?: DomainGate;
   robots?: RobotsCache;
   signal?: AbortSignal;
+  document?: 'html' | 'data';
 }
 
 /** Anything that reads a URL the way fetchPage does (a browser render, a test double). */
@@ -265,6 +270,7 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       return done({ ...common, status: verdict.status, reason, retryable: verdict.retryable, retryAfterMs });
     }
 
+    if (opts.document === 'data') return finishData(res, common);
     const kind = htmlContentType(contentType);
     if (kind === 'not_html') {
       destroyQuietly(res.body);
@@ -305,6 +311,29 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       return done({ ...common, status: 'blocked', reason, retryable: false, bytes: buf.length });
     }
     return done({ ...common, status: 'ok', retryable: false, body: text, charset, bytes: buf.length });
+  }
+
+  /** A sitemap, feed or products.json: any type; a gzip file (not an encoding) is unpacked under maxBytes. */
+  async function finishData(res: HopResponse, common: Partial<FetchResult>): Promise<FetchResult> {
+    let buf = await readBody(res.body, res.headers['content-encoding'], { maxBytes });
+    if (buf.length === 0) {
+      return done({
+        ...common,
+        status: 'error',
+        reason: `empty_body: HTTP ${res.status} with no content`,
+        retryable: true,
+        bytes: 0,
+      });
+    }
+    if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipCapped(buf, maxBytes);
+    return done({
+      ...common,
+      status: 'ok',
+      retryable: false,
+      body: buf.toString('utf8'),
+      charset: 'utf-8',
+      bytes: buf.length,
+    });
   }
 }
 

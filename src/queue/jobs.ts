@@ -1,5 +1,6 @@
 /** The registry: every job type mapwatch runs, by id. */
 import { crawlListingJob, crawlSiteJob } from './crawl-jobs.js';
+import { discoverSiteJob } from './discover-job.js';
 import type { JobDefinition } from './job-registry.js';
 import { notifyJob } from './notify-job.js';
 import { retentionJob } from './retention-job.js';
@@ -8,6 +9,14 @@ import { weeklyReportJob } from './weekly-report-job.js';
 
 export const JOBS: ReadonlyMap<string, JobDefinition> = new Map(
   (
-    [crawlSiteJob, crawlListingJob, notifyJob, rollupJob, weeklyReportJob, retentionJob] as unknown as JobDefinition[]
+    [
+      crawlSiteJob,
+      crawlListingJob,
+      discoverSiteJob,
+      notifyJob,
+      rollupJob,
+      weeklyReportJob,
+      retentionJob,
+    ] as unknown as JobDefinition[]
   ).map((j) => [j.id, j]),
 );

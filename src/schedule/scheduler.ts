@@ -23,6 +23,7 @@ import { syncSites } from '../config/sync-sites.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { crawlSiteData, crawlSiteJob } from '../queue/crawl-jobs.js';
+import { discoverSiteJob } from '../queue/discover-job.js';
 import { notifyJob } from '../queue/notify-job.js';
 import { retentionJob } from '../queue/retention-job.js';
 import { rollupJob } from '../queue/rollup-job.js';
@@ -43,6 +44,8 @@ export interface SchedulerOptions {
 }
 
 export const schedulerIdFor = (site: string): string => `site-${site}`;
+/** A site's discovery runs on its own cron (`discover.schedule`), under its own scheduler id. */
+export const discoverSchedulerIdFor = (site: string): string => `discover-${site}`;
 export const NOTIFY_SCHEDULER_ID = 'notify-every-minute';
 /** The KPI rollup, every 15 minutes on the notify queue (migrations/20261201260000). */
 export const ROLLUP_SCHEDULER_ID = 'rollup-kpis-every-15-minutes';
@@ -188,9 +191,32 @@ export class SiteScheduler {
       });
       this.scheduled.set(name, site.hash);
     }
+    // Discovery: one scheduler per site with a discover: section, on its own cron.
+    for (const [name, site] of wanted) {
+      const discover = site.config.discover;
+      if (!discover) continue;
+      const data = crawlSiteData(site);
+      const have = existing.get(discoverSchedulerIdFor(name));
+      if (have && have.pattern === discover.schedule && JSON.stringify(have.template?.data) === JSON.stringify(data))
+        continue;
+      await this.o.crawlQueue.upsertJobScheduler(
+        discoverSchedulerIdFor(name),
+        { pattern: discover.schedule },
+        { name: discoverSiteJob.id, data, opts: discoverSiteJob.options },
+      );
+    }
     // Sites whose file is gone (not merely invalid) stop; so do schedulers left by an earlier run.
     const stillFiled = new Set(files.map((f) => path.basename(f).replace(/\.ya?ml$/i, '')));
     for (const id of existing.keys()) {
+      const d = /^discover-(.+)$/.exec(id);
+      if (d && !stillFiled.has(d[1]!) && !wanted.get(d[1]!)?.config.discover) {
+        await this.o.crawlQueue.removeJobScheduler(id);
+        continue;
+      }
+      if (d && wanted.has(d[1]!) && !wanted.get(d[1]!)!.config.discover) {
+        await this.o.crawlQueue.removeJobScheduler(id); // the site dropped its discover: section
+        continue;
+      }
       const m = /^site-(.+)$/.exec(id);
       if (!m || wanted.has(m[1]!) || stillFiled.has(m[1]!)) continue;
       await this.o.crawlQueue.removeJobScheduler(id);

@@ -59,8 +59,8 @@ export const DEMO_EUR_MAP: Record<string, string> = { 'NW-HP100': '189.00', 'NW-
 
 export function productsCsv(): string {
   return (
-    'sku,name,brand,gtin,pack_size\n' +
-    DEMO_PRODUCTS.map((p) => `${p.sku},"${p.name}",Northwind,${p.gtin},1`).join('\n') +
+    'sku,name,brand,gtin,mpn,pack_size\n' +
+    DEMO_PRODUCTS.map((p) => `${p.sku},"${p.name}",Northwind,${p.gtin},${p.sku},1`).join('\n') +
     '\n'
   );
 }

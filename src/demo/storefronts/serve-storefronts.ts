@@ -37,8 +37,17 @@ export async function serveStorefronts(opts: { firstAddress?: number } = {}): Pr
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       state.hits.set(path, (state.hits.get(path) ?? 0) + 1);
+      const origin = `http://${req.headers.host ?? ''}`;
       if (path === '/robots.txt') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /checkout\n');
+        const sitemap = store.discoverable ? `Sitemap: ${origin}/sitemap.xml\n` : '';
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`User-agent: *\nDisallow: /checkout\n${sitemap}`);
+        return;
+      }
+      if (store.discoverable && path === '/sitemap.xml') {
+        const urls = store.listings.map((l) => `<url><loc>${origin}${l.path}</loc></url>`).join('');
+        res
+          .writeHead(200, { 'content-type': 'application/xml' })
+          .end(`<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls}</urlset>`);
         return;
       }
       if (!store.serve(req, res, path, state))

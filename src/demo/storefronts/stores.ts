@@ -23,6 +23,8 @@ export interface Storefront {
   id: string;
   reseller: string;
   listings: Listing[];
+  /** Its config has no listings: robots.txt names a sitemap, and discovery finds the pages. */
+  discoverable?: boolean;
   serve(req: http.IncomingMessage, res: http.ServerResponse, path: string, state: StoreState): boolean;
 }
 
@@ -174,6 +176,7 @@ const marketplace: Storefront = {
   id: 'megamarket',
   reseller: 'MegaMarket',
   listings: [{ sku: 'NW-SPK20', path: '/dp/B0SPK20NW' }],
+  discoverable: true,
   serve(_req, res, path) {
     const p = route(this.listings, path);
     if (!p) return false;
@@ -187,6 +190,9 @@ const marketplace: Storefront = {
       '@type': 'Product',
       name: p.name,
       gtin13: p.gtin,
+      // The brand's part number with the brand: how discovery matches this page to the catalog.
+      mpn: p.sku,
+      brand: { '@type': 'Brand', name: 'Northwind' },
       offers: sellers.map((s) => ({
         '@type': 'Offer',
         price: s.price,

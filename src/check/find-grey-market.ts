@@ -1,0 +1,66 @@
+/**
+ * Grey-market and non-genuine signals on a listing's page. They are findings for a person
+ * to weigh, never MAP violations and never a case:
+ * - below_dealer_cost: the advertised price is under what the OEM charges its dealers
+ *   (`dealer_cost` in the products CSV), same currency only;
+ * - brand_mismatch: the page carries the catalog product's GTIN under another brand;
+ * - foreign_gtin_prefix: the page's GTIN is not under any company prefix the brand owns
+ *   (only when the brand's prefixes are known: `mapwatch import brand-prefixes`);
+ * - compatible_wording: "compatible with" / "replacement for" next to the OEM's part number.
+ */
+import type { ProductRules } from '../catalog/load-map-rules.js';
+import { compatibilitySentences } from '../extract/compatibility-wording.js';
+import { gtin14, hasCompanyPrefix } from '../normalize/gtin.js';
+import { normalizeMpn, sameBrand } from '../normalize/similarity.js';
+import type { ObservationDraft } from '../types.js';
+
+export type GreyMarketSignal =
+  | { signal: 'below_dealer_cost'; amount_minor: number; dealer_cost_minor: number; currency: string }
+  | { signal: 'brand_mismatch'; page_brand: string; catalog_brand: string; gtin: string }
+  | { signal: 'foreign_gtin_prefix'; gtin: string; brand: string }
+  | { signal: 'compatible_wording'; phrase: string; part: string };
+
+export interface GreyMarketFinding {
+  kind: 'grey_market';
+  detail: { signals: GreyMarketSignal[] };
+}
+
+export function findGreyMarketSignals(
+  draft: ObservationDraft,
+  rules: Pick<ProductRules, 'brand' | 'gtin' | 'sku' | 'mpn' | 'dealerCost' | 'gtinPrefixes'>,
+  packSize = 1,
+): GreyMarketFinding[] {
+  const signals: GreyMarketSignal[] = [];
+  const cost = rules.dealerCost;
+  if (draft.status === 'ok' && cost && draft.currency === cost.currency && draft.amountMinor !== null) {
+    const costForPack = cost.minor * packSize;
+    if (draft.amountMinor < costForPack)
+      signals.push({
+        signal: 'below_dealer_cost',
+        amount_minor: draft.amountMinor,
+        dealer_cost_minor: costForPack,
+        currency: cost.currency,
+      });
+  }
+  const pageGtin = gtin14(draft.offer?.gtin);
+  const pageBrand = draft.offer?.brand?.trim().slice(0, 120);
+  if (pageGtin && pageGtin === gtin14(rules.gtin) && pageBrand && rules.brand && !sameBrand(pageBrand, rules.brand))
+    signals.push({ signal: 'brand_mismatch', page_brand: pageBrand, catalog_brand: rules.brand, gtin: pageGtin });
+  const prefixes = rules.gtinPrefixes ?? [];
+  if (pageGtin && prefixes.length && rules.brand && !hasCompanyPrefix(pageGtin, prefixes))
+    signals.push({ signal: 'foreign_gtin_prefix', gtin: pageGtin, brand: rules.brand });
+  if (draft.html) {
+    const parts = [rules.mpn, rules.sku]
+      .map((p) => normalizeMpn(p))
+      .filter((p): p is string => p !== null && p.length >= 4);
+    for (const phrase of compatibilitySentences(draft.html)) {
+      const squeezed = phrase.toUpperCase().replace(/[^A-Z0-9]/g, '');
+      const part = parts.find((p) => squeezed.includes(p));
+      if (part) {
+        signals.push({ signal: 'compatible_wording', phrase, part });
+        break;
+      }
+    }
+  }
+  return signals.length ? [{ kind: 'grey_market', detail: { signals } }] : [];
+}

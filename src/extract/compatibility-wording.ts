@@ -1,0 +1,19 @@
+/**
+ * Sentences that sell a part as fitting another maker's product ("compatible with",
+ * "replacement for"): next to an OEM part number they mark a non-genuine part listed under
+ * the brand's numbers. Page text is untrusted: at most five sentences of 200 characters.
+ */
+import * as cheerio from 'cheerio';
+
+const COMPATIBLE = /\b(compatible with|replacement for|replaces|fits|works with|alternative to|substitute for)\b/i;
+
+export function compatibilitySentences(html: string): string[] {
+  const $ = cheerio.load(html);
+  $('script, style, noscript').remove();
+  const text = $('body').text().replace(/\s+/g, ' ');
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .filter((s) => COMPATIBLE.test(s))
+    .slice(0, 5)
+    .map((s) => s.trim().slice(0, 200));
+}
