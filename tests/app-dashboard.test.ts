@@ -95,7 +95,7 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     expect(r.body).toContain('href="/cases?reseller=Good%20Audio"');
     // Weekly lines per reseller, the one with violations first; its legend name opens its cases.
     expect(r.body).toContain('<h2>Weekly compliance by reseller</h2>');
-    expect(r.body).toMatch(/<svg class="chart"[^>]*aria-label="Weekly compliance rate by reseller"/);
+    expect(r.body).toMatch(/<svg\s+class="chart"[^>]*aria-label="Weekly compliance rate by reseller"/);
     expect(r.body).toContain(`href="/cases?reseller=${encodeURIComponent(EVIL)}"`);
     // 4 of 5 reads compliant overall; Evil Deals 50 %.
     expect(r.body).toMatch(/Compliance<\/div>\s*<div class="kpi-value">80\.0%/);

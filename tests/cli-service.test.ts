@@ -137,7 +137,8 @@ describe(`mapwatch service commands as processes (${backend})`, { timeout: 600_0
     const ok = await mapwatch(['evidence', 'verify', out]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
-      new RegExp(`^ok  .*case\\.zip: case ${c!.id}, [1-9]\\d* manifest\\(s\\), .*every hash matches`),
+      // Notes (what is and is not signed) come with the verdict line; the verdict has a line of its own.
+      new RegExp(`^ok  .*case\\.zip: case ${c!.id}, [1-9]\\d* manifest\\(s\\), .*every hash matches`, 'm'),
     );
 
     const entries = unzipSync(fs.readFileSync(out));

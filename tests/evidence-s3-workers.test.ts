@@ -159,9 +159,10 @@ describe.skipIf(!HAS_POSTGRES)(
         const report = verifyBundleFile(out);
         expect(report.problems).toEqual([]);
         // Every file the manifest names is in the bundle (verify would name one left out), beside
-        // the summary, the manifest and the chain.
+        // the summary, the manifest, the chain, the price chart and the capture's WACZ.
         const paths = new Set(manifestSchema.parse(row.manifest).files.map(bundlePathOf));
-        expect(report.files).toBe(paths.size + 3);
+        expect(report.wacz).toBe(1);
+        expect(report.files).toBe(paths.size + 3 + 1 + report.wacz);
         expect(fs.statSync(out).size).toBeGreaterThan(0);
       }
       const v = await third(['evidence', 'verify', '--db']);

@@ -53,6 +53,8 @@ export class EvidenceChecksumError extends MapwatchError {
   constructor(
     readonly key: string,
     detail: string,
+    /** The SHA-256 of the bytes actually found, when they were read (an export names it). */
+    readonly actualSha256?: string,
   ) {
     super('conflict', `evidence file ${key}: checksum mismatch (${detail})`);
     this.name = 'EvidenceChecksumError';
@@ -103,7 +105,7 @@ export function verifyingStream(key: string, sha256: string): Transform {
     },
     flush(cb) {
       const got = hash.digest('hex');
-      cb(got === sha256 ? null : new EvidenceChecksumError(key, `stored bytes hash to ${got}`));
+      cb(got === sha256 ? null : new EvidenceChecksumError(key, `stored bytes hash to ${got}`, got));
     },
   });
 }
@@ -188,7 +190,7 @@ export class LocalEvidenceStore implements EvidenceStore {
       throw err;
     }
     const got = sha256Hex(bytes);
-    if (got !== shaOfKey(key)) throw new EvidenceChecksumError(key, `stored bytes hash to ${got}`);
+    if (got !== shaOfKey(key)) throw new EvidenceChecksumError(key, `stored bytes hash to ${got}`, got);
     return bytes;
   }
 

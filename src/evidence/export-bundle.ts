@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { UserError } from '../errors.js';
 import { loadCaseEvidence, renderCaseSummary } from './case-summary.js';
-import { sha256Hex, type EvidenceStore } from './evidence-store.js';
+import { EvidenceChecksumError, sha256Hex, type EvidenceStore } from './evidence-store.js';
 import { canonicalJson } from './manifest.js';
 import { loadChartReads, priceHistorySvg } from './price-history-svg.js';
 import { sealDigest, type SealOptions } from './sign-digest.js';
@@ -88,18 +88,23 @@ export async function exportCaseBundle(
     for (const f of ev.manifest.files) {
       const p = bundlePathOf(f);
       if (entries.has(p)) continue;
-      const bytes = await store.get(f.key);
       // A missing file is exported as missing (verify will name it) rather than hiding the row;
       // so is one whose bytes changed in the store: the file the manifest names is gone either way.
+      // (The stores refuse bytes that do not match their key, naming what they found.)
+      let bytes: Buffer | null;
+      let altered: string | undefined;
+      try {
+        bytes = await store.get(f.key);
+      } catch (err) {
+        if (!(err instanceof EvidenceChecksumError)) throw err;
+        bytes = null;
+        altered = err.actualSha256 ?? 'unknown';
+      }
       if (bytes && sha256Hex(bytes) === f.sha256) entries.set(p, bytes);
-      else
-        missing.push({
-          evidenceId: ev.id,
-          role: f.role,
-          path: p,
-          key: f.key,
-          ...(bytes ? { altered: sha256Hex(bytes) } : {}),
-        });
+      else {
+        if (bytes) altered = sha256Hex(bytes);
+        missing.push({ evidenceId: ev.id, role: f.role, path: p, key: f.key, ...(altered ? { altered } : {}) });
+      }
     }
     const warc = ev.manifest.files.find((f) => f.role === 'warc');
     const warcBytes = warc && entries.get(bundlePathOf(warc));
