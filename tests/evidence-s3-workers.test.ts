@@ -28,6 +28,9 @@ import { tmpDir } from './support/tmp.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SKUS = Array.from({ length: 6 }, (_, i) => `S${i}`);
 
+// Skipped only when no PostgreSQL server answers (a fresh machine): three processes share one
+// database, which the embedded one (one process holds its folder) cannot give them. CI sets
+// MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead.
 describe.skipIf(!HAS_POSTGRES)(
   'two workers on one S3 evidence store, an export from a third machine',
   { timeout: 420_000 },

@@ -36,6 +36,9 @@ import { tmpDir } from './support/tmp.js';
 
 const STORES = ['brightbuy', 'klanghaus', 'cartonly'];
 
+// Skipped only when no PostgreSQL server answers (a fresh machine): this file runs on the server
+// leg alone (three Chromium crawls are its cost); the letter's pieces are the same on both
+// databases. CI sets MAPWATCH_REQUIRE_SERVERS=1, so there a missing server fails instead.
 describe.skipIf(!HAS_POSTGRES)('notice letter PDF from real crawls (postgres)', { timeout: 180_000 }, () => {
   let h: DbHandle;
   let stores: RunningStorefronts;

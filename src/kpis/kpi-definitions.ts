@@ -109,3 +109,36 @@ export const KPI_IDS = Object.keys(KPIS) as KpiId[];
 export function computeKpis(s: RollupSums): Record<KpiId, number | null> {
   return Object.fromEntries(KPI_IDS.map((id) => [id, KPIS[id].compute(s)])) as Record<KpiId, number | null>;
 }
+
+/**
+ * The sums of several rollup groups (a total over resellers, a week over days). Percentiles do
+ * not add up, so the total has none; the worst depth is the worst of the parts.
+ */
+export function addRollupSums(list: readonly RollupSums[]): RollupSums {
+  const total: RollupSums = {
+    reads: 0,
+    trustworthyReads: 0,
+    compliantReads: 0,
+    violatingReads: 0,
+    blockedReads: 0,
+    sumDepthPct: 0,
+    maxDepthPct: null,
+    msrpReads: 0,
+    sumMsrpVariance: 0,
+    msrpVarianceP10: null,
+    msrpVarianceP90: null,
+    eodListings: 0,
+    eodCompliantListings: 0,
+    casesOpened: 0,
+    casesResolved: 0,
+    noticesSent: 0,
+  };
+  for (const s of list) {
+    for (const k of Object.keys(total) as (keyof RollupSums)[]) {
+      if (k === 'maxDepthPct' || k === 'msrpVarianceP10' || k === 'msrpVarianceP90') continue;
+      total[k] = (total[k] as number) + (s[k] as number);
+    }
+    if (s.maxDepthPct != null) total.maxDepthPct = Math.max(total.maxDepthPct ?? 0, s.maxDepthPct);
+  }
+  return total;
+}

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { csvCell } from '../csv-cell.js';
 import type { Database } from '../db/tables.js';
 import { escapeHtml as h, plainText } from '../escape-html.js';
-import { computeKpis, type KpiId, type RollupSums } from '../kpis/kpi-definitions.js';
+import { addRollupSums, computeKpis, type KpiId, type RollupSums } from '../kpis/kpi-definitions.js';
 import { queryKpis } from '../kpis/query-kpis.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
 
@@ -52,49 +52,10 @@ export function reportWeek(o: { now: Date; timeZone: string; week?: string }): R
   return { from, to: addDays(from, 6), prevFrom: addDays(from, -7), prevTo: addDays(from, -1) };
 }
 
-const EMPTY: RollupSums = {
-  reads: 0,
-  trustworthyReads: 0,
-  compliantReads: 0,
-  violatingReads: 0,
-  blockedReads: 0,
-  sumDepthPct: 0,
-  maxDepthPct: null,
-  msrpReads: 0,
-  sumMsrpVariance: 0,
-  msrpVarianceP10: null,
-  msrpVarianceP90: null,
-  eodListings: 0,
-  eodCompliantListings: 0,
-  casesOpened: 0,
-  casesResolved: 0,
-  noticesSent: 0,
-};
-
-/** Sums of several groups; percentiles do not add up, so the total has none. */
+/** Sums of several groups, or null when none of them had reads. */
 function addSums(list: (RollupSums | null)[]): RollupSums | null {
   const present = list.filter((s): s is RollupSums => s !== null);
-  if (!present.length) return null;
-  return present.reduce(
-    (a, s) => ({
-      ...a,
-      reads: a.reads + s.reads,
-      trustworthyReads: a.trustworthyReads + s.trustworthyReads,
-      compliantReads: a.compliantReads + s.compliantReads,
-      violatingReads: a.violatingReads + s.violatingReads,
-      blockedReads: a.blockedReads + s.blockedReads,
-      sumDepthPct: a.sumDepthPct + s.sumDepthPct,
-      maxDepthPct: s.maxDepthPct == null ? a.maxDepthPct : Math.max(a.maxDepthPct ?? 0, s.maxDepthPct),
-      msrpReads: a.msrpReads + s.msrpReads,
-      sumMsrpVariance: a.sumMsrpVariance + s.sumMsrpVariance,
-      eodListings: a.eodListings + s.eodListings,
-      eodCompliantListings: a.eodCompliantListings + s.eodCompliantListings,
-      casesOpened: a.casesOpened + s.casesOpened,
-      casesResolved: a.casesResolved + s.casesResolved,
-      noticesSent: a.noticesSent + s.noticesSent,
-    }),
-    EMPTY,
-  );
+  return present.length ? addRollupSums(present) : null;
 }
 
 const kpi = (s: RollupSums | null, id: KpiId): number | null => (s ? computeKpis(s)[id] : null);

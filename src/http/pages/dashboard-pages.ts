@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { InvalidInputError } from '../../errors.js';
 import { kpiLegend, kpiTable } from '../../kpis/format-kpis.js';
-import { computeKpis, KPIS, type RollupSums } from '../../kpis/kpi-definitions.js';
+import { addRollupSums, computeKpis, KPIS } from '../../kpis/kpi-definitions.js';
 import { queryDailyTrend } from '../../kpis/query-daily-trend.js';
 import { KPI_DIMENSIONS, queryKpis, type KpiDimension } from '../../kpis/query-kpis.js';
 import { rollUpDue } from '../../kpis/roll-up-due.js';
@@ -38,35 +38,6 @@ const DRILL: Record<KpiDimension, string | null> = {
   authorized: null,
 };
 
-function sumAll(rows: { sums: RollupSums }[]): RollupSums {
-  const z0: RollupSums = {
-    reads: 0,
-    trustworthyReads: 0,
-    compliantReads: 0,
-    violatingReads: 0,
-    blockedReads: 0,
-    sumDepthPct: 0,
-    maxDepthPct: null,
-    msrpReads: 0,
-    sumMsrpVariance: 0,
-    msrpVarianceP10: null,
-    msrpVarianceP90: null,
-    eodListings: 0,
-    eodCompliantListings: 0,
-    casesOpened: 0,
-    casesResolved: 0,
-    noticesSent: 0,
-  };
-  for (const { sums: s } of rows) {
-    for (const k of Object.keys(z0) as (keyof RollupSums)[]) {
-      if (k === 'maxDepthPct' || k === 'msrpVarianceP10' || k === 'msrpVarianceP90') continue;
-      z0[k] = (z0[k] as number) + (s[k] as number);
-    }
-    if (s.maxDepthPct != null) z0.maxDepthPct = Math.max(z0.maxDepthPct ?? 0, s.maxDepthPct);
-  }
-  return z0;
-}
-
 export function dashboardPages(ctx: AppContext): Router {
   const router = Router();
   const tz = ctx.config?.MAPWATCH_REPORT_TIME_ZONE ?? 'UTC';
@@ -86,7 +57,7 @@ export function dashboardPages(ctx: AppContext): Router {
       queryDailyTrend(ctx.db, { from, to }),
       queryWeeklyTrend(ctx.db, { by, from, to }),
     ]);
-    const total = computeKpis(sumAll(rows));
+    const total = computeKpis(addRollupSums(rows.map((r) => r.sums)));
     const tile = (id: keyof typeof KPIS, v: number | null) =>
       html`<div class="card kpi" title="${KPIS[id].description}">
         <div class="muted">${KPIS[id].label}</div>
