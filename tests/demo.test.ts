@@ -133,9 +133,10 @@ describe('mapwatch demo', () => {
     expect(result.report.readErrors).toEqual([]);
   });
 
-  it('writes the alerts, the site alert and the digest as .eml files', () => {
+  it('writes the alerts, the site alert, the listing changes and the digest as .eml files', () => {
     const kinds = result.report.emails.map((e) => e.kind).sort();
-    expect(kinds).toEqual([...Array(7).fill('alert'), 'digest', 'site_alert', 'site_alert']);
+    // listing_changes: the discovered site's new listings, for ops.
+    expect(kinds).toEqual([...Array(7).fill('alert'), 'digest', 'listing_changes', 'site_alert', 'site_alert']);
     for (const e of result.report.emails) {
       expect(e.status).toBe('sent');
       expect(fs.existsSync(e.file)).toBe(true);

@@ -223,7 +223,7 @@ export interface SiteComplianceDaysTable {
 }
 
 /** One email in the transactional outbox (migrations/20261122142000). */
-export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert' | 'weekly_report';
+export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert' | 'weekly_report' | 'listing_changes';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
 export interface OutboxTable {
   id: Generated<number>;
@@ -452,6 +452,8 @@ export interface DiscoveredPagesTable {
   listing_id: number | null;
   change: 'new' | 'moved' | 'gone' | null;
   moved_from: string | null;
+  /** The discovery run that made `change` (null: a person's review did); migrations/20261203020000. */
+  change_run_id: number | null;
   reported_at: Timestamp | null;
   reviewed_by: string | null;
   reviewed_at: Timestamp | null;

@@ -61,7 +61,7 @@ const NOTIFY_YAML = `# What the demo's notifier does. Mail goes to .eml files in
 notify:
   from: "mapwatch demo <mapwatch@northwind.example>"
   company: Northwind Audio
-  ops: [ops@northwind.example]          # site-health alerts
+  ops: [ops@northwind.example]          # site-health alerts, discovery's listing changes
   alerts: { min_severity: low }          # an alert for every new case
   recipients:
     - email: pricing@northwind.example

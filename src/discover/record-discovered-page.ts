@@ -26,6 +26,8 @@ export interface ReadPageInput {
   site: LoadedSite;
   catalog: Catalog;
   reviewBelow: number;
+  /** The run reading the page: a change it makes names it, so ops get one alert per run. */
+  runId: number;
 }
 
 export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput): Promise<PageOutcome> {
@@ -40,7 +42,7 @@ export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput)
           state: gone ? 'gone' : 'failed',
           read_at: at,
           reason: (res.reason ?? res.status).slice(0, 500),
-          ...(gone && row.listing_id ? { change: 'gone' as const, reported_at: null } : {}),
+          ...(gone && row.listing_id ? { change: 'gone' as const, change_run_id: i.runId, reported_at: null } : {}),
         })
         .where('id', '=', row.id)
         .execute();
@@ -54,6 +56,9 @@ export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput)
   const canonical = page.canonical && onSiteDomain(page.canonical, i.site.config.domain) ? page.canonical : undefined;
   const effective = canonical ?? res.finalUrl;
   const moved = effective !== row.url;
+  // Moved since the last read: an old address re-read after a move (no source lists it any
+  // more) still redirects, and that is the move ops were already told about, not a new one.
+  const movedNow = moved && effective !== (row.final_url ?? row.url);
   const identity = {
     read_at: at,
     final_url: effective,
@@ -67,7 +72,7 @@ export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput)
   if (row.listing_id) {
     return db.transaction().execute(async (trx) => {
       let listingId: number | null = row.listing_id;
-      if (moved) listingId = await moveListing(trx, row.listing_id!, effective);
+      if (movedNow) listingId = await moveListing(trx, row.listing_id!, effective);
       await trx
         .updateTable('discovered_pages')
         .set({
@@ -75,11 +80,13 @@ export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput)
           state: 'matched',
           reason: null,
           listing_id: listingId,
-          ...(moved ? { change: 'moved' as const, moved_from: row.url, reported_at: null } : {}),
+          ...(movedNow
+            ? { change: 'moved' as const, moved_from: row.url, change_run_id: i.runId, reported_at: null }
+            : {}),
         })
         .where('id', '=', row.id)
         .execute();
-      return { state: 'matched' as const, moved };
+      return { state: 'matched' as const, moved: movedNow };
     });
   }
 
@@ -99,7 +106,7 @@ export async function readDiscoveredPage(db: Kysely<Database>, i: ReadPageInput)
         confidence: match ? match.confidence.toFixed(3) : null,
         reason: match?.doubts.join('; ').slice(0, 1000) || null,
         listing_id: listing?.id ?? null,
-        ...(listing?.created ? { change: 'new' as const, reported_at: null } : {}),
+        ...(listing?.created ? { change: 'new' as const, change_run_id: i.runId, reported_at: null } : {}),
         ...(moved && !listing?.created ? { moved_from: row.url } : {}),
       })
       .where('id', '=', row.id)

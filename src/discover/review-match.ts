@@ -64,7 +64,8 @@ export async function reviewMatch(db: Kysely<Database>, d: ReviewDecision): Prom
         listing_id: listing.id,
         reviewed_by: who,
         reviewed_at: new Date(),
-        ...(listing.created ? { change: 'new' as const, reported_at: null } : {}),
+        // No run made this one: the ops alert groups it with other reviewed listings.
+        ...(listing.created ? { change: 'new' as const, change_run_id: null, reported_at: null } : {}),
       })
       .where('id', '=', page.id)
       .execute();

@@ -140,6 +140,7 @@ export async function runDiscovery(
           site: o.site,
           catalog,
           reviewBelow: discover.review_below,
+          runId,
         });
         counts[outcome.state === 'pending' ? 'failed' : outcome.state === 'rejected' ? 'unmatched' : outcome.state]++;
         if (outcome.moved) counts.moved++;

@@ -27,12 +27,14 @@ import { handleErrors, notFound } from './handle-errors.js';
 import { queueBoard } from './queue-board.js';
 import { securityHeaders } from './security-headers.js';
 import { serveAssets } from './serve-assets.js';
+import { discoveredApi } from './api/discovered-api.js';
 import { findingsApi } from './api/findings-api.js';
 import { openApiRouter } from './api/openapi.js';
 import { noticeLetterApi } from './api/notice-letter-api.js';
 import { outboxApi } from './api/outbox-api.js';
 import { resellersApi } from './api/resellers-api.js';
 import { sitesApi } from './api/sites-api.js';
+import { discoveredPages } from './pages/discovered-pages.js';
 import { findingsPages } from './pages/findings-pages.js';
 import { outboxPages } from './pages/outbox-pages.js';
 import { resellersPages } from './pages/resellers-pages.js';
@@ -80,12 +82,13 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/api/v1', authApi(deps.ctx.db));
   app.use('/api/v1', kpisApi(deps.ctx.db));
   app.use(dashboardPages(deps.ctx));
-  // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox (helpers "cases", "pages")
+  // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox, /discovered (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));
-  app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps));
+  app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps), discoveredPages(deps));
   app.use('/api/v1', casesApi(deps), noticeLetterApi(deps));
   app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));
+  app.use('/api/v1', discoveredApi(deps));
   app.use(notFound(), handleErrors());
   return app;
 }

@@ -1,12 +1,14 @@
 /**
  * Puts scheduled mail into the outbox: each recipient's daily digest once it is due in
- * their time zone, and an ops email for each new site-health alert (`site_alerts`, from
- * issue 4, when that table exists). Both are idempotent: the digest's key is recipient +
- * local date, and a site alert is marked notified in the same transaction that queues it.
+ * their time zone, an ops email for each new site-health alert (`site_alerts`, from
+ * issue 4, when that table exists), and one for each discovery run that changed listings
+ * (enqueue-listing-changes.ts). All are idempotent: the digest's key is recipient + local
+ * date, and a site alert or a listing change is marked in the transaction that queues it.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { buildDigest } from './build-digest.js';
+import { enqueueListingChangeAlerts } from './enqueue-listing-changes.js';
 import { enqueueMessage } from './enqueue-message.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
 import { renderTemplate } from './render-template.js';
@@ -14,6 +16,8 @@ import { renderTemplate } from './render-template.js';
 export interface CollectReport {
   digests: number;
   siteAlerts: number;
+  /** Discovery runs (or reviewed groups) whose listing changes went to ops. */
+  listingChanges: number;
 }
 
 /** Local date and HH:MM of `now` in a time zone. */
@@ -118,5 +122,9 @@ export async function enqueueSiteAlerts(db: Kysely<Database>, cfg: NotifyConfig)
 }
 
 export async function collectNotifications(db: Kysely<Database>, cfg: NotifyConfig, now: Date): Promise<CollectReport> {
-  return { digests: await enqueueDueDigests(db, cfg, now), siteAlerts: await enqueueSiteAlerts(db, cfg) };
+  return {
+    digests: await enqueueDueDigests(db, cfg, now),
+    siteAlerts: await enqueueSiteAlerts(db, cfg),
+    listingChanges: (await enqueueListingChangeAlerts(db, cfg)).groups.length,
+  };
 }

@@ -56,7 +56,7 @@ export const notifySchema = z
       .optional(),
     /** A folder of templates overriding the bundled ones file by file; relative to the config file. */
     templates_dir: z.string().optional(),
-    /** Receives site-health alerts (broken extraction, blocked sites). */
+    /** Receives site-health alerts (broken extraction, blocked sites) and discovery's new, moved and gone listings. */
     ops: z.array(email).default([]),
     alerts: z
       .object({ min_severity: z.string().min(1).default('medium') })

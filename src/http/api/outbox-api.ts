@@ -10,7 +10,8 @@ import { allPages, isoDate, pageOfSchema, pagingQuery } from './list-query.js';
 import { sendCsv, type CsvColumn } from './send-csv.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unconfirmed'] as const;
-const KINDS = ['alert', 'digest', 'notice', 'site_alert', 'weekly_report'] as const;
+export const OUTBOX_KINDS = ['alert', 'digest', 'notice', 'site_alert', 'weekly_report', 'listing_changes'] as const;
+const KINDS = OUTBOX_KINDS;
 
 export const outboxFilter = z.object({
   status: z

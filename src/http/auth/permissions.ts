@@ -3,7 +3,7 @@
  * API route names the permission it needs, and the server checks it (never the browser).
  *
  * - `admin`: everything, including users and settings;
- * - `ops`: sites, queues and the outbox (and reading everything);
+ * - `ops`: sites, queues, the outbox and discovery's review queue (and reading everything);
  * - `compliance`: cases, notices and evidence export (and reading everything);
  * - `viewer`: read-only.
  *
@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   'evidence:export': ['admin', 'compliance', 'ops'],
   /** Test a site config on a URL, crawl now, re-check health. */
   'sites:act': ['admin', 'ops'],
+  /** Accept or reject a discovered page waiting for review (it becomes a listing, or not). */
+  'listings:review': ['admin', 'ops'],
   /** Retry outbox messages. */
   'outbox:act': ['admin', 'ops'],
   /** bull-board at /queues. */

@@ -14,6 +14,7 @@ const NAV: { href: string; label: string; permission: Permission }[] = [
   { href: '/findings', label: 'Findings', permission: 'read' },
   { href: '/resellers', label: 'Resellers', permission: 'read' },
   { href: '/sites', label: 'Sites', permission: 'read' },
+  { href: '/discovered', label: 'Discovered', permission: 'read' },
   { href: '/outbox', label: 'Outbox', permission: 'read' },
   { href: '/queues', label: 'Queues', permission: 'queues' },
 ];

@@ -12,14 +12,13 @@ import type { OutboxPageEntry } from '../../queries/list-outbox.js';
 import { actorOf, type AuthUser } from '../auth/auth-user.js';
 import { can } from '../auth/permissions.js';
 import { pagingQuery } from '../api/list-query.js';
-import { outboxFilter, outboxQuery } from '../api/outbox-api.js';
+import { OUTBOX_KINDS as KINDS, outboxFilter, outboxQuery } from '../api/outbox-api.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout } from './layout.js';
 import { pageRoute } from './page-route.js';
 import { filterForm, listFooter, parseQuery, select, when } from './page-parts.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unconfirmed'] as const;
-const KINDS = ['alert', 'digest', 'notice', 'site_alert', 'weekly_report'] as const;
 
 /** Flash messages by code: the redirect carries a code and an id, never text someone could forge into the page. */
 const FLASH = { retried: (id: number) => `Message ${id} is queued again.` } as const;
