@@ -7,9 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../src/db/connect.js';
+import { reviewMatch } from '../src/discover/review-match.js';
 import { collectNotifications } from '../src/notify/collect-notifications.js';
 import { enqueueListingChangeAlerts } from '../src/notify/enqueue-listing-changes.js';
 import { notifySchema } from '../src/notify/notify-config.js';
+import { listReviewItems } from '../src/queries/list-discovered.js';
 import { openTestDb } from './support/db.js';
 import { type DiscoveryStore, FIXTURE_PRODUCTS, startDiscoveryStore } from './support/discovery-store.js';
 import { type DiscoveredSite, setUpDiscoveredSite } from './support/discovered-site.js';
@@ -116,6 +118,18 @@ describe('ops alerts for new, moved and gone listings (postgres)', { timeout: 12
     expect(third).toMatchObject({ moved: 0, gone: 0 });
     expect((await enqueueListingChangeAlerts(h.db, cfg)).groups).toEqual([]);
     expect((await mails()).length).toBe(before + OPS.length);
+  });
+
+  it('reports listings accepted in review, with who accepted them', async () => {
+    const before = (await mails()).length;
+    const item = (await listReviewItems(h.db)).find((i) => i.url.endsWith('/item/23'))!;
+    await reviewMatch(h.db, { pageId: item.id, decision: 'approve', actor: { who: 'pat', role: 'ops' } });
+    const r = await enqueueListingChangeAlerts(h.db, cfg);
+    expect(r.groups).toEqual([{ site: 'shop', runId: null, changes: 1, queued: 2 }]);
+    const mail = (await mails())[before]!;
+    expect(mail.subject).toBe('[mapwatch] shop: listings 1 new (approved in review)');
+    expect(mail.body_text).toContain(`${item.sku} ${item.productName}: ${item.url} (approved by pat (ops))`);
+    expect((await enqueueListingChangeAlerts(h.db, cfg)).groups).toEqual([]);
   });
 
   it('keeps changes for later when no ops address is configured', async () => {

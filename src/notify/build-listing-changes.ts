@@ -44,7 +44,7 @@ export function buildListingChanges(o: { changes: ListingChange[]; runId: number
     (g) => g.list.length,
   );
   const counts = by.map((g) => `${g.list.length} ${g.kind}`).join(', ');
-  const origin = o.runId !== null ? `Discovery run ${o.runId}` : 'Review in the app or `mapwatch listings review`';
+  const origin = o.runId !== null ? `Discovery run ${o.runId}` : 'Review decisions';
   const subject = `[mapwatch] ${site}: listings ${counts}${o.runId !== null ? ` (discovery run ${o.runId})` : ' (approved in review)'}`;
   const intro = `${origin} changed the listings of ${site} (${oneLine(first.siteDomain)}): ${counts}.`;
   const review =
