@@ -9,6 +9,14 @@
  *   node --import tsx bench/app-pages.ts
  *   BENCH_APP_CASES=100000 BENCH_APP_OBSERVATIONS=1000000 BENCH_APP_SAMPLES=40
  *   BENCH_APP_BACKEND=pglite   (the embedded database instead of Postgres)
+ *   BENCH_APP_SCHEMA=name      (Postgres: keep the seeded schema, and reuse it when it holds cases;
+ *                               seeding 1,000,000 reads takes 6 to 10 minutes on a busy machine)
+ *
+ * 2026-12-02, 100,000 cases / 1,000,000 reads, 40 samples, on a 2-core machine at load average
+ * 21 to 24 (so every figure is inflated): p50/p95 ms before → after observations.site_id and the
+ * one-statement Resellers figures: /sites 776/901 → 78/228, /api/v1/sites 514/598 → 60/148,
+ * /resellers 600/941 → 249/332, /api/v1/resellers 479/636 → 252/454; still over at that load:
+ * /findings 569/778, /cases?q=… 475/690 (counts every matching case).
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -103,6 +103,8 @@ export interface ObservationsTable {
   read_key: string | null;
   /** The seller a marketplace page names on the primary offer (migrations/20261201210000): untrusted text. */
   seller: string | null;
+  /** The listing's site, set by the database on insert (migrations/20261203010000), for per-site reads at scale. */
+  site_id: Generated<number>;
 }
 
 export type CaseStatus = 'open' | 'notified' | 'resolved' | 'dismissed';

@@ -62,7 +62,8 @@ export async function getSite(
         'o.verdict',
         'o.http_status',
       ])
-      .where('l.site_id', '=', site.id)
+      // The read's own site (observations_site_recent), not its listing's: one index scan.
+      .where('o.site_id', '=', site.id)
       .orderBy('o.captured_at', 'desc')
       .orderBy('o.id', 'desc')
       .limit(o.reads ?? 50)

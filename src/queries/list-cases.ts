@@ -67,37 +67,57 @@ function baseQuery(db: Kysely<Database>, f: CaseQuery) {
   const statuses = f.status === undefined ? [] : typeof f.status === 'string' ? [f.status] : [...f.status];
   if (statuses.length) q = q.where('c.status', 'in', statuses);
   if (f.severity?.length) q = q.where('c.severity', 'in', f.severity);
-  const exact: [string | undefined, Expression<string | null>][] = [
+  // Each filter on the reseller, site or product is a condition on the listing's site or
+  // product, answered from the small catalog tables (sites, resellers, products): the listings
+  // are never joined to them, so a search costs one pass over listings, not a four-table join.
+  const siteExact: [string | undefined, Expression<string | null>][] = [
     [f.reseller, sql<string>`r.name`],
     [f.site, sql<string>`s.name`],
-    [f.brand, sql<string>`p.brand`],
-    [f.sku, sql<string>`p.sku`],
     [f.tier, sql<string>`r.tier`],
     [f.region, sql<string>`r.region`],
   ];
+  const productExact: [string | undefined, Expression<string | null>][] = [
+    [f.brand, sql<string>`p.brand`],
+    [f.sku, sql<string>`p.sku`],
+  ];
   const pat = f.q ? contains(f.q) : undefined;
-  if (exact.some(([v]) => v !== undefined) || pat) {
-    let l = db
-      .selectFrom('listings as l')
-      .innerJoin('sites as s', 's.id', 'l.site_id')
-      .innerJoin('resellers as r', 'r.id', 's.reseller_id')
-      .innerJoin('products as p', 'p.id', 'l.product_id')
-      .select('l.id');
-    for (const [value, col] of exact)
-      if (value !== undefined) l = l.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
-    // The search runs over the small catalog tables (products, resellers), not once per listing.
+  const bySite = siteExact.some(([v]) => v !== undefined);
+  const byProduct = productExact.some(([v]) => v !== undefined);
+  if (bySite || byProduct || pat) {
+    let l = db.selectFrom('listings as l').select('l.id');
+    if (bySite) {
+      let sites = db.selectFrom('sites as s').innerJoin('resellers as r', 'r.id', 's.reseller_id').select('s.id');
+      for (const [value, col] of siteExact)
+        if (value !== undefined) sites = sites.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+      l = l.where('l.site_id', 'in', sites);
+    }
+    if (byProduct) {
+      let products = db.selectFrom('products as p').select('p.id');
+      for (const [value, col] of productExact)
+        if (value !== undefined) products = products.where(sql<SqlBool>`lower(${col}) = ${value.toLowerCase()}`);
+      l = l.where('l.product_id', 'in', products);
+    }
+    // The search: a product's name or SKU, or the reseller's name.
     if (pat)
       l = l.where((eb) =>
         eb.or([
           eb(
-            'p.id',
+            'l.product_id',
             'in',
             eb
               .selectFrom('products')
               .select('id')
               .where((e) => e.or([e('name', 'ilike', pat), e('sku', 'ilike', pat)])),
           ),
-          eb('r.id', 'in', eb.selectFrom('resellers').select('id').where('name', 'ilike', pat)),
+          eb(
+            'l.site_id',
+            'in',
+            eb
+              .selectFrom('sites as s')
+              .innerJoin('resellers as r', 'r.id', 's.reseller_id')
+              .select('s.id')
+              .where('r.name', 'ilike', pat),
+          ),
         ]),
       );
     q = q.where('c.listing_id', 'in', l);
@@ -135,19 +155,17 @@ function sortKey(sort: CaseSort, severityOrder: readonly string[] | undefined) {
   }
 }
 
-/** The ordered ids of one page (cases alone, see baseQuery), then their details joined. */
+/**
+ * The ordered ids of one page (cases alone, see baseQuery), then their details joined. The sort
+ * key as text is for cursors only: an offset page computes its select list for every row it
+ * skips, and a deep page (offset 75,000) spent most of its time casting those keys to text.
+ */
 function orderedIds(db: Kysely<Database>, f: CaseQuery) {
   const sort = f.sort ?? 'last_seen';
   const dir = f.dir ?? 'desc';
   const key = sortKey(sort, f.severityOrder);
-  return {
-    key,
-    dir,
-    q: baseQuery(db, f)
-      .select(['c.id', key.text.as('sort_key')])
-      .orderBy(key.expr, dir)
-      .orderBy('c.id', dir),
-  };
+  const ordered = baseQuery(db, f).orderBy(key.expr, dir).orderBy('c.id', dir);
+  return { key, dir, ids: ordered.select('c.id'), keyed: ordered.select(['c.id', key.text.as('sort_key')]) };
 }
 
 function detailsQuery(db: Kysely<Database>, ids: number[]) {
@@ -238,7 +256,7 @@ function toRow(r: RawRow): CaseRow {
 /** One page of cases by offset (the CLI, the Cases page); default: the 100 most recently seen. */
 export async function listCases(db: Kysely<Database>, f: CaseQuery & PageRequest = {}): Promise<CaseRow[]> {
   const page = pageOf(f);
-  const { q } = orderedIds(db, f);
+  const { ids: q } = orderedIds(db, f);
   const ids = await q.limit(page.limit).offset(page.offset).execute();
   return details(
     db,
@@ -252,7 +270,7 @@ export async function listCasesAfter(
   f: CaseQuery & { limit?: number; cursor?: string },
 ): Promise<CursorPage<CaseRow>> {
   const { limit } = pageOf({ limit: f.limit }, 50);
-  const { q, key, dir } = orderedIds(db, f);
+  const { keyed: q, key, dir } = orderedIds(db, f);
   let query = q;
   if (f.cursor) {
     const [value, id] = decodeCursor(f.cursor, 2);

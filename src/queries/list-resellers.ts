@@ -6,7 +6,6 @@
  * app's Resellers page, `/api/v1/resellers` and its CSV; filtering and paging in SQL.
  */
 import { type Kysely, sql } from 'kysely';
-import { resellerViolationLevels } from '../cases/violation-level.js';
 import type { Database } from '../db/tables.js';
 import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
 
@@ -72,14 +71,10 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
   }
   const page = toCursorPage(await q.execute(), o.limit, (r) => [r.name, r.id]);
   const ids = page.items.map((r) => r.id);
-  // The figures for the page's resellers only, set-based: cases per listing through indexes,
-  // compliance and last violation from per-site daily counts kept on write (see resellerStats).
-  const [stats, levels] = ids.length
-    ? await Promise.all([
-        resellerStats(db, ids, windowStart),
-        resellerViolationLevels(db, ids, now, o.resetAfterDaysClean ?? 90),
-      ])
-    : [new Map<number, StatsRow>(), new Map<number, { level: number }>()];
+  // The figures for the page's resellers only, set-based in one statement (see resellerStats).
+  const stats = ids.length
+    ? await resellerStats(db, { ids, windowStart, now, resetAfterDaysClean: o.resetAfterDaysClean ?? 90 })
+    : new Map<number, StatsRow>();
   const items = page.items.map((r): ResellerRow => {
     const st = stats.get(r.id);
     const compared = Number(st?.compared ?? 0);
@@ -93,7 +88,7 @@ export async function listResellers(db: Kysely<Database>, o: ResellerListOptions
       sites: Number(st?.sites ?? 0),
       openCases: Number(st?.open_cases ?? 0),
       closedCases: Number(st?.closed_cases ?? 0),
-      noticeLevel: levels.get(r.id)?.level ?? 0,
+      noticeLevel: Number(st?.level ?? 0),
       comparedReads: compared,
       compliantReads: compliant,
       complianceRate: compared ? compliant / compared : null,
@@ -111,25 +106,57 @@ interface StatsRow {
   compared: number | string;
   compliant: number | string;
   last_violation: Date | null;
+  level: number | null;
 }
 
-async function resellerStats(db: Kysely<Database>, ids: number[], windowStart: Date): Promise<Map<number, StatsRow>> {
+async function resellerStats(
+  db: Kysely<Database>,
+  o: { ids: number[]; windowStart: Date; now: Date; resetAfterDaysClean: number },
+): Promise<Map<number, StatsRow>> {
+  const { ids, windowStart, now } = o;
+  const gapMs = o.resetAfterDaysClean * 86_400_000;
   // The window's first UTC day, and where it ends: the days after it are whole.
   const firstDay = windowStart.toISOString().slice(0, 10);
   const firstDayEnd = new Date(`${firstDay}T00:00:00.000Z`);
   firstDayEnd.setUTCDate(firstDayEnd.getUTCDate() + 1);
   const { rows } = await sql<StatsRow>`
-    with ls as (
-      select s.reseller_id, l.id from sites s join listings l on l.site_id = s.id where s.reseller_id in (${sql.join(ids)})
+    with rc as (
+      select s.reseller_id, c.status, c.first_seen_at, c.closed_at
+      from sites s join listings l on l.site_id = s.id join cases c on c.listing_id = l.id
+      where s.reseller_id in (${sql.join(ids)})
     ),
     site_counts as (
       select reseller_id, count(*) as sites from sites where reseller_id in (${sql.join(ids)}) group by reseller_id
     ),
     case_counts as (
-      select ls.reseller_id,
-        count(*) filter (where c.status in ('open', 'notified')) as open_cases,
-        count(*) filter (where c.status in ('resolved', 'dismissed')) as closed_cases
-      from ls join cases c on c.listing_id = ls.id group by ls.reseller_id
+      select reseller_id,
+        count(*) filter (where status in ('open', 'notified')) as open_cases,
+        count(*) filter (where status in ('resolved', 'dismissed')) as closed_cases
+      from rc group by reseller_id
+    ),
+    -- The notice ladder's level, by the arithmetic of src/cases/violation-episode.ts (episodeStart,
+    -- episodeLevel) on the same rows resellerViolationLevel reads, to the millisecond as a JS Date
+    -- holds them: a case starts a new episode when it was first seen at least the reset gap after
+    -- every earlier case ended (an open one lasts until now); a reseller clean for the gap is at 0.
+    ep as (
+      select reseller_id, f, t,
+        max(t) over (partition by reseller_id order by f rows between unbounded preceding and 1 preceding) as prev_end
+      from (
+        select reseller_id, date_trunc('milliseconds', first_seen_at) as f,
+          coalesce(date_trunc('milliseconds', closed_at), ${now}::timestamptz) as t
+        from rc where status <> 'dismissed'
+      ) x
+    ),
+    episodes as (
+      select reseller_id, max(f) filter (where prev_end is null or f - prev_end >= ${gapMs} * interval '1 millisecond') as start
+      from ep group by reseller_id
+      having ${now}::timestamptz - max(t) < ${gapMs} * interval '1 millisecond'
+    ),
+    levels as (
+      select e.reseller_id, max(n.step) as level
+      from episodes e join notices n on n.reseller_id = e.reseller_id
+      where n.status in ('approved', 'sent') and n.step is not null and date_trunc('milliseconds', n.approved_at) >= e.start
+      group by e.reseller_id
     ),
     -- Trustworthy reads only: a read without a price, or one not comparable with MAP, says nothing either way.
     -- site_compliance_days (kept on write, migrations/20261202010100) counts them per site and UTC day: whole
@@ -154,10 +181,12 @@ async function resellerStats(db: Kysely<Database>, ids: number[], windowStart: D
       where s.reseller_id in (${sql.join(ids)})
       group by s.reseller_id
     )
-    select sc.reseller_id, sc.sites, cc.open_cases, cc.closed_cases, co.compared, co.compliant, lv.last_violation
+    select sc.reseller_id, sc.sites, cc.open_cases, cc.closed_cases, co.compared, co.compliant, lv.last_violation,
+      le.level
     from site_counts sc
     left join case_counts cc on cc.reseller_id = sc.reseller_id
     left join compliance co on co.reseller_id = sc.reseller_id
-    left join last_violation lv on lv.reseller_id = sc.reseller_id`.execute(db);
+    left join last_violation lv on lv.reseller_id = sc.reseller_id
+    left join levels le on le.reseller_id = sc.reseller_id`.execute(db);
   return new Map(rows.map((r) => [r.reseller_id, r]));
 }

@@ -85,11 +85,11 @@ export async function listSites(
   const [health, lastReads] = await Promise.all([
     listSiteHealth(db, { siteIds: ids, ...(o.thresholds ? { thresholds: o.thresholds } : {}) }),
     ids.length
-      ? // Each listing's newest read (one index probe each), not a max over all the site's reads.
-        sql<{ site_id: number; at: Date | null }>`select l.site_id, max(x.captured_at) as at from listings l
-          cross join lateral (select o.captured_at from observations o where o.listing_id = l.id
+      ? // Each site's newest read: the first entry of observations_site_recent (migrations/20261203010000).
+        sql<{ site_id: number; at: Date | null }>`select s.id as site_id, x.captured_at as at from sites s
+          cross join lateral (select o.captured_at from observations o where o.site_id = s.id
             order by o.captured_at desc, o.id desc limit 1) x
-          where l.site_id in (${sql.join(ids)}) group by l.site_id`
+          where s.id in (${sql.join(ids)})`
           .execute(db)
           .then((r) => r.rows)
       : [],
