@@ -33,6 +33,10 @@ export interface Offer {
   /** Product name as the page states it; untrusted page text. */
   name?: string;
   seller?: string;
+  /** The marketplace's id for the seller (schema.org seller identifier, a storefront path), when the page gives it. */
+  sellerId?: string;
+  /** The seller's storefront page on the marketplace (absolute URL), when the page links it. */
+  sellerUrl?: string;
   /** Offer condition when the page states it (used/refurbished offers are never primary). */
   condition?: 'new' | 'used' | 'refurbished' | 'damaged';
   /** The literal text the amount was parsed from, kept for evidence. */

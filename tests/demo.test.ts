@@ -241,6 +241,7 @@ describe('unauthorized sellers on a marketplace listing', () => {
     expect(f!.detail.sellers).toEqual([
       {
         seller: 'cheap-audio-outlet',
+        key: 'name:cheap-audio-outlet',
         amount: '279',
         currency: 'USD',
         below_map: true,
@@ -249,6 +250,7 @@ describe('unauthorized sellers on a marketplace listing', () => {
       },
       {
         seller: 'Gray Imports',
+        key: 'name:gray imports',
         amount: '359',
         currency: 'USD',
         below_map: false,

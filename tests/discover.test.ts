@@ -28,7 +28,7 @@ describe('GTIN and title keys', () => {
     expect(gtin14('036000291452')).toBe('00036000291452'); // UPC-A
     expect(gtin14('00036000291452')).toBe('00036000291452');
     expect(gtin14('4006381333932')).toBeNull(); // check digit off by one
-    expect(gtin14('0850012345017')).toBeNull(); // the demo catalog's made-up GTINs fail it too
+    expect(gtin14('0850012345017')).toBeNull(); // a made-up GTIN (the demo catalog's, before they were fixed) fails it too
     expect(gtin14('96385074')).toBe('00000096385074'); // GTIN-8
     expect(gtin14('12345')).toBeNull();
     expect(checkDigit('400638133393')).toBe(1); // GTIN-13 4006381333931

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../compare/zoned-time.js';
 import { isCurrencyCode } from '../normalize/currency.js';
 
+/** For a required column's cell left empty (read-csv drops empty cells). */
+export const REQUIRED = { error: 'is required (the cell is empty)' } as const;
+
 export const currencyField = z
   .string()
   .transform((s) => s.toUpperCase())

@@ -50,12 +50,23 @@ export async function loadMapRules(
     ),
   ]);
   const promos = [...productPromos, ...brandPromos].sort((a, b) => a.id - b.id);
+  const lowerBrands = [...new Set(brands.map((b) => b.toLowerCase()))];
+  const sameBrand = (a: string, b: string | null) => b !== null && a.toLowerCase() === b.toLowerCase();
   const [sellers, prefixes, groups] = await Promise.all([
-    selectInChunks(brands, (slice) =>
-      db.selectFrom('authorized_sellers').selectAll().where('brand', 'in', slice).execute(),
+    // The catalog CSVs may spell a brand in another case than the products file.
+    selectInChunks(lowerBrands, (slice) =>
+      db
+        .selectFrom('authorized_sellers')
+        .selectAll()
+        .where((eb) => eb(eb.fn('lower', ['brand']), 'in', slice))
+        .execute(),
     ),
-    selectInChunks(brands, (slice) =>
-      db.selectFrom('brand_gtin_prefixes').selectAll().where('brand', 'in', slice).execute(),
+    selectInChunks(lowerBrands, (slice) =>
+      db
+        .selectFrom('brand_gtin_prefixes')
+        .selectAll()
+        .where((eb) => eb(eb.fn('lower', ['brand']), 'in', slice))
+        .execute(),
     ),
     db.selectFrom('seller_groups').selectAll().execute(),
   ]);
@@ -76,9 +87,9 @@ export async function loadMapRules(
         p.dealer_cost_minor !== null && p.dealer_cost_currency
           ? { minor: p.dealer_cost_minor, currency: p.dealer_cost_currency }
           : null,
-      gtinPrefixes: prefixes.filter((x) => x.brand === p.brand).map((x) => x.prefix),
+      gtinPrefixes: prefixes.filter((x) => sameBrand(x.brand, p.brand)).map((x) => x.prefix),
       authorizedSellers: sellers
-        .filter((x) => x.brand === p.brand)
+        .filter((x) => sameBrand(x.brand, p.brand))
         .map((x) => ({ reseller: x.reseller, key: x.seller_key, name: x.seller_name })),
       sellerGroups,
     });

@@ -4,12 +4,15 @@
  * - below_dealer_cost: the advertised price is under what the OEM charges its dealers
  *   (`dealer_cost` in the products CSV), same currency only;
  * - brand_mismatch: the page carries the catalog product's GTIN under another brand;
- * - foreign_gtin_prefix: the page's GTIN is not under any company prefix the brand owns
- *   (only when the brand's prefixes are known: `mapwatch import brand-prefixes`);
- * - compatible_wording: "compatible with" / "replacement for" next to the OEM's part number.
+ * - foreign_gtin_prefix: the page sells under the brand's name a GTIN that is not under any
+ *   company prefix the brand owns (only when the brand's prefixes are known:
+ *   `mapwatch import brand-prefixes`). The catalog's own GTIN is never the reseller's fault,
+ *   and a page naming another brand is another product, not a relabelled one;
+ * - compatible_wording: "compatible with" / "replacement for" followed by the OEM's part
+ *   number (the part the listing claims to fit; the OEM's own "NW-F100 replaces NW-F90" is not).
  */
 import type { ProductRules } from '../catalog/load-map-rules.js';
-import { compatibilitySentences } from '../extract/compatibility-wording.js';
+import { compatibilityObjects, compatibilitySentences } from '../extract/compatibility-wording.js';
 import { gtin14, hasCompanyPrefix } from '../normalize/gtin.js';
 import { normalizeMpn, sameBrand } from '../normalize/similarity.js';
 import type { ObservationDraft } from '../types.js';
@@ -47,20 +50,32 @@ export function findGreyMarketSignals(
   if (pageGtin && pageGtin === gtin14(rules.gtin) && pageBrand && rules.brand && !sameBrand(pageBrand, rules.brand))
     signals.push({ signal: 'brand_mismatch', page_brand: pageBrand, catalog_brand: rules.brand, gtin: pageGtin });
   const prefixes = rules.gtinPrefixes ?? [];
-  if (pageGtin && prefixes.length && rules.brand && !hasCompanyPrefix(pageGtin, prefixes))
+  if (
+    pageGtin &&
+    pageGtin !== gtin14(rules.gtin) &&
+    prefixes.length &&
+    rules.brand &&
+    pageBrand &&
+    sameBrand(pageBrand, rules.brand) &&
+    !hasCompanyPrefix(pageGtin, prefixes)
+  )
     signals.push({ signal: 'foreign_gtin_prefix', gtin: pageGtin, brand: rules.brand });
   if (draft.html) {
     const parts = [rules.mpn, rules.sku]
       .map((p) => normalizeMpn(p))
       .filter((p): p is string => p !== null && p.length >= 4);
-    for (const phrase of compatibilitySentences(draft.html)) {
-      const squeezed = phrase.toUpperCase().replace(/[^A-Z0-9]/g, '');
-      const part = parts.find((p) => squeezed.includes(p));
+    for (const { sentence, object } of compatibilityObjects(compatibilitySentences(draft.html))) {
+      const part = parts.find((p) => partPattern(p).test(object));
       if (part) {
-        signals.push({ signal: 'compatible_wording', phrase, part });
+        signals.push({ signal: 'compatible_wording', phrase: sentence, part });
         break;
       }
     }
   }
   return signals.length ? [{ kind: 'grey_market', detail: { signals } }] : [];
+}
+
+/** The part number as a whole token, separators optional ("NW-F100", "nw f100"; never inside "NW-F1000"). */
+function partPattern(normalized: string): RegExp {
+  return new RegExp(`(?<![A-Za-z0-9])${[...normalized].join('[\\s./-]?')}(?![A-Za-z0-9])`, 'i');
 }

@@ -8,7 +8,10 @@
  * - used and refurbished offers are skipped (MAP policies cover new goods);
  * - an offer whose GTIN is another product's is skipped (a related-products block);
  * - names match case- and whitespace-insensitively, nothing fuzzier, so a near miss
- *   ("Northwind Official" vs "Northwind Official Store") shows up for a person to judge.
+ *   ("Northwind Official" vs "Northwind Official Store") shows up for a person to judge;
+ * - a seller the page identifies (storefront URL, seller id) matches an authorized entry by
+ *   that identity; its name alone authorizes it only when the entry gives no identity to
+ *   compare (a look-alike storefront copying an authorized name is not waved through).
  * The finding never opens a case: the case is about what the reseller itself advertises.
  * Besides the site config's list, the catalog's list for the product's brand counts
  * (`mapwatch import authorized-sellers`: per brand, on every marketplace or one reseller's),
@@ -22,6 +25,11 @@ import type { ObservationDraft } from './read-listing.js';
 
 export interface UnauthorizedSeller {
   seller: string;
+  /** The marketplace's id for the seller and its storefront, when the page gives them. */
+  seller_id?: string;
+  storefront_url?: string;
+  /** The seller's most exact key (seller-key.ts): findings group by it (absent on older findings). */
+  key?: string;
   amount: string;
   currency: string;
   /** null when the price could not be compared (no MAP in that currency, a promo suspension). */
@@ -59,12 +67,18 @@ export function findUnauthorizedSellers(
   catalog?: CatalogSellers,
 ): UnauthorizedSellerFinding[] {
   const fromCatalog = (catalog?.authorized ?? []).filter(
-    (a) => a.reseller === null || a.reseller === catalog!.reseller,
+    (a) => a.reseller === null || a.reseller.toLowerCase() === catalog!.reseller.toLowerCase(),
   );
   const allowed = [...new Set([...(cfg.authorized_sellers ?? []), ...fromCatalog.map((a) => a.name)])];
   if (!allowed.length || !draft.offers?.length) return [];
-  const ok = new Set(allowed.map(norm));
-  const okKeys = new Set(fromCatalog.map((a) => a.key));
+  const exact = (k: string) => !k.startsWith('name:');
+  // Names authorized by the site config, or by a catalog entry that names its seller only.
+  const identified = new Set(fromCatalog.filter((a) => exact(a.key)).map((a) => norm(a.name)));
+  const ok = new Set([
+    ...(cfg.authorized_sellers ?? []).map(norm),
+    ...fromCatalog.map((a) => norm(a.name)).filter((n) => !identified.has(n)),
+  ]);
+  const okKeys = new Set(fromCatalog.map((a) => a.key).filter(exact));
   const okGroups = new Set(
     fromCatalog.flatMap((a) => (catalog!.groups.get(a.key) ? [catalog!.groups.get(a.key)!] : [])),
   );
@@ -75,9 +89,12 @@ export function findUnauthorizedSellers(
   const seen = new Set<string>();
   const sellers: UnauthorizedSeller[] = [];
   for (const offer of draft.offers) {
-    if (!offer.seller || ok.has(norm(offer.seller))) continue;
-    const keys = sellerKeys({ name: offer.seller });
+    if (!offer.seller) continue;
+    const keys = sellerKeys({ name: offer.seller, id: offer.sellerId ?? null, url: offer.sellerUrl ?? null });
     if (keys.some((k) => okKeys.has(k))) continue;
+    if (ok.has(norm(offer.seller))) continue;
+    // An entry with an identity authorizes by name only an offer that carries no identity to compare.
+    if (identified.has(norm(offer.seller)) && !keys.some(exact)) continue;
     const group = keys.map((k) => catalog?.groups.get(k)).find((g) => g !== undefined);
     if (group && okGroups.has(group)) continue;
     if (offer.condition && offer.condition !== 'new') continue;
@@ -95,6 +112,9 @@ export function findUnauthorizedSellers(
     const compared = v && v.kind !== 'not_comparable' ? v : null;
     sellers.push({
       seller: offer.seller,
+      ...(offer.sellerId ? { seller_id: offer.sellerId } : {}),
+      ...(offer.sellerUrl ? { storefront_url: offer.sellerUrl } : {}),
+      key: keys[0]!,
       amount: offer.amount,
       currency: offer.currency,
       below_map: compared ? compared.kind === 'violation' : null,

@@ -30,6 +30,8 @@ export interface Candidate {
   availability?: Availability;
   condition?: Offer['condition'];
   seller?: string;
+  sellerId?: string;
+  sellerUrl?: string;
   sku?: string;
   gtin?: string;
   mpn?: string;
@@ -70,6 +72,8 @@ export function toOffer(c: Candidate, currency: string): Offer {
   if (p.brand) o.brand = p.brand;
   if (p.name) o.name = p.name;
   if (c.seller) o.seller = c.seller;
+  if (c.sellerId) o.sellerId = c.sellerId;
+  if (c.sellerUrl) o.sellerUrl = c.sellerUrl;
   if (c.condition) o.condition = c.condition;
   if (c.raw) o.raw = c.raw;
   return o;

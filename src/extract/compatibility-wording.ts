@@ -17,3 +17,17 @@ export function compatibilitySentences(html: string): string[] {
     .slice(0, 5)
     .map((s) => s.trim().slice(0, 200));
 }
+
+/**
+ * The words right after each compatibility phrase (at most 60 characters): the part a
+ * non-genuine listing claims to fit. "Compatible with NW-F100" names NW-F100 there; the OEM's
+ * own "NW-F100 replaces NW-F90" or "NW-F100 fits every X200" does not.
+ */
+export function compatibilityObjects(sentences: readonly string[]): { sentence: string; object: string }[] {
+  const out: { sentence: string; object: string }[] = [];
+  const all = new RegExp(COMPATIBLE.source, 'gi');
+  for (const sentence of sentences)
+    for (const m of sentence.matchAll(all))
+      out.push({ sentence, object: sentence.slice(m.index + m[0].length, m.index + m[0].length + 60) });
+  return out;
+}

@@ -20,6 +20,8 @@ import { resolvePageCurrency } from './page-currency.js';
 import { pickPrimary } from './pick-primary.js';
 import { RegionClassifier } from './regions.js';
 import { extractSelectors } from './selectors.js';
+import { findSellerLinks, offerListingRows, storefrontsByName } from './seller-links.js';
+import { sellerNameKey } from '../catalog/seller-key.js';
 import { findUnclassedPrices, pickUnclassed } from './unclassed-prices.js';
 import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './visible-text.js';
 
@@ -146,7 +148,8 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
           sameAmount(o.amount, c.amount) &&
           o.currency === c.currency &&
           o.sku === (c.sku ?? c.product?.sku) &&
-          o.condition === c.condition,
+          o.condition === c.condition &&
+          o.seller === c.seller,
       )
     )
       return;
@@ -154,9 +157,48 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
   };
   for (const cs of bySource.values()) for (const c of cs) add(c);
   if (textPick.chosen) add(textPick.chosen);
+  addSellerIdentities($, opts, regions, offers, siteCurrency, locale);
   if (primary && 'evidence' in pageCurrency && pageCurrency.evidence !== 'site-config')
     warnings.push(`currency ${pageCurrency.currency} from ${pageCurrency.evidence} (${pageCurrency.detail})`);
   const result: ExtractResult = { primary, offers, ambiguous: pick.ambiguous, warnings };
   if ('evidence' in pageCurrency) result.currency = { ...pageCurrency };
   return result;
+}
+
+/**
+ * Seller identity beyond structured data: a storefront URL the page links under the seller's
+ * name fills in an offer that names its seller only, and an "other sellers" block adds the
+ * offers of sellers the structured data does not name. Relative storefront URLs are resolved
+ * against the page. These offers never compete for the primary price (it is picked above).
+ */
+function addSellerIdentities(
+  $: cheerio.CheerioAPI,
+  opts: ExtractOptions,
+  regions: RegionClassifier,
+  offers: Offer[],
+  currencyHint?: string,
+  locale?: string,
+): void {
+  for (const o of offers) {
+    if (!o.sellerUrl) continue;
+    try {
+      o.sellerUrl = new URL(o.sellerUrl, opts.url).toString();
+    } catch {
+      delete o.sellerUrl;
+    }
+  }
+  const links = findSellerLinks($, opts.url, regions);
+  if (!links.length) return;
+  const byName = storefrontsByName(links);
+  for (const o of offers) {
+    if (o.seller && !o.sellerUrl) {
+      const url = byName.get(sellerNameKey(o.seller));
+      if (url) o.sellerUrl = url;
+    }
+  }
+  const named = new Set(offers.flatMap((o) => (o.seller ? [sellerNameKey(o.seller)] : [])));
+  for (const c of offerListingRows($, links, currencyHint, locale)) {
+    if (named.has(sellerNameKey(c.seller!))) continue;
+    offers.push(toOffer(c, c.currency!));
+  }
 }

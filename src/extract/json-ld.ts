@@ -61,6 +61,30 @@ function text(v: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+const HTTP_URL = /^(https?:)?\/\/|^\//i;
+
+/**
+ * A seller's identity as schema.org gives it: a bare name, or an Organization/Person with
+ * `name`, `identifier` (text or a PropertyValue), `url` and `@id`. An `@id` that is a URL is
+ * the storefront when `url` is absent (a fragment only names the node); any other `@id` is the
+ * marketplace's id. Relative URLs are resolved against the page later (extract-offers.ts).
+ */
+function sellerOf(v: unknown): Pick<Candidate, 'seller' | 'sellerId' | 'sellerUrl'> {
+  const node = Array.isArray(v) ? v[0] : v;
+  const out: Pick<Candidate, 'seller' | 'sellerId' | 'sellerUrl'> = {};
+  const name = text(node);
+  if (name) out.seller = name;
+  if (!isObj(node)) return out;
+  const ident = node['identifier'];
+  const id = text(isObj(ident) ? (ident['value'] ?? ident['@value']) : ident);
+  const at = typeof node['@id'] === 'string' ? node['@id'].trim() : '';
+  if (id) out.sellerId = id.slice(0, 200);
+  else if (at && !HTTP_URL.test(at) && !at.startsWith('_:') && !at.startsWith('#')) out.sellerId = at.slice(0, 200);
+  const url = text(node['url']) ?? (HTTP_URL.test(at) ? at.replace(/#.*$/, '') : undefined);
+  if (url && HTTP_URL.test(url)) out.sellerUrl = url.slice(0, 2000);
+  return out;
+}
+
 function productInfo(n: Node, inherit?: ProductInfo): ProductInfo {
   const p: ProductInfo = { ...inherit };
   const name = text(n['name']);
@@ -121,8 +145,7 @@ function offerCandidates(o: Node, scope: OfferScope, w: Walk, depth: number): vo
   if (availability) base.availability = availability;
   const condition = normalizeCondition(text(o['itemCondition']));
   if (condition) base.condition = condition;
-  const seller = text(o['seller'] ?? o['offeredBy']);
-  if (seller) base.seller = seller;
+  Object.assign(base, sellerOf(o['seller'] ?? o['offeredBy']));
   const sku = text(o['sku']);
   if (sku) base.sku = sku;
   const gtin = text(o['gtin13'] ?? o['gtin12'] ?? o['gtin14'] ?? o['gtin8'] ?? o['gtin']);

@@ -155,8 +155,16 @@ export function extractMicrodata(
     if (availability) base.availability = availability;
     const condition = normalizeCondition(str(first(holder, 'itemcondition')));
     if (condition) base.condition = condition;
-    const seller = str(first(holder, 'seller'));
+    const sellerValue = first(holder, 'seller');
+    const seller = str(sellerValue);
     if (seller) base.seller = seller;
+    // An Organization/Person itemscope for the seller may link its storefront and give its id.
+    if (sellerValue?.item) {
+      const id = str(first(sellerValue.item, 'identifier'));
+      if (id) base.sellerId = id.slice(0, 200);
+      const url = str(first(sellerValue.item, 'url'));
+      if (url && /^(https?:)?\/\/|^\//i.test(url)) base.sellerUrl = url.slice(0, 2000);
+    }
     if (holder !== product) {
       const sku = str(first(holder, 'sku'));
       if (sku) base.sku = sku;

@@ -170,17 +170,23 @@ ${headLine ? `<p style="font-size:11px;color:#8a929c;word-break:break-all">${h(h
   return { subject, text: lines.join('\n'), html, attachments, totals };
 }
 
+const KIND_LABEL: Record<FindingRow['kind'], string> = {
+  map_evasion: 'MAP evasion',
+  unauthorized_seller: 'Unauthorized seller',
+  grey_market: 'Grey market',
+};
+
 function findingsHtml(findings: FindingRow[]): string {
   if (!findings.length) return '';
   const rows = findings
     .map(
       (f) => `<tr style="border-top:1px solid #e3e6ea">
-<td style="padding:8px;vertical-align:top;white-space:nowrap">${f.kind === 'map_evasion' ? 'MAP evasion' : 'Unauthorized seller'}</td>
+<td style="padding:8px;vertical-align:top;white-space:nowrap">${KIND_LABEL[f.kind]}</td>
 <td style="padding:8px;vertical-align:top"><div style="font-weight:600">${h(f.reseller)} · ${h(f.sku)}</div><div style="font-size:13px">${h(describeFinding(f))}</div><div style="font-size:12px"><a href="${safeHref(f.url)}" style="color:#1565c0">${h(shorten(f.url))}</a></div></td>
 <td style="padding:8px;text-align:right;vertical-align:top;white-space:nowrap">${f.reads} read(s)</td></tr>`,
     )
     .join('\n');
-  return `<h2 style="font-size:18px;margin:28px 0 4px;color:#1b1f24">Findings · ${findings.length}</h2><div style="color:#5b6470;font-size:13px">Unauthorized sellers and hidden prices seen in the last 24 hours. They open no case: judge them yourself.</div>
+  return `<h2 style="font-size:18px;margin:28px 0 4px;color:#1b1f24">Findings · ${findings.length}</h2><div style="color:#5b6470;font-size:13px">Unauthorized sellers, hidden prices and grey-market signals seen in the last 24 hours. They open no case: judge them yourself.</div>
 <table role="presentation" cellspacing="0" cellpadding="0" style="width:100%;border-collapse:collapse;font-size:14px;margin-top:6px">${rows}</table>`;
 }
 

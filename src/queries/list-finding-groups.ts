@@ -1,7 +1,9 @@
 /**
  * Findings grouped by seller, for the review app's Findings page, `/api/v1/findings` and its
  * CSV: one row per unauthorized marketplace seller (across every listing and site it was
- * seen on) and one per reseller that hides its price (MAP evasion), with how many listings
+ * seen on; one per seller group or storefront when known, see migrations/20261203030000),
+ * one per reseller that hides its price (MAP evasion) and one per reseller whose listings
+ * show grey-market signals (never MAP violations), with how many listings
  * and reads carried it, its lowest price, the sites, and the latest read as evidence.
  * `list-findings.ts` keeps the per-listing view the CLI and the digest print.
  *
@@ -14,7 +16,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { fromMinorUnits } from '../normalize/currency.js';
 import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
-import type { FindingKind } from './list-findings.js';
+import { describeSignal } from './describe-finding.js';
+import { type FindingKind, greySignals, sellerKey } from './list-findings.js';
 
 export interface FindingGroup {
   kind: FindingKind;
@@ -33,6 +36,10 @@ export interface FindingGroup {
   lastSeenAt: Date;
   /** The latest read that carried the finding: what a reviewer opens first. */
   latest: { observationId: number; url: string; site: string; sku: string; evidenceId: number | null };
+  /** What the latest read said: a grey-market read's signals, an unauthorized seller's storefront and group. */
+  signals: string[];
+  storefrontUrl: string | null;
+  group: string | null;
 }
 
 export interface FindingGroupFilter {
@@ -80,8 +87,8 @@ export async function listFindingGroups(
   const { rows } = await sql<GroupRow>`
     with filtered as (
       select fs.kind,
-        case when fs.kind = 'map_evasion' then lower(r.name) else fs.seller_key end as seller_key,
-        case when fs.kind = 'map_evasion' then r.name else fs.seller end as seller,
+        case when fs.kind in ('map_evasion', 'grey_market') then lower(r.name) else fs.seller_key end as seller_key,
+        case when fs.kind in ('map_evasion', 'grey_market') then r.name else fs.seller end as seller,
         fs.listing_id, fs.reads, fs.below_map, fs.first_seen, fs.last_seen, fs.latest_finding_id,
         fs.latest_observation_id, fs.lowest_sort, fs.lowest_at, fs.lowest_finding_id, fs.lowest,
         s.name as site, r.name as reseller
@@ -96,7 +103,7 @@ export async function listFindingGroups(
       select * from (
         select kind, seller_key, max(last_seen) as last_seen, (extract(epoch from max(last_seen)) * 1000000)::bigint as last_us
         from filtered
-        where (${q}::text is null or seller_key like ${q})
+        where (${q}::text is null or seller_key like ${q} or lower(seller) like ${q})
         group by kind, seller_key
       ) k
       where (${since}::timestamptz is null or last_seen >= ${since})
@@ -137,6 +144,18 @@ export async function listFindingGroups(
         .execute()
     : [];
   const byObs = new Map(latest.map((l) => [l.id, l]));
+  const details = obsIds.length
+    ? await db
+        .selectFrom('findings')
+        .select(['observation_id', 'kind', 'detail'])
+        .where('observation_id', 'in', obsIds)
+        .where('kind', 'in', ['grey_market', 'unauthorized_seller'])
+        .execute()
+    : [];
+  const detailOf = (obs: number, kind: string) => {
+    const d = details.find((x) => x.observation_id === obs && x.kind === kind)?.detail;
+    return (typeof d === 'string' ? JSON.parse(d) : d) as Record<string, unknown> | undefined;
+  };
   const page = toCursorPage(rows, o.limit, (r) => [Number(r.last_us), r.kind, r.seller_key]);
   return {
     nextCursor: page.nextCursor,
@@ -169,7 +188,28 @@ export async function listFindingGroups(
           sku: l?.sku ?? '',
           evidenceId: l?.evidence_id ?? null,
         },
+        ...latestDetail(r, detailOf(r.latest_obs, r.kind)),
       };
     }),
   };
+}
+
+/** The latest read's grey-market signals, or the storefront and group of the seller this group is. */
+function latestDetail(
+  r: GroupRow,
+  detail: Record<string, unknown> | undefined,
+): Pick<FindingGroup, 'signals' | 'storefrontUrl' | 'group'> {
+  const out: Pick<FindingGroup, 'signals' | 'storefrontUrl' | 'group'> = {
+    signals: [],
+    storefrontUrl: null,
+    group: null,
+  };
+  if (!detail) return out;
+  if (r.kind === 'grey_market') out.signals = greySignals(detail['signals']).map(describeSignal);
+  if (r.kind === 'unauthorized_seller' && Array.isArray(detail['sellers'])) {
+    const s = (detail['sellers'] as Record<string, unknown>[]).find((x) => sellerKey(x) === r.seller_key);
+    if (typeof s?.['storefront_url'] === 'string') out.storefrontUrl = s['storefront_url'];
+    if (typeof s?.['group'] === 'string') out.group = s['group'];
+  }
+  return out;
 }

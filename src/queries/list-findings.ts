@@ -2,14 +2,18 @@
  * Findings, the signals a read finds besides its own price, as one read model for
  * `mapwatch findings` and the daily digest:
  * - `map_evasion`: the page hides its price behind "see price in cart" / "add to cart for price";
- * - `unauthorized_seller`: a marketplace offer from a seller not on the site's authorized list.
+ * - `unauthorized_seller`: a marketplace offer from a seller not on the site's authorized list;
+ * - `grey_market`: signs of grey-market or non-genuine goods on the listing (below dealer
+ *   cost, another brand on the OEM's GTIN, a GTIN outside the brand's prefixes, "compatible
+ *   with" wording): for a person to weigh, never a MAP violation and never a case.
  * A finding repeats on every read of the listing; this folds the repeats into one row per
  * listing (and seller), with when it was first and last seen and on how many reads.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 
-export type FindingKind = 'map_evasion' | 'unauthorized_seller';
+export type FindingKind = 'map_evasion' | 'unauthorized_seller' | 'grey_market';
+export const FINDING_KINDS: readonly FindingKind[] = ['map_evasion', 'unauthorized_seller', 'grey_market'];
 
 interface FindingBase {
   listingId: number;
@@ -47,9 +51,28 @@ export interface UnauthorizedSellerFinding extends FindingBase {
   belowMap: boolean | null;
   percentBelow: number | null;
   mapMinor: number | null;
+  /** The marketplace's id for the seller, its storefront and its seller group, when known. */
+  sellerId: string | null;
+  storefrontUrl: string | null;
+  group: string | null;
 }
 
-export type FindingRow = EvasionFinding | UnauthorizedSellerFinding;
+/** One grey-market signal as stored (check/find-grey-market.ts); page text in it is untrusted. */
+export type GreySignal =
+  | { signal: 'below_dealer_cost'; amount_minor: number; dealer_cost_minor: number; currency: string }
+  | { signal: 'brand_mismatch'; page_brand: string; catalog_brand: string; gtin: string }
+  | { signal: 'foreign_gtin_prefix'; gtin: string; brand: string }
+  | { signal: 'compatible_wording'; phrase: string; part: string };
+
+export interface GreyMarketFinding extends FindingBase {
+  kind: 'grey_market';
+  signals: GreySignal[];
+  /** The read's own price. */
+  priceMinor: number | null;
+  currency: string | null;
+}
+
+export type FindingRow = EvasionFinding | UnauthorizedSellerFinding | GreyMarketFinding;
 
 export interface ListFindingsOptions {
   kind?: FindingKind;
@@ -87,7 +110,7 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
       'p.name as product',
       'l.url',
     ])
-    .where('f.kind', 'in', ['map_evasion', 'unauthorized_seller'])
+    .where('f.kind', 'in', [...FINDING_KINDS])
     .orderBy('f.at')
     .orderBy('f.id');
   if (opts.kind) q = q.where('f.kind', '=', opts.kind);
@@ -126,19 +149,35 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
               },
             ],
           ]
-        : (Array.isArray(detail['sellers']) ? (detail['sellers'] as Record<string, unknown>[]) : []).map((s) => [
-            `${f.listing_id}|seller|${str(s['seller']).toLowerCase()}`,
-            {
-              ...base,
-              kind: 'unauthorized_seller',
-              seller: str(s['seller']),
-              amount: str(s['amount']),
-              currency: str(s['currency']),
-              belowMap: typeof s['below_map'] === 'boolean' ? s['below_map'] : null,
-              percentBelow: num(s['percent_below']),
-              mapMinor: num(s['map_minor']),
-            },
-          ]);
+        : f.kind === 'grey_market'
+          ? [
+              [
+                `${f.listing_id}|grey`,
+                {
+                  ...base,
+                  kind: 'grey_market',
+                  signals: greySignals(detail['signals']),
+                  priceMinor: f.amount_minor,
+                  currency: f.currency,
+                },
+              ],
+            ]
+          : (Array.isArray(detail['sellers']) ? (detail['sellers'] as Record<string, unknown>[]) : []).map((s) => [
+              `${f.listing_id}|seller|${sellerKey(s)}`,
+              {
+                ...base,
+                kind: 'unauthorized_seller',
+                seller: str(s['seller']),
+                amount: str(s['amount']),
+                currency: str(s['currency']),
+                belowMap: typeof s['below_map'] === 'boolean' ? s['below_map'] : null,
+                percentBelow: num(s['percent_below']),
+                mapMinor: num(s['map_minor']),
+                sellerId: str(s['seller_id']) || null,
+                storefrontUrl: str(s['storefront_url']) || null,
+                group: str(s['group']) || null,
+              },
+            ]);
     for (const [key, row] of rows) {
       const prev = folded.get(key);
       folded.set(key, prev ? { ...row, firstSeenAt: prev.firstSeenAt, reads: prev.reads + 1 } : row);
@@ -152,4 +191,25 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
   );
   const offset = opts.offset ?? 0;
   return opts.limit === undefined ? all.slice(offset) : all.slice(offset, offset + opts.limit);
+}
+
+/** The seller's identity as the summary keys it (migrations/20261203030000): group, storefront or id, else name. */
+export function sellerKey(s: Record<string, unknown>): string {
+  const group = str(s['group']).trim().toLowerCase();
+  if (group) return `group:${group}`;
+  const key = str(s['key']);
+  return /^(url|id):/.test(key) ? key : str(s['seller']).trim().toLowerCase();
+}
+
+/** Only well-formed signals: the detail is JSON written by this program, but read defensively. */
+export function greySignals(v: unknown): GreySignal[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (x): x is GreySignal =>
+      typeof x === 'object' &&
+      x !== null &&
+      ['below_dealer_cost', 'brand_mismatch', 'foreign_gtin_prefix', 'compatible_wording'].includes(
+        (x as { signal?: unknown }).signal as string,
+      ),
+  );
 }

@@ -1,5 +1,8 @@
 /** `mapwatch migrate` and `mapwatch import …`. */
 import type { Command } from 'commander';
+import { importAuthorizedSellers } from '../../catalog/import-authorized-sellers.js';
+import { importBrandPrefixes } from '../../catalog/import-brand-prefixes.js';
+import { importSellerGroups } from '../../catalog/import-seller-groups.js';
 import { importMapPrices } from '../../catalog/import-map-prices.js';
 import { importProducts } from '../../catalog/import-products.js';
 import { importPromos } from '../../catalog/import-promos.js';
@@ -12,6 +15,9 @@ const IMPORTERS = {
   'map-prices': importMapPrices,
   resellers: importResellers,
   promos: importPromos,
+  'authorized-sellers': importAuthorizedSellers,
+  'seller-groups': importSellerGroups,
+  'brand-prefixes': importBrandPrefixes,
 } as const;
 
 export function registerCatalogCommands(program: Command, env: EnvLoader): void {
@@ -35,7 +41,7 @@ export function registerCatalogCommands(program: Command, env: EnvLoader): void 
   for (const [kind, run] of Object.entries(IMPORTERS)) {
     imp
       .command(`${kind} <file>`)
-      .description(`import ${kind.replace('-', ' ')} from a CSV file`)
+      .description(`import ${kind.replaceAll('-', ' ')} from a CSV file`)
       .option(
         '--encoding <name>',
         "the file's character encoding when it is not UTF-8, e.g. windows-1252, latin1 or utf-16le",
@@ -43,7 +49,7 @@ export function registerCatalogCommands(program: Command, env: EnvLoader): void 
       .action(async (file: string, opts: { encoding?: string }) => {
         await withDb(env(), async ({ db }) => {
           const { rows } = await run(db, file, { encoding: opts.encoding });
-          console.log(`Imported ${rows} ${kind.replace('-', ' ')} row(s) from ${file}.`);
+          console.log(`Imported ${rows} ${kind.replaceAll('-', ' ')} row(s) from ${file}.`);
         });
       });
   }

@@ -1,4 +1,7 @@
-/** `mapwatch findings`: unauthorized marketplace sellers and MAP evasion ("see price in cart"), per listing. */
+/**
+ * `mapwatch findings`: unauthorized marketplace sellers, MAP evasion ("see price in cart") and
+ * grey-market signals (never MAP violations), per listing.
+ */
 import { type Command, Option } from 'commander';
 import { UserError } from '../../errors.js';
 import { describeFinding } from '../../queries/describe-finding.js';
@@ -6,7 +9,16 @@ import { type FindingKind, type FindingRow, listFindings } from '../../queries/l
 import { json, safeText, table } from '../output.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 
-const KINDS: Record<string, FindingKind> = { evasion: 'map_evasion', unauthorized: 'unauthorized_seller' };
+const KINDS: Record<string, FindingKind> = {
+  evasion: 'map_evasion',
+  unauthorized: 'unauthorized_seller',
+  'grey-market': 'grey_market',
+};
+const KIND_LABEL: Record<FindingKind, string> = {
+  map_evasion: 'MAP evasion',
+  unauthorized_seller: 'unauthorized seller',
+  grey_market: 'grey market',
+};
 
 function days(v: string): number {
   const n = Number(v);
@@ -19,7 +31,7 @@ export function formatFindings(rows: FindingRow[]): string {
   return table(
     ['kind', 'reseller', 'sku', 'finding', 'first seen (UTC)', 'last seen (UTC)', 'reads', 'url'],
     rows.map((f) => [
-      f.kind === 'map_evasion' ? 'MAP evasion' : 'unauthorized seller',
+      KIND_LABEL[f.kind],
       safeText(f.reseller, 30),
       safeText(f.sku, 24),
       safeText(describeFinding(f), 80),
@@ -34,7 +46,9 @@ export function formatFindings(rows: FindingRow[]): string {
 export function registerFindingsCommands(program: Command, env: EnvLoader): void {
   program
     .command('findings')
-    .description('unauthorized marketplace sellers and MAP evasion ("see price in cart") found on listing pages')
+    .description(
+      'unauthorized marketplace sellers, MAP evasion ("see price in cart") and grey-market signals found on listing pages',
+    )
     .addOption(new Option('--kind <kind>', 'only this kind of finding').choices(Object.keys(KINDS)))
     .option('--days <n>', 'only findings seen in the last N days', days)
     .option('--json', 'print as JSON')

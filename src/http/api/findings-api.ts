@@ -8,7 +8,7 @@ import { allPages, isoDate, pageOfSchema, pagingQuery } from './list-query.js';
 import { sendCsv, type CsvColumn } from './send-csv.js';
 
 export const findingsFilter = z.object({
-  kind: z.enum(['map_evasion', 'unauthorized_seller']).optional(),
+  kind: z.enum(['map_evasion', 'unauthorized_seller', 'grey_market']).optional(),
   q: z.string().trim().max(200).optional().describe('seller name contains'),
   site: z.string().max(200).optional(),
   reseller: z.string().max(200).optional(),
@@ -17,7 +17,7 @@ export const findingsFilter = z.object({
 export type FindingsFilter = z.output<typeof findingsFilter>;
 
 export const findingGroupSchema = z.object({
-  kind: z.enum(['map_evasion', 'unauthorized_seller']),
+  kind: z.enum(['map_evasion', 'unauthorized_seller', 'grey_market']),
   seller: z.string(),
   listings: z.number().int(),
   reads: z.number().int(),
@@ -35,6 +35,9 @@ export const findingGroupSchema = z.object({
     sku: z.string(),
     evidenceId: z.number().int().nullable(),
   }),
+  signals: z.array(z.string()).describe("grey_market: the latest read's signals, in words"),
+  storefrontUrl: z.string().nullable().describe("unauthorized_seller: the seller's storefront, when the page links it"),
+  group: z.string().nullable().describe('unauthorized_seller: the seller group the storefront belongs to'),
 });
 
 export function findingsQuery(db: AppContext['db'], f: FindingsFilter, limit: number, cursor?: string) {
@@ -61,6 +64,9 @@ export const FINDING_CSV: CsvColumn<FindingGroup>[] = [
   { header: 'resellers', value: (r) => r.resellers.join('; ') },
   { header: 'first_seen_at', value: (r) => r.firstSeenAt },
   { header: 'last_seen_at', value: (r) => r.lastSeenAt },
+  { header: 'signals', value: (r) => r.signals.join('; ') },
+  { header: 'storefront_url', value: (r) => r.storefrontUrl },
+  { header: 'seller_group', value: (r) => r.group },
   { header: 'latest_url', value: (r) => r.latest.url },
   { header: 'latest_observation_id', value: (r) => r.latest.observationId },
   { header: 'latest_evidence_id', value: (r) => r.latest.evidenceId },

@@ -1,5 +1,6 @@
 /**
- * /findings: unauthorized marketplace sellers and MAP evasion, grouped by seller, with the
+ * /findings: unauthorized marketplace sellers, MAP evasion and grey-market signals (never MAP
+ * violations: they have no "below MAP" count), grouped by seller, with the
  * same filters as `/api/v1/findings`. Seller names and URLs come from crawled pages: every
  * one goes through html`` (escaped) and safeHref.
  */
@@ -13,13 +14,38 @@ import { layout } from './layout.js';
 import { pageRoute } from './page-route.js';
 import { filterForm, listFooter, parseQuery, select, textInput, when } from './page-parts.js';
 
-const KIND_LABEL = { unauthorized_seller: 'Unauthorized seller', map_evasion: 'MAP evasion' } as const;
+const KIND_LABEL = {
+  unauthorized_seller: 'Unauthorized seller',
+  map_evasion: 'MAP evasion',
+  grey_market: 'Grey market',
+} as const;
+
+/** The seller, its group and storefront link, or a grey-market read's signals. */
+function sellerCell(f: FindingGroup) {
+  return html`<td class="seller">
+    ${f.seller}${f.group ? html` <span class="muted">(group ${f.group})</span>` : ''}
+    ${
+      f.storefrontUrl
+        ? html`<br /><a href="${safeHref(f.storefrontUrl)}" rel="noopener noreferrer nofollow" target="_blank"
+              >storefront</a
+            >`
+        : ''
+    }
+    ${
+      f.signals.length
+        ? html`<ul class="signals">
+            ${f.signals.map((s) => html`<li>${s}</li>`)}
+          </ul>`
+        : ''
+    }
+  </td>`;
+}
 
 function row(f: FindingGroup) {
   const price = f.lowestAmount && f.currency ? `${f.currency} ${f.lowestAmount}` : '–';
   return html`<tr data-testid="finding-row" class="finding ${f.kind}">
     <td>${KIND_LABEL[f.kind]}</td>
-    <td class="seller">${f.seller}</td>
+    ${sellerCell(f)}
     <td class="num">${f.listings}</td>
     <td class="num">${f.reads}</td>
     <td class="num">${f.kind === 'unauthorized_seller' ? f.belowMapListings : '–'}</td>
@@ -43,9 +69,12 @@ export function findingsPages(deps: { ctx: AppContext }): Router {
     const f = parseQuery(query, req.query);
     const page = await findingsQuery(deps.ctx.db, f, f.limit, f.cursor);
     const body = html`<h1>Findings</h1>
-      <p class="lead">Unauthorized marketplace sellers and MAP evasion ("see price in cart"), one row per seller.</p>
+      <p class="lead">
+        Unauthorized marketplace sellers, MAP evasion ("see price in cart") and grey-market signals (below dealer cost,
+        non-genuine parts: for a person to weigh, never MAP violations), one row per seller.
+      </p>
       ${filterForm([
-        select('kind', 'Kind', ['unauthorized_seller', 'map_evasion'], f.kind),
+        select('kind', 'Kind', ['unauthorized_seller', 'map_evasion', 'grey_market'], f.kind),
         textInput('q', 'Seller', f.q),
         textInput('site', 'Site', f.site),
         textInput('reseller', 'Reseller', f.reseller),
