@@ -18,5 +18,6 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${process.env.MAPWATCH_MUTATE_GROUP ?? 'all'}.json` },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  ignorePatterns: ['dist', 'coverage', 'reports', '.mapwatch', 'bench'],
+  // Another run's sandbox (a parallel group run) is never copied: its files vanish mid-copy.
+  ignorePatterns: ['dist', 'coverage', 'reports', '.mapwatch', 'bench', '.stryker-tmp*', '.scratch'],
 };

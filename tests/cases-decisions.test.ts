@@ -194,6 +194,15 @@ describe('episodeStart: a run of cases with gaps shorter than the reset period',
     expect(episodeStart([c(300, 10), c(290, 280)], NOW, 90)).toEqual(ago(300));
     expect(episodeStart([c(300, 10), c(290, 280), c(50, 40)], NOW, 30)).toEqual(ago(300));
   });
+
+  it('a reset period longer than the calendar ("never forget": 100 years) still starts at the first case', () => {
+    // The first case opens an episode whatever the period: it is not measured against a gap
+    // from 1970 (the start of an empty history), which a 100-year period would never clear.
+    const century = 36_500;
+    expect(episodeStart([c(300, 250)], NOW, century)).toEqual(ago(300));
+    expect(episodeStart([c(300, 250), c(10, null)], NOW, century)).toEqual(ago(300));
+    expect(episodeStart([], NOW, century)).toBeNull();
+  });
 });
 
 describe('episodeLevel: the highest step approved in the episode, and when the latest went out', () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedIPv4, inCidr, parseCidr, parseIp, specialRange } from '../src/fetch/ip-ranges.js';
 import { AddressGuard, peerKey } from '../src/fetch/address-guard.js';
 import { PrivateAddressError } from '../src/fetch/fetch-errors.js';
+import { UserError } from '../src/errors.js';
 
 describe('ip-ranges: parsing', () => {
   it('parses IPv4 and IPv6 forms', () => {
@@ -175,6 +176,41 @@ describe('AddressGuard.connector (the connection itself is pinned)', () => {
     const { err } = await connect(new AddressGuard(), 'localhost');
     expect(err).toBeInstanceOf(PrivateAddressError);
     expect(connections.length).toBe(before);
+  });
+
+  it('refuses decimal and octal forms of loopback before any connection is made', async () => {
+    const before = connections.length;
+    for (const form of ['2130706433', '0177.0.0.1']) {
+      const { err, socket } = await connect(new AddressGuard(), form);
+      expect(err).toBeInstanceOf(PrivateAddressError);
+      expect(socket).toBeNull();
+    }
+    expect(connections.length).toBe(before);
+  });
+
+  it('checks a host name by the addresses it resolves to, not as an unparseable IP', async () => {
+    const guard = new AddressGuard(['127.0.0.1']);
+    const { err, socket } = await connect(guard, 'localhost');
+    expect(err).toBeNull();
+    expect(guard.lastPeer.get(`localhost:${port}`)).toBe('127.0.0.1');
+    socket!.destroy();
+  });
+
+  it('checks the peer after connecting, even when a resolver hands back an unchecked address', async () => {
+    // A resolver that answers with an address nothing checked (what DNS rebinding aims for):
+    // the connection that results is closed and refused, and no peer is recorded.
+    class UncheckedLookup extends AddressGuard {
+      override readonly lookup = ((_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) =>
+        opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)) as never;
+    }
+    const guard = new UncheckedLookup();
+    const { err, socket } = await connect(guard, 'shop.example');
+    expect(err).toBeInstanceOf(PrivateAddressError);
+    expect((err as PrivateAddressError).reason).toBe(
+      'private_address: shop.example resolves to 127.0.0.1 (loopback), which is not in the allow-list',
+    );
+    expect(socket).toBeNull();
+    expect(guard.lastPeer.size).toBe(0);
   });
 
   it('connects when allowed and records the peer address', async () => {
@@ -360,5 +396,99 @@ describe('AddressGuard: resolve and the lookup hook', () => {
     const v4 = await lookup(g, 'localhost', { all: true, family: 4 });
     expect(v4.err).toBeNull();
     expect((v4.address as { family: number }[]).every((a) => a.family === 4)).toBe(true);
+  });
+});
+
+describe('AddressGuard: numeric host forms that are not dotted quads', () => {
+  // "http://2130706433/", "http://0177.0.0.1/", "http://0x7f.1/" all reach 127.0.0.1: URL
+  // parsing and getaddrinfo read decimal, octal, hex and short forms as IPv4 addresses.
+  const forms = ['2130706433', '0x7f000001', '0177.0.0.1', '127.1', '0x7f.1'];
+
+  it.each(forms)('resolve("%s") is checked as the address it reaches (127.0.0.1)', async (form) => {
+    await expect(new AddressGuard().resolve(form)).rejects.toThrow(
+      `private_address: ${form} resolves to 127.0.0.1 (loopback), which is not in the allow-list`,
+    );
+    expect(await new AddressGuard(['127.0.0.1']).resolve(form)).toEqual([{ address: '127.0.0.1', family: 4 }]);
+  });
+
+  it('a decimal form of a private address is refused too (3232235777 is 192.168.1.1)', async () => {
+    await expect(new AddressGuard().resolve('3232235777')).rejects.toThrow(/resolves to 192\.168\.1\.1 \(private\)/);
+  });
+
+  it('check() never takes such a form for a public address', () => {
+    expect(new AddressGuard().check('2130706433')!.reason).toBe(
+      'private_address: 2130706433 (invalid) is not in the allow-list',
+    );
+    expect(new AddressGuard(['127.0.0.1']).check('0177.0.0.1')).not.toBeNull();
+  });
+});
+
+describe('AddressGuard: entries that are not what they look like', () => {
+  it('refuses a malformed range up front instead of allowing nothing', () => {
+    expect(() => new AddressGuard(['10.0.0.0/99'])).toThrow(
+      'allow-list entry "10.0.0.0/99" is not a valid CIDR range: the prefix length must be 0 to 32 for IPv4',
+    );
+    expect(() => new AddressGuard(['10.0.0.0/99'])).toThrow(UserError);
+  });
+
+  it('only an IPv4-mapped entry (::ffff:a.b.c.d) stands for the plain IPv4 address', () => {
+    // A private IPv6 range that has ffff where a mapped address has it is an IPv6 range.
+    const ula = new AddressGuard(['fd00::ffff:0:0/96']);
+    expect(ula.check('fd00::ffff:0:1')).toBeNull();
+    expect(ula.check('10.0.0.1')).not.toBeNull();
+    // 6to4 forms of 127.0.0.1 with ff in one byte of the mapped position are not mapped forms.
+    for (const entry of ['2002:7f00:1::ff:0:0', '2002:7f00:1::ff00:0:0']) {
+      const g = new AddressGuard([entry]);
+      expect(g.check(entry)).toBeNull();
+      expect(g.check('127.0.0.1')).not.toBeNull();
+    }
+  });
+
+  it('the whole mapped block (::ffff:0:0/96) is every IPv4 address; a shorter range is IPv6 only', () => {
+    const all = new AddressGuard(['::ffff:0:0/96']);
+    expect(all.check('10.0.0.1')).toBeNull();
+    expect(all.check('192.168.1.1')).toBeNull();
+    // ::1 and :: are IPv6's own loopback and unspecified addresses, not IPv4-compatible 0.0.0.1 and 0.0.0.0.
+    expect(all.check('::1')).not.toBeNull();
+    expect(all.check('::')).not.toBeNull();
+    expect(new AddressGuard(['0.0.0.0/0']).check('::1')).not.toBeNull();
+    expect(embeddedIPv4(parseIp('::1')!)).toBeNull();
+    expect([...embeddedIPv4(parseIp('::0.0.0.2')!)!]).toEqual([0, 0, 0, 2]);
+    // A /95 has no IPv4 prefix of its own (it would be -1): it allows the mapped forms it covers only.
+    const wide = new AddressGuard(['::ffff:0:0/95']);
+    expect(wide.check('::ffff:10.0.0.1')).toBeNull();
+    expect(wide.check('10.0.0.1')).not.toBeNull();
+  });
+
+  it('a bracket is stripped only as a pair, so a stray one never turns a name into an allowed one', () => {
+    expect(new AddressGuard(['shop.example']).check('10.0.0.1', '[shop.example')).not.toBeNull();
+    expect(new AddressGuard(['shop.example']).check('10.0.0.1', 'xshop.example]')).not.toBeNull();
+    expect(new AddressGuard(['hop.example']).check('10.0.0.1', 'shop.example]')).not.toBeNull();
+    expect(new AddressGuard(['shop.example']).check('10.0.0.1', '[shop.example]')).toBeNull();
+    expect(parseIp('10.0.0.1]')).toBeNull();
+    expect(parseIp('[10.0.0.12')).toBeNull();
+    expect(parseIp('[10.0.0.1]')).toEqual(Uint8Array.from([10, 0, 0, 1]));
+  });
+
+  it('a zone index is dropped before the embedded IPv4 address is read', () => {
+    expect([...parseIp('::ffff:10.0.0.1%eth0')!].slice(10)).toEqual([0xff, 0xff, 10, 0, 0, 1]);
+    expect(new AddressGuard(['127.0.0.1']).check('::ffff:127.0.0.1%lo')).toBeNull();
+  });
+});
+
+describe('AddressGuard: the lookup hook asks for the family the socket needs', () => {
+  it('an IPv6 lookup never hands back an IPv4 address', async () => {
+    const g = new AddressGuard(['localhost']);
+    const v6 = await new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      g.lookup(
+        'localhost',
+        { all: true, family: 6 } as never,
+        ((err: NodeJS.ErrnoException | null, address: unknown) => resolve({ err, address })) as never,
+      ),
+    );
+    // Where localhost has no IPv6 address the answer is "not found", never 127.0.0.1.
+    const addrs = v6.err ? [] : (v6.address as { family: number }[]);
+    expect(v6.err === null || v6.err.code === 'ENOTFOUND').toBe(true);
+    expect(addrs.filter((a) => a.family !== 6)).toEqual([]);
   });
 });

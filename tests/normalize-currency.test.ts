@@ -44,6 +44,12 @@ describe('toMinorUnits', () => {
     expect(() => toMinorUnits('12', 'usd')).toThrow('unknown ISO 4217 currency code');
   });
 
+  it('zeros after the last significant decimal are not extra precision, however many', () => {
+    // "1299.00" on a yen page is 1299 yen, not a refused price.
+    expect(toMinorUnits('1299.00', 'JPY')).toBe(1299);
+    expect(toMinorUnits('1.5000', 'KWD')).toBe(1500);
+  });
+
   it('refuses amounts too large to count exactly', () => {
     expect(toMinorUnits('90071992547409.91', 'USD')).toBe(9007199254740991);
     expect(() => toMinorUnits('90071992547409.92', 'USD')).toThrow('"90071992547409.92" is too large');

@@ -26,6 +26,9 @@ export const GROUPS = {
       'tests/parse-price-locales.test.ts',
       'tests/parse-price-edges.test.ts',
       'tests/normalize-currency.test.ts',
+      'tests/parse-price-rules.test.ts',
+      // gtin.ts and similarity.ts (discovery's product keys) live in src/normalize too.
+      'tests/normalize-identity.test.ts',
     ],
   },
   'pick-primary': {

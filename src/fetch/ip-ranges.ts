@@ -114,9 +114,16 @@ const V6_EMBEDDING: Array<[Cidr, number]> = [
   [cidr('2002::/16'), 2], // 6to4
 ];
 
+/**
+ * IPv6's own unspecified and loopback addresses: inside ::/96, but not IPv4-compatible forms of
+ * 0.0.0.0 and 0.0.0.1. Read as those, an allow-list entry for IPv4 (0.0.0.0/0, ::ffff:0:0/96)
+ * admitted ::1.
+ */
+const V6_OWN: Cidr[] = [cidr('::/128'), cidr('::1/128')];
+
 /** The IPv4 address embedded in an IPv6 address, if it has one. */
 export function embeddedIPv4(ip: Uint8Array): Uint8Array | null {
-  if (ip.length !== 16) return null;
+  if (ip.length !== 16 || V6_OWN.some((c) => inCidr(ip, c))) return null;
   for (const [range, offset] of V6_EMBEDDING) {
     if (inCidr(ip, range)) return ip.slice(offset, offset + 4);
   }
@@ -137,8 +144,4 @@ export function specialRange(ip: string | Uint8Array): string | null {
   for (const [range, name] of V6_RANGES) if (inCidr(bytes, range)) return name;
   const v4 = embeddedIPv4(bytes);
   return v4 ? specialRange(v4) : null;
-}
-
-export function isSpecialAddress(ip: string): boolean {
-  return specialRange(ip) !== null;
 }
