@@ -8,8 +8,9 @@
  *                    charset, bot-wall check; extractOffers over every source) + compareToMap.
  *                    No database.
  * - mapwatch crawl:  crawlNow, the `mapwatch crawl` code path, on real Postgres: the above plus
- *                    one transaction per observation (observation row + case check). The product
- *                    does not batch observation writes; bench/db.ts measures what batching buys.
+ *                    the observation rows (reads that change no case are written in batches,
+ *                    src/check/batch-observations.ts; a case change is its own transaction).
+ *                    BENCH_PROFILE=<dir> writes a CPU profile of the crawl (support/profile-window.ts).
  *
  * Each variant is its own child process (its own peak RSS). CPU is the child's own user+system
  * time during the crawl; for `mapwatch crawl` the Postgres backends' CPU is shown apart.
@@ -44,6 +45,7 @@ import {
   staticPage,
 } from './support/fixture-stores.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
+import { profileWindow } from './support/profile-window.js';
 
 const self = fileURLToPath(import.meta.url);
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -262,10 +264,10 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const pg0 = await pgCpu();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const summary = await crawlNow(
-      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } },
-      sites,
-      { concurrency: job.concurrency },
+    const summary = await profileWindow('mapwatch-crawl', () =>
+      crawlNow({ db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } }, sites, {
+        concurrency: job.concurrency,
+      }),
     );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     const pgSeconds = (await pgCpu()) - pg0;

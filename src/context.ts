@@ -14,6 +14,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
+import type { ObservationWriter } from './check/batch-observations.js';
 import type { OnCaseChange } from './cases/record-observation.js';
 import type { ComparePolicy } from './config/policy.js';
 import type { ProcessConfig } from './config/process-config.js';
@@ -39,6 +40,11 @@ export interface AppContext {
   health?: HealthThresholds;
   isSuppressed?: (siteId: number) => boolean | Promise<boolean>;
   onCaseChange?: OnCaseChange;
+  /**
+   * Set: reads that change no case are written in batches (src/check/batch-observations.ts); a
+   * check still returns only once its row is written. Absent: every read is its own transaction.
+   */
+  observationBatch?: ObservationWriter;
   /** Chromium for `render: browser` sites, the static fallback and screenshots. Absent: those reads are `error`. */
   browser?: BrowserPool;
   /** Where evidence files go. Absent: no evidence is captured. */

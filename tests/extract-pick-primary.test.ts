@@ -8,6 +8,8 @@ import type { Candidate, PageContext } from '../src/extract/candidate.js';
 import type { EmbeddedWitness } from '../src/extract/match-embedded.js';
 import { pickPrimary } from '../src/extract/pick-primary.js';
 import type { TextCandidate, TextPick } from '../src/extract/visible-text.js';
+import { printsAmount } from '../src/extract/markup-witness.js';
+import { extractOffers } from '../src/extract/extract-offers.js';
 
 const ctx: PageContext = { url: 'https://shop.example/p/widget-pro-wp1234', title: 'Widget Pro' };
 const c = (o: Partial<Candidate>): Candidate => ({
@@ -257,7 +259,22 @@ describe('sources that disagree', () => {
 
   it('an agreeing later source says nothing', () => {
     const r = pick({ 'json-ld': [c({ amount: '100' })], selector: [c({ source: 'selector', amount: '100.00' })] });
-    expect(r).toEqual({ chosen: expect.objectContaining({ amount: '100' }), ambiguous: false, warnings: [] });
+    // One price, nothing against it: settled without the visible text (extract-offers.ts may skip it).
+    expect(r).toEqual({
+      chosen: expect.objectContaining({ amount: '100' }),
+      ambiguous: false,
+      settledAlone: true,
+      warnings: [],
+    });
+  });
+
+  it('a price settled by a witness, or by the visible price against another source, is not settled alone', () => {
+    const twoPrices = pick({
+      'json-ld': [c({ amount: '100' }), c({ amount: '120' })],
+      meta: [c({ source: 'meta', amount: '100' })],
+    });
+    expect(twoPrices.chosen?.amount).toBe('100');
+    expect(twoPrices.settledAlone).toBe(false);
   });
 
   it('warns when the visible text differs by more than 2 %, not at 2 %', () => {
@@ -472,5 +489,30 @@ describe('edges that decide between right and wrong', () => {
     const r = pick({ 'json-ld': [c({ role: 'range', amount: '100' })] }, { chosen: t });
     expect(r).toMatchObject({ chosen: t, ambiguous: false });
     expect(r.warnings).toEqual(['json-ld: price range 100–?; the visible price 100 USD is inside it']);
+  });
+});
+
+describe('the markup witness that lets structured data skip the visible text', () => {
+  it('reads a printed number as a whole, in either decimal convention', () => {
+    expect(printsAmount('$1,349.99', '1349.99')).toBe(true);
+    expect(printsAmount('1.349,99 €', '1349.99')).toBe(true);
+    expect(printsAmount('Now 235.99 USD', '235.99')).toBe(true);
+    expect(printsAmount('$1,349', '1349')).toBe(true);
+    expect(printsAmount('$1235.99', '235.99')).toBe(false); // part of a longer number
+    expect(printsAmount('$235.90', '235.99')).toBe(false);
+  });
+
+  it('extraction skips the text only when a price element shows the structured price', () => {
+    const ld = (price: string) =>
+      `<script type="application/ld+json">{"@type":"Product","name":"Widget","offers":{"@type":"Offer","price":"${price}","priceCurrency":"USD"}}</script>`;
+    const page = (price: string, shown: string) =>
+      `<html><head>${ld(price)}</head><body><h1>Widget</h1><div class="product-price">$${shown}</div></body></html>`;
+    const shown = extractOffers(page('99.00', '99.00'), { url: 'https://shop.example/w' });
+    expect(Number(shown.primary?.amount)).toBe(99);
+    expect(shown.offers.map((o) => o.source)).toEqual(['json-ld']); // the text was not read
+    const other = extractOffers(page('99.00', '89.00'), { url: 'https://shop.example/w' });
+    expect(Number(other.primary?.amount)).toBe(99); // as before: the text only warns
+    expect(other.offers.map((o) => o.source)).toContain('text');
+    expect(other.warnings.join(' ')).toContain('visible text shows 89 USD');
   });
 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classifyStatus, htmlContentType, parseRetryAfter, sniffHtml } from '../src/fetch/classify-response.js';
-import { botWallVendor, detectBotWall, visibleText } from '../src/fetch/bot-wall.js';
+import { BOT_WALL_SCAN_CHARS, botWallVendor, detectBotWall, visibleText } from '../src/fetch/bot-wall.js';
 import { charsetFromContentType, decodeHtml, decodeWindows1252, sniffCharset } from '../src/fetch/charset.js';
 import { FetchProblem, problemFromError, reasonCode } from '../src/fetch/fetch-errors.js';
 import { readBody } from '../src/fetch/read-body.js';
@@ -199,12 +199,27 @@ describe('detectBotWall', () => {
     expect(botWallVendor('<p>nothing</p>')).toBeUndefined();
   });
 
-  it('stays fast on pathological markup', () => {
-    const t0 = performance.now();
-    expect(detectBotWall('<script '.repeat(100_000) + ' are you a robot')).not.toBeNull();
-    detectBotWall('<title>Access Denied</title>' + 'reference '.repeat(100_000));
-    detectBotWall('<' + '1 '.repeat(200_000) + ' unusual traffic');
-    expect(performance.now() - t0).toBeLessThan(2000);
+  it('reads pathological markup to the end, with the right answer', () => {
+    // Unclosed tags and long runs of a marker's prefix: a backtracking pattern or a rescan per
+    // tag would not finish within the test's timeout; a linear scan gives these answers.
+    expect(detectBotWall('<script '.repeat(100_000) + ' are you a robot')).toEqual({
+      vendor: 'bot check ("are you a robot")',
+      strength: 'weak',
+    });
+    expect(visibleText('<script '.repeat(100_000) + ' are you a robot')).toBe('');
+    // An Akamai title without its reference number, over a long text: not a wall.
+    expect(detectBotWall('<title>Access Denied</title>' + 'reference '.repeat(100_000))).toBeNull();
+    expect(detectBotWall('<' + '1 '.repeat(200_000) + ' unusual traffic')).toMatchObject({ strength: 'weak' });
+  });
+
+  it('scans only the head of a huge page', () => {
+    // The bound on work: markers and text are looked for in the first BOT_WALL_SCAN_CHARS only,
+    // so a 5 MB page costs what a 1 MB one does. A marker past the bound is never seen.
+    const filler = '<p>' + 'x'.repeat(BOT_WALL_SCAN_CHARS) + '</p>';
+    const marker = '<script>window._cf_chl_opt={}</script>';
+    expect(detectBotWall(`<html><body>${marker}${filler}</body></html>`)).toMatchObject({ strength: 'strong' });
+    expect(detectBotWall(`<html><body>${filler}${marker}</body></html>`)).toBeNull();
+    expect(botWallVendor(`${filler}${marker}`)).toBe('Cloudflare challenge'); // the vendor lookup reads it all
   });
 
   it('computes visible text without scripts and styles', () => {

@@ -3,9 +3,9 @@
  * an observation never exists without its case effect or the reverse. A `readKey`
  * makes the write idempotent: a retried read of the same slot returns the first row.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Verdict } from '../compare/compare-to-map.js';
-import type { Database } from '../db/tables.js';
+import type { Database, ObservationsTable } from '../db/tables.js';
 import type { ObservationDraft } from '../types.js';
 import { type CaseOutcome, type CasePolicy, openOrUpdateCase } from './open-or-update-case.js';
 
@@ -42,32 +42,43 @@ export interface RecordOptions {
   applyToCase?: boolean;
 }
 
+/** The observations row of a read (text taken from the page is capped), for this transaction or a batch. */
+export function observationValues(o: {
+  listingId: number;
+  draft: ObservationDraft;
+  verdict: Verdict | null;
+  readKey?: string;
+}): Insertable<ObservationsTable> {
+  const { draft, verdict } = o;
+  const judged = verdict && verdict.kind !== 'not_comparable' ? verdict : null;
+  return {
+    listing_id: o.listingId,
+    captured_at: draft.capturedAt,
+    status: draft.status,
+    reason: draft.reason?.slice(0, 2000) ?? null,
+    amount_minor: draft.amountMinor,
+    currency: draft.currency,
+    raw_price_text: draft.offer?.raw?.slice(0, 500) ?? null,
+    extraction_source: draft.offer?.source ?? null,
+    product_name: draft.offer?.name?.slice(0, 500) ?? null,
+    verdict: verdict?.kind ?? null,
+    normalized_minor: judged?.normalizedMinor ?? null,
+    map_minor: judged?.mapMinor ?? (verdict?.kind === 'not_comparable' ? (verdict.rule?.mapMinor ?? null) : null),
+    verdict_detail: verdict ? JSON.stringify(verdict) : null,
+    http_status: draft.httpStatus,
+    final_url: draft.finalUrl,
+    content_sha256: draft.contentSha256,
+    read_key: o.readKey ?? null,
+    seller: draft.offer?.seller?.slice(0, 200) ?? null,
+  };
+}
+
 export async function recordObservation(db: Kysely<Database>, opts: RecordOptions): Promise<Recorded> {
   const { listingId, draft, verdict, policy, readKey } = opts;
   return db.transaction().execute(async (trx) => {
-    const judged = verdict && verdict.kind !== 'not_comparable' ? verdict : null;
     const inserted = await trx
       .insertInto('observations')
-      .values({
-        listing_id: listingId,
-        captured_at: draft.capturedAt,
-        status: draft.status,
-        reason: draft.reason?.slice(0, 2000) ?? null,
-        amount_minor: draft.amountMinor,
-        currency: draft.currency,
-        raw_price_text: draft.offer?.raw?.slice(0, 500) ?? null,
-        extraction_source: draft.offer?.source ?? null,
-        product_name: draft.offer?.name?.slice(0, 500) ?? null,
-        verdict: verdict?.kind ?? null,
-        normalized_minor: judged?.normalizedMinor ?? null,
-        map_minor: judged?.mapMinor ?? (verdict?.kind === 'not_comparable' ? (verdict.rule?.mapMinor ?? null) : null),
-        verdict_detail: verdict ? JSON.stringify(verdict) : null,
-        http_status: draft.httpStatus,
-        final_url: draft.finalUrl,
-        content_sha256: draft.contentSha256,
-        read_key: readKey ?? null,
-        seller: draft.offer?.seller?.slice(0, 200) ?? null,
-      })
+      .values(observationValues({ listingId, draft, verdict, readKey }))
       .onConflict((oc) => oc.column('read_key').doNothing())
       .returning('id')
       .executeTakeFirst();

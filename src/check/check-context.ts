@@ -17,6 +17,7 @@ export type CheckContext = Pick<
   | 'health'
   | 'isSuppressed'
   | 'onCaseChange'
+  | 'observationBatch'
   | 'browser'
   | 'evidence'
   | 'recheckDelayMs'

@@ -59,9 +59,24 @@ export function withoutNul<T>(value: T): T {
   return value;
 }
 
-/** The draft and findings made storable; `html` stays as fetched. */
+/** Whether any string in a plain value holds U+0000 (no copy is made to find out). */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.values(value).some(hasNul);
+  return false;
+}
+
+/**
+ * The draft and findings made storable; `html` stays as fetched. A read with no NUL is returned
+ * as it is: the later steps of the read find its parsed page and its locator agreement by the
+ * draft's identity (parsed-page.ts, learn-price-locator.ts), and a copy made every read parse
+ * the page again and search for locator candidates on every read.
+ */
 export function storableRead(read: ListingRead): ListingRead {
   const { html, ...rest } = read.draft;
+  if (!hasNul(rest) && !hasNul(read.findings)) return read;
   const draft = { ...withoutNul(rest), capturedAt: read.draft.capturedAt } as ObservationDraft;
   if (html !== undefined) draft.html = html;
   return { ...read, draft, findings: withoutNul(read.findings) };

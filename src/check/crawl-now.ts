@@ -11,6 +11,7 @@ import type { InputProblem } from '../errors.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { ObservationStatus } from '../types.js';
 import type { CheckContext } from './check-context.js';
+import { ObservationBatch } from './batch-observations.js';
 import { type CheckResult, checkListing } from './check-listing.js';
 
 export interface CrawlProgress {
@@ -68,12 +69,22 @@ export async function crawlNow(
       delayMs: s.site.config.rate_limit.delay_ms,
     });
   }
-  const crawlCtx: CheckContext = { ...ctx, fetchOptions: { ...ctx.fetchOptions, gate } };
   // Round-robin across sites: in site order, every worker would queue on the first site's
   // politeness gate (1 in flight, 2 s apart by default) while the other domains sit idle.
   const tasks = Array.from({ length: Math.max(0, ...synced.map((s) => s.listings.length)) }, (_, i) =>
     synced.flatMap((s) => (i < s.listings.length ? [{ s, l: s.listings[i]! }] : [])),
   ).flat();
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length));
+  // Reads that change no case are written in batches; half the workers waiting on one is a
+  // full batch, so the others keep reading meanwhile. A context's own batch is used as it is.
+  const batch = ctx.observationBatch
+    ? undefined
+    : new ObservationBatch(ctx.db, { maxRows: Math.ceil(concurrency / 2), maxWaitMs: 100 });
+  const crawlCtx: CheckContext = {
+    ...ctx,
+    fetchOptions: { ...ctx.fetchOptions, gate },
+    observationBatch: ctx.observationBatch ?? batch,
+  };
   const summary: CrawlSummary = {
     checked: 0,
     byStatus: {},
@@ -110,6 +121,10 @@ export async function crawlNow(
       opts.onProgress?.({ done: summary.checked, total: tasks.length, site: s.site.name, url: l.url, status });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await batch?.close();
+  }
   return summary;
 }

@@ -131,7 +131,13 @@ export async function testSitePage(
       };
   } else throw new InvalidInputError('give a url, or the html of a saved page');
 
-  const result = extractOffers(html, { url, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) });
+  // The report lists every source that agrees, the visible text included.
+  const result = extractOffers(html, {
+    url,
+    site: cfg,
+    alwaysReadText: true,
+    ...(defaultCurrency ? { defaultCurrency } : {}),
+  });
   const explained = explainExtraction(result);
   return {
     input: o.html !== undefined ? 'html' : 'url',

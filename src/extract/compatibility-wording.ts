@@ -7,7 +7,14 @@ import * as cheerio from 'cheerio';
 
 const COMPATIBLE = /\b(compatible with|replacement for|replaces|fits|works with|alternative to|substitute for)\b/i;
 
+/**
+ * Each phrase's first word: a page whose markup has none of them has no such sentence, and is
+ * not parsed again (a whole parse of every page read, for a signal few pages carry).
+ */
+const FIRST_WORDS = /compatible|replace|fits|works|alternative|substitute/i;
+
 export function compatibilitySentences(html: string): string[] {
+  if (!FIRST_WORDS.test(html)) return [];
   const $ = cheerio.load(html);
   $('script, style, noscript').remove();
   const text = $('body').text().replace(/\s+/g, ' ');

@@ -5,19 +5,20 @@
 import * as cheerio from 'cheerio';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { ExtractResult, Offer } from '../types.js';
-import { toOffer, type Candidate, type PageContext } from './candidate.js';
-import { indexDom, textOf } from './dom-index.js';
+import { type Candidate, type PageContext, toOffer } from './candidate.js';
+import { type DomIndex, indexDom, textOf } from './dom-index.js';
 import { findBlobs } from './embedded-blobs.js';
 import { embeddedPrices } from './embedded-prices.js';
 import { extractJsonLd } from './json-ld.js';
 import { layoutFold, pickWithLayout } from './layout-facts.js';
 import { magentoPrices } from './magento-price-box.js';
-import { matchEmbedded, type PageIds } from './match-embedded.js';
+import { type EmbeddedWitness, matchEmbedded, type PageIds } from './match-embedded.js';
 import { extractMeta } from './meta-tags.js';
 import { extractMicrodata } from './microdata.js';
-import { sameAmount } from './money.js';
 import { resolvePageCurrency } from './page-currency.js';
-import { pickPrimary } from './pick-primary.js';
+import { type Pick, pickPrimary } from './pick-primary.js';
+import { finishExtract } from './finish-extract.js';
+import { markupWitness } from './markup-witness.js';
 import { RegionClassifier } from './regions.js';
 import { extractSelectors } from './selectors.js';
 import { findSellerLinks, offerListingRows, storefrontsByName } from './seller-links.js';
@@ -27,6 +28,8 @@ import { ancestorsOf, extractVisibleText, findTitle, pickTextPrice } from './vis
 
 export interface ExtractOptions {
   url: string;
+  /** Read the visible text even when structured data settles the price (`sites test` shows every source). */
+  alwaysReadText?: boolean;
   site?: Partial<SiteConfig>;
   /**
    * The market default for a page that settles no currency itself (a `$` on a generic domain):
@@ -97,17 +100,36 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
   if (siteCurrency) ctx.siteCurrency = siteCurrency;
   if (locale) ctx.locale = locale;
 
+  const withSellers = (result: ExtractResult): ExtractResult => {
+    addSellerIdentities($, opts, regions, result.offers, siteCurrency, locale);
+    return result;
+  };
+
   const bySource = new Map<string, Candidate[]>([
     ['json-ld', jsonLd],
     ['microdata', extractMicrodata($, idx, regions, siteCurrency, locale, warnings)],
     ['meta', extractMeta($, idx, siteCurrency, locale)],
     ['selector', extractSelectors($, opts.site?.selectors, warnings, siteCurrency, locale)],
   ]);
-  const textCands = extractVisibleText($, idx, regions, titleEl, siteCurrency, locale);
-  for (const cs of [...bySource.values(), textCands]) {
+  const settleCurrency = (cs: Candidate[]) => {
     for (const c of cs) if (!c.currency && siteCurrency && !c.unsettledSign) c.currency = siteCurrency;
-  }
+  };
+  for (const cs of bySource.values()) settleCurrency(cs);
   for (const [src, cs] of bySource) bySource.set(src, dropImplausible(src, cs, warnings));
+  const statePrices = [...embeddedPrices(findBlobs($, idx, warnings), warnings), ...magentoPrices($, idx)];
+  const embedded = matchEmbedded(statePrices, ctx, pageIds(bySource));
+
+  // Structured data that settles the price alone, with a witness in the markup: the visible
+  // text could only add a warning, so it is not read (markup-witness.ts).
+  const alone = opts.alwaysReadText ? null : settledByMarkup(bySource, ctx, embedded.witness, idx);
+  if (alone) {
+    if (embedded.reason) warnings.push(`embedded: ${embedded.reason}`);
+    warnings.push(...alone.warnings);
+    return withSellers(finishExtract(bySource, alone.pick, {}, pageCurrency, warnings));
+  }
+
+  const textCands = extractVisibleText($, idx, regions, titleEl, siteCurrency, locale);
+  settleCurrency(textCands);
   let textPick = pickTextPrice(textCands);
   const fold = textPick.chosen || textPick.scores === undefined ? null : layoutFold($);
   if (fold !== null) {
@@ -128,41 +150,23 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
     textCands.push(...unclassed);
   }
 
-  const statePrices = [...embeddedPrices(findBlobs($, idx, warnings), warnings), ...magentoPrices($, idx)];
-  const embedded = matchEmbedded(statePrices, ctx, pageIds(bySource));
   if (embedded.reason) warnings.push(`embedded: ${embedded.reason}`);
   const pick = pickPrimary(bySource, textPick, ctx, warnings, { embedded: embedded.witness, textCands });
-  let primary: Offer | null = null;
-  if (pick.chosen) {
-    if (pick.chosen.currency) primary = toOffer(pick.chosen, pick.chosen.currency);
-    else warnings.push(`${pick.chosen.source}: price ${pick.chosen.amount} has no currency: ${pageCurrency.detail}`);
-  }
+  return withSellers(finishExtract(bySource, pick, textPick, pageCurrency, warnings));
+}
 
-  const offers: Offer[] = [];
-  const add = (c: Candidate): void => {
-    if (c.role !== 'price' || c.related || !c.currency) return;
-    if (
-      offers.some(
-        (o) =>
-          o.source === c.source &&
-          sameAmount(o.amount, c.amount) &&
-          o.currency === c.currency &&
-          o.sku === (c.sku ?? c.product?.sku) &&
-          o.condition === c.condition &&
-          o.seller === c.seller,
-      )
-    )
-      return;
-    offers.push(toOffer(c, c.currency));
-  };
-  for (const cs of bySource.values()) for (const c of cs) add(c);
-  if (textPick.chosen) add(textPick.chosen);
-  addSellerIdentities($, opts, regions, offers, siteCurrency, locale);
-  if (primary && 'evidence' in pageCurrency && pageCurrency.evidence !== 'site-config')
-    warnings.push(`currency ${pageCurrency.currency} from ${pageCurrency.evidence} (${pageCurrency.detail})`);
-  const result: ExtractResult = { primary, offers, ambiguous: pick.ambiguous, warnings };
-  if ('evidence' in pageCurrency) result.currency = { ...pageCurrency };
-  return result;
+/** The structured pick when it needs no visible text (pick-primary.ts `settledAlone`) and the markup witnesses it. */
+function settledByMarkup(
+  bySource: Map<string, Candidate[]>,
+  ctx: PageContext,
+  embedded: EmbeddedWitness | undefined,
+  idx: DomIndex,
+): { pick: Pick; warnings: string[] } | null {
+  const warnings: string[] = [];
+  const pick = pickPrimary(bySource, {}, ctx, warnings, { embedded });
+  if (!pick.settledAlone || !pick.chosen || pick.ambiguous) return null;
+  const witness = markupWitness({ chosen: pick.chosen, bySource, embedded, idx });
+  return witness ? { pick, warnings } : null;
 }
 
 /**

@@ -11,6 +11,11 @@ import type { TextCandidate, TextPick } from './visible-text.js';
 export interface Pick {
   chosen: Candidate | null;
   ambiguous: boolean;
+  /**
+   * The structured source read first gave its product exactly one price, and no other source
+   * contradicts it: no witness was consulted, so the visible text could only have added a warning.
+   */
+  settledAlone?: boolean;
 }
 
 /** Another reading of the price that can confirm one of several (meta tags, visible text, state). */
@@ -108,6 +113,16 @@ function pageProduct(cands: Candidate[], ctx: PageContext, warnings: string[]): 
 const fmt = (c: Candidate): string => `${c.amount} ${c.currency ?? '???'}`;
 
 /** Narrows several prices of the page's product to one, or explains why it cannot. */
+/** The product's distinct prices, those in the site's currency when there are several and some are. */
+function priceOptions(product: Candidate[], ctx: PageContext): Candidate[] {
+  const options = distinctAmounts(product);
+  if (options.length > 1 && ctx.siteCurrency) {
+    const same = options.filter((c) => c.currency === ctx.siteCurrency);
+    if (same.length > 0) return same;
+  }
+  return options;
+}
+
 function settle(
   src: string,
   product: Candidate[],
@@ -115,11 +130,7 @@ function settle(
   ctx: PageContext,
   warnings: string[],
 ): Candidate | null {
-  let options = distinctAmounts(product);
-  if (options.length > 1 && ctx.siteCurrency) {
-    const same = options.filter((c) => c.currency === ctx.siteCurrency);
-    if (same.length > 0) options = same;
-  }
+  let options = priceOptions(product, ctx);
   if (options.length > 1) {
     // another source (meta tags, the visible buy-box price) confirming exactly one of them settles it
     const confirmed = options.filter((o) =>
@@ -210,12 +221,14 @@ export function pickPrimary(
     if (embedded) witnesses.push(embedded);
     const chosen = settle(first, pageCands.get(first)!, witnesses, ctx, warnings);
     if (!chosen) return { chosen: null, ambiguous: true };
+    let settledAlone = priceOptions(pageCands.get(first)!, ctx).length === 1;
     // a lower-priority structured source that names a different price is a conflict
     for (const [src, cs] of pageCands) {
       if (src === first || cs.some((c) => sameAmount(c.amount, chosen.amount))) continue;
       const other = distinctAmounts(cs).map(fmt).join(', ');
       if (text.chosen && sameAmount(text.chosen.amount, chosen.amount)) {
         warnings.push(`${src} says ${other} but ${first} and the visible price say ${fmt(chosen)}`);
+        settledAlone = false;
         continue;
       }
       warnings.push(`${first} says ${fmt(chosen)} but ${src} says ${other}`);
@@ -226,7 +239,7 @@ export function pickPrimary(
     }
     if (embedded && !agrees(embedded, chosen))
       warnings.push(`${embedded.source} says ${embedded.amount} but ${first} says ${fmt(chosen)}`);
-    return { chosen, ambiguous: false };
+    return { chosen, ambiguous: false, settledAlone };
   }
   if (text.chosen) {
     if (embedded && !agrees(embedded, text.chosen) && embedded.knownUnits) {

@@ -99,7 +99,8 @@ const WIDGET: Marker[] = [
 
 /** Visible text of at least this many characters means a real page, not an interstitial. */
 const CONTENT_TEXT_CHARS = 2000;
-const SCAN_CHARS = 1_000_000;
+/** How much of a page's head the markers and the text are looked for in. */
+export const BOT_WALL_SCAN_CHARS = 1_000_000;
 /** A page that is little more than a captcha widget has less visible text than this. */
 const WIDGET_ONLY_TEXT_CHARS = 500;
 
@@ -161,7 +162,7 @@ export function detectBotWall(page: string, headers: Record<string, string> = {}
   if (/challenge/i.test(headers['cf-mitigated'] ?? '')) return { vendor: 'Cloudflare challenge', strength: 'strong' };
   // Bot walls are small: the markers and the text are looked for in the first 1 MB only, so a
   // 5 MB page costs no more than a 1 MB one (every marker pattern runs over what is scanned).
-  const html = page.length > SCAN_CHARS ? page.slice(0, SCAN_CHARS) : page;
+  const html = page.length > BOT_WALL_SCAN_CHARS ? page.slice(0, BOT_WALL_SCAN_CHARS) : page;
   const strong = firstMatch(STRONG, html);
   const weak = strong ? undefined : firstMatch(WEAK, html);
   const widget = strong || weak ? undefined : firstMatch(WIDGET, html);

@@ -44,15 +44,31 @@ const unsettledSites = new Map<number, number>();
 
 /** Whether this read of a site with no common locator skips the candidate search. */
 function skipSearch(siteId: number): boolean {
-  const since = unsettledSites.get(siteId);
+  return skipOne(unsettledSites, siteId);
+}
+
+/**
+ * A read the site's locator agreed with teaches nothing new (its sample is the locator itself),
+ * yet writing it cost four statements on every read of a settled site, half a static check's
+ * database work (issue 15's profile). Such reads write their sample one in SEARCH_EVERY, per
+ * site and process; the locator is still checked on every read (crossCheckLocator).
+ */
+const agreedSites = new Map<number, number>();
+
+/** Counts one read against `siteId` in `counters`: true for all but one read in SEARCH_EVERY. */
+function skipOne(counters: Map<number, number>, siteId: number): boolean {
+  const since = counters.get(siteId);
   if (since === undefined) return false;
   if (since + 1 < SEARCH_EVERY) {
-    unsettledSites.set(siteId, since + 1);
+    counters.set(siteId, since + 1);
     return true;
   }
-  unsettledSites.set(siteId, 0);
+  counters.set(siteId, 0);
   return false;
 }
+
+/** A locator that matched within this long, with no misses since, is not written again on agreement. */
+const MATCH_REFRESH_MS = 60_000;
 
 export async function crossCheckLocator(
   db: Kysely<Database>,
@@ -62,19 +78,22 @@ export async function crossCheckLocator(
   if (draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency) return draft;
   const locator = await db
     .selectFrom('price_locators')
-    .select(['selector'])
+    .select(['selector', 'misses', 'last_matched_at'])
     .where('site_id', '=', opts.siteId)
     .executeTakeFirst();
   if (!locator) return draft;
   const got = applyLocator(parsedPage(draft, draft.html), locator.selector, draft.amountMinor, draft.currency);
   const now = new Date();
   if (got.kind === 'agree') {
+    agreedOn.set(draft, locator.selector);
+    // Site health reads `misses` and when the locator last matched: neither changes here.
+    const matched = locator.last_matched_at ? new Date(locator.last_matched_at).getTime() : -Infinity;
+    if (locator.misses === 0 && draft.capturedAt.getTime() - matched < MATCH_REFRESH_MS) return draft;
     await db
       .updateTable('price_locators')
       .set({ last_matched_at: draft.capturedAt, last_checked_at: now, misses: 0, last_miss_reason: null })
       .where('site_id', '=', opts.siteId)
       .execute();
-    agreedOn.set(draft, locator.selector);
     return draft;
   }
   const reason =
@@ -106,7 +125,10 @@ export async function learnFromRead(
   if (!opts.trustworthy || draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency)
     return null;
   const agreed = agreedOn.get(draft);
-  if (!agreed && skipSearch(opts.siteId)) return null;
+  if (agreed) {
+    if (!agreedSites.has(opts.siteId)) agreedSites.set(opts.siteId, 0);
+    else if (skipOne(agreedSites, opts.siteId)) return null;
+  } else if (skipSearch(opts.siteId)) return null;
   const candidates = agreed
     ? [agreed]
     : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
