@@ -41,11 +41,21 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
   checkDay('from', o.from);
   checkDay('to', o.to);
   if (o.from > o.to) throw new InvalidInputError(`from ${o.from} is after to ${o.to}`);
-  const tz = o.timeZone;
   return db.transaction().execute(async (trx) => {
+    // The statement sorts and hashes the range's reads several times; spilling each to disk
+    // at the default 4 MB work_mem costs more than the memory (this transaction only).
+    await sql`set local work_mem = '64MB'`.execute(trx);
     for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
-    const r = await sql<{ rows: string }>`
+    const r = await rollUpStatement(o).execute(trx);
+    return Number(r.rows[0]?.rows ?? 0);
+  });
+}
+
+/** The one statement that writes both rollups for [from, to] (the range's rows deleted first). */
+export function rollUpStatement(o: RollUpDaysOptions) {
+  const tz = o.timeZone;
+  return sql<{ rows: string }>`
       with bounds as (
         select (${o.from}::date::timestamp at time zone ${tz}) as t0,
                ((${o.to}::date + 1)::timestamp at time zone ${tz}) as t1
@@ -114,7 +124,5 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
       ${sql.raw(grainCtes(SELLER_GRAIN))}
       -- (ins_sel runs all the same: a data-modifying CTE always runs to completion.)
       select count(*) as rows from ins_sp
-    `.execute(trx);
-    return Number(r.rows[0]?.rows ?? 0);
-  });
+    `;
 }
