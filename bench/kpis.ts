@@ -50,12 +50,12 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** p50/p95 of `runs` runs after two warm-ups, with the load average when it finished. */
-async function percentiles(runs: number, f: () => Promise<unknown>): Promise<string[]> {
+async function percentiles(label: string, runs: number, f: () => Promise<unknown>): Promise<string[]> {
   for (let i = 0; i < 2; i++) await f();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await timed(f))[1]);
   // As it goes (stderr), so a run cut short by its time box still leaves its figures.
-  console.error(`  ${pct(times, 0.5).toFixed(0)} ms / ${pct(times, 0.95).toFixed(0)} ms (load ${load()})`);
+  console.error(`  ${label}: ${pct(times, 0.5).toFixed(0)} ms / ${pct(times, 0.95).toFixed(0)} ms (load ${load()})`);
   return [`${pct(times, 0.5).toFixed(0)} ms`, `${pct(times, 0.95).toFixed(0)} ms`, load()];
 }
 
@@ -121,15 +121,21 @@ async function timeQueries(db: Kysely<Database>, runs: number): Promise<string> 
   const q = { from, to };
   const lines: string[][] = [];
   console.error('queries:');
-  lines.push(['daily trend (all)', ...(await percentiles(runs, () => queryDailyTrend(db, q)))]);
-  for (const by of KPI_DIMENSIONS) {
-    lines.push([`kpis --by ${by}`, ...(await percentiles(runs, () => queryKpis(db, { by, ...q })))]);
-    lines.push([`weekly trend by ${by}`, ...(await percentiles(runs, () => queryWeeklyTrend(db, { by, ...q })))]);
+  lines.push(['daily trend (all)', ...(await percentiles('daily trend (all)', runs, () => queryDailyTrend(db, q)))]);
+  // BENCH_KPI_DIMENSIONS=reseller,seller: only those (a 10,000,000-read run within its time box).
+  const only = process.env.BENCH_KPI_DIMENSIONS?.split(',');
+  const dims = KPI_DIMENSIONS.filter((d) => !only || only.includes(d));
+  for (const by of dims) {
+    lines.push([`kpis --by ${by}`, ...(await percentiles(`kpis --by ${by}`, runs, () => queryKpis(db, { by, ...q })))]);
+    lines.push([
+      `weekly trend by ${by}`,
+      ...(await percentiles(`weekly trend by ${by}`, runs, () => queryWeeklyTrend(db, { by, ...q }))),
+    ]);
   }
-  for (const by of ['reseller', 'seller'] as const)
+  for (const by of dims.filter((d) => d === 'reseller' || d === 'seller'))
     lines.push([
       `dashboard page data by ${by} (rollUpDue + 3 queries)`,
-      ...(await percentiles(runs, async () => {
+      ...(await percentiles(`dashboard page data by ${by} (rollUpDue + 3 queries)`, runs, async () => {
         await rollUpDue(db, { timeZone: 'UTC', now: END });
         await Promise.all([queryKpis(db, { by, ...q }), queryDailyTrend(db, q), queryWeeklyTrend(db, { by, ...q })]);
       })),
