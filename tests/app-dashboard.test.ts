@@ -104,6 +104,9 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     expect(r.body).toContain('&lt;img src=x onerror=alert(1)&gt;Evil Deals');
     const byTier = await call(app.url, '/dashboard?by=tier', { as: viewer });
     expect(byTier.body).toContain('href="/cases?tier=gold"');
+    const bySeller = await call(app.url, '/dashboard?by=seller', { as: viewer });
+    expect(bySeller.status).toBe(200);
+    expect(bySeller.body).toContain('<option value="seller" selected>');
   });
 
   it('names a bad query parameter', async () => {
@@ -125,6 +128,11 @@ describe.each(BACKENDS)('KPI dashboard and API (%s)', (backend) => {
     expect(body.definitions.compliance_rate!.description).toBe('Share of trustworthy reads at or above MAP.');
     const good = body.rows.find((r) => r.key === 'Good Audio')!;
     expect(good).toMatchObject({ reads: 3, kpis: expect.objectContaining({ compliance_rate: 100 }) });
+    // No page here names a marketplace seller: by seller, each reseller sells itself, with the same reads.
+    const bySeller = JSON.parse(
+      (await call(app.url, `/api/v1/kpis?by=seller&from=${today}&to=${today}`, { headers: auth })).body,
+    ) as typeof body;
+    expect(bySeller.rows.map((r) => [r.key, r.reads])).toEqual(body.rows.map((r) => [r.key, r.reads]));
     const csv = await call(app.url, `/api/v1/kpis.csv?${q}`, { headers: auth });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);

@@ -358,6 +358,13 @@ export interface DailyRollupsTable {
   computed_at: Generated<Date>;
 }
 
+/** The daily rollup by marketplace seller (migrations/20261203040000): day × site × product × seller. */
+export interface DailySellerRollupsTable extends DailyRollupsTable {
+  /** The seller's name key, '' when the page named no seller (the reseller itself). */
+  seller_key: string;
+  seller_name: string | null;
+}
+
 export interface RollupStateTable {
   name: string;
   time_zone: string;
@@ -502,6 +509,7 @@ export interface Database {
   price_locator_samples: PriceLocatorSamplesTable;
   price_locators: PriceLocatorsTable;
   daily_rollups: DailyRollupsTable;
+  daily_seller_rollups: DailySellerRollupsTable;
   rollup_state: RollupStateTable;
   products: ProductsTable;
   map_prices: MapPricesTable;

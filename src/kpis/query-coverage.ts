@@ -2,10 +2,12 @@
  * Coverage: of the active listings, how many have a trustworthy read in the 24 hours before
  * `now`, by dimension. Read from observations through their (listing_id, captured_at)
  * index, one probe per listing, since "the last 24 hours" never matches a rollup day.
+ * Coverage is a share of listings, and a marketplace listing has no one seller (its offers
+ * change hands), so there is none by seller: that dimension gets no rows.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { DIMENSION_SQL, type KpiDimension } from './query-kpis.js';
+import { DIMENSION_SQL, type KpiDimension } from './kpi-dimensions.js';
 
 export interface CoverageRow {
   key: string;
@@ -16,6 +18,7 @@ export interface CoverageRow {
 }
 
 export async function queryCoverage(db: Kysely<Database>, o: { by: KpiDimension; now?: Date }): Promise<CoverageRow[]> {
+  if (o.by === 'seller') return [];
   const now = o.now ?? new Date();
   const since = new Date(now.getTime() - 86_400_000);
   const r = await sql<{ key: string; listings: string; covered: string }>`

@@ -6,7 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
-import { DIMENSION_SQL, type KpiDimension } from './query-kpis.js';
+import { type KpiDimension, rollupDimension } from './kpi-dimensions.js';
 
 export interface ErosionPoint {
   /** Monday of the reporting week, YYYY-MM-DD. */
@@ -23,14 +23,12 @@ export async function queryErosionTrend(
 ): Promise<ErosionPoint[]> {
   checkDay('from', o.from);
   checkDay('to', o.to);
+  const dim = rollupDimension(o.by);
   const r = await sql<{ week: string; key: string; ratio: string; reads: string }>`
-    select date_trunc('week', r.day)::date::text as week, ${sql.raw(DIMENSION_SQL[o.by])} as key,
+    select date_trunc('week', r.day)::date::text as week, ${dim.label} as key,
       100 * (1 + sum(r.sum_msrp_variance) / sum(r.msrp_reads)) as ratio, sum(r.msrp_reads) as reads
-    from daily_rollups r
-    join sites s on s.id = r.site_id
-    join resellers rs on rs.id = r.reseller_id
-    join products p on p.id = r.product_id
+    from ${dim.from}
     where r.day between ${o.from}::date and ${o.to}::date and r.msrp_reads > 0
-    group by 1, 2 order by 1, 2`.execute(db);
+    group by 1, ${dim.group} order by 1, 2`.execute(db);
   return r.rows.map((x) => ({ week: x.week, key: x.key, priceToMsrp: Number(x.ratio), reads: Number(x.reads) }));
 }

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { computeKpis, type KpiId, type RollupSums } from './kpi-definitions.js';
+import { KPI_DIMENSIONS, rollupDimension } from './kpi-dimensions.js';
 
-export const KPI_DIMENSIONS = ['reseller', 'tier', 'region', 'brand', 'product', 'site', 'authorized'] as const;
-export type KpiDimension = (typeof KPI_DIMENSIONS)[number];
+export { KPI_DIMENSIONS, type KpiDimension } from './kpi-dimensions.js';
 
 export const kpiQuerySchema = z.object({
   by: z.enum(KPI_DIMENSIONS).default('reseller'),
@@ -52,16 +52,6 @@ export interface KpiRow {
   kpis: Record<KpiId, number | null>;
 }
 
-export const DIMENSION_SQL: Record<KpiDimension, string> = {
-  reseller: 'rs.name',
-  tier: "coalesce(rs.tier, '(none)')",
-  region: "coalesce(rs.region, '(none)')",
-  brand: "coalesce(p.brand, '(none)')",
-  product: 'p.sku',
-  site: 's.name',
-  authorized: "case when rs.authorized then 'authorized' else 'unauthorized' end",
-};
-
 interface SumsRow {
   key: string;
   reads: string;
@@ -85,9 +75,9 @@ interface SumsRow {
 export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: KpiFilter }): Promise<KpiRow[]> {
   checkDay('from', q.from);
   checkDay('to', q.to);
-  const dim = sql.raw(DIMENSION_SQL[q.by]);
+  const dim = rollupDimension(q.by);
   const r = await sql<SumsRow>`
-    select ${dim} as key,
+    select ${dim.label} as key,
       sum(r.reads) as reads, sum(r.trustworthy_reads) as trustworthy_reads,
       sum(r.compliant_reads) as compliant_reads, sum(r.violating_reads) as violating_reads,
       sum(r.blocked_reads) as blocked_reads, sum(r.sum_depth_pct) as sum_depth_pct,
@@ -100,12 +90,9 @@ export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: K
       sum(r.eod_listings) as eod_listings, sum(r.eod_compliant_listings) as eod_compliant_listings,
       sum(r.cases_opened) as cases_opened, sum(r.cases_resolved) as cases_resolved,
       sum(r.notices_step1 + r.notices_step2 + r.notices_step3) as notices_sent
-    from daily_rollups r
-    join sites s on s.id = r.site_id
-    join resellers rs on rs.id = r.reseller_id
-    join products p on p.id = r.product_id
+    from ${dim.from}
     where r.day between ${q.from}::date and ${q.to}::date ${filterSql(q.filter)}
-    group by 1
+    group by ${dim.group}
     order by 1`.execute(db);
   return r.rows.map((row) => {
     const sums: RollupSums = {

@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
-import { DIMENSION_SQL, type KpiDimension } from './query-kpis.js';
+import { type KpiDimension, rollupDimension } from './kpi-dimensions.js';
 
 export interface WeeklySeries {
   key: string;
@@ -30,21 +30,18 @@ export async function queryWeeklyTrend(
 ): Promise<WeeklyTrend> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = sql.raw(DIMENSION_SQL[o.by]);
+  const dim = rollupDimension(o.by);
   const [weeks, rows] = await Promise.all([
     sql<{ week: string }>`
       select w::date::text as week
       from generate_series(date_trunc('week', ${o.from}::date::timestamp), ${o.to}::date::timestamp, interval '1 week') w
       order by 1`.execute(db),
     sql<{ week: string; key: string; t: string; c: string; v: string }>`
-      select date_trunc('week', r.day::timestamp)::date::text as week, ${dim} as key,
+      select date_trunc('week', r.day::timestamp)::date::text as week, ${dim.label} as key,
         sum(r.trustworthy_reads) as t, sum(r.compliant_reads) as c, sum(r.violating_reads) as v
-      from daily_rollups r
-      join sites s on s.id = r.site_id
-      join resellers rs on rs.id = r.reseller_id
-      join products p on p.id = r.product_id
+      from ${dim.from}
       where r.day between ${o.from}::date and ${o.to}::date
-      group by 1, 2`.execute(db),
+      group by 1, ${dim.group}`.execute(db),
   ]);
   const weekList = weeks.rows.map((w) => w.week);
   const index = new Map(weekList.map((w, i) => [w, i]));

@@ -1,6 +1,6 @@
 /**
- * `mapwatch kpis`: channel KPIs by reseller, tier, region, brand, product, site or
- * authorization over a period; `mapwatch rollup`: bring the daily rollup up to date, or
+ * `mapwatch kpis`: channel KPIs by reseller, tier, region, brand, product, site, marketplace
+ * seller or authorization over a period; `mapwatch rollup`: bring the daily rollup up to date, or
  * backfill a range. `kpis` rolls up what is due first, so its numbers include the latest reads.
  */
 import { type Command, Option } from 'commander';
@@ -78,7 +78,7 @@ export function registerKpiCommands(program: Command, env: EnvLoader): void {
         if (!rows.length) return console.log(`No reads from ${range.from} to ${range.to} (${tz}).`);
         console.log(`KPIs by ${opts.by}, ${range.from} to ${range.to} (${tz})\n`);
         console.log(table(cells[0]!, cells.slice(1)));
-        console.log(`\n${kpiLegend()}`);
+        console.log(`\n${kpiLegend({ coverage: rows.some((r) => r.coverage) })}`);
       },
     );
 

@@ -35,6 +35,8 @@ const DRILL: Record<KpiDimension, string | null> = {
   brand: 'brand',
   product: 'sku',
   site: 'site',
+  // The case list's seller filter (part of the name as the page spells it).
+  seller: 'seller',
   authorized: null,
 };
 
