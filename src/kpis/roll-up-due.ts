@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { rollUpDays } from './roll-up-days.js';
 
-const STATE = 'daily';
+export const ROLLUP_STATE = 'daily';
 
 export interface RollUpDueResult {
   from: string | null;
@@ -22,7 +22,7 @@ export async function rollUpDue(
   o: { timeZone: string; now?: Date; full?: boolean },
 ): Promise<RollUpDueResult> {
   const now = o.now ?? new Date();
-  const state = await db.selectFrom('rollup_state').selectAll().where('name', '=', STATE).executeTakeFirst();
+  const state = await db.selectFrom('rollup_state').selectAll().where('name', '=', ROLLUP_STATE).executeTakeFirst();
   const full = o.full || !state || state.time_zone !== o.timeZone;
   const since = full ? 0 : state.last_observation_id;
   // Read the watermark first: reads that land while this runs are picked up next time.
@@ -48,7 +48,7 @@ export async function rollUpDue(
   const rows = await rollUpDays(db, { from, to: today, timeZone: o.timeZone });
   await db
     .insertInto('rollup_state')
-    .values({ name: STATE, time_zone: o.timeZone, last_observation_id: Number(top.id ?? 0), last_run_at: now })
+    .values({ name: ROLLUP_STATE, time_zone: o.timeZone, last_observation_id: Number(top.id ?? 0), last_run_at: now })
     .onConflict((oc) =>
       oc.column('name').doUpdateSet({
         time_zone: o.timeZone,

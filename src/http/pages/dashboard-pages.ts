@@ -13,7 +13,7 @@ import { kpiLegend, kpiTable } from '../../kpis/format-kpis.js';
 import { addRollupSums, computeKpis, KPIS } from '../../kpis/kpi-definitions.js';
 import { queryDailyTrend } from '../../kpis/query-daily-trend.js';
 import { KPI_DIMENSIONS, queryKpis, type KpiDimension } from '../../kpis/query-kpis.js';
-import { rollUpDue } from '../../kpis/roll-up-due.js';
+import { rollUpIfStale } from '../../kpis/roll-up-if-stale.js';
 import { queryWeeklyTrend } from '../../kpis/query-weekly-trend.js';
 import { html } from '../html.js';
 import { layout } from './layout.js';
@@ -53,7 +53,7 @@ export function dashboardPages(ctx: AppContext): Router {
       parsed.data.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
     if (from > to) throw new InvalidInputError(`query.from: ${from} is after to ${to}`);
     const by = parsed.data.by;
-    await rollUpDue(ctx.db, { timeZone: tz });
+    const { asOf } = await rollUpIfStale(ctx.db, { timeZone: tz });
     const [rows, trend, weekly] = await Promise.all([
       queryKpis(ctx.db, { by, from, to }),
       queryDailyTrend(ctx.db, { from, to }),
@@ -81,7 +81,11 @@ export function dashboardPages(ctx: AppContext): Router {
           </select></label
         >
         <button type="submit">Show</button>
-        <span class="hint">Days in ${tz}.</span>
+        <span class="hint"
+          >Days in ${tz}. Figures as of
+          <time datetime="${asOf.toISOString()}">${asOf.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>, rolled
+          up every 15 minutes.</span
+        >
       </form>
       <div class="grid">
         ${tile('compliance_rate', total.compliance_rate)} ${tile('violations', total.violations)}
