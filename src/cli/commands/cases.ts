@@ -102,7 +102,7 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .description('close a case as not a violation; a note saying why is required')
     .requiredOption('--note <text>', 'why the case is dismissed')
     .option('--by <name>', 'who dismisses (recorded on the case)', os.userInfo().username)
-    .addOption(roleOption('pricing_manager'))
+    .addOption(roleOption('compliance'))
     .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
       await withDb(env(), ({ db }) =>
         dismissCase(db, caseId(id), opts.note, { actor: { who: opts.by, role: opts.role } }),
@@ -115,7 +115,7 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .description('reopen a dismissed or resolved case; a note saying why is required')
     .requiredOption('--note <text>', 'why the case is reopened')
     .option('--by <name>', 'who reopens (recorded on the case)', os.userInfo().username)
-    .addOption(roleOption('pricing_manager'))
+    .addOption(roleOption('compliance'))
     .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
       await withDb(env(), ({ db }) =>
         reopenCase(db, { caseId: caseId(id), note: opts.note, actor: { who: opts.by, role: opts.role } }),

@@ -96,7 +96,7 @@ export function registerDiscoverCommands(program: Command, env: EnvLoader): void
     .option('--site <name>', 'only this site (list)')
     .option('--sku <sku>', 'approve as this product instead of the suggested one')
     .option('--by <name>', 'who decides (recorded)', os.userInfo().username)
-    .addOption(new Option('--role <role>', 'the role you act in (recorded)').choices(ROLES).default('pricing_manager'))
+    .addOption(new Option('--role <role>', 'the role you act in (recorded)').choices(ROLES).default('ops'))
     .option('--json', 'print as JSON')
     .action(
       async (
