@@ -80,6 +80,9 @@ describe('check faults on real Postgres', () => {
       .innerJoin('products', 'products.id', 'listings.product_id')
       .select(['products.sku', 'observations.status', 'observations.product_name'])
       .where('products.sku', 'in', ['NUL1', 'NUL2'])
+      // By SKU first: NUL1's compliant read goes through the observation batch, so it may be
+      // written after NUL2's transactional violation and re-check, and get the higher id.
+      .orderBy('products.sku')
       .orderBy('observations.id')
       .execute();
     expect(rows).toEqual([
