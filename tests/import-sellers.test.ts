@@ -46,6 +46,8 @@ describe('seller keys', () => {
   });
 });
 
+// A server leg: it needs the Postgres server (the importers' CLI run and the crawl write there). Without
+// one it is reported as not run; CI sets MAPWATCH_REQUIRE_SERVERS, so there a missing server fails.
 describe.skipIf(!HAS_POSTGRES)('catalog seller imports (postgres)', { timeout: 120_000 }, () => {
   let h: DbHandle;
   let dir: string;

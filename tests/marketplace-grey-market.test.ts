@@ -59,6 +59,8 @@ const product = (o: { name: string; brand: string; gtin?: string; mpn?: string; 
     `<h1>${o.name}</h1><div id="buybox"><span class="price">$${o.price}</span></div>`,
   );
 
+// A server leg: it needs the Postgres server (the importers' CLI run and the crawl write there). Without
+// one it is reported as not run; CI sets MAPWATCH_REQUIRE_SERVERS, so there a missing server fails.
 describe.skipIf(!HAS_POSTGRES)('marketplace sellers and grey-market signals (postgres)', { timeout: 180_000 }, () => {
   let h: DbHandle;
   let market: TestServer;
