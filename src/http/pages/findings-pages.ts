@@ -49,19 +49,19 @@ function sellerCell(f: FindingGroup) {
 function evidenceCell(f: FindingGroup, files: boolean) {
   const e = f.evidence;
   if (!e) return html`<td class="evidence muted">none kept</td>`;
-  const link = (file: string, label: string) =>
-    html` <a href="/evidence/${e.id}/${file}" data-testid="evidence-${file}">${label}</a>`;
+  const links = [
+    e.pageSha256 ? ['page.html', 'stored page'] : null,
+    e.screenshot ? ['screenshot.png', 'screenshot'] : null,
+    e.warc ? ['capture.warc', 'WARC'] : null,
+  ].filter((x): x is string[] => x !== null);
   return html`<td class="evidence" data-testid="finding-evidence">
-    <span class="badge">evidence #${e.id}</span>
-    ${when(e.capturedAt)}${e.caseId !== null ? html` (case ${e.caseId})` : ''} <br /><code
-      class="hash"
-      title="manifest SHA-256 (evidence hash chain)"
-      >${e.manifestSha256}</code
-    >
+    <span class="badge">evidence #${e.id}</span> stored
+    ${when(e.capturedAt)}${e.caseId !== null ? html` (case ${e.caseId})` : ''} <br /><span class="muted">manifest</span>
+    <code class="hash" title="manifest SHA-256: its link in the evidence hash chain">${e.manifestSha256}</code>
     ${e.pageSha256 ? html`<br /><span class="muted">page</span> <code class="hash" title="stored page SHA-256">${e.pageSha256}</code>` : ''}
     ${
-      files
-        ? html`<br />${e.pageSha256 ? link('page.html', 'stored page') : ''}${e.screenshot ? link('screenshot.png', 'screenshot') : ''}${e.warc ? link('capture.warc', 'WARC') : ''}`
+      files && links.length
+        ? html`<br />${links.map(([file, label], i) => html`${i ? ' · ' : ''}<a href="/evidence/${e.id}/${file}" data-testid="evidence-${file}">${label}</a>`)}`
         : ''
     }
   </td>`;
