@@ -102,8 +102,13 @@ describe('mapwatch demo', () => {
         percent_below: 20.06,
         // MegaMarket's config lists no pages: its listing was found by discovery (robots.txt sitemap).
         listingDiscovered: true,
+        // Its page is kept as chained evidence although the buy box opened no case.
+        evidenceSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       }),
     ]);
+    expect(formatDemoReport(result)).toContain(
+      `manifest sha256 ${result.report.unauthorizedSellers[0]!.evidenceSha256}`,
+    );
     expect(result.discovery).toEqual([
       expect.objectContaining({ site: 'megamarket', found: 1, matched: 1, review: 0, pendingLeft: 0 }),
     ]);

@@ -201,7 +201,7 @@ listings:
         ),
         expect.stringMatching(new RegExp(`file ${k2} is missing$`)),
       ]);
-      const c = await verifyCaseEvidence(h.db, row.case_id, store);
+      const c = await verifyCaseEvidence(h.db, row.case_id!, store);
       expect(c.evidence[0]!.files.map((f) => f.state).slice(0, 2)).toEqual(
         [k1, k2].map((k) => (k === k1 ? 'purged' : 'missing')),
       );

@@ -137,7 +137,7 @@ describe.skipIf(!HAS_POSTGRES)(
         'the first case with evidence',
         120_000,
       );
-      const during = await exportCase(first.case_id);
+      const during = await exportCase(first.case_id!);
       expect(during.stderr).toBe('');
       expect(during.code).toBe(0);
       expect(during.stdout).toMatch(/^Wrote .*: case \d+, 1 evidence record\(s\)/);
@@ -156,7 +156,7 @@ describe.skipIf(!HAS_POSTGRES)(
 
       const rows = await h.db.selectFrom('evidence').select(['case_id', 'manifest']).orderBy('id').execute();
       for (const row of rows) {
-        const { out, code, stderr } = await exportCase(row.case_id);
+        const { out, code, stderr } = await exportCase(row.case_id!);
         expect(stderr).toBe('');
         expect(code).toBe(0);
         const report = verifyBundleFile(out);

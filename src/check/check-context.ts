@@ -21,4 +21,5 @@ export type CheckContext = Pick<
   | 'browser'
   | 'evidence'
   | 'recheckDelayMs'
+  | 'config'
 >;

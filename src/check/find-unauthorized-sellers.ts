@@ -38,6 +38,8 @@ export interface UnauthorizedSeller {
   map_minor: number | null;
   /** The seller group (several storefronts, one seller) this storefront belongs to, when known. */
   group?: string;
+  /** The evidence row showing this seller on this listing (record-finding-evidence.ts), when stored. */
+  evidence_id?: number;
 }
 
 /** The catalog's list for this product's brand, on this site's reseller (see load-map-rules.ts). */

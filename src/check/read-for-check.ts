@@ -24,6 +24,12 @@ export interface ListingRead {
   draft: ObservationDraft;
   capture: ReadCapture | null;
   findings: Finding[];
+  /**
+   * The page as read when capture was not asked for (no screenshots, no recorded exchanges):
+   * what a finding's evidence keeps when the read turns out to show an unauthorized seller
+   * (record-finding-evidence.ts). It holds the fetch the draft was read from, nothing more.
+   */
+  seen?: ReadCapture;
 }
 
 export const NO_BROWSER_REASON =
@@ -80,18 +86,16 @@ export async function readForCheck(
           },
         ]
       : [];
-    const capture: ReadCapture | null = opts.capture
-      ? {
-          render: 'browser',
-          requestedUrl: listing.url,
-          fetch: r.fetch,
-          userAgent: r.userAgent,
-          tls: r.tls,
-          exchanges: r.exchanges,
-          page: r.capture,
-        }
-      : null;
-    return { draft, capture, findings };
+    const seen: ReadCapture = {
+      render: 'browser',
+      requestedUrl: listing.url,
+      fetch: r.fetch,
+      userAgent: r.userAgent,
+      tls: r.tls,
+      exchanges: r.exchanges,
+    };
+    if (opts.capture) return { draft, capture: { ...seen, page: r.capture }, findings };
+    return { draft, capture: null, findings, seen: { ...seen, domOnly: true } };
   };
 
   if (cfg.render === 'browser') return browserRead();
@@ -114,7 +118,7 @@ export async function readForCheck(
   const findings: Finding[] = phrases.length
     ? [{ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } }]
     : [];
-  if (!opts.capture || !fetched) return { draft, capture: null, findings };
+  if (!fetched) return { draft, capture: null, findings };
   const capture: ReadCapture = {
     render: 'static',
     requestedUrl: listing.url,
@@ -123,6 +127,7 @@ export async function readForCheck(
     tls: null,
     exchanges: [],
   };
+  if (!opts.capture) return { draft, capture: null, findings, seen: capture };
   if (ctx.browser && fetched.status === 'ok' && fetched.body !== undefined) {
     // Screenshot exactly the HTML that was read; its images and styles load as usual.
     const shot = await renderPage(ctx.browser, fetched.finalUrl, {

@@ -78,7 +78,7 @@ export function formatDemoReport(result: DemoResult): string {
     ),
     ...r.unauthorizedSellers.map(
       (x) =>
-        `Unauthorized seller: "${safeText(x.seller, 40)}" offers ${x.sku} on ${safeText(x.reseller)} at ${x.amount} ${x.currency}${x.below_map === null ? ' (not comparable with MAP)' : x.below_map ? `, ${x.percent_below}% below MAP ${money(x.map_minor, x.currency)}` : ', at or above MAP'}${x.listingDiscovered ? ' (a listing found by discovery)' : ''}.`,
+        `Unauthorized seller: "${safeText(x.seller, 40)}" offers ${x.sku} on ${safeText(x.reseller)} at ${x.amount} ${x.currency}${x.below_map === null ? ' (not comparable with MAP)' : x.below_map ? `, ${x.percent_below}% below MAP ${money(x.map_minor, x.currency)}` : ', at or above MAP'}${x.listingDiscovered ? ' (a listing found by discovery)' : ''}.${x.evidenceSha256 ? ` Page kept as evidence #${x.evidence_id}, manifest sha256 ${x.evidenceSha256}.` : ''}`,
     ),
     ...(r.evasion.length + r.unauthorizedSellers.length ? [] : ['None.']),
   );

@@ -148,7 +148,8 @@ export interface CaseEventsTable {
 /** One captured observation's evidence: append-only, hash-chained (migrations/20261122140000). */
 export interface EvidenceTable {
   id: Generated<number>;
-  case_id: number;
+  /** Null: evidence of a finding, which belongs to no case (migrations/20261204010000). */
+  case_id: number | null;
   observation_id: number;
   captured_at: Timestamp;
   manifest_sha256: string;
@@ -191,6 +192,16 @@ export interface FindingsTable {
   kind: string;
   detail: Json;
   at: Timestamp;
+  /** The evidence that proves the finding (migrations/20261204010000); null before, or without a store. */
+  evidence_id: Generated<number | null>;
+}
+
+/** One capture per listing, seller key and reporting day for unauthorized-seller findings (migrations/20261204010000). */
+export interface FindingEvidenceDaysTable {
+  listing_id: number;
+  day: ColumnType<string, string, never>;
+  seller_key: string;
+  evidence_id: number;
 }
 
 /**
@@ -526,6 +537,7 @@ export interface Database {
   evidence_purges: EvidencePurgesTable;
   rechecks: RechecksTable;
   findings: FindingsTable;
+  finding_evidence_days: FindingEvidenceDaysTable;
   finding_summary: FindingSummaryTable;
   site_compliance_days: SiteComplianceDaysTable;
   site_health: SiteHealthTable;

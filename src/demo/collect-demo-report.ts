@@ -68,7 +68,9 @@ export interface DemoReport {
     currency: string | null;
   })[];
   /** `listingDiscovered`: the listing was found by discovery, not listed in a config. */
-  unauthorizedSellers: (ListingRef & UnauthorizedSeller & { listingDiscovered: boolean })[];
+  /** `evidenceSha256`: the manifest hash of the stored page that shows the seller (null: none kept). */
+  unauthorizedSellers: (ListingRef &
+    UnauthorizedSeller & { listingDiscovered: boolean; evidenceSha256: string | null })[];
   health: SiteHealthRow[];
   siteAlerts: { site: string; kind: string; reason: string | null }[];
   blockReasons: (ListingRef & { reason: string })[];
@@ -174,8 +176,25 @@ export async function collectDemoReport(db: Kysely<Database>, paths: DemoPaths, 
     } else if (f.kind === 'unauthorized_seller') {
       // One line per seller and listing: the same offer seen on every sweep is one fact.
       for (const s of (f.detail as { sellers: UnauthorizedSeller[] }).sellers)
-        unauthorized.set(`${o.listing_id}|${s.seller}`, { ...refOf(o), ...s, listingDiscovered: o.discovered });
+        unauthorized.set(`${o.listing_id}|${s.seller}`, {
+          ...refOf(o),
+          ...s,
+          listingDiscovered: o.discovered,
+          evidenceSha256: null,
+        });
     }
+  }
+  const sellerEvidence = [...unauthorized.values()].flatMap((u) =>
+    u.evidence_id === undefined ? [] : [u.evidence_id],
+  );
+  if (sellerEvidence.length) {
+    const rows = await db
+      .selectFrom('evidence')
+      .select(['id', 'manifest_sha256'])
+      .where('id', 'in', sellerEvidence)
+      .execute();
+    const hashes = new Map(rows.map((r) => [r.id, r.manifest_sha256]));
+    for (const u of unauthorized.values()) u.evidenceSha256 = hashes.get(u.evidence_id ?? -1) ?? null;
   }
 
   const cases = await listCases(db);

@@ -26,6 +26,11 @@ export interface ReadCapture {
   tls: TlsDetails | null;
   exchanges: Exchange[];
   page?: PageCapture;
+  /**
+   * A browser read that recorded no exchanges (it was not asked to capture): its HTML is the
+   * rendered DOM, which no WARC may pass off as the server's response, so it is kept as HTML only.
+   */
+  domOnly?: boolean;
 }
 
 export type PreparedManifest = Omit<Manifest, 'case_id' | 'observation_id' | 'recheck'>;
@@ -39,7 +44,7 @@ export interface ListingRef {
 
 /** Static reads have no browser exchanges: the main document alone is recorded. */
 export function exchangesOf(capture: ReadCapture): Exchange[] {
-  if (capture.exchanges.length) return capture.exchanges;
+  if (capture.exchanges.length || capture.domOnly) return capture.exchanges;
   const f = capture.fetch;
   if (f.body === undefined) return [];
   return [

@@ -50,7 +50,8 @@ export type ObservationFacts = z.infer<typeof observationFactsSchema>;
 
 export const manifestSchema = z.object({
   version: z.literal(1),
-  case_id: z.number().int(),
+  /** Null: evidence of a finding (an unauthorized seller), which opens no case. */
+  case_id: z.number().int().nullable(),
   observation_id: z.number().int(),
   listing_id: z.number().int(),
   site: z.string(),

@@ -30,7 +30,8 @@ export function observationFacts(o: {
 }
 
 export interface EvidenceRef {
-  caseId: number;
+  /** Null: the read changed no case and is kept as a finding's evidence (record-finding-evidence.ts). */
+  caseId: number | null;
   observationId: number;
   recheck: Manifest['recheck'];
 }

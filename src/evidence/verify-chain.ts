@@ -27,7 +27,8 @@ export async function verifyChain(db: Kysely<Database>, store?: EvidenceStore): 
   let prev = GENESIS_SHA256;
   let files = 0;
   for (const r of rows) {
-    const where = `evidence row ${r.id} (case ${r.case_id}, observation ${r.observation_id})`;
+    const owner = r.case_id === null ? 'finding evidence' : `case ${r.case_id}`;
+    const where = `evidence row ${r.id} (${owner}, observation ${r.observation_id})`;
     if (r.prev_sha256 !== prev)
       problems.push(`${where}: prev_sha256 does not match the row before it (a row was deleted or altered)`);
     const m = manifestSha256(r.manifest);

@@ -58,7 +58,7 @@ export async function packageWacz(
       id: `evidence-${o.evidenceId}`,
       url: hit?.url ?? pageUrl,
       ts: hit ? rfc3339(hit.ts) : m.captured_at,
-      title: `${m.reseller}: ${m.sku} (evidence ${o.evidenceId}, case ${m.case_id})`,
+      title: `${m.reseller}: ${m.sku} (evidence ${o.evidenceId}, ${m.case_id === null ? 'finding' : `case ${m.case_id}`})`,
     },
   ];
   const files: [string, Uint8Array][] = [
@@ -71,7 +71,7 @@ export async function packageWacz(
     profile: 'data-package',
     wacz_version: WACZ_VERSION,
     title: `mapwatch evidence ${o.evidenceId}: ${m.reseller} ${m.sku}`,
-    description: `The page mapwatch read at ${m.captured_at} for case ${m.case_id} (observation ${m.observation_id}).`,
+    description: `The page mapwatch read at ${m.captured_at} ${m.case_id === null ? 'as evidence of a finding' : `for case ${m.case_id}`} (observation ${m.observation_id}).`,
     created,
     modified: created,
     software: `mapwatch ${VERSION}`,

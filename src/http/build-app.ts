@@ -36,6 +36,7 @@ import { resellersApi } from './api/resellers-api.js';
 import { sitesApi } from './api/sites-api.js';
 import { discoveredPages } from './pages/discovered-pages.js';
 import { findingsPages } from './pages/findings-pages.js';
+import { evidenceFilesPages } from './pages/evidence-files-pages.js';
 import { outboxPages } from './pages/outbox-pages.js';
 import { resellersPages } from './pages/resellers-pages.js';
 import { siteTestBodyParsers, sitesPages } from './pages/sites-pages.js';
@@ -85,6 +86,7 @@ export function buildApp(deps: AppDeps): Express {
   // pages: /cases, /cases/:id, /findings, /resellers, /sites, /outbox, /discovered (helpers "cases", "pages")
   // api:   /api/v1/... and /api/v1/openapi.json (helpers "cases", "pages")
   app.use(casesPages(deps));
+  app.use(evidenceFilesPages(deps));
   app.use(findingsPages(deps), resellersPages(deps), sitesPages(deps), outboxPages(deps), discoveredPages(deps));
   app.use('/api/v1', casesApi(deps), noticeLetterApi(deps));
   app.use('/api/v1', openApiRouter(), findingsApi(deps), resellersApi(deps), sitesApi(deps), outboxApi(deps));

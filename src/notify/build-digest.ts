@@ -16,6 +16,7 @@ import { escapeHtml as h, plainText, safeHref } from '../escape-html.js';
 import type { NotifyConfig, Recipient } from './notify-config.js';
 import { recipientWants } from './recipients.js';
 import { describeFinding } from '../queries/describe-finding.js';
+import type { FindingEvidenceRef } from '../queries/finding-evidence-refs.js';
 import { type FindingRow, listFindings } from '../queries/list-findings.js';
 
 export interface Digest {
@@ -123,6 +124,7 @@ export async function buildDigest(
       lines.push(
         `  ${plainText(f.reseller)} ${plainText(f.sku)}: ${plainText(describeFinding(f))}, ${f.reads} read(s)`,
         `      ${plainText(f.url)}`,
+        ...(f.evidence ? [`      ${evidenceLine(f.evidence)}`] : []),
       );
     lines.push('');
   }
@@ -182,12 +184,17 @@ function findingsHtml(findings: FindingRow[]): string {
     .map(
       (f) => `<tr style="border-top:1px solid #e3e6ea">
 <td style="padding:8px;vertical-align:top;white-space:nowrap">${KIND_LABEL[f.kind]}</td>
-<td style="padding:8px;vertical-align:top"><div style="font-weight:600">${h(f.reseller)} · ${h(f.sku)}</div><div style="font-size:13px">${h(describeFinding(f))}</div><div style="font-size:12px"><a href="${safeHref(f.url)}" style="color:#1565c0">${h(shorten(f.url))}</a></div></td>
+<td style="padding:8px;vertical-align:top"><div style="font-weight:600">${h(f.reseller)} · ${h(f.sku)}</div><div style="font-size:13px">${h(describeFinding(f))}</div><div style="font-size:12px"><a href="${safeHref(f.url)}" style="color:#1565c0">${h(shorten(f.url))}</a></div>${f.evidence ? `<div style="font-size:11px;color:#5b6470;word-break:break-all">${h(evidenceLine(f.evidence))}</div>` : ''}</td>
 <td style="padding:8px;text-align:right;vertical-align:top;white-space:nowrap">${f.reads} read(s)</td></tr>`,
     )
     .join('\n');
   return `<h2 style="font-size:18px;margin:28px 0 4px;color:#1b1f24">Findings · ${findings.length}</h2><div style="color:#5b6470;font-size:13px">Unauthorized sellers, hidden prices and grey-market signals seen in the last 24 hours. They open no case: judge them yourself.</div>
 <table role="presentation" cellspacing="0" cellpadding="0" style="width:100%;border-collapse:collapse;font-size:14px;margin-top:6px">${rows}</table>`;
+}
+
+/** The stored page behind a finding, by the hash `mapwatch evidence verify --db` checks in the chain. */
+function evidenceLine(e: FindingEvidenceRef): string {
+  return `evidence #${e.id} (page stored ${e.capturedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC), manifest sha256 ${e.manifestSha256}`;
 }
 
 function daysOpen(f: CaseFacts, now: Date): string {

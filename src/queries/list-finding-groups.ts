@@ -17,6 +17,7 @@ import type { Database } from '../db/tables.js';
 import { fromMinorUnits } from '../normalize/currency.js';
 import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
 import { describeSignal } from './describe-finding.js';
+import { type FindingEvidenceRef, loadFindingEvidenceRefs } from './finding-evidence-refs.js';
 import { type FindingKind, greySignals, sellerKey } from './list-findings.js';
 
 export interface FindingGroup {
@@ -36,6 +37,11 @@ export interface FindingGroup {
   lastSeenAt: Date;
   /** The latest read that carried the finding: what a reviewer opens first. */
   latest: { observationId: number; url: string; site: string; sku: string; evidenceId: number | null };
+  /**
+   * The stored page that proves the latest read's finding: its own capture, or for an unauthorized
+   * seller the day's capture that showed the seller on that listing (record-finding-evidence.ts).
+   */
+  evidence: FindingEvidenceRef | null;
   /** What the latest read said: a grey-market read's signals, an unauthorized seller's storefront and group. */
   signals: string[];
   storefrontUrl: string | null;
@@ -138,6 +144,7 @@ export async function listFindingGroups(
         .innerJoin('listings as l', 'l.id', 'o.listing_id')
         .innerJoin('sites as s', 's.id', 'l.site_id')
         .innerJoin('products as p', 'p.id', 'l.product_id')
+        // A finding written before findings named their evidence: the read's own (case) evidence.
         .leftJoin('evidence as ev', 'ev.observation_id', 'o.id')
         .select(['o.id', 'l.url', 's.name as site', 'p.sku', 'ev.id as evidence_id'])
         .where('o.id', 'in', obsIds)
@@ -147,16 +154,29 @@ export async function listFindingGroups(
   const details = obsIds.length
     ? await db
         .selectFrom('findings')
-        .select(['observation_id', 'kind', 'detail'])
+        .select(['observation_id', 'kind', 'detail', 'evidence_id'])
         .where('observation_id', 'in', obsIds)
-        .where('kind', 'in', ['grey_market', 'unauthorized_seller'])
         .execute()
     : [];
-  const detailOf = (obs: number, kind: string) => {
-    const d = details.find((x) => x.observation_id === obs && x.kind === kind)?.detail;
-    return (typeof d === 'string' ? JSON.parse(d) : d) as Record<string, unknown> | undefined;
+  const findingOf = (obs: number, kind: string) => {
+    const f = details.find((x) => x.observation_id === obs && x.kind === kind);
+    const d = f?.detail;
+    return {
+      detail: (typeof d === 'string' ? JSON.parse(d) : d) as Record<string, unknown> | undefined,
+      evidenceId: f?.evidence_id ?? null,
+    };
   };
   const page = toCursorPage(rows, o.limit, (r) => [Number(r.last_us), r.kind, r.seller_key]);
+  const latestOf = new Map(
+    page.items.map((r) => {
+      const d = latestDetail(r, findingOf(r.latest_obs, r.kind));
+      return [r, { ...d, evidenceId: d.evidenceId ?? byObs.get(r.latest_obs)?.evidence_id ?? null }];
+    }),
+  );
+  const refs = await loadFindingEvidenceRefs(
+    db,
+    [...latestOf.values()].map((d) => d.evidenceId),
+  );
   return {
     nextCursor: page.nextCursor,
     items: page.items.map((r) => {
@@ -186,30 +206,37 @@ export async function listFindingGroups(
           url: l?.url ?? '',
           site: l?.site ?? '',
           sku: l?.sku ?? '',
-          evidenceId: l?.evidence_id ?? null,
+          evidenceId: latestOf.get(r)!.evidenceId,
         },
-        ...latestDetail(r, detailOf(r.latest_obs, r.kind)),
+        evidence: refs.get(latestOf.get(r)!.evidenceId ?? -1) ?? null,
+        signals: latestOf.get(r)!.signals,
+        storefrontUrl: latestOf.get(r)!.storefrontUrl,
+        group: latestOf.get(r)!.group,
       };
     }),
   };
 }
 
-/** The latest read's grey-market signals, or the storefront and group of the seller this group is. */
+type LatestDetail = Pick<FindingGroup, 'signals' | 'storefrontUrl' | 'group'> & { evidenceId: number | null };
+
+/**
+ * The latest read's grey-market signals, or the storefront and group of the seller this group is,
+ * and the evidence proving it: the seller item's own (it names the capture that shows that seller),
+ * else the finding's.
+ */
 function latestDetail(
   r: GroupRow,
-  detail: Record<string, unknown> | undefined,
-): Pick<FindingGroup, 'signals' | 'storefrontUrl' | 'group'> {
-  const out: Pick<FindingGroup, 'signals' | 'storefrontUrl' | 'group'> = {
-    signals: [],
-    storefrontUrl: null,
-    group: null,
-  };
+  { detail, evidenceId }: { detail: Record<string, unknown> | undefined; evidenceId: number | null },
+): LatestDetail {
+  const out: LatestDetail = { signals: [], storefrontUrl: null, group: null, evidenceId };
   if (!detail) return out;
   if (r.kind === 'grey_market') out.signals = greySignals(detail['signals']).map(describeSignal);
   if (r.kind === 'unauthorized_seller' && Array.isArray(detail['sellers'])) {
     const s = (detail['sellers'] as Record<string, unknown>[]).find((x) => sellerKey(x) === r.seller_key);
     if (typeof s?.['storefront_url'] === 'string') out.storefrontUrl = s['storefront_url'];
     if (typeof s?.['group'] === 'string') out.group = s['group'];
+    const ev = s?.['evidence_id'];
+    if (typeof ev === 'number' && Number.isInteger(ev)) out.evidenceId = ev;
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
+import { type FindingEvidenceRef, loadFindingEvidenceRefs } from './finding-evidence-refs.js';
 
 export type FindingKind = 'map_evasion' | 'unauthorized_seller' | 'grey_market';
 export const FINDING_KINDS: readonly FindingKind[] = ['map_evasion', 'unauthorized_seller', 'grey_market'];
@@ -29,6 +30,11 @@ interface FindingBase {
   lastSeenAt: Date;
   /** Reads that carried this finding. */
   reads: number;
+  /**
+   * The stored page that proves the finding (the newest read's that has one): for an unauthorized
+   * seller, the first capture that day that showed the seller on this listing. Null: none kept.
+   */
+  evidence: FindingEvidenceRef | null;
 }
 
 export interface EvasionFinding extends FindingBase {
@@ -99,6 +105,7 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
       'f.detail',
       'f.at',
       'f.listing_id',
+      'f.evidence_id',
       'o.amount_minor',
       'o.currency',
       's.name as site',
@@ -118,6 +125,8 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
 
   // Oldest first, so the newest read's details win for each folded row.
   const folded = new Map<string, FindingRow>();
+  // Evidence ids while folding; resolved to references for the rows returned only.
+  const evidenceOf = new Map<FindingRow, number>();
   for (const f of await q.execute()) {
     const detail = (typeof f.detail === 'string' ? JSON.parse(f.detail) : f.detail) as Record<string, unknown>;
     const base: FindingBase = {
@@ -133,7 +142,9 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
       firstSeenAt: f.at,
       lastSeenAt: f.at,
       reads: 1,
+      evidence: null,
     };
+    const itemEvidence = new Map<FindingRow, number>();
     const rows: [string, FindingRow][] =
       f.kind === 'map_evasion'
         ? [
@@ -162,9 +173,8 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
                 },
               ],
             ]
-          : (Array.isArray(detail['sellers']) ? (detail['sellers'] as Record<string, unknown>[]) : []).map((s) => [
-              `${f.listing_id}|seller|${sellerKey(s)}`,
-              {
+          : (Array.isArray(detail['sellers']) ? (detail['sellers'] as Record<string, unknown>[]) : []).map((s) => {
+              const row: FindingRow = {
                 ...base,
                 kind: 'unauthorized_seller',
                 seller: str(s['seller']),
@@ -176,11 +186,20 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
                 sellerId: str(s['seller_id']) || null,
                 storefrontUrl: str(s['storefront_url']) || null,
                 group: str(s['group']) || null,
-              },
-            ]);
+              };
+              const ev = s['evidence_id'];
+              if (typeof ev === 'number' && Number.isInteger(ev)) itemEvidence.set(row, ev);
+              return [`${f.listing_id}|seller|${sellerKey(s)}`, row];
+            });
     for (const [key, row] of rows) {
       const prev = folded.get(key);
-      folded.set(key, prev ? { ...row, firstSeenAt: prev.firstSeenAt, reads: prev.reads + 1 } : row);
+      const next = prev ? { ...row, firstSeenAt: prev.firstSeenAt, reads: prev.reads + 1 } : row;
+      // A seller's own item names the capture that shows it; other kinds, the read's evidence.
+      const ev =
+        (row.kind === 'unauthorized_seller' ? itemEvidence.get(row) : f.evidence_id) ??
+        (prev ? evidenceOf.get(prev) : undefined);
+      if (ev !== undefined && ev !== null) evidenceOf.set(next, ev);
+      folded.set(key, next);
     }
   }
   const all = [...folded.values()].sort(
@@ -190,7 +209,13 @@ export async function listFindings(db: Kysely<Database>, opts: ListFindingsOptio
       a.sku.localeCompare(b.sku),
   );
   const offset = opts.offset ?? 0;
-  return opts.limit === undefined ? all.slice(offset) : all.slice(offset, offset + opts.limit);
+  const page = opts.limit === undefined ? all.slice(offset) : all.slice(offset, offset + opts.limit);
+  const refs = await loadFindingEvidenceRefs(
+    db,
+    page.map((r) => evidenceOf.get(r)),
+  );
+  for (const r of page) r.evidence = refs.get(evidenceOf.get(r) ?? -1) ?? null;
+  return page;
 }
 
 /** The seller's identity as the summary keys it (migrations/20261203030000): group, storefront or id, else name. */

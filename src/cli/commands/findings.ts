@@ -29,7 +29,7 @@ function days(v: string): number {
 
 export function formatFindings(rows: FindingRow[]): string {
   return table(
-    ['kind', 'reseller', 'sku', 'finding', 'first seen (UTC)', 'last seen (UTC)', 'reads', 'url'],
+    ['kind', 'reseller', 'sku', 'finding', 'first seen (UTC)', 'last seen (UTC)', 'reads', 'url', 'evidence'],
     rows.map((f) => [
       KIND_LABEL[f.kind],
       safeText(f.reseller, 30),
@@ -39,6 +39,8 @@ export function formatFindings(rows: FindingRow[]): string {
       f.lastSeenAt.toISOString().slice(0, 16).replace('T', ' '),
       String(f.reads),
       safeText(f.url, 60),
+      // The full manifest hash: `mapwatch evidence verify --db` checks it in the chain.
+      f.evidence ? `#${f.evidence.id} ${f.evidence.manifestSha256}` : '–',
     ]),
   );
 }

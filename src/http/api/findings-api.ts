@@ -35,6 +35,21 @@ export const findingGroupSchema = z.object({
     sku: z.string(),
     evidenceId: z.number().int().nullable(),
   }),
+  evidence: z
+    .object({
+      id: z.number().int(),
+      manifestSha256: z.string().describe("the evidence manifest's SHA-256: its link in the hash chain"),
+      pageSha256: z.string().nullable().describe('SHA-256 of the stored page HTML'),
+      capturedAt: isoDate,
+      observationId: z.number().int().describe("the read captured (the day's first that showed the seller)"),
+      caseId: z.number().int().nullable().describe('set when the read was kept as a case’s evidence'),
+      screenshot: z.boolean(),
+      warc: z.boolean(),
+    })
+    .nullable()
+    .describe(
+      'the stored page proving the latest finding; files at /evidence/{id}/page.html|screenshot.png|capture.warc (evidence:export)',
+    ),
   signals: z.array(z.string()).describe("grey_market: the latest read's signals, in words"),
   storefrontUrl: z.string().nullable().describe("unauthorized_seller: the seller's storefront, when the page links it"),
   group: z.string().nullable().describe('unauthorized_seller: the seller group the storefront belongs to'),
@@ -70,6 +85,9 @@ export const FINDING_CSV: CsvColumn<FindingGroup>[] = [
   { header: 'latest_url', value: (r) => r.latest.url },
   { header: 'latest_observation_id', value: (r) => r.latest.observationId },
   { header: 'latest_evidence_id', value: (r) => r.latest.evidenceId },
+  { header: 'evidence_manifest_sha256', value: (r) => r.evidence?.manifestSha256 ?? null },
+  { header: 'evidence_page_sha256', value: (r) => r.evidence?.pageSha256 ?? null },
+  { header: 'evidence_captured_at', value: (r) => r.evidence?.capturedAt ?? null },
 ];
 
 export function findingsApi(deps: { ctx: AppContext }): Router {

@@ -11,6 +11,7 @@ import { findingsFilter, findingsQuery } from '../api/findings-api.js';
 import { pagingQuery } from '../api/list-query.js';
 import { html, safeHref } from '../html.js';
 import { layout } from './layout.js';
+import { can } from '../auth/permissions.js';
 import { pageRoute } from './page-route.js';
 import { filterForm, listFooter, parseQuery, select, textInput, when } from './page-parts.js';
 
@@ -41,7 +42,32 @@ function sellerCell(f: FindingGroup) {
   </td>`;
 }
 
-function row(f: FindingGroup) {
+/**
+ * The stored page that proves the finding: its chained manifest hash (what `mapwatch evidence
+ * verify` checks) and page hash for everyone; links to the stored files for roles that may see evidence.
+ */
+function evidenceCell(f: FindingGroup, files: boolean) {
+  const e = f.evidence;
+  if (!e) return html`<td class="evidence muted">none kept</td>`;
+  const links = [
+    e.pageSha256 ? ['page.html', 'stored page'] : null,
+    e.screenshot ? ['screenshot.png', 'screenshot'] : null,
+    e.warc ? ['capture.warc', 'WARC'] : null,
+  ].filter((x): x is string[] => x !== null);
+  return html`<td class="evidence" data-testid="finding-evidence">
+    <span class="badge">evidence #${e.id}</span> stored
+    ${when(e.capturedAt)}${e.caseId !== null ? html` (case ${e.caseId})` : ''} <br /><span class="muted">manifest</span>
+    <code class="hash" title="manifest SHA-256: its link in the evidence hash chain">${e.manifestSha256}</code>
+    ${e.pageSha256 ? html`<br /><span class="muted">page</span> <code class="hash" title="stored page SHA-256">${e.pageSha256}</code>` : ''}
+    ${
+      files && links.length
+        ? html`<br />${links.map(([file, label], i) => html`${i ? ' · ' : ''}<a href="/evidence/${e.id}/${file}" data-testid="evidence-${file}">${label}</a>`)}`
+        : ''
+    }
+  </td>`;
+}
+
+function row(f: FindingGroup, files: boolean) {
   const price = f.lowestAmount && f.currency ? `${f.currency} ${f.lowestAmount}` : '–';
   return html`<tr data-testid="finding-row" class="finding ${f.kind}">
     <td>${KIND_LABEL[f.kind]}</td>
@@ -57,8 +83,8 @@ function row(f: FindingGroup) {
       <a href="${safeHref(f.latest.url)}" rel="noopener noreferrer nofollow" target="_blank"
         >${f.latest.sku} on ${f.latest.site}</a
       >
-      ${f.latest.evidenceId !== null ? html`<span class="badge">evidence</span>` : ''}
     </td>
+    ${evidenceCell(f, files)}
   </tr>`;
 }
 
@@ -96,10 +122,11 @@ export function findingsPages(deps: { ctx: AppContext }): Router {
                     <th scope="col">First seen (UTC)</th>
                     <th scope="col">Last seen (UTC)</th>
                     <th scope="col">Latest read</th>
+                    <th scope="col">Evidence</th>
                   </tr>
                 </thead>
                 <tbody>
-                  ${page.items.map(row)}
+                  ${page.items.map((x) => row(x, can(user.role, 'evidence:export')))}
                 </tbody>
               </table>
             </div>`
