@@ -279,7 +279,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     // The context `mapwatch crawl` and the workers open: site health judged after the reads and
     // suppression asked on violations. No evidence store (no read here touches a case), and the
     // crawl's own observation batch, sized to its concurrency.
-    const app = await openApp({
+    const mw = await openApp({
       db: h,
       policy: loadPolicy({}),
       evidence: false,
@@ -287,7 +287,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
     });
     const summary = await profileWindow('mapwatch-crawl', () =>
-      crawlNow(app.ctx, sites, { concurrency: job.concurrency }).finally(() => app.close()),
+      crawlNow(mw.ctx, sites, { concurrency: job.concurrency }).finally(() => mw.close()),
     );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     pg.Client.prototype.query = query;
