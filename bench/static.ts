@@ -270,8 +270,14 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const { default: pg } = await import('pg');
     const query = pg.Client.prototype.query;
     let statements = 0;
+    const kinds = new Map<string, number>(); // BENCH_STATEMENTS=<file>: which statements, per check
     pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
       statements++;
+      if (process.env.BENCH_STATEMENTS) {
+        const a = args[0] as string | { text?: string };
+        const text = (typeof a === 'string' ? a : (a?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
+        kinds.set(text, (kinds.get(text) ?? 0) + 1);
+      }
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
     const cpu0 = process.cpuUsage();
@@ -291,6 +297,14 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
     pg.Client.prototype.query = query;
+    if (process.env.BENCH_STATEMENTS)
+      fs.writeFileSync(
+        process.env.BENCH_STATEMENTS,
+        [...kinds]
+          .sort((a, b) => b[1] - a[1])
+          .map(([text, n]) => `${(n / job.listings.length).toFixed(3)} per check  ${text}\n`)
+          .join(''),
+      );
     const pgSeconds = (await pgCpu()) - pg0;
     report.serviceCpuSeconds = pgSeconds;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
