@@ -9,7 +9,9 @@
  *                    No database.
  * - mapwatch crawl:  crawlNow, the `mapwatch crawl` code path, on real Postgres: the above plus
  *                    the observation rows (reads that change no case are written in batches,
- *                    src/check/batch-observations.ts; a case change is its own transaction).
+ *                    src/check/batch-observations.ts; a case change is its own transaction) and
+ *                    site health, judged per batch of reads (src/health/batch-site-health.ts), in
+ *                    the context openApp gives `mapwatch crawl` and the workers.
  *                    BENCH_PROFILE=<dir> writes a CPU profile of the crawl (support/profile-window.ts).
  *
  * Each variant is its own child process (its own peak RSS). CPU is the child's own user+system
@@ -217,6 +219,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { loadSites } = await import('../src/config/load-sites.js');
   const { syncSites } = await import('../src/config/sync-sites.js');
   const { loadPolicy } = await import('../src/config/policy.js');
+  const { openApp } = await import('../src/app/open-app.js');
   const { crawlNow } = await import('../src/check/crawl-now.js');
   const { sql } = await import('kysely');
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
@@ -262,14 +265,46 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       ).rows.map((r) => r.pid);
     const pgCpu = async () => (await backends()).reduce((s, pid) => s + processCpuSeconds(pid), 0);
     const pg0 = await pgCpu();
+    // Statements sent to Postgres during the crawl (BEGIN and COMMIT count): every query of the
+    // pool goes through pg.Client#query.
+    const { default: pg } = await import('pg');
+    const query = pg.Client.prototype.query;
+    let statements = 0;
+    const kinds = new Map<string, number>(); // BENCH_STATEMENTS=<file>: which statements, per check
+    pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      if (process.env.BENCH_STATEMENTS) {
+        const a = args[0] as string | { text?: string };
+        const text = (typeof a === 'string' ? a : (a?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 90);
+        kinds.set(text, (kinds.get(text) ?? 0) + 1);
+      }
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
+    // The context `mapwatch crawl` and the workers open: site health judged after the reads and
+    // suppression asked on violations. No evidence store (no read here touches a case), and the
+    // crawl's own observation batch, sized to its concurrency.
+    const mw = await openApp({
+      db: h,
+      policy: loadPolicy({}),
+      evidence: false,
+      observationBatch: false,
+      fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
+    });
     const summary = await profileWindow('mapwatch-crawl', () =>
-      crawlNow({ db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } }, sites, {
-        concurrency: job.concurrency,
-      }),
+      crawlNow(mw.ctx, sites, { concurrency: job.concurrency }).finally(() => mw.close()),
     );
     const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
+    pg.Client.prototype.query = query;
+    if (process.env.BENCH_STATEMENTS)
+      fs.writeFileSync(
+        process.env.BENCH_STATEMENTS,
+        [...kinds]
+          .sort((a, b) => b[1] - a[1])
+          .map(([text, n]) => `${(n / job.listings.length).toFixed(3)} per check  ${text}\n`)
+          .join(''),
+      );
     const pgSeconds = (await pgCpu()) - pg0;
     report.serviceCpuSeconds = pgSeconds;
     const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
@@ -280,7 +315,11 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       .selectFrom('observations')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    report.note = `${rows.n} observations written; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
+    const judged = await h.db
+      .selectFrom('site_health')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    report.note = `${rows.n} observations written, ${judged.n} sites' health judged; ${(statements / job.listings.length).toFixed(2)} statements per check; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
     return report;
   } finally {
     await sql`drop schema ${sql.id(h.schema)} cascade`.execute(h.db).catch(() => {});

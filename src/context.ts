@@ -23,6 +23,7 @@ import type { EvidenceStore } from './evidence/evidence-store.js';
 import type { BrowserPool } from './fetch/browser/browser-pool.js';
 import type { Fetcher, FetchOptions } from './fetch/fetch-page.js';
 import type { GateStore } from './queue/gate-store.js';
+import type { SiteHealthWriter } from './health/batch-site-health.js';
 import type { HealthThresholds } from './health/judge-site-health.js';
 import type { QueueRole } from './queue/job-registry.js';
 import type { SharedGateOptions } from './queue/shared-domain-gate.js';
@@ -38,6 +39,11 @@ export interface AppContext {
   fetcher?: Fetcher;
   /** Set: every check re-evaluates its site's health (suppression and ops alerts). */
   health?: HealthThresholds;
+  /**
+   * Set (with `health`): checks note their site, and the noted sites are judged together, once a
+   * second (src/health/batch-site-health.ts). Absent: each check judges its site itself.
+   */
+  siteHealth?: SiteHealthWriter;
   isSuppressed?: (siteId: number) => boolean | Promise<boolean>;
   onCaseChange?: OnCaseChange;
   /**

@@ -18,6 +18,7 @@ import type { EvidenceStore } from '../evidence/evidence-store.js';
 import { openEvidenceStore } from '../evidence/open-evidence-store.js';
 import type { BrowserPool, BrowserPoolOptions } from '../fetch/browser/browser-pool.js';
 import type { FetchOptions } from '../fetch/fetch-page.js';
+import { SiteHealthBatch } from '../health/batch-site-health.js';
 import { makeIsSuppressed } from '../health/is-suppressed.js';
 import { type HealthThresholds, healthThresholdsFrom } from '../health/judge-site-health.js';
 import type { MailTransport } from '../notify/mail-transport.js';
@@ -104,6 +105,12 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       evidence: opts.evidence === false ? undefined : (opts.evidence ?? openEvidenceStore(config)),
       recheckDelayMs: opts.recheckDelayMs,
     };
+    if (ctx.health) {
+      // Closed after the observation batch (closers run in reverse): the last reads are judged too.
+      const judged = new SiteHealthBatch(db.db, ctx.health);
+      ctx.siteHealth = judged;
+      closers.push(() => judged.close());
+    }
     if (opts.observationBatch !== false) {
       // Closed before the database (closers run in reverse), so nothing buffered is left unwritten.
       const batch = new ObservationBatch(db.db, opts.observationBatch ?? {});

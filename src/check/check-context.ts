@@ -15,6 +15,7 @@ export type CheckContext = Pick<
   | 'fetchOptions'
   | 'fetcher'
   | 'health'
+  | 'siteHealth'
   | 'isSuppressed'
   | 'onCaseChange'
   | 'observationBatch'

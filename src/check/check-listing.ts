@@ -43,7 +43,7 @@ export interface CheckResult extends Recorded {
   recheck?: { agreed: boolean; firstObservationId: number };
   /** Evidence could not be captured (the read itself was recorded). */
   evidenceError?: string;
-  /** The site's health after this read (when the context tracks health). */
+  /** The site's health after this read (when the context tracks health); with batched health, as last judged. */
   health?: HealthChange;
 }
 
@@ -57,8 +57,12 @@ export interface CheckListingOptions {
 
 export async function checkListing(ctx: CheckContext, opts: CheckListingOptions): Promise<CheckResult> {
   const result = await checkOnce(ctx, opts);
-  // After every read, so a site whose reads all fail is suppressed (and ops alerted) on every path.
-  if (ctx.health) result.health = await updateSiteHealth(ctx.db, opts.listing.siteId, ctx.health);
+  // After every read, so a site whose reads all fail is suppressed (and ops alerted) on every path:
+  // judged with the site's other recent reads (batch-site-health.ts), or here when nothing batches.
+  if (ctx.siteHealth) {
+    const last = ctx.siteHealth.noteRead(opts.listing.siteId);
+    if (last) result.health = last;
+  } else if (ctx.health) result.health = await updateSiteHealth(ctx.db, opts.listing.siteId, ctx.health);
   return result;
 }
 

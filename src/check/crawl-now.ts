@@ -11,6 +11,7 @@ import type { InputProblem } from '../errors.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { ObservationStatus } from '../types.js';
 import type { CheckContext } from './check-context.js';
+import { SiteHealthBatch } from '../health/batch-site-health.js';
 import { ObservationBatch } from './batch-observations.js';
 import { type CheckResult, checkListing } from './check-listing.js';
 
@@ -80,10 +81,14 @@ export async function crawlNow(
   const batch = ctx.observationBatch
     ? undefined
     : new ObservationBatch(ctx.db, { maxRows: Math.ceil(concurrency / 2), maxWaitMs: 100 });
+  // Site health is judged per batch of reads as well (batch-site-health.ts), the context's or this crawl's own.
+  const ownHealth = ctx.health && !ctx.siteHealth ? new SiteHealthBatch(ctx.db, ctx.health) : undefined;
+  const siteHealth = ctx.siteHealth ?? ownHealth;
   const crawlCtx: CheckContext = {
     ...ctx,
     fetchOptions: { ...ctx.fetchOptions, gate },
     observationBatch: ctx.observationBatch ?? batch,
+    ...(siteHealth ? { siteHealth } : {}),
   };
   const summary: CrawlSummary = {
     checked: 0,
@@ -94,6 +99,11 @@ export async function crawlNow(
     results: [],
     healthChanges: [],
   };
+  const siteNames = new Map(synced.map((s) => [s.id, s.site.name]));
+  const unsubscribe = siteHealth?.onChange((c) => {
+    const site = siteNames.get(c.siteId);
+    if (site) summary.healthChanges.push({ site, suppressed: c.suppressed, reason: c.reason });
+  });
   let next = 0;
   const worker = async () => {
     while (next < tasks.length) {
@@ -109,8 +119,6 @@ export async function crawlNow(
         summary.results.push({ ...r, site: s.site.name, url: l.url, sku: l.sku });
         status = r.draft.status;
         if (r.outcome.action !== 'none' && r.outcome.action !== 'logged') summary.cases[r.outcome.action]++;
-        if (r.health?.changed)
-          summary.healthChanges.push({ site: s.site.name, suppressed: r.health.suppressed, reason: r.health.reason });
       } catch (err) {
         // A database or programming error on one listing must not stop the others; it is reported at the end.
         status = 'failed';
@@ -125,6 +133,14 @@ export async function crawlNow(
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     await batch?.close();
+    // The last reads are judged before the crawl returns, so its summary has every change of health.
+    try {
+      await (ownHealth ? ownHealth.close() : siteHealth?.flush());
+    } catch (err) {
+      summary.failures.push({ site: '(site health)', url: '', message: (err as Error).message });
+    } finally {
+      unsubscribe?.();
+    }
   }
   return summary;
 }

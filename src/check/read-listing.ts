@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { LoadedSite, SiteListing } from '../config/load-sites.js';
 import { processConfig } from '../config/process-config.js';
-import { load } from 'cheerio';
 import { extractOffers } from '../extract/extract-offers.js';
+import { parseHtml } from '../extract/parse-html.js';
 import { keepParsed } from '../extract/parsed-page.js';
 import { type FetchOptions, fetchPage } from '../fetch/fetch-page.js';
 import type { Fetcher } from './check-context.js';
@@ -75,7 +75,7 @@ export async function readListing(
   };
   const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
   const extractOpts = { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
-  const $ = load(html);
+  const $ = parseHtml(html);
   let result = extractOffers($, extractOpts);
   if (extras.layout && (result.ambiguous || !result.primary)) {
     // The static read abstained: the same HTML laid out may settle it. Only a settled read

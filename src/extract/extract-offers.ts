@@ -1,12 +1,13 @@
 /**
  * extractOffers: the offers a product page advertises and the primary one (the page's own
- * product), structured data first. One cheerio.load per call (or none, given a parsed page); never throws on page content.
+ * product), structured data first. One parse per call (parse-html.ts; none, given a parsed page); never throws on page content.
  */
 import * as cheerio from 'cheerio';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { ExtractResult, Offer } from '../types.js';
 import { type Candidate, type PageContext, toOffer } from './candidate.js';
 import { type DomIndex, indexDom, textOf } from './dom-index.js';
+import { parseHtml } from './parse-html.js';
 import { findBlobs } from './embedded-blobs.js';
 import { embeddedPrices } from './embedded-prices.js';
 import { extractJsonLd } from './json-ld.js';
@@ -67,11 +68,11 @@ function pageIds(bySource: Map<string, Candidate[]>): PageIds {
   return ids;
 }
 
-/** `html` may come parsed already (`cheerio.load(html)`), when the caller shares the document with later steps. */
+/** `html` may come parsed already (parse-html.ts), when the caller shares the document with later steps. */
 export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOptions): ExtractResult {
   const warnings: string[] = [];
   const locale = opts.site?.locale;
-  const $ = typeof html === 'string' ? cheerio.load(html) : html;
+  const $ = typeof html === 'string' ? parseHtml(html) : html;
   const idx = indexDom($);
   const jsonLd = extractJsonLd($, idx, warnings);
   const pageCurrency = resolvePageCurrency({

@@ -4,10 +4,11 @@
  * parsing is the largest single cost of a static read (issue 15's profile). The read that
  * parsed the page keeps its document here, keyed by its draft; the check releases it once
  * learning is done, so a summary that keeps drafts (crawlNow) never pins whole documents.
- * Nothing here changes what is read: the document is the one `cheerio.load(html)` gives, and
+ * Nothing here changes what is read: the document is the one parseHtml(html) gives, and
  * no step modifies it.
  */
-import { type CheerioAPI, load } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { parseHtml } from './parse-html.js';
 
 const documents = new WeakMap<object, { html: string; $: CheerioAPI }>();
 
@@ -19,7 +20,7 @@ export function keepParsed(owner: object, html: string, $: CheerioAPI): void {
 /** The document of `html` kept for `owner`, else a fresh parse (a copied draft, a stored read). */
 export function parsedPage(owner: object, html: string): CheerioAPI {
   const kept = documents.get(owner);
-  return kept && kept.html === html ? kept.$ : load(html);
+  return kept && kept.html === html ? kept.$ : parseHtml(html);
 }
 
 /** The read is done with its document. */

@@ -16,10 +16,11 @@
  * - learnFromRead, after a trustworthy read (status ok with a verdict): keep this listing's
  *   sample and derive the locator from the site's latest samples.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { parsedPage } from '../extract/parsed-page.js';
 import type { ObservationDraft } from '../types.js';
+import { siteLocator, wroteLocator } from './cached-locator.js';
 import { applyLocator, deriveLocator, locatorCandidates } from './price-locators.js';
 
 /**
@@ -76,11 +77,7 @@ export async function crossCheckLocator(
 ): Promise<ObservationDraft> {
   const { draft } = opts;
   if (draft.status !== 'ok' || !draft.html || draft.amountMinor === null || !draft.currency) return draft;
-  const locator = await db
-    .selectFrom('price_locators')
-    .select(['selector', 'misses', 'last_matched_at'])
-    .where('site_id', '=', opts.siteId)
-    .executeTakeFirst();
+  const locator = await siteLocator(db, opts.siteId);
   if (!locator) return draft;
   const got = applyLocator(parsedPage(draft, draft.html), locator.selector, draft.amountMinor, draft.currency);
   const now = new Date();
@@ -94,6 +91,7 @@ export async function crossCheckLocator(
       .set({ last_matched_at: draft.capturedAt, last_checked_at: now, misses: 0, last_miss_reason: null })
       .where('site_id', '=', opts.siteId)
       .execute();
+    wroteLocator(db, opts.siteId, { selector: locator.selector, misses: 0, last_matched_at: draft.capturedAt });
     return draft;
   }
   const reason =
@@ -106,6 +104,7 @@ export async function crossCheckLocator(
     .set((eb) => ({ last_checked_at: now, misses: eb('misses', '+', 1), last_miss_reason: reason }))
     .where('site_id', '=', opts.siteId)
     .execute();
+  wroteLocator(db, opts.siteId, { ...locator, misses: locator.misses + 1 });
   if (got.kind === 'missing') return draft;
   return { ...draft, status: 'ambiguous', reason, amountMinor: null, currency: null };
 }
@@ -155,39 +154,34 @@ export async function learnFromRead(
     if (!unsettledSites.has(opts.siteId)) unsettledSites.set(opts.siteId, 0);
   } else unsettledSites.delete(opts.siteId);
   if (!derived) return { candidates, locator: null };
-  const current = await db
-    .selectFrom('price_locators')
-    .select(['selector'])
-    .where('site_id', '=', opts.siteId)
-    .executeTakeFirst();
-  if (current?.selector === derived.selector) {
-    // Same locator, verified on this page too: it matched now.
-    await db
-      .updateTable('price_locators')
-      .set({
-        verified_listings: derived.verified,
-        last_matched_at: draft.capturedAt,
+  // One statement for both cases: the same locator verified on this page too (it matched now,
+  // and keeps when it was learned), or a new one replacing the old.
+  const values = {
+    selector: derived.selector,
+    verified_listings: derived.verified,
+    learned_at: new Date(),
+    last_matched_at: draft.capturedAt,
+    last_checked_at: null,
+    misses: 0,
+    last_miss_reason: null,
+  };
+  const same = sql<boolean>`price_locators.selector = excluded.selector`;
+  await db
+    .insertInto('price_locators')
+    .values({ site_id: opts.siteId, ...values })
+    .onConflict((oc) =>
+      oc.column('site_id').doUpdateSet((eb) => ({
+        selector: eb.ref('excluded.selector'),
+        verified_listings: eb.ref('excluded.verified_listings'),
+        last_matched_at: eb.ref('excluded.last_matched_at'),
         misses: 0,
         last_miss_reason: null,
-      })
-      .where('site_id', '=', opts.siteId)
-      .execute();
-  } else {
-    const values = {
-      selector: derived.selector,
-      verified_listings: derived.verified,
-      learned_at: new Date(),
-      last_matched_at: draft.capturedAt,
-      last_checked_at: null,
-      misses: 0,
-      last_miss_reason: null,
-    };
-    await db
-      .insertInto('price_locators')
-      .values({ site_id: opts.siteId, ...values })
-      .onConflict((oc) => oc.column('site_id').doUpdateSet(values))
-      .execute();
-  }
+        learned_at: sql`case when ${same} then price_locators.learned_at else excluded.learned_at end`,
+        last_checked_at: sql`case when ${same} then price_locators.last_checked_at else null end`,
+      })),
+    )
+    .execute();
+  wroteLocator(db, opts.siteId, { selector: derived.selector, misses: 0, last_matched_at: draft.capturedAt });
   return { candidates, locator: derived };
 }
 

@@ -10,7 +10,8 @@
  * position chains (nth-child) and generated names (css-1x2y3z, long digit runs) never,
  * because they change with the next deploy or the next product.
  */
-import { type CheerioAPI, load } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { parseHtml } from '../extract/parse-html.js';
 import type { Element } from 'domhandler';
 import { cssSelectorProblem } from '../config/css-selector.js';
 import { textOf } from '../extract/dom-index.js';
@@ -101,7 +102,7 @@ export function applyLocator($: CheerioAPI, selector: string, minor: number, cur
 
 /** Every stable selector that, on this page, matches only elements showing `minor` (best first). */
 export function locatorCandidates(html: string | CheerioAPI, minor: number, currency: string): string[] {
-  const $ = typeof html === 'string' ? load(html) : html;
+  const $ = typeof html === 'string' ? parseHtml(html) : html;
   const seen = new Set<string>();
   for (const el of $('body *, head meta[itemprop]').toArray() as Element[]) {
     if (minorAt(el, currency) !== minor) continue;
