@@ -28,6 +28,15 @@ export interface ObservationBatchOptions {
   maxWaitMs?: number;
 }
 
+/**
+ * The batch for a process that keeps `concurrency` checks in flight: half of them waiting on one
+ * is a full batch, so the other half keep reading meanwhile. With the default 16 rows, a process
+ * running 8 checks would never fill a batch and every check would wait out the 100 ms timer.
+ */
+export function observationBatchFor(concurrency: number): ObservationBatchOptions {
+  return { maxRows: Math.max(1, Math.ceil(concurrency / 2)), maxWaitMs: 100 };
+}
+
 /** What a check needs of a batch (AppContext.observationBatch). */
 export interface ObservationWriter {
   /** The row's id once written; null: write it on the transactional path (open case, stored read key, closed batch). */

@@ -12,7 +12,7 @@ import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import type { ObservationStatus } from '../types.js';
 import type { CheckContext } from './check-context.js';
 import { SiteHealthBatch } from '../health/batch-site-health.js';
-import { ObservationBatch } from './batch-observations.js';
+import { ObservationBatch, observationBatchFor } from './batch-observations.js';
 import { type CheckResult, checkListing } from './check-listing.js';
 
 export interface CrawlProgress {
@@ -76,11 +76,9 @@ export async function crawlNow(
     synced.flatMap((s) => (i < s.listings.length ? [{ s, l: s.listings[i]! }] : [])),
   ).flat();
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? 8, tasks.length));
-  // Reads that change no case are written in batches; half the workers waiting on one is a
-  // full batch, so the others keep reading meanwhile. A context's own batch is used as it is.
-  const batch = ctx.observationBatch
-    ? undefined
-    : new ObservationBatch(ctx.db, { maxRows: Math.ceil(concurrency / 2), maxWaitMs: 100 });
+  // Reads that change no case are written in batches sized to this crawl. A context's own batch
+  // is used as it is (openApp sizes it from the process's concurrency).
+  const batch = ctx.observationBatch ? undefined : new ObservationBatch(ctx.db, observationBatchFor(concurrency));
   // Site health is judged per batch of reads as well (batch-site-health.ts), the context's or this crawl's own.
   const ownHealth = ctx.health && !ctx.siteHealth ? new SiteHealthBatch(ctx.db, ctx.health) : undefined;
   const siteHealth = ctx.siteHealth ?? ownHealth;

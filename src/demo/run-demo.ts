@@ -26,6 +26,7 @@ import { LocalEvidenceStore } from '../evidence/evidence-store.js';
 import { loadNotifyConfig } from '../notify/notify-config.js';
 import { notifyJob } from '../queue/notify-job.js';
 import { startWorkers } from '../queue/worker.js';
+import { observationBatchFor } from '../check/batch-observations.js';
 import { SiteScheduler } from '../schedule/scheduler.js';
 import { discoverSites } from '../discover/discover-sites.js';
 import type { DiscoverySummary } from '../discover/run-discovery.js';
@@ -55,6 +56,9 @@ export interface DemoResult {
   totalMs: number;
   browser: boolean;
 }
+
+/** Crawl jobs the demo's workers run at once (the demo must stay quick on a 2-core machine). */
+const DEMO_WORKERS = 6;
 
 const NOTIFY_YAML = `# What the demo's notifier does. Mail goes to .eml files in ./outbox (set
 # MAPWATCH_SMTP_URL to send real mail instead).
@@ -117,6 +121,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       notify: loadNotifyConfig(paths.config),
       fetchOptions: { allowPrivate, timeoutMs: 15_000 },
       suppressionCacheMs: 0,
+      observationBatch: observationBatchFor(DEMO_WORKERS),
     });
     closers.push(() => app.close());
     for (const w of app.warnings)
@@ -150,7 +155,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       );
 
     // Idle workers look for jobs every 0.3 s: on PGlite, BullMQ's NOTIFY wake-up does not arrive (see worker.ts).
-    const workers = startWorkers(conn, app.ctx, { concurrency: 6, drainDelaySeconds: 0.3 });
+    const workers = startWorkers(conn, app.ctx, { concurrency: DEMO_WORKERS, drainDelaySeconds: 0.3 });
     closers.push(() => workers.close());
 
     const progress = (label: string) => (done: number, total: number) =>

@@ -10,6 +10,7 @@ import { formatProblem, InputError, type InputProblem, UserError } from '../../e
 import { checkSavedPages } from '../../check/check-saved-pages.js';
 import { openApp } from '../../app/open-app.js';
 import { crawlNow, listingsRead } from '../../check/crawl-now.js';
+import { observationBatchFor } from '../../check/batch-observations.js';
 import { json, progressLine, safeText } from '../output.js';
 import { formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
@@ -103,7 +104,12 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
       // The same wiring as the workers: evidence, Chromium on demand, site health and
       // suppression, and the notifier (read now, so a bad notify config stops the command
       // instead of every check; alerts go into the outbox in each observation's transaction).
-      const app = await openApp({ config: e, browser: 'auto', notify: 'eager' });
+      const app = await openApp({
+        config: e,
+        browser: 'auto',
+        notify: 'eager',
+        observationBatch: observationBatchFor(opts.concurrency),
+      });
       let summary;
       try {
         summary = await crawlNow(app.ctx, chosen, {

@@ -11,6 +11,7 @@ import { formatProblem, UserError } from '../../errors.js';
 import { formatSiteHealth } from '../../health/format-site-health.js';
 import { listSiteHealth } from '../../queries/list-site-health.js';
 import { startWorkers } from '../../queue/worker.js';
+import { observationBatchFor } from '../../check/batch-observations.js';
 import { lockSettingsFrom } from '../../queue/worker-settings.js';
 import { oidcSettingsFrom } from '../../http/auth/oidc-settings.js';
 import { queueUiSettings } from '../../http/queue-ui-settings.js';
@@ -75,7 +76,11 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
   // without a notify config still crawls.
   await withQueues(
     e,
-    { browser: o.worker || o.http ? 'auto' : false, notify: o.worker ? 'lazy' : false },
+    {
+      browser: o.worker || o.http ? 'auto' : false,
+      notify: o.worker ? 'lazy' : false,
+      observationBatch: observationBatchFor(o.concurrency),
+    },
     async (app) => {
       const { conn, ctx } = app;
       const queues = ctx.queues!;
