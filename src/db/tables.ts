@@ -215,6 +215,30 @@ export interface FindingSummaryTable {
   lowest: Json;
 }
 
+/**
+ * The Findings page's groups per site, kept on write from finding_summary
+ * (migrations/20261204020000): one row per kind, seller key and site, summing that site's
+ * listings' finding_summary rows.
+ */
+export interface FindingGroupSitesTable {
+  kind: string;
+  seller_key: string;
+  site_id: number;
+  seller: string | null;
+  listings: number;
+  reads: ColumnType<string, number | string, number | string>;
+  below_map_listings: number;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  latest_finding_id: number;
+  latest_observation_id: number;
+  latest_listing_id: number;
+  lowest_sort: string | null;
+  lowest_at: Timestamp;
+  lowest_finding_id: number;
+  lowest: Json;
+}
+
 /** Compared reads per site and UTC day, kept on write (migrations/20261202010100): the Resellers page's compliance. */
 export interface SiteComplianceDaysTable {
   site_id: number;
@@ -527,6 +551,7 @@ export interface Database {
   rechecks: RechecksTable;
   findings: FindingsTable;
   finding_summary: FindingSummaryTable;
+  finding_group_sites: FindingGroupSitesTable;
   site_compliance_days: SiteComplianceDaysTable;
   site_health: SiteHealthTable;
   site_alerts: SiteAlertsTable;
