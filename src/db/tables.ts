@@ -127,6 +127,8 @@ export interface CasesTable {
   assignee: string | null;
   /** The marketplace seller of the latest violating read, if the page named one: untrusted text. */
   seller: string | null;
+  /** The listing's site, kept by trigger (migrations/20261204020100); never written by the app. */
+  site_id: Generated<number>;
 }
 
 export type CaseEventKind =
