@@ -17,6 +17,17 @@
  * one-statement Resellers figures: /sites 776/901 → 78/228, /api/v1/sites 514/598 → 60/148,
  * /resellers 600/941 → 249/332, /api/v1/resellers 479/636 → 252/454; still over at that load:
  * /findings 569/778, /cases?q=… 475/690 (counts every matching case).
+ *
+ * 2026-12-02 (later), same schema and sizes, before at load 4 to 8 → after at load 10 to 12
+ * (finding_group_sites, the bounded case count, serial plans for the case list, cases.site_id):
+ * /findings 181/233 → 20/43, /api/v1/findings 171/244 → 13/35, /cases?q=Studio&sort=percent_below
+ * 313/385 → 83/153, /api/v1/resellers 143/206 → 146/193 (load 10 vs 7), /resellers 121/186 →
+ * 56/143. Deep pages (/cases?page=N) read 50 random cases' details from a colder cache after
+ * the cases.site_id backfill rewrote the table: 30/43 → 150/330 in that run, 51/104 when timed
+ * alone a minute later at the same load (the id query itself: 8/17).
+ * BENCH_APP_BACKEND=pglite at 10,000 cases / 100,000 reads, 20 samples, load 5: every page's
+ * p50 under 40 ms and p95 under 60 ms, except /api/v1/resellers 35/252 and /api/v1/sites 40/322
+ * (one slow request in 20 each, p50 unchanged); seeded in 17 s.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../src/db/connect.js';
 import { InvalidInputError } from '../src/errors.js';
 import { CASE_SORTS, caseFilterSchema } from '../src/queries/case-filter.js';
-import { countCases, listCases, listCasesAfter, type CaseQuery } from '../src/queries/list-cases.js';
+import { sql } from 'kysely';
+import { countCases, countCasesForPage, listCases, listCasesAfter, type CaseQuery } from '../src/queries/list-cases.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCase, seedCatalog, XSS } from './support/seed-cases.js';
 
@@ -113,6 +114,23 @@ describe.each(BACKENDS)('case list read model (%s)', (backend) => {
     expect(await list({ q: '%' })).toEqual([]);
     expect(await list({ reseller: 'bolt sound', status: ['open'], seller: 'mega' })).toEqual([4]);
     expect(await countCases(h.db, { reseller: 'Bolt Sound' })).toBe(3);
+  });
+
+  it('counts for the page exactly up to a bound, then estimates or says "more than"', async () => {
+    expect(await countCasesForPage(h.db, { reseller: 'Bolt Sound' }, 3)).toEqual({ n: 3, kind: 'exact' });
+    expect(await countCasesForPage(h.db, { q: 'acme' }, 10)).toEqual({ n: 3, kind: 'exact' });
+    // A search past the bound: its estimate would be a guess, so only the bound is said.
+    expect(await countCasesForPage(h.db, { q: 'acme' }, 2)).toEqual({ n: 2, kind: 'more_than' });
+    expect(await countCasesForPage(h.db, { reseller: 'Bolt Sound', status: ['open', 'dismissed'] }, 1)).toEqual({
+      n: 1,
+      kind: 'more_than',
+    });
+    // The whole list past the bound: the planner's estimate, from fresh statistics.
+    await sql`analyze cases`.execute(h.db);
+    expect(await countCasesForPage(h.db, { status: [], sort: 'severity', severityOrder: SEVERITIES }, 2)).toEqual({
+      n: 6,
+      kind: 'about',
+    });
   });
 
   it('sorts by last seen, first seen, % below and severity, both ways', async () => {

@@ -7,7 +7,9 @@
  *   figures from the reads joined to their listings;
  * - a reseller's notice level in the Resellers list (SQL) equals resellerViolationLevel (the
  *   ladder's own reading, src/cases/violation-episode.ts) for resellers with episodes that
- *   reset, open cases, dismissed cases, and steps before and after their episode's start.
+ *   reset, open cases, dismissed cases, and steps before and after their episode's start;
+ *   its open and closed cases equal the cases joined through listings, and each case's site
+ *   (cases.site_id, migrations/20261204020100) stays its listing's when the listing moves.
  * On Postgres and on PGlite.
  */
 import { type Kysely, sql } from 'kysely';
@@ -232,5 +234,36 @@ describe.each(BACKENDS)('page figures equal their definitions (%s)', (backend) =
     expect(levels).toEqual(expected);
     // The data reaches every case the ladder knows: clean, a level, and a reset episode.
     expect(new Set(levels.map(([, l]) => l)).size).toBeGreaterThan(1);
+
+    // Each case's site (cases.site_id, migrations/20261204020100) is its listing's, also after a
+    // listing with cases moves to another reseller's site; the figures follow it.
+    const figures = async () => {
+      const misplaced = await sql<{ n: number }>`select count(*)::int as n from cases c
+        join listings l on l.id = c.listing_id where c.site_id is distinct from l.site_id`.execute(db);
+      expect(misplaced.rows[0]!.n).toBe(0);
+      const raw = await sql<{ id: number; open: number; closed: number }>`
+        select r.id, (count(c.id) filter (where c.status in ('open', 'notified')))::int as open,
+          (count(c.id) filter (where c.status in ('resolved', 'dismissed')))::int as closed
+        from resellers r left join sites s on s.reseller_id = r.id left join listings l on l.site_id = s.id
+          left join cases c on c.listing_id = l.id
+        group by r.id order by r.id`.execute(db);
+      const page = (await listResellers(db, { limit: 100, now: NOW, resetAfterDaysClean: reset })).items;
+      expect(page.map((r) => [r.id, r.openCases, r.closedCases]).sort((a, b) => a[0]! - b[0]!)).toEqual(
+        raw.rows.map((r) => [r.id, r.open, r.closed]),
+      );
+      const want = [];
+      for (const id of resellerIds) want.push([id, (await resellerViolationLevel(db, id, NOW, reset)).level]);
+      expect(page.map((r) => [r.id, r.noticeLevel])).toEqual(want);
+    };
+    await figures();
+    const busiest = (
+      await sql<{ listing_id: number; site_id: number }>`select c.listing_id, l.site_id from cases c
+        join listings l on l.id = c.listing_id group by c.listing_id, l.site_id order by count(*) desc, c.listing_id limit 1`.execute(
+        db,
+      )
+    ).rows[0]!;
+    const target = siteIds.find((id) => id !== busiest.site_id)!;
+    await db.updateTable('listings').set({ site_id: target }).where('id', '=', busiest.listing_id).execute();
+    await figures();
   });
 });

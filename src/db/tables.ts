@@ -127,6 +127,8 @@ export interface CasesTable {
   assignee: string | null;
   /** The marketplace seller of the latest violating read, if the page named one: untrusted text. */
   seller: string | null;
+  /** The listing's site, kept by trigger (migrations/20261204020100); never written by the app. */
+  site_id: Generated<number>;
 }
 
 export type CaseEventKind =
@@ -223,6 +225,30 @@ export interface FindingSummaryTable {
   lowest_at: Timestamp;
   lowest_finding_id: number;
   /** [amount text, currency] for a seller's offer; [amount_minor, currency] for an evading read. */
+  lowest: Json;
+}
+
+/**
+ * The Findings page's groups per site, kept on write from finding_summary
+ * (migrations/20261204020000): one row per kind, seller key and site, summing that site's
+ * listings' finding_summary rows.
+ */
+export interface FindingGroupSitesTable {
+  kind: string;
+  seller_key: string;
+  site_id: number;
+  seller: string | null;
+  listings: number;
+  reads: ColumnType<string, number | string, number | string>;
+  below_map_listings: number;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  latest_finding_id: number;
+  latest_observation_id: number;
+  latest_listing_id: number;
+  lowest_sort: string | null;
+  lowest_at: Timestamp;
+  lowest_finding_id: number;
   lowest: Json;
 }
 
@@ -539,6 +565,7 @@ export interface Database {
   findings: FindingsTable;
   finding_evidence_days: FindingEvidenceDaysTable;
   finding_summary: FindingSummaryTable;
+  finding_group_sites: FindingGroupSitesTable;
   site_compliance_days: SiteComplianceDaysTable;
   site_health: SiteHealthTable;
   site_alerts: SiteAlertsTable;

@@ -4,13 +4,14 @@
  * migrations/20261201210000). The CLI pages by offset, the review app by page number and
  * the API by cursor (the last row's sort key, see cursor.ts).
  */
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { percentBelowMap } from '../compare/percent-below.js';
 import type { CaseStatus, Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
 import type { CaseFilter, CaseSort } from './case-filter.js';
 import { type CursorPage, decodeCursor, toCursorPage } from './cursor.js';
 import { type PageRequest, pageOf } from './page.js';
+import { planSerially } from './plan-serially.js';
 
 export interface CaseRow {
   id: number;
@@ -256,8 +257,7 @@ function toRow(r: RawRow): CaseRow {
 /** One page of cases by offset (the CLI, the Cases page); default: the 100 most recently seen. */
 export async function listCases(db: Kysely<Database>, f: CaseQuery & PageRequest = {}): Promise<CaseRow[]> {
   const page = pageOf(f);
-  const { ids: q } = orderedIds(db, f);
-  const ids = await q.limit(page.limit).offset(page.offset).execute();
+  const ids = await planSerially(db, (trx) => orderedIds(trx, f).ids.limit(page.limit).offset(page.offset).execute());
   return details(
     db,
     ids.map((r) => r.id),
@@ -294,12 +294,83 @@ export async function listCasesAfter(
   };
 }
 
-/** How many cases match (for "1–50 of 1,234"). */
+/** How many cases match, exactly (the CLI, tests); the Cases page uses countCasesForPage. */
 export async function countCases(db: Kysely<Database>, f: CaseQuery = {}): Promise<number> {
   const r = await baseQuery(db, f)
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/**
+ * What "1–50 of N" says, within a page's time at any size:
+ * - `exact`: at most `upTo` cases match (counted, the count stopping at upTo + 1);
+ * - `about`: more match, and the filter is one the planner's statistics answer well (status,
+ *   severity, assignee, age, or none): its estimate, to three figures. The whole list of
+ *   100,000 cases or the 22,327 open high ones (estimated 22,256) would cost a count of every
+ *   matching case on each view;
+ * - `more_than`: more match, and the filter is a search or a reseller, site or product
+ *   condition, whose estimates are guesses (a search for "Studio" was estimated at 75,000
+ *   cases and matches 16,750): only the lower bound is said.
+ * The API pages by cursor and gives no total, so nothing there depends on this.
+ */
+export interface CaseCount {
+  n: number;
+  kind: 'exact' | 'about' | 'more_than';
+}
+
+export const COUNT_EXACTLY_UP_TO = 2000;
+
+const ESTIMABLE: readonly (keyof CaseQuery)[] = ['status', 'severity', 'assignee', 'older_than_days'];
+
+export async function countCasesForPage(
+  db: Kysely<Database>,
+  f: CaseQuery = {},
+  upTo = COUNT_EXACTLY_UP_TO,
+): Promise<CaseCount> {
+  const counted = await planSerially(db, (trx) =>
+    trx
+      .selectFrom(
+        baseQuery(trx, f)
+          .select(sql<number>`1`.as('one'))
+          .limit(upTo + 1)
+          .as('t'),
+      )
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow(),
+  );
+  const n = Number(counted.n);
+  if (n <= upTo) return { n, kind: 'exact' };
+  const filters = (Object.keys(f) as (keyof CaseQuery)[]).filter((k) => {
+    const v = f[k];
+    return v !== undefined && !(Array.isArray(v) && !v.length) && !['sort', 'dir', 'severityOrder', 'now'].includes(k);
+  });
+  if (filters.every((k) => ESTIMABLE.includes(k))) {
+    const estimate = await estimateRows(
+      db,
+      baseQuery(db, f)
+        .select(sql<number>`1`.as('one'))
+        .compile(),
+    );
+    if (estimate > upTo) return { n: roundTo3Figures(estimate), kind: 'about' };
+  }
+  return { n: upTo, kind: 'more_than' };
+}
+
+/** The planner's row estimate for a query (EXPLAIN, nothing run). */
+async function estimateRows(db: Kysely<Database>, q: CompiledQuery): Promise<number> {
+  const r = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
+    CompiledQuery.raw(`explain (format json) ${q.sql}`, [...q.parameters]),
+  );
+  const raw = r.rows[0]?.['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan?: { 'Plan Rows'?: number } }[];
+  return Math.round(plan[0]?.Plan?.['Plan Rows'] ?? 0);
+}
+
+function roundTo3Figures(x: number): number {
+  if (x < 1000) return x;
+  const unit = 10 ** (Math.floor(Math.log10(x)) - 2);
+  return Math.round(x / unit) * unit;
 }
 
 /** Every matching case, a page at a time (CSV export): never the whole list in memory. */

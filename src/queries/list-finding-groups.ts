@@ -7,10 +7,10 @@
  * and reads carried it, its lowest price, the sites, and the latest read as evidence.
  * `list-findings.ts` keeps the per-listing view the CLI and the digest print.
  *
- * Grouping, filtering and paging happen in SQL over finding_summary, one row per listing and
- * seller kept on write (a seller can appear on thousands of reads; unpacking them on every
- * request took ~2 s at 100,000 cases); the cursor is the row's sort key: last seen
- * (microseconds), kind, seller key.
+ * Grouping, filtering and paging happen in SQL over finding_group_sites, one row per group
+ * and site kept on write (a seller can appear on thousands of reads: unpacking them on every
+ * request took ~2 s at 100,000 cases, and grouping the ~15,500 rows per listing ~0.5 s); the
+ * cursor is the row's sort key: last seen (microseconds), kind, seller key.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
@@ -86,56 +86,48 @@ export async function listFindingGroups(
   const siteFilter = o.site ?? null;
   const resellerFilter = o.reseller ?? null;
   const q = o.q ? `%${likeEscape(o.q.toLowerCase())}%` : null;
-  // finding_summary holds one row per kind, listing and seller (kept exact on write by the
-  // triggers of migrations/20261202010000), so a page groups rows per listing, never reads.
-  // Site and reseller filters stay exact because a summary row is one listing's, and names
-  // come from the joins, as they are now. An evading listing's group is its reseller.
+  // finding_group_sites holds one row per kind, seller key and site (kept exact on write by
+  // the triggers of migrations/20261204020000), so a page adds up a few rows per group, never
+  // one per listing. Site and reseller filters stay exact because a row is one site's, and
+  // names come from the joins, as they are now. An evading listing's group is its reseller.
   const { rows } = await sql<GroupRow>`
     with filtered as (
-      select fs.kind,
-        case when fs.kind in ('map_evasion', 'grey_market') then lower(r.name) else fs.seller_key end as seller_key,
-        case when fs.kind in ('map_evasion', 'grey_market') then r.name else fs.seller end as seller,
-        fs.listing_id, fs.reads, fs.below_map, fs.first_seen, fs.last_seen, fs.latest_finding_id,
-        fs.latest_observation_id, fs.lowest_sort, fs.lowest_at, fs.lowest_finding_id, fs.lowest,
+      select g.kind,
+        case when g.kind in ('map_evasion', 'grey_market') then lower(r.name) else g.seller_key end as seller_key,
+        case when g.kind in ('map_evasion', 'grey_market') then r.name else g.seller end as seller,
+        g.listings, g.reads, g.below_map_listings, g.first_seen, g.last_seen, g.latest_finding_id,
+        g.latest_observation_id, g.latest_listing_id, g.lowest_sort, g.lowest_at, g.lowest_finding_id, g.lowest,
         s.name as site, r.name as reseller
-      from finding_summary fs
-      join listings l on l.id = fs.listing_id join sites s on s.id = l.site_id join resellers r on r.id = s.reseller_id
-      where (${o.kind ?? null}::text is null or fs.kind = ${o.kind ?? null})
+      from finding_group_sites g join sites s on s.id = g.site_id join resellers r on r.id = s.reseller_id
+      where (${o.kind ?? null}::text is null or g.kind = ${o.kind ?? null})
         and (${siteFilter}::text is null or s.name = ${siteFilter})
         and (${resellerFilter}::text is null or r.name = ${resellerFilter})
     ),
-    -- The page's groups first, by the cheap sort key alone; the other aggregates only for them.
-    keys as (
-      select * from (
-        select kind, seller_key, max(last_seen) as last_seen, (extract(epoch from max(last_seen)) * 1000000)::bigint as last_us
-        from filtered
-        where (${q}::text is null or seller_key like ${q} or lower(seller) like ${q})
-        group by kind, seller_key
-      ) k
-      where (${since}::timestamptz is null or last_seen >= ${since})
-        and (${cur ? 1 : 0}::int = 0 or last_us < ${cur?.[0] ?? 0}::bigint
-             or (last_us = ${cur?.[0] ?? 0}::bigint and (kind, seller_key) > (${cur?.[1] ?? ''}::text, ${cur?.[2] ?? ''}::text)))
-      order by last_us desc, kind, seller_key
-      limit ${o.limit + 1}
-    ),
     groups as (
-      select f.kind, f.seller_key,
+      select kind, seller_key,
         (array_agg(seller order by last_seen desc, latest_finding_id desc))[1] as seller,
-        count(*) as listings,
+        sum(listings) as listings,
         sum(reads) as reads,
-        count(*) filter (where below_map) as below_map_listings,
+        sum(below_map_listings) as below_map_listings,
         (array_agg(lowest order by lowest_sort asc nulls last, lowest_at desc, lowest_finding_id desc))[1] as lowest,
         array_agg(distinct site order by site) as sites,
         array_agg(distinct reseller order by reseller) as resellers,
         min(first_seen) as first_seen,
+        max(last_seen) as last_seen,
+        (extract(epoch from max(last_seen)) * 1000000)::bigint as last_us,
         (array_agg(latest_observation_id order by last_seen desc, latest_finding_id desc))[1] as latest_obs,
-        (array_agg(listing_id order by last_seen desc, latest_finding_id desc))[1] as latest_listing
-      from filtered f
-      where (f.kind, f.seller_key) in (select kind, seller_key from keys)
-      group by f.kind, f.seller_key
+        (array_agg(latest_listing_id order by last_seen desc, latest_finding_id desc))[1] as latest_listing
+      from filtered
+      group by kind, seller_key
     )
-    select g.*, k.last_seen, k.last_us from groups g join keys k on k.kind = g.kind and k.seller_key = g.seller_key
-    order by k.last_us desc, g.kind, g.seller_key`.execute(db);
+    select * from groups
+    -- The search matches the group's key or the name it is shown under (its latest spelling).
+    where (${q}::text is null or seller_key like ${q} or lower(seller) like ${q})
+      and (${since}::timestamptz is null or last_seen >= ${since})
+      and (${cur ? 1 : 0}::int = 0 or last_us < ${cur?.[0] ?? 0}::bigint
+           or (last_us = ${cur?.[0] ?? 0}::bigint and (kind, seller_key) > (${cur?.[1] ?? ''}::text, ${cur?.[2] ?? ''}::text)))
+    order by last_us desc, kind, seller_key
+    limit ${o.limit + 1}`.execute(db);
 
   const obsIds = rows.map((r) => r.latest_obs);
   const latest = obsIds.length

@@ -121,8 +121,9 @@ async function resellerStats(
   firstDayEnd.setUTCDate(firstDayEnd.getUTCDate() + 1);
   const { rows } = await sql<StatsRow>`
     with rc as (
+      -- cases.site_id (migrations/20261204020100): one index range per site, no listing read.
       select s.reseller_id, c.status, c.first_seen_at, c.closed_at
-      from sites s join listings l on l.site_id = s.id join cases c on c.listing_id = l.id
+      from sites s join cases c on c.site_id = s.id
       where s.reseller_id in (${sql.join(ids)})
     ),
     site_counts as (

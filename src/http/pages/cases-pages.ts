@@ -20,7 +20,7 @@ import { planNotice } from '../../notify/approve-notice.js';
 import { caseFilterSchema } from '../../queries/case-filter.js';
 import { caseFilterOptions } from '../../queries/case-filter-options.js';
 import { getCase } from '../../queries/get-case.js';
-import { countCases, listCases } from '../../queries/list-cases.js';
+import { countCasesForPage, listCases } from '../../queries/list-cases.js';
 import { actorOf, type AuthUser } from '../auth/auth-user.js';
 import { can } from '../auth/permissions.js';
 import { safeNotifyConfig } from '../api/cases-api.js';
@@ -93,7 +93,7 @@ export function casesPages(deps: CaseRouteDeps): Router {
     const f = { ...filter, severityOrder };
     const [rows, total, options] = await Promise.all([
       listCases(db, { ...f, limit: PER_PAGE, offset: (page - 1) * PER_PAGE }),
-      countCases(db, f),
+      countCasesForPage(db, f),
       caseFilterOptions(db),
     ]);
     return renderCasesList({

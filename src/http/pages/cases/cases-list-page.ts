@@ -9,14 +9,15 @@ import { can } from '../../auth/permissions.js';
 import { html, type SafeHtml } from '../../html.js';
 import { csrfField, layout } from '../layout.js';
 import { CASE_SORTS, CASE_STATUSES, type CaseFilter, caseFilterParams } from '../../../queries/case-filter.js';
-import type { CaseRow } from '../../../queries/list-cases.js';
+import type { CaseCount, CaseRow } from '../../../queries/list-cases.js';
 import { CASES_CSS, day, money, severityBadge, statusBadge } from './format.js';
 
 export interface CasesListView {
   user: AuthUser;
   filter: CaseFilter;
   rows: CaseRow[];
-  total: number;
+  /** Exact, about, or more than (countCasesForPage). */
+  total: CaseCount;
   page: number;
   perPage: number;
   severities: readonly string[];
@@ -184,15 +185,21 @@ function row(v: CasesListView, r: CaseRow, act: boolean): SafeHtml {
 
 export function renderCasesList(v: CasesListView): SafeHtml {
   const act = can(v.user.role, 'cases:act');
-  const from = v.total ? (v.page - 1) * v.perPage + 1 : 0;
+  const from = v.rows.length ? (v.page - 1) * v.perPage + 1 : 0;
   const to = (v.page - 1) * v.perPage + v.rows.length;
-  const pages = Math.max(1, Math.ceil(v.total / v.perPage));
+  // A deep page knows at least its own rows are there; an estimate is never said below that.
+  const total =
+    v.total.kind === 'exact' || v.total.n > to ? v.total : { n: Math.max(to, v.total.n), kind: 'more_than' as const };
+  const words = { exact: '', about: 'about ', more_than: 'more than ' }[total.kind];
+  const pages = Math.max(1, Math.ceil(total.n / v.perPage));
+  // Only an exact count says where the list ends; otherwise a full page may have a next.
+  const hasNext = total.kind === 'exact' ? v.page < pages : v.rows.length === v.perPage;
   const csv = `/api/v1/cases.csv${caseFilterParams(v.filter).toString() ? `?${caseFilterParams(v.filter)}` : ''}`;
   const body = html`${CASES_CSS}
     <section class="cases-list">
       <div class="title-row">
         <h1>Cases</h1>
-        <p class="count" id="case-count">${from}–${to} of ${v.total.toLocaleString('en-US')}</p>
+        <p class="count" id="case-count">${from}–${to} of ${words}${total.n.toLocaleString('en-US')}</p>
         <a class="button" href="${csv}" id="download-csv" download>Download CSV</a>
       </div>
       ${filterForm(v)}
@@ -231,12 +238,8 @@ export function renderCasesList(v: CasesListView): SafeHtml {
             ? html`<a href="${href(v.filter, { page: v.page - 1 })}" rel="prev" id="page-prev">← Previous</a>`
             : ''
         }
-        <span>Page ${v.page} of ${pages}</span>
-        ${
-          v.page < pages
-            ? html`<a href="${href(v.filter, { page: v.page + 1 })}" rel="next" id="page-next">Next →</a>`
-            : ''
-        }
+        <span>Page ${v.page} of ${words}${pages.toLocaleString('en-US')}</span>
+        ${hasNext ? html`<a href="${href(v.filter, { page: v.page + 1 })}" rel="next" id="page-next">Next →</a>` : ''}
       </nav>
     </section>`;
   return layout({ title: 'Cases', user: v.user, section: '/cases', flash: v.flash, body });
