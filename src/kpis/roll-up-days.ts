@@ -2,7 +2,8 @@
  * Computes the daily KPI rollups for a range of reporting days, set-based: daily_rollups
  * (day × site × product) and daily_seller_rollups (the same split by marketplace seller),
  * deleted and rewritten for the range in one transaction by one INSERT statement that reads
- * the observations once, so a re-run gives the same rows, a backfill is just a wider range,
+ * the observations once, then daily_dimension_rollups (day × dimension value) from those
+ * rows (roll-up-dimensions.ts), so a re-run gives the same rows, a backfill is just a wider range,
  * and days whose rows vanished (a purged listing) lose them. Days are calendar days in the
  * reporting time zone (MAPWATCH_REPORT_TIME_ZONE).
  *
@@ -19,6 +20,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
+import { rollUpDimensions } from './roll-up-dimensions.js';
 import { grainCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
 
 export interface RollUpDaysOptions {
@@ -48,6 +50,8 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
     for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
     const r = await rollUpStatement(o).execute(trx);
+    // Then the per-dimension rows of the same days, from the rows just written.
+    await rollUpDimensions(trx, o);
     return Number(r.rows[0]?.rows ?? 0);
   });
 }
