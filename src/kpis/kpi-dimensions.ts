@@ -92,7 +92,13 @@ export function dimensionRows(by: KpiDimension): DimensionRows {
     case 'brand':
       return rows('brand', t, 'r.key');
     case 'seller':
-      return rows('seller', `${t} left join resellers rs on rs.id = r.ref_id`, 'r.key', 'coalesce(r.label, rs.name)', ' collate "C"');
+      return rows(
+        'seller',
+        `${t} left join resellers rs on rs.id = r.ref_id`,
+        'r.key',
+        'coalesce(r.label, rs.name)',
+        ' collate "C"',
+      );
     case 'site':
       return rows('site', `${t} join sites s on s.id = r.ref_id`, DIMENSION_SQL.site);
     case 'product':

@@ -87,8 +87,7 @@ function fineSums(q: KpiQuery & { filter?: KpiFilter }) {
  */
 function dimensionSums(q: KpiQuery) {
   const dim = dimensionRows(q.by);
-  const at = (p: number, side: 'floor' | 'ceil') =>
-    sql.raw(`min(b) filter (where cum > ${side}(${p} * (tot - 1)))`);
+  const at = (p: number, side: 'floor' | 'ceil') => sql.raw(`min(b) filter (where cum > ${side}(${p} * (tot - 1)))`);
   const frac = (p: number) => sql.raw(`min(${p} * (tot - 1) - floor(${p} * (tot - 1)))`);
   return sql<SumsRow>`
     with rows as (
@@ -152,11 +151,18 @@ interface SumsRow {
   notices_sent: string;
 }
 
-export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: KpiFilter }): Promise<KpiRow[]> {
+/**
+ * `fine`: read the fine rows, with exact percentiles, even unfiltered (what the per-dimension
+ * rows are checked against; slow at scale).
+ */
+export async function queryKpis(
+  db: Kysely<Database>,
+  q: KpiQuery & { filter?: KpiFilter; fine?: boolean },
+): Promise<KpiRow[]> {
   checkDay('from', q.from);
   checkDay('to', q.to);
   const filtered = q.filter && Object.values(q.filter).some((v) => v !== undefined);
-  const r = await (filtered ? fineSums(q) : dimensionSums(q)).execute(db);
+  const r = await (q.fine || filtered ? fineSums(q) : dimensionSums(q)).execute(db);
   return r.rows.map((row) => {
     const sums: RollupSums = {
       reads: Number(row.reads),

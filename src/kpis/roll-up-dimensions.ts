@@ -29,7 +29,13 @@ interface Source {
 }
 
 export const DIMENSION_SOURCES: readonly Source[] = [
-  { dimension: 'reseller', table: 'daily_rollups', key: 'r.reseller_id::text', ref: 'min(r.reseller_id)', label: 'null' },
+  {
+    dimension: 'reseller',
+    table: 'daily_rollups',
+    key: 'r.reseller_id::text',
+    ref: 'min(r.reseller_id)',
+    label: 'null',
+  },
   { dimension: 'site', table: 'daily_rollups', key: 'r.site_id::text', ref: 'min(r.site_id)', label: 'null' },
   { dimension: 'product', table: 'daily_rollups', key: 'r.product_id::text', ref: 'min(r.product_id)', label: 'null' },
   {
