@@ -21,7 +21,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
 import { rollUpDimensions } from './roll-up-dimensions.js';
-import { grainCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
+import { grainCtes, listingDayCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
 
 export interface RollUpDaysOptions {
   /** First and last reporting day (YYYY-MM-DD), inclusive. */
@@ -64,20 +64,8 @@ export function rollUpStatement(o: RollUpDaysOptions) {
         select (${o.from}::date::timestamp at time zone ${tz}) as t0,
                ((${o.to}::date + 1)::timestamp at time zone ${tz}) as t1
       ),
-      obs as (
-        select o.id, o.listing_id, l.site_id, l.product_id, o.captured_at, o.status, o.verdict,
-               o.amount_minor, o.normalized_minor, o.map_minor, o.currency, o.seller,
-               ${sql.raw(sellerKeySql('o.seller'))} as seller_key,
-               (o.captured_at at time zone ${tz})::date as day,
-               (o.status = 'ok' and o.verdict in ('compliant', 'violation')
-                and not exists (select 1 from rechecks rc where rc.first_observation_id = o.id and not rc.agreed)) as trusted
-        from observations o
-        join listings l on l.id = o.listing_id
-        cross join bounds b
-        where o.captured_at >= b.t0 and o.captured_at < b.t1
-      ),
       -- The MAP windows cut into elementary intervals, each with the window compareToMap picks
-      -- there (latest start wins; on a tie the lower MAP), so each read joins exactly one row
+      -- there (latest start wins; on a tie the lower MAP), so each read joins at most one row
       -- by hash and range instead of a sorted probe per read.
       pts as (
         select product_id, upper(currency) as cur, effective_from as t from map_prices
@@ -94,15 +82,27 @@ export function rollUpStatement(o: RollUpDaysOptions) {
           and mp.effective_from <= sg.t0 and (mp.effective_to is null or mp.effective_to > sg.t0)
         order by sg.product_id, sg.cur, sg.t0, mp.effective_from desc, mp.map_minor asc
       ),
-      msrp as (
-        select ob.id, sm.list_minor
-        from obs ob
-        join seg_msrp sm on sm.product_id = ob.product_id and sm.cur = upper(ob.currency)
-          and ob.captured_at >= sm.t0 and (sm.t1 is null or ob.captured_at < sm.t1)
-        where ob.trusted and ob.normalized_minor is not null and sm.list_minor is not null
+      -- First reads of a re-check that the second read contradicted (joined, not probed per read).
+      discredited as (
+        select distinct first_observation_id as id from rechecks where not agreed
       ),
-      obm as (
-        select ob.*, m.list_minor from obs ob left join msrp m on m.id = ob.id
+      obs as (
+        select o.id, o.listing_id, l.site_id, l.product_id, o.captured_at, o.status, o.verdict,
+               o.amount_minor, o.normalized_minor, o.map_minor, o.currency, o.seller,
+               ${sql.raw(sellerKeySql('o.seller'))} as seller_key,
+               (o.captured_at at time zone ${tz})::date as day,
+               t.trusted,
+               case when t.trusted and o.normalized_minor is not null then sm.list_minor end as list_minor
+        from observations o
+        join listings l on l.id = o.listing_id
+        cross join bounds b
+        left join discredited dc on dc.id = o.id
+        left join seg_msrp sm on sm.product_id = l.product_id and sm.cur = upper(o.currency)
+          and o.captured_at >= sm.t0 and (sm.t1 is null or o.captured_at < sm.t1)
+        cross join lateral (
+          select o.status = 'ok' and o.verdict in ('compliant', 'violation') and dc.id is null as trusted
+        ) t
+        where o.captured_at >= b.t0 and o.captured_at < b.t1
       ),
       days as (
         select d::date as day, (d::timestamp at time zone ${tz}) as t0, ((d + interval '1 day')::timestamp at time zone ${tz}) as t1
@@ -124,6 +124,7 @@ export function rollUpStatement(o: RollUpDaysOptions) {
         cross join bounds b
         where n.status = 'sent' and n.sent_at >= b.t0 and n.sent_at < b.t1
       )
+      ${sql.raw(listingDayCtes())}
       ${sql.raw(grainCtes(SITE_PRODUCT_GRAIN))}
       ${sql.raw(grainCtes(SELLER_GRAIN))}
       -- (ins_sel runs all the same: a data-modifying CTE always runs to completion.)

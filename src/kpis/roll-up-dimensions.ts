@@ -95,12 +95,17 @@ function sourceSql(s: Source, o: { from: string; to: string }) {
  */
 export async function rollUpDimensions(trx: Kysely<Database>, o: { from: string; to: string }): Promise<number> {
   await sql`delete from daily_dimension_rollups where day between ${o.from}::date and ${o.to}::date`.execute(trx);
-  const r = await sql`insert into daily_dimension_rollups (day, dimension, key, ref_id, label, reads, trustworthy_reads,
+  const r = await dimensionStatement(o).execute(trx);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** The insert of [from, to]'s dimension rows (after their delete). */
+export function dimensionStatement(o: { from: string; to: string }) {
+  return sql`insert into daily_dimension_rollups (day, dimension, key, ref_id, label, reads, trustworthy_reads,
       compliant_reads, violating_reads, blocked_reads, sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance,
       eod_listings, eod_compliant_listings, cases_opened, cases_resolved, notices_sent, variance_buckets, variance_counts)
     ${sql.join(
       DIMENSION_SOURCES.map((s) => sourceSql(s, o)),
       sql` union all `,
-    )}`.execute(trx);
-  return Number(r.numAffectedRows ?? 0);
+    )}`;
 }
