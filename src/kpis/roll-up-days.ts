@@ -44,9 +44,10 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
   checkDay('to', o.to);
   if (o.from > o.to) throw new InvalidInputError(`from ${o.from} is after to ${o.to}`);
   return db.transaction().execute(async (trx) => {
-    // The statement sorts and hashes the range's reads several times; spilling each to disk
-    // at the default 4 MB work_mem costs more than the memory (this transaction only).
-    await sql`set local work_mem = '64MB'`.execute(trx);
+    // The statement hashes the range's reads by listing-day (numeric sums: a few kB a group);
+    // spilling to disk at the default 4 MB work_mem costs more than the memory (this
+    // transaction only).
+    await sql`set local work_mem = '256MB'`.execute(trx);
     for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
     const r = await rollUpStatement(o).execute(trx);

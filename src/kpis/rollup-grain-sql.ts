@@ -2,14 +2,16 @@
  * The per-grain half of the daily rollup's statement (roll-up-days.ts). The statement first
  * aggregates the range's reads once per day × listing × seller (`l1`, hashed: no sort of the
  * reads), then each grain adds those rows up:
- * - daily_rollups: day × site × product, from `l1sp` (l1 with the sellers of a listing-day
- *   added together);
+ * - daily_rollups: day × site × product, its day's-end figures from `l1sp` (the last read
+ *   of each listing-day, whoever the seller);
  * - daily_seller_rollups: day × site × product × seller (the seller the page names on the
  *   primary offer, '' when it names none: the reseller itself), from `l1`.
  * Each source row is one listing in its group, so listings covered and the listing-days at
  * day's end are counts of rows. A listing-day's last trustworthy read is the greatest
- * [captured_at in µs, id, compliant] array (float8: both fit exactly), the order a
- * `distinct on … order by captured_at desc, id desc` picks.
+ * [epoch seconds, id, compliant] array, the order a `distinct on … order by captured_at desc,
+ * id desc` picks: the epoch as float8 is one correctly rounded division of the µs count, so
+ * it keeps the order of timestamps (a µs is over two float8 steps until the year 2106) and
+ * equal ones stay equal, for the id to decide; ids fit a float8 exactly.
  * Static SQL text only (no values): the caller's statement carries the parameters.
  */
 
@@ -17,7 +19,7 @@ export interface RollupGrain {
   /** CTE name suffix. */
   name: string;
   table: 'daily_rollups' | 'daily_seller_rollups';
-  /** The CTE of per-listing rows it adds up. */
+  /** The CTE of per-listing rows its day's-end figures count. */
   source: 'l1' | 'l1sp';
   /** Grouping columns of the source, cases_in and notices_in. */
   keys: readonly string[];
@@ -48,10 +50,9 @@ export const SELLER_GRAIN: RollupGrain = {
 export const sellerKeySql = (col: string): string =>
   `coalesce(lower(regexp_replace(regexp_replace(normalize(${col}, NFKC), '^\\s+|\\s+$', '', 'g'), '\\s+', ' ', 'g')), '')`;
 
-/** The additive read aggregates of l1 over `obs` (per read) or over l1 itself (`sums`). */
-const readAggs = (over: 'reads' | 'sums'): string =>
-  over === 'reads'
-    ? `count(*) as reads,
+/** The read aggregates of l1, over `obs`. */
+const readAggs = (): string =>
+  `count(*) as reads,
           count(*) filter (where ob.trusted) as trustworthy_reads,
           count(*) filter (where ob.trusted and ob.verdict = 'compliant') as compliant_reads,
           count(*) filter (where ob.trusted and ob.verdict = 'violation') as violating_reads,
@@ -67,15 +68,8 @@ const readAggs = (over: 'reads' | 'sums'): string =>
           count(ob.list_minor) filter (where ob.list_minor > 0) as msrp_reads,
           sum((ob.normalized_minor - ob.list_minor)::numeric / ob.list_minor) filter (where ob.list_minor > 0)
             as sum_msrp_variance,
-          max(array[(extract(epoch from ob.captured_at) * 1000000)::float8, ob.id::float8,
-            case when ob.verdict = 'compliant' then 1 else 0 end]) filter (where ob.trusted) as last_read`
-    : `sum(ob.reads) as reads, sum(ob.trustworthy_reads) as trustworthy_reads,
-          sum(ob.compliant_reads) as compliant_reads, sum(ob.violating_reads) as violating_reads,
-          sum(ob.blocked_reads) as blocked_reads, min(ob.min_currency) as min_currency,
-          max(ob.max_currency) as max_currency, min(ob.min_price_minor) as min_price_minor,
-          sum(ob.sum_price_minor) as sum_price_minor, sum(ob.sum_depth_pct) as sum_depth_pct,
-          max(ob.max_depth_pct) as max_depth_pct, sum(ob.msrp_reads) as msrp_reads,
-          sum(ob.sum_msrp_variance) as sum_msrp_variance, max(ob.last_read) as last_read`;
+          max(array[date_part('epoch', ob.captured_at), ob.id::float8,
+            case when ob.verdict = 'compliant' then 1 else 0 end]) filter (where ob.trusted) as last_read`;
 
 /**
  * The shared CTEs (each preceded by a comma) over `obs` (the range's reads with trust, day,
@@ -85,14 +79,14 @@ export function listingDayCtes(): string {
   return `,
       l1 as (
         select ob.day, ob.listing_id, ob.site_id, ob.product_id, ob.seller_key,
-          ${readAggs('reads')},
+          ${readAggs()},
           min(regexp_replace(btrim(ob.seller), '\\s+', ' ', 'g') collate "C") filter (where ob.seller_key <> '') as seller_name
         from obs ob
         group by ob.day, ob.listing_id, ob.site_id, ob.product_id, ob.seller_key
       ),
       l1sp as (
-        select ob.day, ob.listing_id, ob.site_id, ob.product_id, ${readAggs('sums')}
-        from l1 ob
+        select ob.day, ob.listing_id, ob.site_id, ob.product_id, max(ob.last_read) as last_read
+        from l1 ob where ob.last_read is not null
         group by ob.day, ob.listing_id, ob.site_id, ob.product_id
       )`;
 }
@@ -114,10 +108,14 @@ export function grainCtes(g: RollupGrain): string {
           min(ob.min_price_minor) as min_price_minor,
           coalesce(sum(ob.sum_price_minor), 0) as sum_price_minor,
           coalesce(sum(ob.sum_depth_pct), 0) as sum_depth_pct, max(ob.max_depth_pct) as max_depth_pct,
-          sum(ob.msrp_reads) as msrp_reads, coalesce(sum(ob.sum_msrp_variance), 0) as sum_msrp_variance,
-          count(ob.last_read) as eod_listings,
-          count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings
+          sum(ob.msrp_reads) as msrp_reads, coalesce(sum(ob.sum_msrp_variance), 0) as sum_msrp_variance
           ${extra.map((e) => `, ${e.agg} as ${e.column}`).join('')}
+        from l1 ob
+        group by ${obk}
+      ),
+      eod_${n} as (
+        select ${obk}, count(ob.last_read) as eod_listings,
+          count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings
         from ${g.source} ob
         group by ${obk}
       ),
@@ -146,12 +144,13 @@ export function grainCtes(g: RollupGrain): string {
           case when r.currency is not null then coalesce(r.sum_price_minor, 0) else 0 end,
           coalesce(r.sum_depth_pct, 0), r.max_depth_pct, coalesce(r.msrp_reads, 0), coalesce(r.sum_msrp_variance, 0),
           -- Listings with a trustworthy read that day: those with a last one.
-          coalesce(r.eod_listings, 0), coalesce(r.eod_listings, 0), coalesce(r.eod_compliant_listings, 0),
+          coalesce(e.eod_listings, 0), coalesce(e.eod_listings, 0), coalesce(e.eod_compliant_listings, 0),
           coalesce(c.cases_opened, 0), coalesce(c.cases_resolved, 0), coalesce(c.cases_open_eod, 0),
           coalesce(nt.notices_step1, 0), coalesce(nt.notices_step2, 0), coalesce(nt.notices_step3, 0)
         from keys_${n} kk
         join sites s on s.id = kk.site_id
         left join read_${n} r using (${k})
+        left join eod_${n} e using (${k})
         left join case_${n} c using (${k})
         left join notice_${n} nt using (${k})
         returning 1
