@@ -8,7 +8,7 @@
  * 1. the full rollup of all days, and of the days holding ~1,000,000 reads (goal: 1,000,000
  *    observations in under 10 s), beside one bare `count(*) … group by` pass over the same
  *    reads; the incremental run (yesterday + today);
- * 2. each dashboard query over 30 days by every dimension, p50/p95 of 20 runs after 2
+ * 2. each dashboard query (KPI table, weekly and erosion trends, coverage) over 30 days by every dimension, p50/p95 of 20 runs after 2
  *    warm-ups (goal: under 200 ms at 10,000,000 observations), and the dashboard page's data
  *    as served (rollUpDue first, then the three queries).
  * The machine's load average is printed beside the figures.
@@ -27,7 +27,9 @@ import { openDatabase } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database } from '../src/db/tables.js';
 import { KPI_DIMENSIONS, queryKpis } from '../src/kpis/query-kpis.js';
+import { queryCoverage } from '../src/kpis/query-coverage.js';
 import { queryDailyTrend } from '../src/kpis/query-daily-trend.js';
+import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
 import { queryWeeklyTrend } from '../src/kpis/query-weekly-trend.js';
 import { rollUpDays } from '../src/kpis/roll-up-days.js';
 import { rollUpDue } from '../src/kpis/roll-up-due.js';
@@ -139,6 +141,15 @@ async function timeQueries(db: Kysely<Database>, runs: number): Promise<string> 
     lines.push([
       `weekly trend by ${by}`,
       ...(await percentiles(`weekly trend by ${by}`, runs, () => queryWeeklyTrend(db, { by, ...q }))),
+    ]);
+    lines.push([
+      `erosion trend by ${by}`,
+      ...(await percentiles(`erosion trend by ${by}`, runs, () => queryErosionTrend(db, { by, ...q }))),
+    ]);
+    // Coverage is of the 24 hours before END (the fixture's last reads), from observations.
+    lines.push([
+      `coverage by ${by}`,
+      ...(await percentiles(`coverage by ${by}`, runs, () => queryCoverage(db, { by, now: END }))),
     ]);
   }
   const pages = process.env.BENCH_KPI_PAGE === '0' ? [] : dims.filter((d) => d === 'reseller' || d === 'seller');

@@ -80,9 +80,10 @@ export async function seedKpiFixture(db: Kysely<Database>, o: KpiSeedOptions): P
       const last = Math.min(o.observations, done + chunk) - 1;
       // Read i at start + i/N of the span (in time order, as reads arrive), of listing
       // 1 + (i·7919 mod L): every listing in turn, scattered over sites.
-      await sql`insert into observations (listing_id, captured_at, status, amount_minor, currency, verdict,
+      // site_id by hand: its fill trigger is off with the others.
+      await sql`insert into observations (listing_id, site_id, captured_at, status, amount_minor, currency, verdict,
           normalized_minor, map_minor, seller)
-        select g.lid, ${start}::timestamptz + (g.i::float8 * ${span} / ${o.observations}) * interval '1 second',
+        select g.lid, l.site_id, ${start}::timestamptz + (g.i::float8 * ${span} / ${o.observations}) * interval '1 second',
           case when g.r < 0.04 then 'blocked' else 'ok' end,
           case when g.r >= 0.04 then g.price end,
           case when g.r >= 0.04 then 'USD' end,

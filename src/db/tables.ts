@@ -402,6 +402,31 @@ export interface DailySellerRollupsTable extends DailyRollupsTable {
   seller_name: string | null;
 }
 
+/** The daily rollup per day × dimension value (migrations/20261204030000); see src/kpis/roll-up-dimensions.ts. */
+export interface DailyDimensionRollupsTable {
+  day: ColumnType<string, string, string>;
+  dimension: string;
+  key: string;
+  ref_id: number | null;
+  label: string | null;
+  reads: number;
+  trustworthy_reads: number;
+  compliant_reads: number;
+  violating_reads: number;
+  blocked_reads: number;
+  sum_depth_pct: string;
+  max_depth_pct: string | null;
+  msrp_reads: number;
+  sum_msrp_variance: string;
+  eod_listings: number;
+  eod_compliant_listings: number;
+  cases_opened: number;
+  cases_resolved: number;
+  notices_sent: number;
+  variance_buckets: number[];
+  variance_counts: number[];
+}
+
 export interface RollupStateTable {
   name: string;
   time_zone: string;
@@ -547,6 +572,7 @@ export interface Database {
   price_locators: PriceLocatorsTable;
   daily_rollups: DailyRollupsTable;
   daily_seller_rollups: DailySellerRollupsTable;
+  daily_dimension_rollups: DailyDimensionRollupsTable;
   rollup_state: RollupStateTable;
   products: ProductsTable;
   map_prices: MapPricesTable;

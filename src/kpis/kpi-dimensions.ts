@@ -2,6 +2,14 @@
  * The dimensions KPIs are grouped by, as SQL over the daily rollups (shared by the KPI
  * table, the weekly trend lines and the erosion trend, so a dimension means the same in each).
  *
+ * The queries read the per-day, per-dimension pre-aggregate (dimensionRows:
+ * daily_dimension_rollups, roll-up-dimensions.ts); the fine rows (rollupDimension) serve
+ * what it cannot group, a KPI table filtered by brand, region, tier or reseller. Tier,
+ * region and authorized-or-not are grouped from the per-reseller rows joined to the reseller,
+ * and reseller, site and product rows name their id, so a renamed reseller or a reseller
+ * moved to another tier counts as it is now, as on the fine rows; a brand is the product's
+ * brand when its days were rolled up.
+ *
  * Every dimension but `seller` reads daily_rollups (day × site × product) joined to its
  * site, reseller and product. `seller` reads daily_seller_rollups, the same figures split by
  * the marketplace seller the page names: a seller is its name key, and reads that name no
@@ -59,4 +67,43 @@ export function rollupDimension(by: KpiDimension): RollupDimension {
     };
   const expr = sql.raw(DIMENSION_SQL[by]);
   return { from: joins('daily_rollups'), group: expr, label: expr };
+}
+
+export interface DimensionRows extends RollupDimension {
+  /** The rows' `dimension` value. */
+  dimension: string;
+  /** The per-row value `label` aggregates (its min, in code-point order for sellers). */
+  rowLabel: RawBuilder<unknown>;
+  labelCollation: '' | ' collate "C"';
+}
+
+/** The pre-aggregated rows of `by`: daily_dimension_rollups as `r`, joined to what names them. */
+export function dimensionRows(by: KpiDimension): DimensionRows {
+  const t = 'daily_dimension_rollups r';
+  const rows = (dimension: string, from: string, group: string, rowLabel = group, c: '' | ' collate "C"' = '') => ({
+    dimension,
+    from: sql.raw(from),
+    group: sql.raw(group),
+    rowLabel: sql.raw(rowLabel),
+    label: sql.raw(`min(${rowLabel}${c})`),
+    labelCollation: c,
+  });
+  switch (by) {
+    case 'brand':
+      return rows('brand', t, 'r.key');
+    case 'seller':
+      return rows(
+        'seller',
+        `${t} left join resellers rs on rs.id = r.ref_id`,
+        'r.key',
+        'coalesce(r.label, rs.name)',
+        ' collate "C"',
+      );
+    case 'site':
+      return rows('site', `${t} join sites s on s.id = r.ref_id`, DIMENSION_SQL.site);
+    case 'product':
+      return rows('product', `${t} join products p on p.id = r.ref_id`, DIMENSION_SQL.product);
+    default:
+      return rows('reseller', `${t} join resellers rs on rs.id = r.ref_id`, DIMENSION_SQL[by]);
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * The dashboard's trend line: per reporting day, the compliance rate and the violating
- * reads across everything (or one dimension value), from the rollup.
+ * reads across everything, from the per-reseller rows of the per-dimension rollup (every
+ * fine row has one reseller, so they add up to the whole; 60 rows a day, not 12,000).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
@@ -21,7 +22,7 @@ export async function queryDailyTrend(db: Kysely<Database>, o: { from: string; t
     select d::date::text as day, coalesce(sum(r.trustworthy_reads), 0) as t,
       coalesce(sum(r.compliant_reads), 0) as c, coalesce(sum(r.violating_reads), 0) as v
     from generate_series(${o.from}::date, ${o.to}::date, interval '1 day') d
-    left join daily_rollups r on r.day = d::date
+    left join daily_dimension_rollups r on r.dimension = 'reseller' and r.day = d::date
     group by 1 order by 1`.execute(db);
   return r.rows.map((x) => {
     const t = Number(x.t);

@@ -6,7 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
-import { type KpiDimension, rollupDimension } from './kpi-dimensions.js';
+import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
 
 export interface ErosionPoint {
   /** Monday of the reporting week, YYYY-MM-DD. */
@@ -23,12 +23,12 @@ export async function queryErosionTrend(
 ): Promise<ErosionPoint[]> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = rollupDimension(o.by);
+  const dim = dimensionRows(o.by);
   const r = await sql<{ week: string; key: string; ratio: string; reads: string }>`
     select date_trunc('week', r.day)::date::text as week, ${dim.label} as key,
       100 * (1 + sum(r.sum_msrp_variance) / sum(r.msrp_reads)) as ratio, sum(r.msrp_reads) as reads
     from ${dim.from}
-    where r.day between ${o.from}::date and ${o.to}::date and r.msrp_reads > 0
+    where r.dimension = ${dim.dimension} and r.day between ${o.from}::date and ${o.to}::date and r.msrp_reads > 0
     group by 1, ${dim.group} order by 1, 2`.execute(db);
   return r.rows.map((x) => ({ week: x.week, key: x.key, priceToMsrp: Number(x.ratio), reads: Number(x.reads) }));
 }

@@ -1,14 +1,15 @@
 /**
- * KPIs by one dimension over a period, from the daily rollup: one grouped query over
- * daily_rollups joined to its dimensions (never over observations), so it stays fast at
- * tens of millions of reads. The CLI (`mapwatch kpis`), the app and the API share it.
+ * KPIs by one dimension over a period, from the daily rollup: one grouped query over the
+ * per-day, per-dimension rows (never over observations, nor over every day × site × product
+ * row unless filtered), so it stays fast at tens of millions of reads. The CLI (`mapwatch kpis`), the app and the API share it.
  */
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { computeKpis, type KpiId, type RollupSums } from './kpi-definitions.js';
-import { KPI_DIMENSIONS, rollupDimension } from './kpi-dimensions.js';
+import { dimensionRows, KPI_DIMENSIONS, rollupDimension } from './kpi-dimensions.js';
+import { VARIANCE_BUCKETS_PER_UNIT } from './roll-up-dimensions.js';
 
 export { KPI_DIMENSIONS, type KpiDimension } from './kpi-dimensions.js';
 
@@ -52,31 +53,13 @@ export interface KpiRow {
   kpis: Record<KpiId, number | null>;
 }
 
-interface SumsRow {
-  key: string;
-  reads: string;
-  trustworthy_reads: string;
-  compliant_reads: string;
-  violating_reads: string;
-  blocked_reads: string;
-  sum_depth_pct: string;
-  max_depth_pct: string | null;
-  msrp_reads: string;
-  sum_msrp_variance: string;
-  p10: number | null;
-  p90: number | null;
-  eod_listings: string;
-  eod_compliant_listings: string;
-  cases_opened: string;
-  cases_resolved: string;
-  notices_sent: string;
-}
-
-export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: KpiFilter }): Promise<KpiRow[]> {
-  checkDay('from', q.from);
-  checkDay('to', q.to);
+/**
+ * From the fine rows (day × site × product), with exact percentiles: a filtered table
+ * (a report recipient's brands, regions …), which the per-dimension rows cannot select.
+ */
+function fineSums(q: KpiQuery & { filter?: KpiFilter }) {
   const dim = rollupDimension(q.by);
-  const r = await sql<SumsRow>`
+  return sql<SumsRow>`
     select ${dim.label} as key,
       sum(r.reads) as reads, sum(r.trustworthy_reads) as trustworthy_reads,
       sum(r.compliant_reads) as compliant_reads, sum(r.violating_reads) as violating_reads,
@@ -93,7 +76,93 @@ export async function queryKpis(db: Kysely<Database>, q: KpiQuery & { filter?: K
     from ${dim.from}
     where r.day between ${q.from}::date and ${q.to}::date ${filterSql(q.filter)}
     group by ${dim.group}
-    order by 1`.execute(db);
+    order by 1`;
+}
+
+/**
+ * From the per-day, per-dimension rows (a few thousand for a month). p10/p90 are
+ * percentile_cont over the summed histograms of listing-day mean variances: the k-th value in
+ * order lies in the first bucket whose running count exceeds k, and is taken as the bucket's
+ * value (within 0.05 percentage point of the exact one, see roll-up-dimensions.ts).
+ */
+function dimensionSums(q: KpiQuery) {
+  const dim = dimensionRows(q.by);
+  const at = (p: number, side: 'floor' | 'ceil') => sql.raw(`min(b) filter (where cum > ${side}(${p} * (tot - 1)))`);
+  const frac = (p: number) => sql.raw(`min(${p} * (tot - 1) - floor(${p} * (tot - 1)))`);
+  return sql<SumsRow>`
+    with rows as (
+      select ${dim.group} as g, ${dim.rowLabel} as lab, r.reads, r.trustworthy_reads, r.compliant_reads,
+        r.violating_reads, r.blocked_reads, r.sum_depth_pct, r.max_depth_pct, r.msrp_reads, r.sum_msrp_variance,
+        r.eod_listings, r.eod_compliant_listings, r.cases_opened, r.cases_resolved, r.notices_sent,
+        r.variance_buckets, r.variance_counts
+      from ${dim.from}
+      where r.dimension = ${dim.dimension} and r.day between ${q.from}::date and ${q.to}::date
+    ),
+    sums as (
+      select g, min(lab${sql.raw(dim.labelCollation)}) as key,
+        sum(reads) as reads, sum(trustworthy_reads) as trustworthy_reads,
+        sum(compliant_reads) as compliant_reads, sum(violating_reads) as violating_reads,
+        sum(blocked_reads) as blocked_reads, sum(sum_depth_pct) as sum_depth_pct,
+        max(max_depth_pct) as max_depth_pct, sum(msrp_reads) as msrp_reads,
+        sum(sum_msrp_variance) as sum_msrp_variance,
+        sum(eod_listings) as eod_listings, sum(eod_compliant_listings) as eod_compliant_listings,
+        sum(cases_opened) as cases_opened, sum(cases_resolved) as cases_resolved, sum(notices_sent) as notices_sent
+      from rows group by g
+    ),
+    hist as (
+      select g, u.b, sum(u.n) as n
+      from rows cross join lateral unnest(variance_buckets, variance_counts) as u(b, n)
+      group by g, u.b
+    ),
+    cum as (
+      select g, b, sum(n) over (partition by g order by b) as cum, sum(n) over (partition by g) as tot from hist
+    ),
+    pct as (
+      select g, ${at(0.1, 'floor')} as lo10, ${at(0.1, 'ceil')} as hi10, ${frac(0.1)} as f10,
+        ${at(0.9, 'floor')} as lo90, ${at(0.9, 'ceil')} as hi90, ${frac(0.9)} as f90
+      from cum group by g
+    )
+    select s.key, s.reads, s.trustworthy_reads, s.compliant_reads, s.violating_reads, s.blocked_reads,
+      s.sum_depth_pct, s.max_depth_pct, s.msrp_reads, s.sum_msrp_variance,
+      (p.lo10 + p.f10 * (p.hi10 - p.lo10)) / ${sql.lit(VARIANCE_BUCKETS_PER_UNIT)}.0 as p10,
+      (p.lo90 + p.f90 * (p.hi90 - p.lo90)) / ${sql.lit(VARIANCE_BUCKETS_PER_UNIT)}.0 as p90,
+      s.eod_listings, s.eod_compliant_listings, s.cases_opened, s.cases_resolved, s.notices_sent
+    from sums s left join pct p on p.g = s.g
+    order by 1`;
+}
+
+interface SumsRow {
+  key: string;
+  reads: string;
+  trustworthy_reads: string;
+  compliant_reads: string;
+  violating_reads: string;
+  blocked_reads: string;
+  sum_depth_pct: string;
+  max_depth_pct: string | null;
+  msrp_reads: string;
+  sum_msrp_variance: string;
+  p10: string | number | null;
+  p90: string | number | null;
+  eod_listings: string;
+  eod_compliant_listings: string;
+  cases_opened: string;
+  cases_resolved: string;
+  notices_sent: string;
+}
+
+/**
+ * `fine`: read the fine rows, with exact percentiles, even unfiltered (what the per-dimension
+ * rows are checked against; slow at scale).
+ */
+export async function queryKpis(
+  db: Kysely<Database>,
+  q: KpiQuery & { filter?: KpiFilter; fine?: boolean },
+): Promise<KpiRow[]> {
+  checkDay('from', q.from);
+  checkDay('to', q.to);
+  const filtered = q.filter && Object.values(q.filter).some((v) => v !== undefined);
+  const r = await (q.fine || filtered ? fineSums(q) : dimensionSums(q)).execute(db);
   return r.rows.map((row) => {
     const sums: RollupSums = {
       reads: Number(row.reads),

@@ -7,7 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
-import { type KpiDimension, rollupDimension } from './kpi-dimensions.js';
+import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
 
 export interface WeeklySeries {
   key: string;
@@ -30,7 +30,7 @@ export async function queryWeeklyTrend(
 ): Promise<WeeklyTrend> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = rollupDimension(o.by);
+  const dim = dimensionRows(o.by);
   const [weeks, rows] = await Promise.all([
     sql<{ week: string }>`
       select w::date::text as week
@@ -40,7 +40,7 @@ export async function queryWeeklyTrend(
       select date_trunc('week', r.day::timestamp)::date::text as week, ${dim.label} as key,
         sum(r.trustworthy_reads) as t, sum(r.compliant_reads) as c, sum(r.violating_reads) as v
       from ${dim.from}
-      where r.day between ${o.from}::date and ${o.to}::date
+      where r.dimension = ${dim.dimension} and r.day between ${o.from}::date and ${o.to}::date
       group by 1, ${dim.group}`.execute(db),
   ]);
   const weekList = weeks.rows.map((w) => w.week);

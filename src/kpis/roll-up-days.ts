@@ -2,7 +2,8 @@
  * Computes the daily KPI rollups for a range of reporting days, set-based: daily_rollups
  * (day × site × product) and daily_seller_rollups (the same split by marketplace seller),
  * deleted and rewritten for the range in one transaction by one INSERT statement that reads
- * the observations once, so a re-run gives the same rows, a backfill is just a wider range,
+ * the observations once, then daily_dimension_rollups (day × dimension value) from those
+ * rows (roll-up-dimensions.ts), so a re-run gives the same rows, a backfill is just a wider range,
  * and days whose rows vanished (a purged listing) lose them. Days are calendar days in the
  * reporting time zone (MAPWATCH_REPORT_TIME_ZONE).
  *
@@ -19,7 +20,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
-import { grainCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
+import { rollUpDimensions } from './roll-up-dimensions.js';
+import { grainCtes, listingDayCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
 
 export interface RollUpDaysOptions {
   /** First and last reporting day (YYYY-MM-DD), inclusive. */
@@ -42,12 +44,15 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
   checkDay('to', o.to);
   if (o.from > o.to) throw new InvalidInputError(`from ${o.from} is after to ${o.to}`);
   return db.transaction().execute(async (trx) => {
-    // The statement sorts and hashes the range's reads several times; spilling each to disk
-    // at the default 4 MB work_mem costs more than the memory (this transaction only).
-    await sql`set local work_mem = '64MB'`.execute(trx);
+    // The statement hashes the range's reads by listing-day (numeric sums: a few kB a group);
+    // spilling to disk at the default 4 MB work_mem costs more than the memory (this
+    // transaction only).
+    await sql`set local work_mem = '256MB'`.execute(trx);
     for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
     const r = await rollUpStatement(o).execute(trx);
+    // Then the per-dimension rows of the same days, from the rows just written.
+    await rollUpDimensions(trx, o);
     return Number(r.rows[0]?.rows ?? 0);
   });
 }
@@ -60,20 +65,8 @@ export function rollUpStatement(o: RollUpDaysOptions) {
         select (${o.from}::date::timestamp at time zone ${tz}) as t0,
                ((${o.to}::date + 1)::timestamp at time zone ${tz}) as t1
       ),
-      obs as (
-        select o.id, o.listing_id, l.site_id, l.product_id, o.captured_at, o.status, o.verdict,
-               o.amount_minor, o.normalized_minor, o.map_minor, o.currency, o.seller,
-               ${sql.raw(sellerKeySql('o.seller'))} as seller_key,
-               (o.captured_at at time zone ${tz})::date as day,
-               (o.status = 'ok' and o.verdict in ('compliant', 'violation')
-                and not exists (select 1 from rechecks rc where rc.first_observation_id = o.id and not rc.agreed)) as trusted
-        from observations o
-        join listings l on l.id = o.listing_id
-        cross join bounds b
-        where o.captured_at >= b.t0 and o.captured_at < b.t1
-      ),
       -- The MAP windows cut into elementary intervals, each with the window compareToMap picks
-      -- there (latest start wins; on a tie the lower MAP), so each read joins exactly one row
+      -- there (latest start wins; on a tie the lower MAP), so each read joins at most one row
       -- by hash and range instead of a sorted probe per read.
       pts as (
         select product_id, upper(currency) as cur, effective_from as t from map_prices
@@ -90,15 +83,27 @@ export function rollUpStatement(o: RollUpDaysOptions) {
           and mp.effective_from <= sg.t0 and (mp.effective_to is null or mp.effective_to > sg.t0)
         order by sg.product_id, sg.cur, sg.t0, mp.effective_from desc, mp.map_minor asc
       ),
-      msrp as (
-        select ob.id, sm.list_minor
-        from obs ob
-        join seg_msrp sm on sm.product_id = ob.product_id and sm.cur = upper(ob.currency)
-          and ob.captured_at >= sm.t0 and (sm.t1 is null or ob.captured_at < sm.t1)
-        where ob.trusted and ob.normalized_minor is not null and sm.list_minor is not null
+      -- First reads of a re-check that the second read contradicted (joined, not probed per read).
+      discredited as (
+        select distinct first_observation_id as id from rechecks where not agreed
       ),
-      obm as (
-        select ob.*, m.list_minor from obs ob left join msrp m on m.id = ob.id
+      obs as (
+        select o.id, o.listing_id, l.site_id, l.product_id, o.captured_at, o.status, o.verdict,
+               o.amount_minor, o.normalized_minor, o.map_minor, o.currency, o.seller,
+               ${sql.raw(sellerKeySql('o.seller'))} as seller_key,
+               (o.captured_at at time zone ${tz})::date as day,
+               t.trusted,
+               case when t.trusted and o.normalized_minor is not null then sm.list_minor end as list_minor
+        from observations o
+        join listings l on l.id = o.listing_id
+        cross join bounds b
+        left join discredited dc on dc.id = o.id
+        left join seg_msrp sm on sm.product_id = l.product_id and sm.cur = upper(o.currency)
+          and o.captured_at >= sm.t0 and (sm.t1 is null or o.captured_at < sm.t1)
+        cross join lateral (
+          select o.status = 'ok' and o.verdict in ('compliant', 'violation') and dc.id is null as trusted
+        ) t
+        where o.captured_at >= b.t0 and o.captured_at < b.t1
       ),
       days as (
         select d::date as day, (d::timestamp at time zone ${tz}) as t0, ((d + interval '1 day')::timestamp at time zone ${tz}) as t1
@@ -120,6 +125,7 @@ export function rollUpStatement(o: RollUpDaysOptions) {
         cross join bounds b
         where n.status = 'sent' and n.sent_at >= b.t0 and n.sent_at < b.t1
       )
+      ${sql.raw(listingDayCtes())}
       ${sql.raw(grainCtes(SITE_PRODUCT_GRAIN))}
       ${sql.raw(grainCtes(SELLER_GRAIN))}
       -- (ins_sel runs all the same: a data-modifying CTE always runs to completion.)

@@ -1,11 +1,17 @@
 /**
- * The per-grain half of the daily rollup's statement (roll-up-days.ts): from the shared
- * `obm` (the range's reads with trust, reporting day, seller key and MSRP), `cases_in` and
- * `notices_in`, the aggregates of one grain and the insert into its table. Two grains share
- * one statement, so the reads are scanned and joined once:
- * - daily_rollups: day × site × product;
+ * The per-grain half of the daily rollup's statement (roll-up-days.ts). The statement first
+ * aggregates the range's reads once per day × listing × seller (`l1`, hashed: no sort of the
+ * reads), then each grain adds those rows up:
+ * - daily_rollups: day × site × product, its day's-end figures from `l1sp` (the last read
+ *   of each listing-day, whoever the seller);
  * - daily_seller_rollups: day × site × product × seller (the seller the page names on the
- *   primary offer, '' when it names none: the reseller itself).
+ *   primary offer, '' when it names none: the reseller itself), from `l1`.
+ * Each source row is one listing in its group, so listings covered and the listing-days at
+ * day's end are counts of rows. A listing-day's last trustworthy read is the greatest
+ * [epoch seconds, id, compliant] array, the order a `distinct on … order by captured_at desc,
+ * id desc` picks: the epoch as float8 is one correctly rounded division of the µs count, so
+ * it keeps the order of timestamps (a µs is over two float8 steps until the year 2106) and
+ * equal ones stay equal, for the id to decide; ids fit a float8 exactly.
  * Static SQL text only (no values): the caller's statement carries the parameters.
  */
 
@@ -13,29 +19,28 @@ export interface RollupGrain {
   /** CTE name suffix. */
   name: string;
   table: 'daily_rollups' | 'daily_seller_rollups';
-  /** Grouping columns of obm / cases_in / notices_in. */
+  /** The CTE of per-listing rows its day's-end figures count. */
+  source: 'l1' | 'l1sp';
+  /** Grouping columns of the source, cases_in and notices_in. */
   keys: readonly string[];
-  /** Extra columns written (besides the keys), with the read aggregate that fills each. */
-  extra?: readonly { column: string; readAgg: string }[];
+  /** Extra columns written (besides the keys), with the aggregate of the source that fills each. */
+  extra?: readonly { column: string; agg: string }[];
 }
 
 export const SITE_PRODUCT_GRAIN: RollupGrain = {
   name: 'sp',
   table: 'daily_rollups',
+  source: 'l1sp',
   keys: ['day', 'site_id', 'product_id'],
 };
 
 export const SELLER_GRAIN: RollupGrain = {
   name: 'sel',
   table: 'daily_seller_rollups',
+  source: 'l1',
   keys: ['day', 'site_id', 'product_id', 'seller_key'],
-  // One spelling of the day, white space tidied; code-point order, so every backend picks the same.
-  extra: [
-    {
-      column: 'seller_name',
-      readAgg: `min(regexp_replace(btrim(ob.seller), '\\s+', ' ', 'g') collate "C") filter (where ob.seller_key <> '')`,
-    },
-  ],
+  // One spelling of the day (l1 has tidied it), code-point order, so every backend picks the same.
+  extra: [{ column: 'seller_name', agg: 'min(ob.seller_name collate "C")' }],
 };
 
 /**
@@ -44,6 +49,47 @@ export const SELLER_GRAIN: RollupGrain = {
  */
 export const sellerKeySql = (col: string): string =>
   `coalesce(lower(regexp_replace(regexp_replace(normalize(${col}, NFKC), '^\\s+|\\s+$', '', 'g'), '\\s+', ' ', 'g')), '')`;
+
+/** The read aggregates of l1, over `obs`. */
+const readAggs = (): string =>
+  `count(*) as reads,
+          count(*) filter (where ob.trusted) as trustworthy_reads,
+          count(*) filter (where ob.trusted and ob.verdict = 'compliant') as compliant_reads,
+          count(*) filter (where ob.trusted and ob.verdict = 'violation') as violating_reads,
+          count(*) filter (where ob.status = 'blocked') as blocked_reads,
+          min(ob.currency) filter (where ob.trusted) as min_currency,
+          max(ob.currency) filter (where ob.trusted) as max_currency,
+          min(ob.amount_minor) filter (where ob.trusted) as min_price_minor,
+          sum(ob.amount_minor) filter (where ob.trusted) as sum_price_minor,
+          sum(100.0 * (ob.map_minor - ob.normalized_minor) / ob.map_minor)
+            filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0) as sum_depth_pct,
+          max(100.0 * (ob.map_minor - ob.normalized_minor) / ob.map_minor)
+            filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0) as max_depth_pct,
+          count(ob.list_minor) filter (where ob.list_minor > 0) as msrp_reads,
+          sum((ob.normalized_minor - ob.list_minor)::numeric / ob.list_minor) filter (where ob.list_minor > 0)
+            as sum_msrp_variance,
+          max(array[date_part('epoch', ob.captured_at), ob.id::float8,
+            case when ob.verdict = 'compliant' then 1 else 0 end]) filter (where ob.trusted) as last_read`;
+
+/**
+ * The shared CTEs (each preceded by a comma) over `obs` (the range's reads with trust, day,
+ * seller key and MSRP): l1 per day × listing × seller, l1sp per day × listing.
+ */
+export function listingDayCtes(): string {
+  return `,
+      l1 as (
+        select ob.day, ob.listing_id, ob.site_id, ob.product_id, ob.seller_key,
+          ${readAggs()},
+          min(regexp_replace(btrim(ob.seller), '\\s+', ' ', 'g') collate "C") filter (where ob.seller_key <> '') as seller_name
+        from obs ob
+        group by ob.day, ob.listing_id, ob.site_id, ob.product_id, ob.seller_key
+      ),
+      l1sp as (
+        select ob.day, ob.listing_id, ob.site_id, ob.product_id, max(ob.last_read) as last_read
+        from l1 ob where ob.last_read is not null
+        group by ob.day, ob.listing_id, ob.site_id, ob.product_id
+      )`;
+}
 
 /** The CTEs (each preceded by a comma) that aggregate `g`, ending in `ins_<name>` (the insert). */
 export function grainCtes(g: RollupGrain): string {
@@ -54,35 +100,24 @@ export function grainCtes(g: RollupGrain): string {
   return `,
       read_${n} as (
         select ${obk},
-          count(*) as reads,
-          count(*) filter (where ob.trusted) as trustworthy_reads,
-          count(*) filter (where ob.trusted and ob.verdict = 'compliant') as compliant_reads,
-          count(*) filter (where ob.trusted and ob.verdict = 'violation') as violating_reads,
-          count(*) filter (where ob.status = 'blocked') as blocked_reads,
-          case when count(distinct ob.currency) filter (where ob.trusted) = 1
-               then min(ob.currency) filter (where ob.trusted) end as currency,
-          min(ob.amount_minor) filter (where ob.trusted) as min_price_minor,
-          coalesce(sum(ob.amount_minor) filter (where ob.trusted), 0) as sum_price_minor,
-          coalesce(sum(100.0 * (ob.map_minor - ob.normalized_minor) / ob.map_minor)
-            filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0), 0) as sum_depth_pct,
-          max(100.0 * (ob.map_minor - ob.normalized_minor) / ob.map_minor)
-            filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0) as max_depth_pct,
-          count(ob.list_minor) filter (where ob.list_minor > 0) as msrp_reads,
-          coalesce(sum((ob.normalized_minor - ob.list_minor)::numeric / ob.list_minor) filter (where ob.list_minor > 0), 0)
-            as sum_msrp_variance,
-          count(distinct ob.listing_id) filter (where ob.trusted) as listings_covered
-          ${extra.map((e) => `, ${e.readAgg} as ${e.column}`).join('')}
-        from obm ob
+          sum(ob.reads) as reads, sum(ob.trustworthy_reads) as trustworthy_reads,
+          sum(ob.compliant_reads) as compliant_reads, sum(ob.violating_reads) as violating_reads,
+          sum(ob.blocked_reads) as blocked_reads,
+          -- One currency among the trustworthy reads, else none.
+          case when min(ob.min_currency) = max(ob.max_currency) then min(ob.min_currency) end as currency,
+          min(ob.min_price_minor) as min_price_minor,
+          coalesce(sum(ob.sum_price_minor), 0) as sum_price_minor,
+          coalesce(sum(ob.sum_depth_pct), 0) as sum_depth_pct, max(ob.max_depth_pct) as max_depth_pct,
+          sum(ob.msrp_reads) as msrp_reads, coalesce(sum(ob.sum_msrp_variance), 0) as sum_msrp_variance
+          ${extra.map((e) => `, ${e.agg} as ${e.column}`).join('')}
+        from l1 ob
         group by ${obk}
       ),
       eod_${n} as (
-        select ${k}, count(*) as eod_listings, count(*) filter (where verdict = 'compliant') as eod_compliant_listings
-        from (
-          select distinct on (ob.listing_id, ${obk}) ${obk}, ob.verdict
-          from obm ob where ob.trusted
-          order by ob.listing_id, ${obk}, ob.captured_at desc, ob.id desc
-        ) last_read
-        group by ${k}
+        select ${obk}, count(ob.last_read) as eod_listings,
+          count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings
+        from ${g.source} ob
+        group by ${obk}
       ),
       case_${n} as (
         select ${k}, count(*) filter (where opened) as cases_opened, count(*) filter (where resolved) as cases_resolved,
@@ -108,7 +143,8 @@ export function grainCtes(g: RollupGrain): string {
           case when r.currency is not null then r.min_price_minor end,
           case when r.currency is not null then coalesce(r.sum_price_minor, 0) else 0 end,
           coalesce(r.sum_depth_pct, 0), r.max_depth_pct, coalesce(r.msrp_reads, 0), coalesce(r.sum_msrp_variance, 0),
-          coalesce(r.listings_covered, 0), coalesce(e.eod_listings, 0), coalesce(e.eod_compliant_listings, 0),
+          -- Listings with a trustworthy read that day: those with a last one.
+          coalesce(e.eod_listings, 0), coalesce(e.eod_listings, 0), coalesce(e.eod_compliant_listings, 0),
           coalesce(c.cases_opened, 0), coalesce(c.cases_resolved, 0), coalesce(c.cases_open_eod, 0),
           coalesce(nt.notices_step1, 0), coalesce(nt.notices_step2, 0), coalesce(nt.notices_step3, 0)
         from keys_${n} kk
