@@ -33,6 +33,7 @@ import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
 import { queryWeeklyTrend } from '../src/kpis/query-weekly-trend.js';
 import { rollUpDays } from '../src/kpis/roll-up-days.js';
 import { rollUpDue } from '../src/kpis/roll-up-due.js';
+import { rollUpIfStale } from '../src/kpis/roll-up-if-stale.js';
 import { envNumber, formatTable } from './support/measure.js';
 import { seedKpiFixture } from './support/seed-kpis.js';
 
@@ -153,14 +154,20 @@ async function timeQueries(db: Kysely<Database>, runs: number): Promise<string> 
     ]);
   }
   const pages = process.env.BENCH_KPI_PAGE === '0' ? [] : dims.filter((d) => d === 'reseller' || d === 'seller');
-  for (const by of pages)
+  // What /dashboard does on a view (dashboard-pages.ts): roll up only when the scheduled rollup
+  // is stale (here it is not: the state is as a run at END left it), then its three queries. The
+  // forced incremental rollup a stale view pays once is timed in the Rollup table above.
+  await rollUpDue(db, { timeZone: 'UTC', now: END });
+  for (const by of pages) {
+    const label = `dashboard page data by ${by} (rollUpIfStale + 3 queries)`;
     lines.push([
-      `dashboard page data by ${by} (rollUpDue + 3 queries)`,
-      ...(await percentiles(`dashboard page data by ${by} (rollUpDue + 3 queries)`, runs, async () => {
-        await rollUpDue(db, { timeZone: 'UTC', now: END });
+      label,
+      ...(await percentiles(label, runs, async () => {
+        await rollUpIfStale(db, { timeZone: 'UTC', now: END });
         await Promise.all([queryKpis(db, { by, ...q }), queryDailyTrend(db, q), queryWeeklyTrend(db, { by, ...q })]);
       })),
     ]);
+  }
   return formatTable(`Dashboard queries, ${from} to ${to}`, ['query', 'p50', 'p95', 'load'], lines);
 }
 
