@@ -20,15 +20,6 @@ export const HEADLESS_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
-  // Memory: one process fewer (the network service) and no spare renderer kept warm in case a
-  // new site opens. Site isolation (a renderer per site) is untouched. Moving the network
-  // service into the browser process gives up only crash isolation: with --no-sandbox above it
-  // ran unsandboxed anyway, and a crashed browser is replaced on the next job. The network
-  // guard is the per-context proxy (guard-proxy.ts), which applies wherever the network service
-  // runs. (--in-process-gpu saved another process but a capture's screenshot then timed out in
-  // tests/browser-network-guard.test.ts under load, so the GPU process stays.)
-  '--enable-features=NetworkServiceInProcess,NetworkServiceInProcess2',
-  '--disable-features=SpareRendererForSitePerProcess',
   // WebRTC may use UDP only through a proxy, and an HTTP proxy carries no UDP: so no STUN or
   // TURN/UDP packet ever leaves unchecked. TCP candidates go through the guard proxy.
   '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
