@@ -3,9 +3,11 @@
  * JS-rendered pages (the price arrives by XHR after load), at equal concurrency, with the
  * same Chromium (/usr/bin/chromium or whatever mapwatch finds) and the same headless flags.
  *
- * - mapwatch:  readForCheck (the check's own read): BrowserPool (one Chromium, a fresh context
- *              per page), renderPage in extract mode (images/fonts/media blocked, goto `load`,
- *              then up to 5 s for network idle), extractOffers with `selectors.price`.
+ * - mapwatch:  readForCheck (the check's own read): BrowserPool (one Chromium, a warm context
+ *              and page per site, at most BENCH_BROWSER_MAX_WARM idle, default the pool's 8),
+ *              renderPage in extract mode (images/fonts/media blocked, goto `load`, then until
+ *              the price is in the page with no request in flight and 250 ms quiet: settle-page.ts),
+ *              extractOffers with `selectors.price`.
  * - crawlee:   PlaywrightCrawler, incognito page per request (a fresh context, as mapwatch),
  *              default fingerprints, `page.waitForSelector('.product-price')`, then its text.
  * - crawlee + networkidle: the same, waiting for network idle first, as mapwatch does.
@@ -83,7 +85,8 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
     });
     sites.set(host, { name: `store-${l.domain}`, file: '-', config, listings: [], hash: '-' });
   }
-  const pool = new BrowserPool({ maxContexts: job.concurrency });
+  const maxWarm = process.env.BENCH_BROWSER_MAX_WARM;
+  const pool = new BrowserPool({ maxContexts: job.concurrency, ...(maxWarm ? { maxWarm: Number(maxWarm) } : {}) });
   const ctx = {
     db: undefined as never,
     policy: loadPolicy({}),
@@ -217,7 +220,7 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
       ratio(r, idle),
     ]),
     [
-      'mapwatch waits for network idle (500 ms without requests, at most 5 s) after load on every page; crawlee waits only for the price element',
+      'mapwatch waits until the price is in the page, no request is in flight and nothing changed for 250 ms (at most 5 s); crawlee waits only for the price element',
       ...rows.filter((x) => x.r.note).map((x) => `${x.r.variant}: ${x.r.note}`),
     ],
   );

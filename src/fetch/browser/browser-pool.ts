@@ -1,9 +1,14 @@
 /**
- * One Chromium per process, a fresh context per job, restarted every `restartAfter` pages
- * so a long-running worker's memory stays flat. `withContext` is the only way in: the
- * context is always closed, and a restart waits for the jobs still using the old browser.
+ * One Chromium per process, restarted every `restartAfter` pages so a long-running worker's
+ * memory stays flat; a restart waits for the jobs still using the old browser. Two ways in:
+ * - `withContext`: a fresh context per job, always closed after it;
+ * - `withWarmContext`: a context (and its page) kept open after the job for the next job with
+ *   the same key, so one site's pages reuse one renderer and one HTTP cache. The key is the
+ *   caller's promise of isolation: a warm context is only ever handed to a job with the very
+ *   same key (renderPage keys it by host and request options, so never across sites). At most
+ *   `maxWarm` idle contexts are kept, the least recently used closed first.
  */
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 import { findChromium } from './find-chromium.js';
 
 export const HEADLESS_ARGS = [
@@ -38,6 +43,25 @@ export interface BrowserPoolOptions {
   /** Contexts open at once; more wait. */
   maxContexts?: number;
   launchTimeoutMs?: number;
+  /** Idle warm contexts kept for reuse (withWarmContext). */
+  maxWarm?: number;
+}
+
+/** A context kept open between jobs with the same key, with whatever its opener set up. */
+export interface WarmContext<S> {
+  ctx: BrowserContext;
+  page: Page;
+  state: S;
+  /** Frees what the opener set up beside the context (its guard proxy); the pool closes the context. */
+  dispose: () => Promise<void>;
+  /** Set false by the job when the context must not serve another job (an error, a bot wall). */
+  reusable: boolean;
+}
+
+interface Idle {
+  key: string;
+  gen: Generation;
+  warm: WarmContext<unknown>;
 }
 
 interface Generation {
@@ -56,6 +80,9 @@ export class BrowserPool {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private closed = false;
+  private readonly maxWarm: number;
+  /** Idle warm contexts, least recently used first. */
+  private idle: Idle[] = [];
   /** Browsers launched so far (restarts included), for tests and the benchmark. */
   launches = 0;
 
@@ -64,6 +91,7 @@ export class BrowserPool {
     this.restartAfter = opts.restartAfter ?? 100;
     this.maxContexts = opts.maxContexts ?? 4;
     this.launchTimeoutMs = opts.launchTimeoutMs ?? 30_000;
+    this.maxWarm = opts.maxWarm ?? 8;
   }
 
   private generation(): Generation {
@@ -83,6 +111,10 @@ export class BrowserPool {
         handleSIGHUP: false,
       });
       const gen: Generation = { browser, used: 0, active: 0, retired: false };
+      // Warm contexts of a crashed browser that no job closed since: their proxies must go too.
+      const stale = this.idle.filter((x) => x.gen.active === 0);
+      this.idle = this.idle.filter((x) => x.gen.active !== 0);
+      for (const x of stale) void shut(x.warm);
       // A crashed browser is replaced on the next job instead of failing every job after it.
       browser.then(
         (b) => b.on('disconnected', () => (gen.retired = true)),
@@ -115,24 +147,59 @@ export class BrowserPool {
     if (gen.used >= this.restartAfter) gen.retired = true;
     let ctx: BrowserContext | undefined;
     try {
-      const browser = await gen.browser;
-      ctx = await browser.newContext({
-        viewport: VIEWPORT,
-        deviceScaleFactor: 1,
-        reducedMotion: 'reduce',
-        serviceWorkers: 'block',
-        ...options,
-      });
+      ctx = await newContext(await gen.browser, options);
       return await fn(ctx);
     } finally {
       await ctx?.close().catch(() => {});
-      gen.active--;
-      if (gen.retired && gen.active === 0) await this.closeGeneration(gen);
-      this.release();
+      await this.done(gen);
     }
   }
 
+  async withWarmContext<S, T>(
+    key: string,
+    open: (newCtx: (o: BrowserContextOptions) => Promise<BrowserContext>) => Promise<WarmContext<S>>,
+    fn: (warm: WarmContext<S>) => Promise<T>,
+  ): Promise<T> {
+    await this.slot();
+    const gen = this.generation();
+    gen.used++;
+    gen.active++;
+    if (gen.used >= this.restartAfter) gen.retired = true;
+    let warm: WarmContext<S> | undefined;
+    try {
+      const i = this.idle.findIndex((x) => x.key === key && x.gen === gen);
+      if (i >= 0) warm = this.idle.splice(i, 1)[0]!.warm as WarmContext<S>;
+      else {
+        const browser = await gen.browser;
+        warm = await open((o) => newContext(browser, o));
+      }
+      warm.reusable = true;
+      const out = await fn(warm);
+      return out;
+    } catch (err) {
+      if (warm) warm.reusable = false;
+      throw err;
+    } finally {
+      if (warm) {
+        if (warm.reusable && !gen.retired && !this.closed && !warm.page.isClosed()) {
+          this.idle.push({ key, gen, warm: warm as WarmContext<unknown> });
+          while (this.idle.length > this.maxWarm) await shut(this.idle.shift()!.warm);
+        } else await shut(warm);
+      }
+      await this.done(gen);
+    }
+  }
+
+  private async done(gen: Generation): Promise<void> {
+    gen.active--;
+    if (gen.retired && gen.active === 0) await this.closeGeneration(gen);
+    this.release();
+  }
+
   private async closeGeneration(gen: Generation): Promise<void> {
+    const mine = this.idle.filter((x) => x.gen === gen);
+    this.idle = this.idle.filter((x) => x.gen !== gen);
+    await Promise.all(mine.map((x) => shut(x.warm)));
     try {
       const b = await gen.browser;
       await b.close();
@@ -143,8 +210,26 @@ export class BrowserPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    const idle = this.idle;
+    this.idle = [];
+    await Promise.all(idle.map((x) => shut(x.warm)));
     const gen = this.current;
     this.current = undefined;
     if (gen) await this.closeGeneration(gen);
   }
+}
+
+function newContext(browser: Browser, options: BrowserContextOptions): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    reducedMotion: 'reduce',
+    serviceWorkers: 'block',
+    ...options,
+  });
+}
+
+async function shut(warm: WarmContext<unknown>): Promise<void> {
+  await warm.ctx.close().catch(() => {});
+  await warm.dispose().catch(() => {});
 }

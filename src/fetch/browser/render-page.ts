@@ -23,6 +23,7 @@ import { REFUSED_HEADER, startGuardProxy } from './guard-proxy.js';
 import { type RedactOptions, type Redaction, redactExchange } from './redact-exchange.js';
 import { runSteps, stepCaption } from './run-steps.js';
 import { annotateLayout } from './annotate-layout.js';
+import { settlePage, trackRequests } from './settle-page.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
@@ -111,15 +112,10 @@ const DEFAULT_BROWSER: BrowserConfig = {
   navigation_timeout_ms: 30_000,
 };
 
-async function guardContext(
-  ctx: BrowserContext,
-  guard: AddressGuard,
-  opts: RenderOptions,
-  url: string,
-  refusals: string[],
-): Promise<void> {
-  const mode = opts.mode;
+async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () => ReadState): Promise<void> {
   await ctx.route('**/*', async (route) => {
+    const { opts, url, refusals } = state();
+    const mode = opts.mode;
     const req = route.request();
     if (opts.preloaded && req.resourceType() === 'document' && req.url() === url) {
       const headers = Object.fromEntries(
@@ -282,7 +278,6 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
   const t0 = performance.now();
   const cfg = { ...DEFAULT_BROWSER, ...opts.site.browser };
   const userAgent = opts.site.user_agent ?? opts.userAgent ?? DEFAULT_USER_AGENT;
-  const guard = new AddressGuard(opts.allowPrivate ?? []);
   const refusals: string[] = [];
   const pending: Promise<Exchange | null>[] = [];
   const base = { requestedUrl: url, finalUrl: url, fetchedAt };
@@ -310,156 +305,221 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
       exchanges: [],
     };
   }
-  const release = opts.gate ? await opts.gate.acquire(host) : undefined;
-  const proxy = await startGuardProxy(guard, { onRefuse: (reason) => refusals.push(reason) });
-  try {
-    return await pool.withContext(
-      {
-        proxy: { server: proxy.server, bypass: '<-loopback>' },
-        userAgent,
-        extraHTTPHeaders: { ...opts.site.headers, ...opts.headers },
-        serviceWorkers: opts.mode === 'extract' ? 'block' : 'allow',
-        javaScriptEnabled: true,
-      },
-      async (ctx) => {
-        ctx.setDefaultTimeout(cfg.step_timeout_ms);
-        ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
-        await guardContext(ctx, guard, opts, url, refusals);
-        const page = await ctx.newPage();
-        if (opts.mode === 'capture') recordExchanges(page, pending, secretsOf(opts, cfg));
-        const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
-          fetch: finish({
-            status: 'error',
-            reason,
-            retryable,
-            finalUrl: page.url() === 'about:blank' ? url : page.url(),
-            ...extra,
-          }),
-          pageText: '',
-          tls: null,
-          userAgent,
-          exchanges: [],
+  const extraHTTPHeaders = { ...opts.site.headers, ...opts.headers };
+  const contextOptions = (proxyServer: string) => ({
+    proxy: { server: proxyServer, bypass: '<-loopback>' },
+    userAgent,
+    extraHTTPHeaders,
+    serviceWorkers: opts.mode === 'extract' ? ('block' as const) : ('allow' as const),
+    javaScriptEnabled: true,
+  });
+  const read = async (ctx: BrowserContext, page: Page, guard: AddressGuard): Promise<RenderResult> => {
+    ctx.setDefaultTimeout(cfg.step_timeout_ms);
+    ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
+    if (opts.mode === 'capture') recordExchanges(page, pending, secretsOf(opts, cfg));
+    const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
+      fetch: finish({
+        status: 'error',
+        reason,
+        retryable,
+        finalUrl: page.url() === 'about:blank' ? url : page.url(),
+        ...extra,
+      }),
+      pageText: '',
+      tls: null,
+      userAgent,
+      exchanges: [],
+    });
+
+    if (cfg.login) {
+      try {
+        await page.goto(cfg.login.url, { waitUntil: 'load' });
+        await runSteps(page, cfg.login.steps, { stepTimeoutMs: cfg.step_timeout_ms, env: opts.env });
+      } catch (err) {
+        return fail(`login_failed: ${(err as Error).message.split('\n')[0]}`, false);
+      }
+    }
+
+    let res: Response | null;
+    const tracker = trackRequests(page);
+    try {
+      res = await page.goto(url, { waitUntil: 'load' });
+    } catch (err) {
+      tracker.dispose();
+      if (refusals.length) return fail(refusals[0]!, false);
+      const msg = (err as Error).message.split('\n')[0]!;
+      return fail(/Timeout/i.test(msg) ? `timeout: ${msg}` : `network: ${msg}`, true);
+    }
+    if (!res) {
+      tracker.dispose();
+      return fail('network: navigation produced no response', true);
+    }
+    // Late XHR-built prices: wait until the price is in the page and nothing it asked for is
+    // still loading (settle-page.ts), but never wait forever.
+    await settlePage(page, tracker, {
+      priceSelector: opts.site.selectors?.price,
+      maxMs: Math.min(cfg.step_timeout_ms, 5000),
+    }).finally(() => tracker.dispose());
+
+    const headers = await res.allHeaders().catch(() => res!.headers());
+    if (headers[REFUSED_HEADER])
+      return fail(
+        refusals.find((r) => r.includes(new URL(res.url()).hostname)) ?? refusals[0] ?? 'private_address: refused',
+        false,
+      );
+    // The browser's peer is the guard proxy; the server's own address is what the proxy connected to.
+    const finalUrl = new URL(res.url());
+    const serverIp = guard.lastPeer.get(peerKey(finalUrl.hostname, finalUrl.port, finalUrl.protocol));
+    const httpStatus = res.status();
+    const sec = await res.securityDetails().catch(() => null);
+    const tls: TlsDetails | null = sec
+      ? {
+          protocol: sec.protocol,
+          subjectName: sec.subjectName,
+          issuer: sec.issuer,
+          validFrom: sec.validFrom,
+          validTo: sec.validTo,
+        }
+      : null;
+    const common = { httpStatus, headers, contentType: headers['content-type'], serverIp };
+    const verdict = classifyStatus(httpStatus, res.statusText());
+    if (verdict)
+      return {
+        ...fail(verdict.reason, verdict.retryable, common),
+        fetch: finish({
+          ...common,
+          status: verdict.status,
+          reason: verdict.reason,
+          retryable: verdict.retryable,
+          finalUrl: page.url(),
+        }),
+      };
+
+    const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
+    const stepShots: StepShot[] = [];
+    const shots = opts.mode === 'capture' && !opts.preloaded ? shootSteps(page, cfg.steps, stepShots) : undefined;
+    try {
+      if (!opts.preloaded) {
+        await shots?.before();
+        await runSteps(page, cfg.steps, {
+          stepTimeoutMs: cfg.step_timeout_ms,
+          env: opts.env,
+          ...(shots ? { afterStep: shots.afterStep } : {}),
         });
+      }
+    } catch (err) {
+      return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
+    }
+    const html = await page.content();
+    const wall = detectBotWall(html, headers);
+    if (wall) {
+      return {
+        ...fail('', false),
+        pageText,
+        fetch: finish({
+          ...common,
+          status: 'blocked',
+          reason: `captcha: page looks like a bot wall (${wall.vendor})`,
+          retryable: false,
+          finalUrl: page.url(),
+        }),
+      };
+    }
+    const capture =
+      opts.mode === 'capture'
+        ? {
+            ...(await capturePage(page, html, opts)),
+            steps: stepShots,
+            ...(shots?.lastCaption ? { caption: shots.lastCaption } : {}),
+          }
+        : undefined;
+    // The page is laid out already, with its real stylesheets: annotating it costs one
+    // evaluate, and lets the layout read settle a tie the markup alone cannot.
+    const laidOut = await annotateLayout(page)
+      .then(() => page.content())
+      .catch(() => undefined);
+    const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
+    return {
+      fetch: finish({
+        ...common,
+        status: 'ok',
+        retryable: false,
+        body: html,
+        bytes: Buffer.byteLength(html),
+        finalUrl: page.url(),
+      }),
+      pageText,
+      tls,
+      userAgent,
+      exchanges,
+      capture,
+      laidOut,
+    };
+  };
 
-        if (cfg.login) {
+  const release = opts.gate ? await opts.gate.acquire(host) : undefined;
+  try {
+    const current: ReadState = { opts, url, refusals };
+    // Extract reads of pages without steps or login leave nothing behind that could change the
+    // next read of the same site but cookies and cache, as a returning visitor's would: they
+    // reuse a warm context of that host (with the same request options). Evidence reads, and
+    // sites that log in or click, always get a fresh one.
+    if (opts.mode === 'extract' && !opts.preloaded && !cfg.login && cfg.steps.length === 0) {
+      const key = JSON.stringify([host, userAgent, extraHTTPHeaders, opts.allowPrivate ?? []]);
+      return await pool.withWarmContext<WarmState, RenderResult>(
+        key,
+        async (newContext) => {
+          const guard = new AddressGuard(opts.allowPrivate ?? []);
+          const state: WarmState = { guard, current };
+          const proxy = await startGuardProxy(guard, { onRefuse: (reason) => state.current.refusals.push(reason) });
           try {
-            await page.goto(cfg.login.url, { waitUntil: 'load' });
-            await runSteps(page, cfg.login.steps, { stepTimeoutMs: cfg.step_timeout_ms, env: opts.env });
+            const ctx = await newContext(contextOptions(proxy.server));
+            await guardContext(ctx, guard, () => state.current);
+            return { ctx, page: await ctx.newPage(), state, dispose: () => proxy.close(), reusable: true };
           } catch (err) {
-            return fail(`login_failed: ${(err as Error).message.split('\n')[0]}`, false);
+            await proxy.close();
+            throw err;
           }
-        }
-
-        let res: Response | null;
-        try {
-          res = await page.goto(url, { waitUntil: 'load' });
-        } catch (err) {
-          if (refusals.length) return fail(refusals[0]!, false);
-          const msg = (err as Error).message.split('\n')[0]!;
-          return fail(/Timeout/i.test(msg) ? `timeout: ${msg}` : `network: ${msg}`, true);
-        }
-        if (!res) return fail('network: navigation produced no response', true);
-        // Late XHR-built prices: give the page a moment to go quiet, but never wait forever.
-        await page.waitForLoadState('networkidle', { timeout: Math.min(cfg.step_timeout_ms, 5000) }).catch(() => {});
-
-        const headers = await res.allHeaders().catch(() => res!.headers());
-        if (headers[REFUSED_HEADER])
-          return fail(
-            refusals.find((r) => r.includes(new URL(res.url()).hostname)) ?? refusals[0] ?? 'private_address: refused',
-            false,
-          );
-        // The browser's peer is the guard proxy; the server's own address is what the proxy connected to.
-        const finalUrl = new URL(res.url());
-        const serverIp = guard.lastPeer.get(peerKey(finalUrl.hostname, finalUrl.port, finalUrl.protocol));
-        const httpStatus = res.status();
-        const sec = await res.securityDetails().catch(() => null);
-        const tls: TlsDetails | null = sec
-          ? {
-              protocol: sec.protocol,
-              subjectName: sec.subjectName,
-              issuer: sec.issuer,
-              validFrom: sec.validFrom,
-              validTo: sec.validTo,
-            }
-          : null;
-        const common = { httpStatus, headers, contentType: headers['content-type'], serverIp };
-        const verdict = classifyStatus(httpStatus, res.statusText());
-        if (verdict)
-          return {
-            ...fail(verdict.reason, verdict.retryable, common),
-            fetch: finish({
-              ...common,
-              status: verdict.status,
-              reason: verdict.reason,
-              retryable: verdict.retryable,
-              finalUrl: page.url(),
-            }),
-          };
-
-        const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
-        const stepShots: StepShot[] = [];
-        const shots = opts.mode === 'capture' && !opts.preloaded ? shootSteps(page, cfg.steps, stepShots) : undefined;
-        try {
-          if (!opts.preloaded) {
-            await shots?.before();
-            await runSteps(page, cfg.steps, {
-              stepTimeoutMs: cfg.step_timeout_ms,
-              env: opts.env,
-              ...(shots ? { afterStep: shots.afterStep } : {}),
-            });
-          }
-        } catch (err) {
-          return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
-        }
-        const html = await page.content();
-        const wall = detectBotWall(html, headers);
-        if (wall) {
-          return {
-            ...fail('', false),
-            pageText,
-            fetch: finish({
-              ...common,
-              status: 'blocked',
-              reason: `captcha: page looks like a bot wall (${wall.vendor})`,
-              retryable: false,
-              finalUrl: page.url(),
-            }),
-          };
-        }
-        const capture =
-          opts.mode === 'capture'
-            ? {
-                ...(await capturePage(page, html, opts)),
-                steps: stepShots,
-                ...(shots?.lastCaption ? { caption: shots.lastCaption } : {}),
-              }
-            : undefined;
-        // The page is laid out already, with its real stylesheets: annotating it costs one
-        // evaluate, and lets the layout read settle a tie the markup alone cannot.
-        const laidOut = await annotateLayout(page)
-          .then(() => page.content())
-          .catch(() => undefined);
-        const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
-        return {
-          fetch: finish({
-            ...common,
-            status: 'ok',
-            retryable: false,
-            body: html,
-            bytes: Buffer.byteLength(html),
-            finalUrl: page.url(),
-          }),
-          pageText,
-          tls,
-          userAgent,
-          exchanges,
-          capture,
-          laidOut,
-        };
-      },
-    );
+        },
+        async (warm) => {
+          warm.state.current = current;
+          const r = await read(warm.ctx, warm.page, warm.state.guard);
+          for (const popup of warm.ctx.pages()) if (popup !== warm.page) await popup.close().catch(() => {});
+          // A failed or walled read may have left state behind (a challenge cookie): not reused.
+          // Otherwise the page leaves the site so nothing of it runs while it waits.
+          warm.reusable =
+            r.fetch.status === 'ok' &&
+            (await warm.page.goto('about:blank').then(
+              () => true,
+              () => false,
+            ));
+          return r;
+        },
+      );
+    }
+    const guard = new AddressGuard(opts.allowPrivate ?? []);
+    const proxy = await startGuardProxy(guard, { onRefuse: (reason) => refusals.push(reason) });
+    try {
+      return await pool.withContext(contextOptions(proxy.server), async (ctx) => {
+        await guardContext(ctx, guard, () => current);
+        return read(ctx, await ctx.newPage(), guard);
+      });
+    } finally {
+      await proxy.close();
+    }
   } finally {
-    await proxy.close();
     release?.();
   }
+}
+
+/** What the context's request handlers need of the read in progress (a warm context serves many). */
+interface ReadState {
+  opts: RenderOptions;
+  url: string;
+  refusals: string[];
+}
+
+interface WarmState {
+  guard: AddressGuard;
+  current: ReadState;
 }
