@@ -7,9 +7,11 @@
  *   waited for, however long it takes, up to the cap), and no request started for `quietMs`;
  * - the price is in the page (the selector matches an element whose text has a digit, or the
  *   page has JSON-LD / microdata naming a price), and its text has not changed for `quietMs`.
- * `quietMs` (250 ms) also covers a script that waits a moment before asking for the price: a
- * request started within it is waited for. networkidle's 500 ms covered a longer pause, but
- * neither covers every page; a page that waits longer needs `steps` (a wait_for step).
+ * `quietMs` is networkidle's 500 ms, so a script that waits a moment before asking for the price
+ * is covered exactly as before: a request started within it is waited for. A shorter quiet
+ * period read a little sooner, but would read a price that a script replaces after a pause of
+ * 250–500 ms, and a wrong price is worse than a slow one. A page that waits longer than 500 ms
+ * needs `steps` (a wait_for step), as it did with networkidle.
  * A page without a named price gets the old, longer quiet period (idleMs), as networkidle did.
  * At `maxMs` the page is read as it is, as before.
  */
@@ -77,7 +79,7 @@ const PRICE_PROBE_SRC = `function (selector) {
 }`;
 
 export async function settlePage(page: Page, tracker: RequestTracker, opts: SettleOptions): Promise<SettleOutcome> {
-  const quietMs = opts.quietMs ?? 250;
+  const quietMs = opts.quietMs ?? 500;
   const idleMs = opts.idleMs ?? 500;
   const pollMs = opts.pollMs ?? 40;
   const t0 = performance.now();
