@@ -53,7 +53,7 @@ export const GROUPS = {
   // normal suite, too slowly to rerun for every mutant.
   evidence: {
     mutate: ['src/evidence/verify-bundle.ts', 'src/evidence/manifest.ts'],
-    tests: ['tests/evidence-verify-bundle.test.ts'],
+    tests: ['tests/evidence-verify-bundle.test.ts', 'tests/evidence-verify-bundle-sealed.test.ts'],
   },
   'address-guard': {
     mutate: ['src/fetch/address-guard.ts', 'src/fetch/ip-ranges.ts'],
