@@ -17,6 +17,7 @@ import { createSigningKey, keyFingerprint, type Signer } from '../src/evidence/s
 import { verifyBundle, verifyBundleFile, verifyWaczFile } from '../src/evidence/verify-bundle.js';
 import { packageWacz } from '../src/evidence/write-wacz.js';
 import { writeWarc } from '../src/evidence/write-warc.js';
+import { manifestFixture } from './support/manifest-fixture.js';
 import { tmpDir } from './support/tmp.js';
 
 type Entries = Record<string, Uint8Array>;
@@ -24,34 +25,14 @@ const json = (v: unknown) => strToU8(JSON.stringify(v));
 const MAX_JSON = 64 * 1024 * 1024;
 
 const html = strToU8('<html>the page, 19.99</html>');
-const manifest = (warc: Uint8Array): Manifest => ({
-  version: 1,
-  case_id: 7,
-  observation_id: 11,
-  listing_id: 1,
-  site: 'shop',
-  reseller: 'Shop Inc',
-  sku: 'WP-1',
-  render: 'static',
-  requested_url: 'https://shop.example/p',
-  final_url: null,
-  captured_at: '2026-11-20T10:00:00.000Z',
-  user_agent: 'mapwatch',
-  server_ip: null,
-  tls: null,
-  http_status: 200,
-  status: 'ok',
-  reason: null,
-  offer: null,
-  verdict: null,
-  map_rule: null,
-  findings: [],
-  recheck: null,
-  files: [
-    { role: 'dom_html', key: 'k/html', sha256: sha256Hex(html), size: html.length, mime: 'text/html; charset=utf-8' },
-    { role: 'warc', key: 'k/warc', sha256: sha256Hex(warc), size: warc.length, mime: 'application/warc' },
-  ],
-});
+const manifest = (warc: Uint8Array): Manifest =>
+  manifestFixture({
+    observationId: 11,
+    files: [
+      { role: 'dom_html', key: 'k/html', sha256: sha256Hex(html), size: html.length, mime: 'text/html; charset=utf-8' },
+      { role: 'warc', key: 'k/warc', sha256: sha256Hex(warc), size: warc.length, mime: 'application/warc' },
+    ],
+  });
 
 let signer: Signer;
 let other: Signer;

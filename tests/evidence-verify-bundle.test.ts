@@ -9,44 +9,25 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { sha256Hex } from '../src/evidence/evidence-store.js';
-import { canonicalJson, chainSha256, GENESIS_SHA256, manifestSha256 } from '../src/evidence/manifest.js';
+import { canonicalJson, chainSha256, type FileRole, GENESIS_SHA256, manifestSha256 } from '../src/evidence/manifest.js';
 import { verifyBundle, verifyBundleFile } from '../src/evidence/verify-bundle.js';
+import { manifestFixture } from './support/manifest-fixture.js';
 import { tmpDir } from './support/tmp.js';
 
 const shot = strToU8('a screenshot');
 const html = strToU8('<html>the page</html>');
-const fileOf = (bytes: Uint8Array, role: string, mime: string) => ({
+const fileOf = (bytes: Uint8Array, role: FileRole, mime: string) => ({
   role,
   key: `k/${role}`,
   sha256: sha256Hex(bytes),
   size: bytes.length,
   mime,
 });
-const manifest = (observation: number) => ({
-  version: 1,
-  case_id: 7,
-  observation_id: observation,
-  listing_id: 1,
-  site: 'shop',
-  reseller: 'Shop Inc',
-  sku: 'WP-1',
-  render: 'static',
-  requested_url: 'https://shop.example/p',
-  final_url: null,
-  captured_at: '2026-11-20T10:00:00.000Z',
-  user_agent: 'mapwatch',
-  server_ip: null,
-  tls: null,
-  http_status: 200,
-  status: 'ok',
-  reason: null,
-  offer: null,
-  verdict: null,
-  map_rule: null,
-  findings: [],
-  recheck: null,
-  files: [fileOf(shot, 'screenshot_viewport', 'image/png'), fileOf(html, 'dom_html', 'text/html; charset=utf-8')],
-});
+const manifest = (observation: number) =>
+  manifestFixture({
+    observationId: observation,
+    files: [fileOf(shot, 'screenshot_viewport', 'image/png'), fileOf(html, 'dom_html', 'text/html; charset=utf-8')],
+  });
 
 type Entries = Record<string, Uint8Array>;
 const json = (v: unknown) => strToU8(JSON.stringify(v));
