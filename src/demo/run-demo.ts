@@ -165,6 +165,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     sweeps.push(
       await runSweep(db, queues.crawl, sites, startedAt.getTime(), { onProgress: throttle(progress('  sweep 1')) }),
     );
+    await app.ctx.siteHealth?.flush();
     log(`Sweep 1 done in ${(sweeps[0]!.ms / 1000).toFixed(1)} s. Now Shifty Sounds ships its redesign…`);
     stores.shiftLayouts();
     log('Sweep 2: every site again…');
@@ -174,6 +175,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `Sweep 2 done in ${(sweeps[1]!.ms / 1000).toFixed(1)} s. Sending alerts, site alerts and the digest through the notify queue…`,
     );
+    // Site health is judged in batches (batch-site-health.ts): judge the sweep's last reads now, so
+    // their site alerts exist before the notify job looks for them.
+    await app.ctx.siteHealth?.flush();
     await queues.notify.add(notifyJob.id, {}, { ...notifyJob.options, jobId: `demo-notify-${startedAt.getTime()}` });
     await waitForJob(queues.notify, `demo-notify-${startedAt.getTime()}`);
 
