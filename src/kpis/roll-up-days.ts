@@ -98,7 +98,8 @@ export function rollUpStatement(o: RollUpDaysOptions) {
         join listings l on l.id = o.listing_id
         cross join bounds b
         left join discredited dc on dc.id = o.id
-        left join seg_msrp sm on sm.product_id = l.product_id and sm.cur = upper(o.currency)
+        -- observations.currency is upper case already (its check constraint): no upper() per read.
+        left join seg_msrp sm on sm.product_id = l.product_id and sm.cur = o.currency
           and o.captured_at >= sm.t0 and (sm.t1 is null or o.captured_at < sm.t1)
         cross join lateral (
           select o.status = 'ok' and o.verdict in ('compliant', 'violation') and dc.id is null as trusted
