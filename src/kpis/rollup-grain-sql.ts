@@ -50,13 +50,17 @@ export const SELLER_GRAIN: RollupGrain = {
 export const sellerKeySql = (col: string): string =>
   `coalesce(lower(regexp_replace(regexp_replace(normalize(${col}, NFKC), '^\\s+|\\s+$', '', 'g'), '\\s+', ' ', 'g')), '')`;
 
-/** The read aggregates of l1, over `obs`. */
+/**
+ * The read aggregates of l1, over `obs`. The counts are integers (a listing-day's reads fit
+ * many times over), so the grains add them up with sum(integer), a running bigint, rather
+ * than sum(bigint), a numeric state allocated per group: the same figures, cheaper.
+ */
 const readAggs = (): string =>
-  `count(*) as reads,
-          count(*) filter (where ob.trusted) as trustworthy_reads,
-          count(*) filter (where ob.trusted and ob.verdict = 'compliant') as compliant_reads,
-          count(*) filter (where ob.trusted and ob.verdict = 'violation') as violating_reads,
-          count(*) filter (where ob.status = 'blocked') as blocked_reads,
+  `count(*)::integer as reads,
+          (count(*) filter (where ob.trusted))::integer as trustworthy_reads,
+          (count(*) filter (where ob.trusted and ob.verdict = 'compliant'))::integer as compliant_reads,
+          (count(*) filter (where ob.trusted and ob.verdict = 'violation'))::integer as violating_reads,
+          (count(*) filter (where ob.status = 'blocked'))::integer as blocked_reads,
           min(ob.currency) filter (where ob.trusted) as min_currency,
           max(ob.currency) filter (where ob.trusted) as max_currency,
           min(ob.amount_minor) filter (where ob.trusted) as min_price_minor,
@@ -65,7 +69,7 @@ const readAggs = (): string =>
             filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0) as sum_depth_pct,
           max(100.0 * (ob.map_minor - ob.normalized_minor) / ob.map_minor)
             filter (where ob.trusted and ob.verdict = 'violation' and ob.map_minor > 0) as max_depth_pct,
-          count(ob.list_minor) filter (where ob.list_minor > 0) as msrp_reads,
+          (count(ob.list_minor) filter (where ob.list_minor > 0))::integer as msrp_reads,
           sum((ob.normalized_minor - ob.list_minor)::numeric / ob.list_minor) filter (where ob.list_minor > 0)
             as sum_msrp_variance,
           max(array[date_part('epoch', ob.captured_at), ob.id::float8,
