@@ -11,6 +11,7 @@ import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
 import { runDbBench } from './db.js';
 import { runAppPagesBench } from './app-pages.js';
 import { runKpiBench } from './kpis.js';
+import { runCliBench } from './cli.js';
 
 const quick = process.argv.includes('--quick');
 const endToEnd = (ratio: number) => `static end-to-end vs crawlee: ${ratio.toFixed(2)}×`;
@@ -38,5 +39,7 @@ if (quick) {
   if (wants('db')) console.log('\n' + (await runDbBench()));
   if (wants('app-pages')) console.log('\n' + (await runAppPagesBench()));
   if (wants('kpis')) console.log('\n' + (await runKpiBench()));
+  // Issue 15 item 4: CLI start-up, the built CLI (needs `npm run build`).
+  if (wants('cli')) console.log('\n' + (await runCliBench()));
   if (staticRun) console.log('\n' + endToEnd(speedRatio(staticRun.reports, 'mapwatch-crawl', 'crawlee')));
 }
