@@ -18,6 +18,7 @@
  *
  *   node --import tsx bench/cli.ts          (after `npm run build`)
  *   BENCH_CLI_RUNS=20 BENCH_CLI_DB_RUNS=8 BENCH_CLI_CASES=1000
+ *   BENCH_CLI_ROOT=/path/to/other/checkout   (time that checkout's build, e.g. the commit before a change)
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,7 +32,8 @@ import { freePort } from '../tests/support/private-postgres.js';
 import { seedApp } from '../tests/support/seed-app.js';
 import { envNumber, formatTable, processCpuSeconds, reapedChildrenCpuSeconds } from './support/measure.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+/** The checkout whose built CLI is timed: this one, or BENCH_CLI_ROOT (e.g. a build of the commit before a change). */
+const ROOT = path.resolve(process.env.BENCH_CLI_ROOT || path.join(import.meta.dirname, '..'));
 const BIN = path.join(ROOT, 'bin/mapwatch.js');
 
 interface Variant {
@@ -176,7 +178,7 @@ export async function runCliBench(): Promise<string> {
       return [name, s.wallMs.length, ms(quantile(s.wallMs, 0.5)), ms(quantile(s.wallMs, 0.9)), ms(mean(s.cpuMs)), over];
     });
     return formatTable(
-      `CLI start-up, the built CLI (bin/mapwatch.js), ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
+      `CLI start-up, the built CLI (${BIN}), ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}`,
       ['command', 'runs', 'wall p50', 'wall p90', 'CPU mean', 'p50 vs peer'],
       rows,
       [
