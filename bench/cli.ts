@@ -17,7 +17,7 @@
  * Prints figures; asserts nothing.
  *
  *   node --import tsx bench/cli.ts          (after `npm run build`)
- *   BENCH_CLI_RUNS=20 BENCH_CLI_DB_RUNS=8 BENCH_CLI_CASES=1000
+ *   BENCH_CLI_RUNS=20 BENCH_CLI_DB_RUNS=6 BENCH_CLI_CASES=1000
  *   BENCH_CLI_ROOT=/path/to/other/checkout   (time that checkout's build, e.g. the commit before a change)
  */
 import { spawnSync } from 'node:child_process';
@@ -107,7 +107,7 @@ export async function runCliBench(): Promise<string> {
   if (!fs.existsSync(path.join(ROOT, 'dist/cli/run.js')))
     throw new Error('bench/cli.ts times the built CLI: run `npm run build` first');
   const runs = envNumber('BENCH_CLI_RUNS', 20);
-  const dbRuns = envNumber('BENCH_CLI_DB_RUNS', 8);
+  const dbRuns = envNumber('BENCH_CLI_DB_RUNS', 6);
   const cases = envNumber('BENCH_CLI_CASES', 1000);
   const loadBefore = load();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-cli-'));
