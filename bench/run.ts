@@ -11,6 +11,8 @@ import { runBrowserVsCrawleeBench } from './browser-vs-crawlee.js';
 import { runDbBench } from './db.js';
 import { runAppPagesBench } from './app-pages.js';
 import { runKpiBench } from './kpis.js';
+import { runCliBench } from './cli.js';
+import { runGrowthBench } from './growth.js';
 
 const quick = process.argv.includes('--quick');
 const endToEnd = (ratio: number) => `static end-to-end vs crawlee: ${ratio.toFixed(2)}×`;
@@ -38,5 +40,9 @@ if (quick) {
   if (wants('db')) console.log('\n' + (await runDbBench()));
   if (wants('app-pages')) console.log('\n' + (await runAppPagesBench()));
   if (wants('kpis')) console.log('\n' + (await runKpiBench()));
+  // Issue 15 item 4: CLI start-up, the built CLI (needs `npm run build`).
+  if (wants('cli')) console.log('\n' + (await runCliBench()));
+  // Issue 15 item 6: one sweep's time, peak RSS and observation bytes as the listings grow.
+  if (wants('growth')) console.log('\n' + (await runGrowthBench()));
   if (staticRun) console.log('\n' + endToEnd(speedRatio(staticRun.reports, 'mapwatch-crawl', 'crawlee')));
 }

@@ -319,6 +319,10 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       .selectFrom('site_health')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
+    const size = await sql<{ bytes: string }>`
+      select pg_total_relation_size(format('%I.observations', ${h.schema}::text)::regclass) as bytes`.execute(h.db);
+    report.observationRows = Number(rows.n);
+    report.observationTableBytes = Number(size.rows[0]!.bytes);
     report.note = `${rows.n} observations written, ${judged.n} sites' health judged; ${(statements / job.listings.length).toFixed(2)} statements per check; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
     return report;
   } finally {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
 import { tmpDir } from './support/tmp.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -44,6 +45,14 @@ describe('CLI start-up', { timeout: 120_000 }, () => {
     expect(JSON.parse(r.stdout)).toEqual({ amount: '1299.00', currency: 'EUR' });
     expect(r.packages.has('commander')).toBe(true); // the hook does see packages
     expect(HEAVY.filter((p) => r.packages.has(p))).toEqual([]);
+  });
+
+  it('`mapwatch --version` loads no command and no configuration', () => {
+    const r = packagesLoadedBy(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(VERSION);
+    expect(r.packages.has('commander')).toBe(true);
+    expect([...HEAVY, 'zod'].filter((p) => r.packages.has(p))).toEqual([]);
   });
 
   it('`mapwatch --help` still lists every command', () => {

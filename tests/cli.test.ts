@@ -78,6 +78,14 @@ describe('mapwatch CLI', { timeout: 180_000 }, () => {
     const cases = mapwatch(['cases', '--json'], env);
     expect(cases.code).toBe(0);
     expect(JSON.parse(cases.stdout)).toEqual([]);
+    // The notice, dismiss and reopen code loads only when its subcommand runs; it still runs.
+    const dismiss = mapwatch(['cases', 'dismiss', '999', '--note', 'a duplicate'], env);
+    expect(dismiss.stderr).toContain('case #999 does not exist');
+    const reopen = mapwatch(['cases', 'reopen', '999', '--note', 'price back up'], env);
+    expect(reopen.stderr).toContain('case #999 does not exist');
+    const approve = mapwatch(['cases', 'approve-notice', '999'], env);
+    expect(approve.stderr).toContain('case #999 has no notice waiting for approval');
+    for (const r of [dismiss, reopen, approve]) expect(r.code).not.toBe(0);
   });
 
   it('checks site configs and names every problem by file and field', () => {

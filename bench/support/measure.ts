@@ -17,6 +17,9 @@ export interface VariantReport {
   peakRssMb: number;
   /** CPU seconds spent for this variant by other processes (Postgres backends), not in cpuSeconds. */
   serviceCpuSeconds?: number;
+  /** `mapwatch crawl` only: the observations table's rows and its size with indexes and TOAST (bench/growth.ts). */
+  observationRows?: number;
+  observationTableBytes?: number;
   note?: string;
 }
 

@@ -83,9 +83,14 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .version(VERSION)
     .showHelpAfterError('(run `mapwatch --help` for usage)')
     .exitOverride();
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  const wanted = (first && COMMAND_GROUPS[first]) || (Object.keys(GROUPS) as (keyof typeof GROUPS)[]);
-  if (!first || !CONFIG_FREE_COMMANDS.has(first)) envModule ??= await import('../config/env.js');
+  const args = argv.slice(2);
+  const first = args.find((a) => !a.startsWith('-'));
+  // `mapwatch --version` needs no command at all; help, a bare call or an unknown command need them all.
+  const versionOnly = !first && args.length > 0 && args.every((a) => a === '-V' || a === '--version');
+  const wanted = versionOnly
+    ? []
+    : (first && COMMAND_GROUPS[first]) || (Object.keys(GROUPS) as (keyof typeof GROUPS)[]);
+  if (!versionOnly && (!first || !CONFIG_FREE_COMMANDS.has(first))) envModule ??= await import('../config/env.js');
   // Registration order is the help's order; the `crawl` group must come before `queue` (`sites`).
   for (const name of Object.keys(GROUPS)) if (wanted.includes(name)) (await GROUPS[name]!())(program, loadEnv);
   return program;

@@ -6,7 +6,7 @@ import { openAppDb } from '../app/open-app-db.js';
 export type EnvLoader = () => Env;
 
 export async function withDb<T>(env: Env, fn: (h: DbHandle & { applied: string[] }) => Promise<T>): Promise<T> {
-  const h = await openAppDb(env);
+  const h = await openAppDb(env, { oneShot: true });
   try {
     return await fn(h);
   } finally {

@@ -25,16 +25,22 @@ function migrationsDir(): string {
   throw new UserError(`migrations folder not found next to ${here}; is the package built?`);
 }
 
+/** The migration files of `dir`, sorted; a migration's name is its file name without the extension. */
+function migrationFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
+    .sort();
+}
+
+const migrationName = (file: string) => file.replace(/\.(js|ts)$/, '');
+
 class FolderProvider implements MigrationProvider {
   constructor(private readonly dir: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
-    const files = fs
-      .readdirSync(this.dir)
-      .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
-      .sort();
-    for (const file of files) {
-      out[file.replace(/\.(js|ts)$/, '')] = (await import(pathToFileURL(path.join(this.dir, file)).href)) as Migration;
+    for (const file of migrationFiles(this.dir)) {
+      out[migrationName(file)] = (await import(pathToFileURL(path.join(this.dir, file)).href)) as Migration;
     }
     return out;
   }
@@ -95,6 +101,27 @@ function check({ error, results }: MigrationResultSet): string[] {
     });
   }
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/**
+ * Whether the database has applied exactly the migrations in the folder, read in two small
+ * queries. Every CLI command migrates on open, and the migrator's own check (import all the
+ * migration files, create and lock its tables, read them back) was most of a one-shot command's
+ * database time on the embedded database. Anything but an exact match (a pending migration, one
+ * the folder lacks, no migration table yet) answers false and leaves the decision to the
+ * migrator. Kysely applies a run's migrations in one transaction on Postgres, so a migration
+ * running elsewhere is seen either not at all or whole.
+ */
+export async function isMigrated(db: Kysely<any>, schema = 'public'): Promise<boolean> {
+  // The table the migrator uses: in `schema`, or found on the search path for `public` (migrator()).
+  const table = schema === 'public' ? 'kysely_migration' : `"${schema.replace(/"/g, '""')}".kysely_migration`;
+  const present = await sql<{ present: boolean }>`select to_regclass(${table}) is not null as present`.execute(db);
+  if (!present.rows[0]?.present) return false;
+  const ref = schema === 'public' ? sql.id('kysely_migration') : sql.id(schema, 'kysely_migration');
+  const applied = await sql<{ name: string }>`select name from ${ref}`.execute(db);
+  const wanted = migrationFiles(migrationsDir()).map(migrationName);
+  const names = applied.rows.map((r) => r.name).sort(); // sorted as the files are (not by the collation)
+  return names.length === wanted.length && names.every((n, i) => n === wanted[i]);
 }
 
 /** Applies every pending migration; returns the names applied. */

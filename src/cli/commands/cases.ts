@@ -1,14 +1,10 @@
 /** `mapwatch cases` (list), `cases approve-notice N`, `cases dismiss N --note TEXT`, `cases reopen N --note TEXT`. */
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { approveNotice } from '../../notify/approve-notice.js';
 import { type Role, ROLES } from '../../cases/actor.js';
-import { dismissCase } from '../../cases/dismiss-case.js';
-import { reopenCase } from '../../cases/reopen-case.js';
 import { loadPolicy } from '../../config/policy.js';
 import { CASE_SORTS, caseFilterSchema } from '../../queries/case-filter.js';
 import { UserError } from '../../errors.js';
-import { checkSeverity, loadNotifyConfig } from '../../notify/notify-config.js';
 import { listCases } from '../../queries/list-cases.js';
 import { json } from '../output.js';
 import { formatCases } from '../print.js';
@@ -85,6 +81,11 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .option('--by <name>', 'who approves (recorded on the case)', os.userInfo().username)
     .addOption(roleOption('compliance'))
     .action(async (id: string, opts: { by: string; role: Role }) => {
+      // Loaded here, not with the case list: the notice path reads YAML and renders templates.
+      const [{ checkSeverity, loadNotifyConfig }, { approveNotice }] = await Promise.all([
+        import('../../notify/notify-config.js'),
+        import('../../notify/approve-notice.js'),
+      ]);
       const cfg = loadNotifyConfig();
       checkSeverity(cfg, loadPolicy().severityOrder);
       const r = await withDb(env(), ({ db }) =>
@@ -104,6 +105,7 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .option('--by <name>', 'who dismisses (recorded on the case)', os.userInfo().username)
     .addOption(roleOption('compliance'))
     .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
+      const { dismissCase } = await import('../../cases/dismiss-case.js');
       await withDb(env(), ({ db }) =>
         dismissCase(db, caseId(id), opts.note, { actor: { who: opts.by, role: opts.role } }),
       );
@@ -117,6 +119,7 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
     .option('--by <name>', 'who reopens (recorded on the case)', os.userInfo().username)
     .addOption(roleOption('compliance'))
     .action(async (id: string, opts: { note: string; by: string; role: Role }) => {
+      const { reopenCase } = await import('../../cases/reopen-case.js');
       await withDb(env(), ({ db }) =>
         reopenCase(db, { caseId: caseId(id), note: opts.note, actor: { who: opts.by, role: opts.role } }),
       );

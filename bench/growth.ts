@@ -1,0 +1,68 @@
+/**
+ * Growth (issue 15, item 6): how the time of one sweep grows with the number of listings, whether
+ * memory stays flat, and how the observations table grows per million reads. Each size is one
+ * `mapwatch crawl` sweep (bench/static.ts, variant mapwatch-crawl: crawlNow on Postgres, fast local
+ * pages on 100 domains, concurrency 16) in a child process of its own, in a fresh schema.
+ *
+ * Reads that change no case write no evidence (the fixture prices are compliant), so the evidence
+ * store does not grow here; it grows with the cases opened, not with the reads.
+ *
+ *   node --import tsx bench/growth.ts                  (1,000 and 3,000 listings: about a minute)
+ *   BENCH_GROWTH_SIZES=1000,3000,10000,100000          (10,000 takes minutes, 100,000 about an hour)
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runStaticBench } from './static.js';
+import { formatTable } from './support/measure.js';
+
+const DOMAINS = 100;
+
+export async function runGrowthBench(): Promise<string> {
+  const sizes = (process.env.BENCH_GROWTH_SIZES ?? '1000,3000').split(',').map(Number);
+  const load0 = os.loadavg()[0]!.toFixed(2);
+  const rows: (string | number)[][] = [];
+  let first: { msPerListing: number } | undefined;
+  for (const size of sizes) {
+    const perDomain = Math.max(1, Math.round(size / DOMAINS));
+    const { reports } = await runStaticBench({ domains: DOMAINS, perDomain, variants: ['mapwatch-crawl'] });
+    const r = reports[0]!;
+    const msPerListing = (r.seconds / r.checks) * 1000;
+    first ??= { msPerListing };
+    const bytesPerRead = (r.observationTableBytes ?? NaN) / (r.observationRows ?? NaN);
+    rows.push([
+      r.checks,
+      r.seconds.toFixed(1),
+      msPerListing.toFixed(2),
+      `${(msPerListing / first.msPerListing).toFixed(2)}x`,
+      (((r.cpuSeconds + (r.serviceCpuSeconds ?? 0)) / r.checks) * 1000).toFixed(2),
+      r.peakRssMb.toFixed(0),
+      bytesPerRead.toFixed(0),
+      ((bytesPerRead * 1e6) / 2 ** 30).toFixed(2),
+      `${r.correct}/${r.checks}`,
+    ]);
+  }
+  return formatTable(
+    `Growth of one sweep (mapwatch crawl on Postgres, ${DOMAINS} local domains, concurrency 16)`,
+    [
+      'listings',
+      'sweep s',
+      'ms/listing',
+      'vs first',
+      'CPU ms/listing (incl. Postgres)',
+      'peak RSS MB',
+      'observation bytes/read',
+      'GiB per 1M reads',
+      'price right',
+    ],
+    rows,
+    [
+      `load average (1 min) before: ${load0}; after: ${os.loadavg()[0]!.toFixed(2)}`,
+      'bytes/read: pg_total_relation_size(observations) (table, indexes, TOAST) ÷ its rows; per 1M reads: that × 1,000,000',
+    ],
+  );
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(await runGrowthBench());
+}
