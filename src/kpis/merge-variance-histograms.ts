@@ -4,68 +4,108 @@
  * rather than in SQL. Summing the histograms in SQL unnests every (bucket, count) pair into a
  * row, groups, sorts and windows them: at 10,000,000 reads a month by product is ~720,000
  * pairs (each product-day holds ~12 listing-days) and took over a second. The query instead
- * concatenates each group's arrays in their binary form (array_send, one bytea per group,
- * no row per pair), and this file adds them up and reads the percentiles: the same
- * percentile_cont over the same summed histogram as before, so the same figures.
+ * concatenates each group's arrays as their text ('{-120,-80}{2,1}', one string per group, no
+ * row per pair; shorter on the wire than array_send's bytes in hex), and this file adds them
+ * up and reads the percentiles: the same percentile_cont over the same summed histogram as
+ * before, so the same figures.
  */
 import { sql } from 'kysely';
 import { VARIANCE_BUCKETS_PER_UNIT } from './roll-up-dimensions.js';
 
-/**
- * The aggregate over rows `r` of a group: each row's buckets then counts, in array_send's
- * binary form, one after the other (empty when the group has no rows with a histogram).
- */
-export const varianceHistogramsSql = sql`string_agg(array_send(r.variance_buckets) || array_send(r.variance_counts), ''::bytea)`;
+/** The aggregate over rows `r` of a group: each row's buckets then counts, as array text, one after the other. */
+export const varianceHistogramsSql = sql`string_agg(r.variance_buckets::text || r.variance_counts::text, '')`;
 
-/** array_send of an int4[] at `at`: its values and where the next array starts. */
-function readInt4Array(v: DataView, at: number): { values: number[]; next: number } {
-  const ndim = v.getInt32(at);
-  let p = at + 12; // ndim, has-nulls flag, element type
-  if (ndim === 0) return { values: [], next: p };
-  if (ndim !== 1) throw new Error(`variance histogram: ${ndim}-dimensional array`);
-  const n = v.getInt32(p);
-  p += 8; // length, lower bound
-  const values = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    // Each element: its byte length (4; -1 would be a NULL, which the rollup never writes), its value.
-    if (v.getInt32(p) !== 4) throw new Error('variance histogram: NULL or non-int4 element');
-    values[i] = v.getInt32(p + 4);
-    p += 8;
-  }
-  return { values, next: p };
+/** A summed histogram: its buckets in increasing order, with their counts (all > 0). */
+export interface Histogram {
+  buckets: number[];
+  counts: number[];
 }
 
-/** The summed histogram of the concatenated (buckets, counts) array pairs: bucket → count. */
-export function sumVarianceHistograms(bytes: Uint8Array | null): Map<number, number> {
-  const sums = new Map<number, number>();
-  if (!bytes) return sums;
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 0; at < bytes.byteLength;) {
-    const buckets = readInt4Array(v, at);
-    const counts = readInt4Array(v, buckets.next);
-    if (buckets.values.length !== counts.values.length) throw new Error('variance histogram: arrays differ in length');
-    buckets.values.forEach((b, i) => sums.set(b, (sums.get(b) ?? 0) + counts.values[i]!));
-    at = counts.next;
+const BRACE_OPEN = 123;
+const BRACE_CLOSE = 125;
+const COMMA = 44;
+const MINUS = 45;
+const ZERO = 48;
+
+/** The integers of the array text at `at` ('{1,-2}' or '{}'), appended to `out`; returns where it ends. */
+function readIntArray(text: string, at: number, out: number[]): number {
+  if (text.charCodeAt(at) !== BRACE_OPEN) throw new Error(`variance histogram: '{' expected at ${at}`);
+  let p = at + 1;
+  if (text.charCodeAt(p) === BRACE_CLOSE) return p + 1;
+  for (;;) {
+    const negative = text.charCodeAt(p) === MINUS;
+    if (negative) p++;
+    let v = 0;
+    let digits = 0;
+    for (let c = text.charCodeAt(p) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++p) - ZERO, digits++) v = v * 10 + c;
+    if (!digits) throw new Error(`variance histogram: a number expected at ${p}`);
+    out.push(negative ? -v : v);
+    const c = text.charCodeAt(p++);
+    if (c === BRACE_CLOSE) return p;
+    if (c !== COMMA) throw new Error(`variance histogram: ',' or '}' expected at ${p - 1}`);
   }
-  return sums;
+}
+
+/** The summed histogram of the concatenated (buckets, counts) array pairs. */
+export function sumVarianceHistograms(text: string | null): Histogram {
+  const b: number[] = [];
+  const n: number[] = [];
+  for (let at = 0; text && at < text.length;) {
+    const before = b.length;
+    at = readIntArray(text, at, b);
+    at = readIntArray(text, at, n);
+    if (b.length !== n.length)
+      throw new Error(`variance histogram: a row's arrays differ in length (${b.length - before})`);
+  }
+  if (!b.length) return { buckets: [], counts: [] };
+  let lo = b[0]!;
+  let hi = lo;
+  for (const x of b) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  // Buckets are 0.1-point steps of a narrow range: add them up in an array over it (the
+  // sort below serves a range too wide for one, e.g. a price misread at 100 × MSRP).
+  if (hi - lo < 1_000_000) {
+    const sums = new Float64Array(hi - lo + 1);
+    for (let i = 0; i < b.length; i++) sums[b[i]! - lo]! += n[i]!;
+    const h: Histogram = { buckets: [], counts: [] };
+    sums.forEach((c, i) => {
+      if (c > 0) {
+        h.buckets.push(lo + i);
+        h.counts.push(c);
+      }
+    });
+    return h;
+  }
+  const order = b.map((_, i) => i).sort((x, y) => b[x]! - b[y]!);
+  const h: Histogram = { buckets: [], counts: [] };
+  for (const i of order) {
+    if (n[i]! <= 0) continue;
+    if (h.buckets.at(-1) === b[i]) h.counts[h.counts.length - 1]! += n[i]!;
+    else {
+      h.buckets.push(b[i]!);
+      h.counts.push(n[i]!);
+    }
+  }
+  return h;
 }
 
 /**
- * percentile_cont(tenths / 10) over the values of a histogram (bucket → count), each value
- * being its bucket: the values at ranks floor and ceil of p·(n − 1) (from 0), interpolated.
- * In units of variance (1 = 100 %); null for an empty histogram. `tenths` keeps the rank
- * exact in integers (1: p10, 9: p90).
+ * percentile_cont(tenths / 10) over the values of a histogram, each value being its bucket:
+ * the values at ranks floor and ceil of p·(n − 1) (from 0), interpolated. In units of
+ * variance (1 = 100 %); null for an empty histogram. `tenths` keeps the rank exact in
+ * integers (1: p10, 9: p90).
  */
-export function histogramPercentile(h: Map<number, number>, tenths: number): number | null {
-  const sorted = [...h.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
-  const total = sorted.reduce((s, [, n]) => s + n, 0);
+export function histogramPercentile(h: Histogram, tenths: number): number | null {
+  const total = h.counts.reduce((s, c) => s + c, 0);
   if (total === 0) return null;
   const scaled = tenths * (total - 1); // p·(n − 1), times 10
   const lo = Math.floor(scaled / 10);
   const frac = (scaled % 10) / 10;
   const at = (rank: number) => {
     let seen = 0;
-    for (const [b, n] of sorted) if ((seen += n) > rank) return b;
+    for (let i = 0; i < h.buckets.length; i++) if ((seen += h.counts[i]!) > rank) return h.buckets[i]!;
     throw new Error('unreachable: rank beyond the histogram');
   };
   const a = at(lo);
@@ -74,7 +114,7 @@ export function histogramPercentile(h: Map<number, number>, tenths: number): num
 }
 
 /** p10 and p90 of a group's concatenated histograms. */
-export function variancePercentiles(bytes: Uint8Array | null): { p10: number | null; p90: number | null } {
-  const h = sumVarianceHistograms(bytes);
+export function variancePercentiles(text: string | null): { p10: number | null; p90: number | null } {
+  const h = sumVarianceHistograms(text);
   return { p10: histogramPercentile(h, 1), p90: histogramPercentile(h, 9) };
 }

@@ -120,7 +120,7 @@ interface SumsRow {
   p10?: string | number | null;
   p90?: string | number | null;
   /** The group's histograms, whose percentiles are read here (the per-dimension rows). */
-  hist?: Uint8Array | null;
+  hist?: string | null;
   eod_listings: string;
   eod_compliant_listings: string;
   cases_opened: string;
