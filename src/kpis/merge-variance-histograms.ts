@@ -12,8 +12,11 @@
 import { sql } from 'kysely';
 import { VARIANCE_BUCKETS_PER_UNIT } from './roll-up-dimensions.js';
 
-/** The aggregate over rows `r` of a group: each row's buckets then counts, as array text, one after the other. */
-export const varianceHistogramsSql = sql`string_agg(r.variance_buckets::text || r.variance_counts::text, '')`;
+/**
+ * The aggregate over rows `r` of a group (dimensionRows in kpi-dimensions.ts): each row's
+ * buckets then counts, as array text, one after the other.
+ */
+export const varianceHistogramsSql = sql`string_agg(r.variance_text, '')`;
 
 /** A summed histogram: its buckets in increasing order, with their counts (all > 0). */
 export interface Histogram {

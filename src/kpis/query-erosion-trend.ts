@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
+import { cutIntoWeeks } from './rollup-blocks.js';
 
 export interface ErosionPoint {
   /** Monday of the reporting week, YYYY-MM-DD. */
@@ -23,7 +24,11 @@ export async function queryErosionTrend(
 ): Promise<ErosionPoint[]> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = dimensionRows(o.by);
+  // Each week's part of the period cut into blocks of days (rollup-blocks.ts): a whole week is one row per value.
+  const dim = dimensionRows(
+    o.by,
+    cutIntoWeeks(o.from, o.to).flatMap((w) => w.spans),
+  );
   const r = await sql<{ week: string; key: string; ratio: string; reads: string }>`
     select date_trunc('week', r.day)::date::text as week, ${dim.label} as key,
       100 * (1 + sum(r.sum_msrp_variance) / sum(r.msrp_reads)) as ratio, sum(r.msrp_reads) as reads

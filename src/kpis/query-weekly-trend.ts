@@ -8,6 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
+import { cutIntoWeeks } from './rollup-blocks.js';
 
 export interface WeeklySeries {
   key: string;
@@ -30,7 +31,11 @@ export async function queryWeeklyTrend(
 ): Promise<WeeklyTrend> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = dimensionRows(o.by);
+  // Each week's part of the period cut into blocks of days (rollup-blocks.ts): a whole week is one row per value.
+  const dim = dimensionRows(
+    o.by,
+    cutIntoWeeks(o.from, o.to).flatMap((w) => w.spans),
+  );
   const [weeks, rows] = await Promise.all([
     sql<{ week: string }>`
       select w::date::text as week
