@@ -24,6 +24,9 @@ const list = (xs: (string | number)[]) => xs.join(',');
 
 /** Rewrites the blocks sharing a day with [from, to]; returns the block rows written. */
 export async function rollUpBlocks(trx: Kysely<Database>, o: { from: string; to: string }): Promise<number> {
+  // Two runs of different days can share a block (the same week): one at a time, so the
+  // second rebuilds it from the first's committed parts rather than failing on its rows.
+  await sql`select pg_advisory_xact_lock(hashtext('dimension_rollup_blocks'))`.execute(trx);
   let written = 0;
   for (const days of [...BLOCK_LENGTHS].reverse()) {
     const blocks = blocksTouching(o.from, o.to, days);
