@@ -11,6 +11,7 @@ import { computeKpis, type KpiId, type RollupSums } from './kpi-definitions.js';
 import { dimensionRows, KPI_DIMENSIONS, rollupDimension } from './kpi-dimensions.js';
 import { variancePercentiles, varianceHistogramsSql } from './merge-variance-histograms.js';
 import { cutIntoSpans } from './rollup-blocks.js';
+import { withoutParallelWorkers } from './without-parallel-workers.js';
 
 export { KPI_DIMENSIONS, type KpiDimension } from './kpi-dimensions.js';
 
@@ -105,20 +106,6 @@ function dimensionSums(q: KpiQuery) {
     where r.dimension = ${dim.dimension} and r.day between ${q.from}::date and ${q.to}::date
     group by ${dim.group}
     order by 1`;
-}
-
-/**
- * Runs `f` with no parallel workers (in a transaction of its own, unless already in one): on a
- * few thousand rows, handing numeric partial sums between workers costs more than it saves
- * (the month by product: 160–196 ms with two workers, 75–88 ms without, on the busy 2-core
- * benchmark machine).
- */
-async function withoutParallelWorkers<T>(db: Kysely<Database>, f: (d: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return f(db);
-  return db.transaction().execute(async (trx) => {
-    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
-    return f(trx);
-  });
 }
 
 interface SumsRow {

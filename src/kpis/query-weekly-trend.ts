@@ -9,6 +9,7 @@ import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
 import { cutIntoWeeks } from './rollup-blocks.js';
+import { withoutParallelWorkers } from './without-parallel-workers.js';
 
 export interface WeeklySeries {
   key: string;
@@ -41,12 +42,14 @@ export async function queryWeeklyTrend(
       select w::date::text as week
       from generate_series(date_trunc('week', ${o.from}::date::timestamp), ${o.to}::date::timestamp, interval '1 week') w
       order by 1`.execute(db),
-    sql<{ week: string; key: string; t: string; c: string; v: string }>`
+    withoutParallelWorkers(db, (d) =>
+      sql<{ week: string; key: string; t: string; c: string; v: string }>`
       select date_trunc('week', r.day::timestamp)::date::text as week, ${dim.label} as key,
         sum(r.trustworthy_reads) as t, sum(r.compliant_reads) as c, sum(r.violating_reads) as v
       from ${dim.from}
       where r.dimension = ${dim.dimension} and r.day between ${o.from}::date and ${o.to}::date
-      group by 1, ${dim.group}`.execute(db),
+      group by 1, ${dim.group}`.execute(d),
+    ),
   ]);
   const weekList = weeks.rows.map((w) => w.week);
   const index = new Map(weekList.map((w, i) => [w, i]));
