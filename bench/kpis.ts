@@ -150,7 +150,7 @@ async function timeQueries(db: Kysely<Database>, runs: number): Promise<string> 
       `erosion trend by ${by}`,
       ...(await percentiles(`erosion trend by ${by}`, runs, () => queryErosionTrend(db, { by, ...q }))),
     ]);
-    // Coverage is of the 24 hours before END (the fixture's last reads), from observations.
+    // Coverage is of the 24 hours before END (the fixture's last reads), from listing_last_reads.
     lines.push([
       `coverage by ${by}`,
       ...(await percentiles(`coverage by ${by}`, runs, () => queryCoverage(db, { by, now: END }))),

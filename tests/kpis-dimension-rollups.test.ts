@@ -14,11 +14,27 @@ import { queryDailyTrend } from '../src/kpis/query-daily-trend.js';
 import { queryErosionTrend } from '../src/kpis/query-erosion-trend.js';
 import { queryWeeklyTrend } from '../src/kpis/query-weekly-trend.js';
 import { rollUpDays } from '../src/kpis/roll-up-days.js';
+import { blocksTouching } from '../src/kpis/rollup-blocks.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 
 const TZ = 'Europe/Berlin';
 const FROM = '2026-02-02';
 const TO = '2026-02-15';
+const PERIOD_FROM = FROM;
+const PERIOD_TO = TO;
+/**
+ * Periods the queries cut into different blocks of days (src/kpis/rollup-blocks.ts): a
+ * fortnight; four weeks (one block, half of it before the reads); Tuesday to Friday of the
+ * next week (days, pairs, a week); a weekend; one Monday; Wednesday to the last Sunday.
+ */
+const PERIODS = [
+  [FROM, TO],
+  ['2026-01-19', '2026-02-15'],
+  ['2026-02-03', '2026-02-13'],
+  ['2026-02-06', '2026-02-08'],
+  ['2026-02-09', '2026-02-09'],
+  ['2026-02-04', '2026-02-15'],
+] as const;
 
 /** A small deterministic generator (LCG), so both backends see the same history. */
 function rng(seed: number) {
@@ -112,7 +128,7 @@ const strip = (rows: KpiRow[]) =>
     return { key: r.key, sums, p10: msrpVarianceP10, p90: msrpVarianceP90 };
   });
 
-async function expectSameAsFine(h: DbHandle) {
+async function expectSameAsFine(h: DbHandle, FROM = PERIOD_FROM, TO = PERIOD_TO) {
   for (const by of KPI_DIMENSIONS) {
     const fast = strip(await queryKpis(h.db, { by, from: FROM, to: TO }));
     const fine = strip(await queryKpis(h.db, { by, from: FROM, to: TO, fine: true }));
@@ -120,15 +136,14 @@ async function expectSameAsFine(h: DbHandle) {
       fast.map((r) => r.key),
       by,
     ).toEqual(fine.map((r) => r.key));
-    expect(fast.length, by).toBeGreaterThan(1);
+    // Several values in the fortnight; at least one in any shorter period.
+    expect(fast.length, by).toBeGreaterThan(FROM === PERIOD_FROM && TO === PERIOD_TO ? 1 : 0);
     fast.forEach((r, i) => {
       const f = fine[i]!;
       // Sums are numeric in SQL; compare them as the numbers the KPIs are computed from.
       for (const k of Object.keys(f.sums) as (keyof typeof f.sums)[])
-        expect(r.sums[k] == null ? null : Number(r.sums[k]), `${by} ${r.key} ${k}`).toBeCloseTo(
-          f.sums[k] == null ? NaN : Number(f.sums[k]),
-          9,
-        );
+        if (f.sums[k] == null) expect(r.sums[k], `${by} ${r.key} ${k}`).toBeNull();
+        else expect(Number(r.sums[k]), `${by} ${r.key} ${k}`).toBeCloseTo(Number(f.sums[k]), 9);
       for (const p of ['p10', 'p90'] as const) {
         expect(r[p] == null, `${by} ${r.key} ${p}`).toBe(f[p] == null);
         if (f[p] != null) expect(Math.abs(r[p]! - f[p]!), `${by} ${r.key} ${p}`).toBeLessThanOrEqual(0.0005 + 1e-12);
@@ -162,11 +177,77 @@ async function expectSameAsFine(h: DbHandle) {
     select day::text as day, sum(trustworthy_reads) as t, sum(compliant_reads) as c, sum(violating_reads) as v
     from daily_rollups where day between ${FROM}::date and ${TO}::date group by 1`.execute(h.db);
   const trend = await queryDailyTrend(h.db, { from: FROM, to: TO });
-  expect(trend).toHaveLength(14);
+  expect(trend).toHaveLength(Math.round((Date.parse(TO) - Date.parse(FROM)) / 86_400_000) + 1);
   for (const p of trend) {
     const f = fineDays.rows.find((x) => x.day === p.day);
     expect([p.trustworthyReads, p.violatingReads], p.day).toEqual([Number(f?.t ?? 0), Number(f?.v ?? 0)]);
   }
+}
+
+/**
+ * Every block of days (dimension_rollup_blocks) is the sum of its days' per-dimension rows:
+ * each sum, the least ref_id and label, the summed histogram; and every value with a row on
+ * a day has a row in each block holding that day.
+ */
+async function expectBlocksSumTheirDays(h: DbHandle) {
+  type Row = Record<string, unknown> & { day_text: string; dimension: string; key: string; days?: number };
+  const daily = (await sql<Row>`select *, day::text as day_text from daily_dimension_rollups`.execute(h.db)).rows;
+  const blocks = (await sql<Row>`select *, day::text as day_text from dimension_rollup_blocks`.execute(h.db)).rows;
+  expect(blocks.length).toBeGreaterThan(daily.length / 2);
+  const end = (b: Row) =>
+    new Date(Date.parse(`${b.day_text}T00:00:00Z`) + (b.days! - 1) * 86_400_000).toISOString().slice(0, 10);
+  const sums = [
+    'reads',
+    'trustworthy_reads',
+    'compliant_reads',
+    'violating_reads',
+    'blocked_reads',
+    'sum_depth_pct',
+    'msrp_reads',
+    'sum_msrp_variance',
+    'eod_listings',
+    'eod_compliant_listings',
+    'cases_opened',
+    'cases_resolved',
+    'notices_sent',
+  ];
+  const seen = new Set<string>();
+  for (const b of blocks) {
+    const parts = daily.filter(
+      (d) => d.dimension === b.dimension && d.key === b.key && d.day_text >= b.day_text && d.day_text <= end(b),
+    );
+    const what = `${b.dimension} ${b.key} ${b.day_text}+${b.days}`;
+    expect(parts.length, what).toBeGreaterThan(0);
+    for (const c of sums)
+      expect(Number(b[c]), `${what} ${c}`).toBeCloseTo(
+        parts.reduce((s, d) => s + Number(d[c]), 0),
+        9,
+      );
+    const maxDepth = parts.filter((d) => d.max_depth_pct != null).map((d) => Number(d.max_depth_pct));
+    expect(b.max_depth_pct == null ? null : Number(b.max_depth_pct), what).toBe(
+      maxDepth.length ? Math.max(...maxDepth) : null,
+    );
+    const least = (xs: unknown[]) => xs.filter((x) => x != null).sort()[0] ?? null;
+    expect(b.ref_id, what).toBe(least(parts.map((d) => d.ref_id)));
+    expect(b.label, what).toBe(least(parts.map((d) => d.label)));
+    const hist = new Map<number, number>();
+    for (const d of parts)
+      (d.variance_buckets as number[]).forEach((x, i) =>
+        hist.set(x, (hist.get(x) ?? 0) + (d.variance_counts as number[])[i]!),
+      );
+    const buckets = [...hist.keys()].sort((x, y) => x - y);
+    expect([b.variance_buckets, b.variance_counts], what).toEqual([buckets, buckets.map((x) => hist.get(x))]);
+    expect(b.variance_text, what).toBe(`{${buckets.join(',')}}{${buckets.map((x) => hist.get(x)).join(',')}}`);
+    for (const d of parts) seen.add(`${b.days}|${d.dimension}|${d.key}|${d.day_text}`);
+  }
+  // Each day's row is in every block that holds its day (Friday to Sunday in no Mon–Thu block).
+  for (const d of daily)
+    for (const days of [2, 4, 7, 14, 28])
+      for (const b of blocksTouching(d.day_text, d.day_text, days))
+        expect(
+          seen.has(`${b.days}|${d.dimension}|${d.key}|${d.day_text}`),
+          `${d.dimension} ${d.key} ${d.day_text} in ${b.day}+${days}`,
+        ).toBe(true);
 }
 
 const dimensionRows = (h: DbHandle) =>
@@ -188,13 +269,21 @@ describe.each(BACKENDS)('the per-dimension rollup equals the fine rollup (%s)', 
       h.db,
     );
     expect(Number(n.rows[0]!.n)).toBe(5);
-    await expectSameAsFine(h);
-  }, 120_000);
+    for (const [from, to] of PERIODS) await expectSameAsFine(h, from, to);
+    await expectBlocksSumTheirDays(h);
+  }, 300_000);
 
   it('a re-run changes no row', async () => {
     const before = await dimensionRows(h);
+    const blocks = () =>
+      sql`select * from dimension_rollup_blocks order by dimension, days, day, key`.execute(h.db).then((r) => r.rows);
+    const blocksBefore = await blocks();
     await rollUpDays(h.db, { from: FROM, to: TO, timeZone: TZ });
     expect(await dimensionRows(h)).toEqual(before);
+    expect(await blocks()).toEqual(blocksBefore);
+    // Rolling up one day again (a Thursday: its pair, Mon–Thu, week …) changes none either.
+    await rollUpDays(h.db, { from: '2026-02-05', to: '2026-02-05', timeZone: TZ });
+    expect(await blocks()).toEqual(blocksBefore);
   }, 60_000);
 
   it('a late read for an old day is in both once its day is rolled up again', async () => {
@@ -218,6 +307,8 @@ describe.each(BACKENDS)('the per-dimension rollup equals the fine rollup (%s)', 
     const sum = (rows: KpiRow[]) => rows.reduce((s, r) => s + r.sums.violatingReads, 0);
     expect(sum(after)).toBe(sum(before) + 1);
     expect(Math.max(...after.map((r) => r.sums.maxDepthPct ?? 0))).toBeCloseTo(50, 9);
-    await expectSameAsFine(h);
-  }, 120_000);
+    // Tuesday 3 February's blocks (Mon–Tue, Mon–Thu, its week, fortnight, four weeks) too.
+    for (const [from, to] of [PERIODS[0], PERIODS[1], PERIODS[2]]) await expectSameAsFine(h, from, to);
+    await expectBlocksSumTheirDays(h);
+  }, 300_000);
 });

@@ -3,7 +3,8 @@
  * a few large INSERT … SELECT generate_series statements with triggers off
  * (session_replication_role = replica: the site_compliance_days trigger would upsert per
  * statement chunk) and observations' secondary indexes dropped during the load and built
- * once after it; then site_compliance_days is rebuilt and everything analysed.
+ * once after it; then site_compliance_days and listing_last_reads are rebuilt and everything
+ * analysed.
  *
  * The shape: 60 resellers (gold/silver/bronze/outlet tiers, 4 regions), four of them
  * marketplaces, one site each; `listings` listings (default 24,000), each product on 12
@@ -106,6 +107,7 @@ export async function seedKpiFixture(db: Kysely<Database>, o: KpiSeedOptions): P
     for (const stmt of rebuild) await sql.raw(stmt).execute(c);
     await sql`set session_replication_role = origin`.execute(c);
     await sql`select site_compliance_rebuild(null)`.execute(c);
+    await sql`select listing_last_reads_rebuild(null)`.execute(c);
     await sql`analyze`.execute(c);
   });
 }

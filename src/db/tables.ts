@@ -261,6 +261,12 @@ export interface SiteComplianceDaysTable {
   last_violation_at: Timestamp | null;
 }
 
+/** Per listing, its last compared read's time (migrations/20261205010000, kept by triggers). */
+export interface ListingLastReadsTable {
+  listing_id: number;
+  last_read_at: Timestamp;
+}
+
 /** One email in the transactional outbox (migrations/20261122142000). */
 export type OutboxKind = 'alert' | 'digest' | 'notice' | 'site_alert' | 'weekly_report' | 'listing_changes';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
@@ -593,6 +599,7 @@ export interface Database {
   finding_summary: FindingSummaryTable;
   finding_group_sites: FindingGroupSitesTable;
   site_compliance_days: SiteComplianceDaysTable;
+  listing_last_reads: ListingLastReadsTable;
   site_health: SiteHealthTable;
   site_alerts: SiteAlertsTable;
   domain_gates: DomainGatesTable;

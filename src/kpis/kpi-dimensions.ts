@@ -17,6 +17,7 @@
  * seller's name as a page spelled it (the first spelling in code-point order in the group).
  */
 import { type RawBuilder, sql } from 'kysely';
+import type { DaySpan } from './rollup-blocks.js';
 
 export const KPI_DIMENSIONS = [
   'reseller',
@@ -77,12 +78,44 @@ export interface DimensionRows extends RollupDimension {
   labelCollation: '' | ' collate "C"';
 }
 
-/** The pre-aggregated rows of `by`: daily_dimension_rollups as `r`, joined to what names them. */
-export function dimensionRows(by: KpiDimension): DimensionRows {
-  const t = 'daily_dimension_rollups r';
-  const rows = (dimension: string, from: string, group: string, rowLabel = group, c: '' | ' collate "C"' = '') => ({
+const ROW_COLUMNS = `day, dimension, key, ref_id, label, reads, trustworthy_reads, compliant_reads, violating_reads,
+      blocked_reads, sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance, eod_listings, eod_compliant_listings,
+      cases_opened, cases_resolved, notices_sent`;
+
+/**
+ * The rows of `dimension` covering `spans` (rollup-blocks.ts): the per-day rows of the
+ * single days, the block rows of the others; each row's `day` is its first day, and
+ * `variance_text` its histogram as text (merge-variance-histograms.ts).
+ */
+function spanRows(dimension: string, spans: readonly DaySpan[]): RawBuilder<unknown> {
+  const days = spans.filter((s) => s.days === 1).map((s) => s.day);
+  const blocks = spans.filter((s) => s.days > 1);
+  const inBlocks = blocks.length
+    ? sql.join(
+        blocks.map((b) => sql`(days = ${b.days} and day = ${b.day}::date)`),
+        sql` or `,
+      )
+    : sql`false`;
+  return sql`(
+      select ${sql.raw(ROW_COLUMNS)}, variance_buckets::text || variance_counts::text as variance_text
+      from daily_dimension_rollups
+      where dimension = ${dimension} and day = any(string_to_array(${days.join(',')}, ',')::date[])
+      union all
+      select ${sql.raw(ROW_COLUMNS)}, variance_text from dimension_rollup_blocks
+      where dimension = ${dimension} and (${inBlocks})
+    )`;
+}
+
+/**
+ * The pre-aggregated rows of `by` covering `spans` (a period cut by rollup-blocks.ts: a few
+ * rows per value instead of one per day) as `r`, joined to what names them.
+ */
+export function dimensionRows(by: KpiDimension, spans: readonly DaySpan[]): DimensionRows {
+  const dimension = by === 'brand' || by === 'seller' || by === 'site' || by === 'product' ? by : 'reseller';
+  const table = spanRows(dimension, spans);
+  const rows = (join: string, group: string, rowLabel = group, c: '' | ' collate "C"' = '') => ({
     dimension,
-    from: sql.raw(from),
+    from: sql`${table} r ${sql.raw(join)}`,
     group: sql.raw(group),
     rowLabel: sql.raw(rowLabel),
     label: sql.raw(`min(${rowLabel}${c})`),
@@ -90,20 +123,15 @@ export function dimensionRows(by: KpiDimension): DimensionRows {
   });
   switch (by) {
     case 'brand':
-      return rows('brand', t, 'r.key');
+      return rows('', 'r.key');
     case 'seller':
-      return rows(
-        'seller',
-        `${t} left join resellers rs on rs.id = r.ref_id`,
-        'r.key',
-        'coalesce(r.label, rs.name)',
-        ' collate "C"',
-      );
+      return rows('left join resellers rs on rs.id = r.ref_id', 'r.key', 'coalesce(r.label, rs.name)', ' collate "C"');
     case 'site':
-      return rows('site', `${t} join sites s on s.id = r.ref_id`, DIMENSION_SQL.site);
+      return rows('join sites s on s.id = r.ref_id', DIMENSION_SQL.site);
     case 'product':
-      return rows('product', `${t} join products p on p.id = r.ref_id`, DIMENSION_SQL.product);
+      // By id (a SKU names one product): sorting ~12,000 rows by integer beats by text.
+      return rows('join products p on p.id = r.ref_id', 'r.ref_id', DIMENSION_SQL.product);
     default:
-      return rows('reseller', `${t} join resellers rs on rs.id = r.ref_id`, DIMENSION_SQL[by]);
+      return rows('join resellers rs on rs.id = r.ref_id', DIMENSION_SQL[by]);
   }
 }

@@ -9,7 +9,9 @@ import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { computeKpis, type KpiId, type RollupSums } from './kpi-definitions.js';
 import { dimensionRows, KPI_DIMENSIONS, rollupDimension } from './kpi-dimensions.js';
-import { VARIANCE_BUCKETS_PER_UNIT } from './roll-up-dimensions.js';
+import { variancePercentiles, varianceHistogramsSql } from './merge-variance-histograms.js';
+import { cutIntoSpans } from './rollup-blocks.js';
+import { withoutParallelWorkers } from './without-parallel-workers.js';
 
 export { KPI_DIMENSIONS, type KpiDimension } from './kpi-dimensions.js';
 
@@ -80,54 +82,29 @@ function fineSums(q: KpiQuery & { filter?: KpiFilter }) {
 }
 
 /**
- * From the per-day, per-dimension rows (a few thousand for a month). p10/p90 are
- * percentile_cont over the summed histograms of listing-day mean variances: the k-th value in
- * order lies in the first bucket whose running count exceeds k, and is taken as the bucket's
- * value (within 0.05 percentage point of the exact one, see roll-up-dimensions.ts).
+ * From the per-day, per-dimension rows (a few thousand for a month), one hash-grouped pass.
+ * p10/p90 are percentile_cont over the summed histograms of listing-day mean variances (the
+ * k-th value in order lies in the first bucket whose running count exceeds k, and is taken as
+ * the bucket's value: within 0.05 percentage point of the exact one, see
+ * roll-up-dimensions.ts), summed in TypeScript from each group's arrays
+ * (merge-variance-histograms.ts): unnesting them into rows took over a second by product.
  */
 function dimensionSums(q: KpiQuery) {
-  const dim = dimensionRows(q.by);
-  const at = (p: number, side: 'floor' | 'ceil') => sql.raw(`min(b) filter (where cum > ${side}(${p} * (tot - 1)))`);
-  const frac = (p: number) => sql.raw(`min(${p} * (tot - 1) - floor(${p} * (tot - 1)))`);
+  // The period cut into blocks of days (rollup-blocks.ts): ~6 rows per value for a month.
+  const dim = dimensionRows(q.by, cutIntoSpans(q.from, q.to));
   return sql<SumsRow>`
-    with rows as (
-      select ${dim.group} as g, ${dim.rowLabel} as lab, r.reads, r.trustworthy_reads, r.compliant_reads,
-        r.violating_reads, r.blocked_reads, r.sum_depth_pct, r.max_depth_pct, r.msrp_reads, r.sum_msrp_variance,
-        r.eod_listings, r.eod_compliant_listings, r.cases_opened, r.cases_resolved, r.notices_sent,
-        r.variance_buckets, r.variance_counts
-      from ${dim.from}
-      where r.dimension = ${dim.dimension} and r.day between ${q.from}::date and ${q.to}::date
-    ),
-    sums as (
-      select g, min(lab${sql.raw(dim.labelCollation)}) as key,
-        sum(reads) as reads, sum(trustworthy_reads) as trustworthy_reads,
-        sum(compliant_reads) as compliant_reads, sum(violating_reads) as violating_reads,
-        sum(blocked_reads) as blocked_reads, sum(sum_depth_pct) as sum_depth_pct,
-        max(max_depth_pct) as max_depth_pct, sum(msrp_reads) as msrp_reads,
-        sum(sum_msrp_variance) as sum_msrp_variance,
-        sum(eod_listings) as eod_listings, sum(eod_compliant_listings) as eod_compliant_listings,
-        sum(cases_opened) as cases_opened, sum(cases_resolved) as cases_resolved, sum(notices_sent) as notices_sent
-      from rows group by g
-    ),
-    hist as (
-      select g, u.b, sum(u.n) as n
-      from rows cross join lateral unnest(variance_buckets, variance_counts) as u(b, n)
-      group by g, u.b
-    ),
-    cum as (
-      select g, b, sum(n) over (partition by g order by b) as cum, sum(n) over (partition by g) as tot from hist
-    ),
-    pct as (
-      select g, ${at(0.1, 'floor')} as lo10, ${at(0.1, 'ceil')} as hi10, ${frac(0.1)} as f10,
-        ${at(0.9, 'floor')} as lo90, ${at(0.9, 'ceil')} as hi90, ${frac(0.9)} as f90
-      from cum group by g
-    )
-    select s.key, s.reads, s.trustworthy_reads, s.compliant_reads, s.violating_reads, s.blocked_reads,
-      s.sum_depth_pct, s.max_depth_pct, s.msrp_reads, s.sum_msrp_variance,
-      (p.lo10 + p.f10 * (p.hi10 - p.lo10)) / ${sql.lit(VARIANCE_BUCKETS_PER_UNIT)}.0 as p10,
-      (p.lo90 + p.f90 * (p.hi90 - p.lo90)) / ${sql.lit(VARIANCE_BUCKETS_PER_UNIT)}.0 as p90,
-      s.eod_listings, s.eod_compliant_listings, s.cases_opened, s.cases_resolved, s.notices_sent
-    from sums s left join pct p on p.g = s.g
+    select min(${dim.rowLabel}${sql.raw(dim.labelCollation)}) as key,
+      sum(r.reads) as reads, sum(r.trustworthy_reads) as trustworthy_reads,
+      sum(r.compliant_reads) as compliant_reads, sum(r.violating_reads) as violating_reads,
+      sum(r.blocked_reads) as blocked_reads, sum(r.sum_depth_pct) as sum_depth_pct,
+      max(r.max_depth_pct) as max_depth_pct, sum(r.msrp_reads) as msrp_reads,
+      sum(r.sum_msrp_variance) as sum_msrp_variance,
+      sum(r.eod_listings) as eod_listings, sum(r.eod_compliant_listings) as eod_compliant_listings,
+      sum(r.cases_opened) as cases_opened, sum(r.cases_resolved) as cases_resolved, sum(r.notices_sent) as notices_sent,
+      ${varianceHistogramsSql} as hist
+    from ${dim.from}
+    where r.dimension = ${dim.dimension} and r.day between ${q.from}::date and ${q.to}::date
+    group by ${dim.group}
     order by 1`;
 }
 
@@ -142,8 +119,11 @@ interface SumsRow {
   max_depth_pct: string | null;
   msrp_reads: string;
   sum_msrp_variance: string;
-  p10: string | number | null;
-  p90: string | number | null;
+  /** Exact percentiles (the fine rows). */
+  p10?: string | number | null;
+  p90?: string | number | null;
+  /** The group's histograms, whose percentiles are read here (the per-dimension rows). */
+  hist?: string | null;
   eod_listings: string;
   eod_compliant_listings: string;
   cases_opened: string;
@@ -162,8 +142,10 @@ export async function queryKpis(
   checkDay('from', q.from);
   checkDay('to', q.to);
   const filtered = q.filter && Object.values(q.filter).some((v) => v !== undefined);
-  const r = await (q.fine || filtered ? fineSums(q) : dimensionSums(q)).execute(db);
+  const fine = q.fine || filtered;
+  const r = fine ? await fineSums(q).execute(db) : await withoutParallelWorkers(db, (d) => dimensionSums(q).execute(d));
   return r.rows.map((row) => {
+    const pct = fine ? { p10: row.p10, p90: row.p90 } : variancePercentiles(row.hist ?? null);
     const sums: RollupSums = {
       reads: Number(row.reads),
       trustworthyReads: Number(row.trustworthy_reads),
@@ -174,8 +156,8 @@ export async function queryKpis(
       maxDepthPct: row.max_depth_pct == null ? null : Number(row.max_depth_pct),
       msrpReads: Number(row.msrp_reads),
       sumMsrpVariance: Number(row.sum_msrp_variance),
-      msrpVarianceP10: row.p10 == null ? null : Number(row.p10),
-      msrpVarianceP90: row.p90 == null ? null : Number(row.p90),
+      msrpVarianceP10: pct.p10 == null ? null : Number(pct.p10),
+      msrpVarianceP90: pct.p90 == null ? null : Number(pct.p90),
       eodListings: Number(row.eod_listings),
       eodCompliantListings: Number(row.eod_compliant_listings),
       casesOpened: Number(row.cases_opened),

@@ -8,6 +8,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { checkDay } from './roll-up-days.js';
 import { dimensionRows, type KpiDimension } from './kpi-dimensions.js';
+import { cutIntoWeeks } from './rollup-blocks.js';
+import { withoutParallelWorkers } from './without-parallel-workers.js';
 
 export interface WeeklySeries {
   key: string;
@@ -30,18 +32,24 @@ export async function queryWeeklyTrend(
 ): Promise<WeeklyTrend> {
   checkDay('from', o.from);
   checkDay('to', o.to);
-  const dim = dimensionRows(o.by);
+  // Each week's part of the period cut into blocks of days (rollup-blocks.ts): a whole week is one row per value.
+  const dim = dimensionRows(
+    o.by,
+    cutIntoWeeks(o.from, o.to).flatMap((w) => w.spans),
+  );
   const [weeks, rows] = await Promise.all([
     sql<{ week: string }>`
       select w::date::text as week
       from generate_series(date_trunc('week', ${o.from}::date::timestamp), ${o.to}::date::timestamp, interval '1 week') w
       order by 1`.execute(db),
-    sql<{ week: string; key: string; t: string; c: string; v: string }>`
+    withoutParallelWorkers(db, (d) =>
+      sql<{ week: string; key: string; t: string; c: string; v: string }>`
       select date_trunc('week', r.day::timestamp)::date::text as week, ${dim.label} as key,
         sum(r.trustworthy_reads) as t, sum(r.compliant_reads) as c, sum(r.violating_reads) as v
       from ${dim.from}
       where r.dimension = ${dim.dimension} and r.day between ${o.from}::date and ${o.to}::date
-      group by 1, ${dim.group}`.execute(db),
+      group by 1, ${dim.group}`.execute(d),
+    ),
   ]);
   const weekList = weeks.rows.map((w) => w.week);
   const index = new Map(weekList.map((w, i) => [w, i]));

@@ -20,6 +20,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
+import { rollUpBlocks } from './roll-up-blocks.js';
 import { rollUpDimensions } from './roll-up-dimensions.js';
 import { grainCtes, listingDayCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
 
@@ -55,8 +56,10 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
     for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
     const r = await rollUpStatement(o).execute(trx);
-    // Then the per-dimension rows of the same days, from the rows just written.
+    // Then the per-dimension rows of the same days, from the rows just written, and the
+    // blocks of days holding them (roll-up-blocks.ts).
     await rollUpDimensions(trx, o);
+    await rollUpBlocks(trx, o);
     return Number(r.rows[0]?.rows ?? 0);
   });
 }
