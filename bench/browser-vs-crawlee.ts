@@ -23,7 +23,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argOf, envNumber, formatTable, runPool, runVariantChild, type VariantReport } from './support/measure.js';
+import {
+  argOf,
+  describeTree,
+  envNumber,
+  formatTable,
+  runPool,
+  runVariantChild,
+  type TreeMemory,
+  type VariantReport,
+} from './support/measure.js';
 import { centsOf, type FixtureListing, fixtureListings, serveFixtureStores } from './support/fixture-stores.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 
@@ -180,7 +189,7 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const jobFile = path.join(dir, 'job.json');
   const listings = fixtureListings(stores.origins, perDomain, 'spa');
   fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency } satisfies Job));
-  const rows: { r: ChildReport; cpu: number; rss: number }[] = [];
+  const rows: { r: ChildReport; cpu: number; rss: number; pss: number; procs: number; atPeak?: TreeMemory }[] = [];
   try {
     for (const v of BROWSER_VARIANTS.filter((x) => only.includes(x))) {
       const out = await runVariantChild<ChildReport>(
@@ -189,7 +198,14 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
         { ...process.env, TMPDIR: dir },
         { sampleTreeRss: true },
       );
-      rows.push({ r: out.report, cpu: out.treeCpuSeconds - out.report.startupCpuSeconds, rss: out.peakTreeRssMb });
+      rows.push({
+        r: out.report,
+        cpu: out.treeCpuSeconds - out.report.startupCpuSeconds,
+        rss: out.peakTreeRssMb,
+        pss: out.peakTreePssMb,
+        procs: out.peakProcesses,
+        ...(out.atPeak ? { atPeak: out.atPeak } : {}),
+      });
     }
   } finally {
     await stores.close();
@@ -205,23 +221,29 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
       'variant',
       'pages/s',
       'CPU s/1000 pages (tree)',
-      'peak RSS MB (tree)',
+      'peak RSS MB (tree sum)',
+      'peak PSS MB (tree)',
+      'processes',
       'price right',
       'vs crawlee',
       'vs crawlee+idle',
     ],
-    rows.map(({ r, cpu, rss }) => [
+    rows.map(({ r, cpu, rss, pss, procs }) => [
       r.variant,
       rate(r).toFixed(2),
       ((cpu / r.checks) * 1000).toFixed(1),
       rss.toFixed(0),
+      pss.toFixed(0),
+      procs,
       `${r.correct}/${r.checks}`,
       ratio(r, crawlee),
       ratio(r, idle),
     ]),
     [
       'mapwatch waits until the price is in the page, no request is in flight and nothing changed for 500 ms (at most 5 s); crawlee waits only for the price element',
+      'RSS (tree sum) counts memory shared between processes once per process; PSS divides it among them (/proc/<pid>/smaps_rollup)',
       ...rows.filter((x) => x.r.note).map((x) => `${x.r.variant}: ${x.r.note}`),
+      ...rows.filter((x) => x.atPeak).map((x) => `${x.r.variant} at peak PSS: ${describeTree(x.atPeak!)}`),
     ],
   );
 }
