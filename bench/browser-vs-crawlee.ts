@@ -135,7 +135,8 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
   process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
   const { PlaywrightCrawler, Configuration, log } = await import('@crawlee/playwright');
   const { chromium } = await import('playwright');
-  const { HEADLESS_ARGS } = await import('../src/fetch/browser/browser-pool.js');
+  const { chromiumFlags } = await import('../src/fetch/browser/chromium-flags.js');
+  const { args, ignoreDefaultArgs } = await chromiumFlags();
   const { findChromium } = await import('../src/fetch/browser/find-chromium.js');
   log.setLevel(log.LEVELS.WARNING);
   const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
@@ -151,7 +152,7 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
       launchContext: {
         launcher: chromium,
         useIncognitoPages: true,
-        launchOptions: { executablePath: findChromium(), headless: true, args: HEADLESS_ARGS },
+        launchOptions: { executablePath: findChromium(), headless: true, args, ignoreDefaultArgs },
       },
       requestHandler: async ({ page, request }) => {
         if (waitForIdle) await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});

@@ -484,15 +484,9 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         async (warm) => {
           warm.state.current = current;
           const r = await read(warm.ctx, warm.page, warm.state.guard);
-          for (const popup of warm.ctx.pages()) if (popup !== warm.page) await popup.close().catch(() => {});
           // A failed or walled read may have left state behind (a challenge cookie): not reused.
-          // Otherwise the page leaves the site so nothing of it runs while it waits.
-          warm.reusable =
-            r.fetch.status === 'ok' &&
-            (await warm.page.goto('about:blank').then(
-              () => true,
-              () => false,
-            ));
+          // A reused one keeps no page while it waits (the pool closes them, popups included).
+          warm.reusable = r.fetch.status === 'ok';
           return r;
         },
       );
