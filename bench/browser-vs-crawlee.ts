@@ -95,7 +95,12 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
     sites.set(host, { name: `store-${l.domain}`, file: '-', config, listings: [], hash: '-' });
   }
   const maxWarm = process.env.BENCH_BROWSER_MAX_WARM;
-  const pool = new BrowserPool({ maxContexts: job.concurrency, ...(maxWarm ? { maxWarm: Number(maxWarm) } : {}) });
+  const maxWarmPages = process.env.BENCH_BROWSER_MAX_WARM_PAGES;
+  const pool = new BrowserPool({
+    maxContexts: job.concurrency,
+    ...(maxWarm ? { maxWarm: Number(maxWarm) } : {}),
+    ...(maxWarmPages ? { maxWarmPages: Number(maxWarmPages) } : {}),
+  });
   const ctx = {
     db: undefined as never,
     policy: loadPolicy({}),
@@ -135,8 +140,13 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
   process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
   const { PlaywrightCrawler, Configuration, log } = await import('@crawlee/playwright');
   const { chromium } = await import('playwright');
-  const { chromiumFlags } = await import('../src/fetch/browser/chromium-flags.js');
-  const { args, ignoreDefaultArgs } = await chromiumFlags();
+  const { chromiumFlags, HEADLESS_ARGS } = await import('../src/fetch/browser/chromium-flags.js');
+  // BENCH_CRAWLEE_FLAGS=playwright: Crawlee as it was run before, with Playwright's feature list
+  // untouched (so with the address-bar popup renderer per page), for comparison with old figures.
+  const { args, ignoreDefaultArgs } =
+    process.env.BENCH_CRAWLEE_FLAGS === 'playwright'
+      ? { args: HEADLESS_ARGS, ignoreDefaultArgs: [] }
+      : await chromiumFlags();
   const { findChromium } = await import('../src/fetch/browser/find-chromium.js');
   log.setLevel(log.LEVELS.WARNING);
   const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));

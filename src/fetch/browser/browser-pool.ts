@@ -8,10 +8,12 @@
  *   (renderPage keys it by host and request options, so never across sites). At most
  *   `maxWarm` idle contexts are kept, the least recently used closed first, and none longer
  *   than `warmIdleMs`.
- * An idle warm context keeps no page: a parked page costs a renderer process (two, when the
- * site's page waits in the back/forward cache behind about:blank), about 35 MB each, while a
- * new page in a warm context costs a few milliseconds. So the peak number of renderers is the
- * number of jobs in flight, not the number of sites seen lately.
+ * By default an idle warm context keeps no page, so the number of renderer processes (about
+ * 30 MB of their own each, 100 MB resident) follows the jobs in flight, not the sites seen
+ * lately. The price is a new page for each job, which starts a renderer: a few hundred ms on a
+ * busy machine. `maxWarmPages` idle contexts keep theirs (parked on about:blank), for callers
+ * that would rather spend the memory: the first that fit keep them, so a cyclic order of
+ * sites still finds some.
  */
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
 import { chromiumFlags } from './chromium-flags.js';
@@ -40,6 +42,8 @@ export interface BrowserPoolOptions {
   maxWarm?: number;
   /** An idle warm context is closed after this long unused. */
   warmIdleMs?: number;
+  /** Idle warm contexts that keep their page (and so a renderer process) for the next job. */
+  maxWarmPages?: number;
 }
 
 /** A context kept open between jobs with the same key, with whatever its opener set up. */
@@ -79,6 +83,7 @@ export class BrowserPool {
   private closed = false;
   private readonly maxWarm: number;
   private readonly warmIdleMs: number;
+  private readonly maxWarmPages: number;
   /** Idle warm contexts, least recently used first. */
   private idle: Idle[] = [];
   /** Browsers launched so far (restarts included), for tests and the benchmark. */
@@ -91,6 +96,7 @@ export class BrowserPool {
     this.launchTimeoutMs = opts.launchTimeoutMs ?? 30_000;
     this.maxWarm = opts.maxWarm ?? 8;
     this.warmIdleMs = opts.warmIdleMs ?? 60_000;
+    this.maxWarmPages = opts.maxWarmPages ?? 0;
   }
 
   private generation(): Generation {
@@ -191,7 +197,7 @@ export class BrowserPool {
     const [x] = this.idle.splice(i, 1);
     clearTimeout(x!.timer);
     try {
-      x!.warm.page = await x!.warm.ctx.newPage();
+      if (x!.warm.page.isClosed()) x!.warm.page = await x!.warm.ctx.newPage();
       return x!.warm;
     } catch {
       await shut(x!.warm);
@@ -202,16 +208,17 @@ export class BrowserPool {
   /** Keeps a reusable context for the next job of `key`, without its pages; closes it otherwise. */
   private async park(key: string, gen: Generation, warm: WarmContext<unknown>): Promise<void> {
     if (!warm.reusable || gen.retired || this.closed) return shut(warm);
-    // Closing the pages ends the site's scripts and frees its renderer; cookies and cache stay.
-    const closed = await Promise.all(
-      warm.ctx.pages().map((p) =>
-        p.close().then(
-          () => true,
-          () => false,
-        ),
-      ),
+    const withPage = this.idle.filter((x) => !x.warm.page.isClosed()).length;
+    const keep = withPage < this.maxWarmPages ? warm.page : undefined;
+    // Closing a page ends the site's scripts and frees its renderer; cookies and cache stay.
+    // A kept page leaves the site (about:blank) so nothing of it runs while it waits.
+    const ok = await Promise.all([
+      ...warm.ctx.pages().map((p) => (p === keep ? p.goto('about:blank') : p.close())),
+    ]).then(
+      () => true,
+      () => false,
     );
-    if (closed.includes(false) || this.closed) return shut(warm);
+    if (!ok || this.closed) return shut(warm);
     const entry: Idle = { key, gen, warm, timer: setTimeout(() => void this.drop(entry), this.warmIdleMs) };
     entry.timer.unref();
     this.idle.push(entry);
