@@ -25,12 +25,16 @@ export const HEADLESS_ARGS = [
 ];
 
 /**
- * Features switched off on top of Playwright's. Since Chromium 151 every window (so every
- * Playwright page) gets the address bar's drop-down prerendered as a WebUI page, headless
- * included: one more renderer process per page, about 30 MB, and a slower new page.
- * Nothing headless ever opens it.
+ * Features switched off on top of Playwright's:
+ * - WebUIOmniboxPopup, WebUIOmniboxAimPopup: since Chromium 151 every window (so every
+ *   Playwright page) gets the address bar's drop-down prerendered as a WebUI page, headless
+ *   included: one more renderer process per page, about 30 MB, and a slower new page. Nothing
+ *   headless ever opens it.
+ * - SpareRendererForSitePerProcess: Chromium keeps a renderer started ahead for the next site;
+ *   it belongs to one browser context, and each site here has its own, so it is rarely the
+ *   one used, and it costs a renderer's memory all the time.
  */
-export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess'];
 
 export interface ChromiumFlags {
   args: string[];
