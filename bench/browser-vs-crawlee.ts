@@ -23,7 +23,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { argOf, envNumber, formatTable, runPool, runVariantChild, type VariantReport } from './support/measure.js';
+import {
+  argOf,
+  describeTree,
+  envNumber,
+  formatTable,
+  runPool,
+  runVariantChild,
+  type TreeMemory,
+  type VariantReport,
+} from './support/measure.js';
 import { centsOf, type FixtureListing, fixtureListings, serveFixtureStores } from './support/fixture-stores.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 
@@ -86,7 +95,12 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
     sites.set(host, { name: `store-${l.domain}`, file: '-', config, listings: [], hash: '-' });
   }
   const maxWarm = process.env.BENCH_BROWSER_MAX_WARM;
-  const pool = new BrowserPool({ maxContexts: job.concurrency, ...(maxWarm ? { maxWarm: Number(maxWarm) } : {}) });
+  const maxWarmPages = process.env.BENCH_BROWSER_MAX_WARM_PAGES;
+  const pool = new BrowserPool({
+    maxContexts: job.concurrency,
+    ...(maxWarm ? { maxWarm: Number(maxWarm) } : {}),
+    ...(maxWarmPages ? { maxWarmPages: Number(maxWarmPages) } : {}),
+  });
   const ctx = {
     db: undefined as never,
     policy: loadPolicy({}),
@@ -126,7 +140,13 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
   process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
   const { PlaywrightCrawler, Configuration, log } = await import('@crawlee/playwright');
   const { chromium } = await import('playwright');
-  const { HEADLESS_ARGS } = await import('../src/fetch/browser/browser-pool.js');
+  const { chromiumFlags, HEADLESS_ARGS } = await import('../src/fetch/browser/chromium-flags.js');
+  // BENCH_CRAWLEE_FLAGS=playwright: Crawlee as it was run before, with Playwright's feature list
+  // untouched (so with the address-bar popup renderer per page), for comparison with old figures.
+  const { args, ignoreDefaultArgs } =
+    process.env.BENCH_CRAWLEE_FLAGS === 'playwright'
+      ? { args: HEADLESS_ARGS, ignoreDefaultArgs: [] }
+      : await chromiumFlags();
   const { findChromium } = await import('../src/fetch/browser/find-chromium.js');
   log.setLevel(log.LEVELS.WARNING);
   const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
@@ -142,7 +162,7 @@ async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> 
       launchContext: {
         launcher: chromium,
         useIncognitoPages: true,
-        launchOptions: { executablePath: findChromium(), headless: true, args: HEADLESS_ARGS },
+        launchOptions: { executablePath: findChromium(), headless: true, args, ignoreDefaultArgs },
       },
       requestHandler: async ({ page, request }) => {
         if (waitForIdle) await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
@@ -180,7 +200,7 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const jobFile = path.join(dir, 'job.json');
   const listings = fixtureListings(stores.origins, perDomain, 'spa');
   fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency } satisfies Job));
-  const rows: { r: ChildReport; cpu: number; rss: number }[] = [];
+  const rows: { r: ChildReport; cpu: number; rss: number; pss: number; procs: number; atPeak?: TreeMemory }[] = [];
   try {
     for (const v of BROWSER_VARIANTS.filter((x) => only.includes(x))) {
       const out = await runVariantChild<ChildReport>(
@@ -189,7 +209,14 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
         { ...process.env, TMPDIR: dir },
         { sampleTreeRss: true },
       );
-      rows.push({ r: out.report, cpu: out.treeCpuSeconds - out.report.startupCpuSeconds, rss: out.peakTreeRssMb });
+      rows.push({
+        r: out.report,
+        cpu: out.treeCpuSeconds - out.report.startupCpuSeconds,
+        rss: out.peakTreeRssMb,
+        pss: out.peakTreePssMb,
+        procs: out.peakProcesses,
+        ...(out.atPeak ? { atPeak: out.atPeak } : {}),
+      });
     }
   } finally {
     await stores.close();
@@ -205,23 +232,29 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
       'variant',
       'pages/s',
       'CPU s/1000 pages (tree)',
-      'peak RSS MB (tree)',
+      'peak RSS MB (tree sum)',
+      'peak PSS MB (tree)',
+      'processes',
       'price right',
       'vs crawlee',
       'vs crawlee+idle',
     ],
-    rows.map(({ r, cpu, rss }) => [
+    rows.map(({ r, cpu, rss, pss, procs }) => [
       r.variant,
       rate(r).toFixed(2),
       ((cpu / r.checks) * 1000).toFixed(1),
       rss.toFixed(0),
+      pss.toFixed(0),
+      procs,
       `${r.correct}/${r.checks}`,
       ratio(r, crawlee),
       ratio(r, idle),
     ]),
     [
       'mapwatch waits until the price is in the page, no request is in flight and nothing changed for 500 ms (at most 5 s); crawlee waits only for the price element',
+      'RSS (tree sum) counts memory shared between processes once per process; PSS divides it among them (/proc/<pid>/smaps_rollup)',
       ...rows.filter((x) => x.r.note).map((x) => `${x.r.variant}: ${x.r.note}`),
+      ...rows.filter((x) => x.atPeak).map((x) => `${x.r.variant} at peak PSS: ${describeTree(x.atPeak!)}`),
     ],
   );
 }

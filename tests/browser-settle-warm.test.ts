@@ -2,10 +2,12 @@
  * The browser read's settle wait and warm contexts, against real Chromium on 127.0.0.1:
  * a price rewritten by a late XHR is read as rewritten, never as first shown; a warm context
  * serves the next read of its own site (its cookie comes back) and never another site's;
- * a read that fails does not leave its context for the next one.
+ * a read that fails does not leave its context for the next one; an idle warm context keeps
+ * no page (no renderer) unless asked to; no page gets the address-bar popup's renderer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
+import { chromiumFlags } from '../src/fetch/browser/chromium-flags.js';
 import { renderPage, type RenderOptions } from '../src/fetch/browser/render-page.js';
 import { startServer, type TestServer } from './support/server.js';
 
@@ -92,6 +94,59 @@ describe('browser settle wait and warm contexts', () => {
     // An evidence read always starts from a fresh context.
     const evidence = await renderPage(pool, `${a.origin}/p`, { ...extract(), mode: 'capture' });
     expect(evidence.fetch.body).toContain('<p id="seen">none</p>');
+  }, 60_000);
+
+  it('an idle warm context keeps no page; its next job gets a new page in the same context', async () => {
+    const open = async (newContext: Parameters<Parameters<BrowserPool['withWarmContext']>[1]>[0]) => {
+      const ctx = await newContext({});
+      return { ctx, page: await ctx.newPage(), state: null, dispose: async () => {}, reusable: true };
+    };
+    const first = await pool.withWarmContext('idle-page', open, async (w) => {
+      await w.ctx.newPage(); // a popup the site opened: closed with the job's page
+      return { ctx: w.ctx, page: w.page };
+    });
+    expect(first.ctx.pages()).toHaveLength(0);
+    const second = await pool.withWarmContext('idle-page', open, async (w) => ({ ctx: w.ctx, page: w.page }));
+    expect(second.ctx).toBe(first.ctx);
+    expect(second.page).not.toBe(first.page);
+  }, 60_000);
+
+  it('with maxWarmPages an idle context keeps its page, parked on about:blank', async () => {
+    const keeping = new BrowserPool({ maxContexts: 1, maxWarmPages: 1 });
+    const open = async (newContext: Parameters<Parameters<BrowserPool['withWarmContext']>[1]>[0]) => {
+      const ctx = await newContext({});
+      return { ctx, page: await ctx.newPage(), state: null, dispose: async () => {}, reusable: true };
+    };
+    try {
+      const first = await keeping.withWarmContext('kept', open, async (w) => {
+        await w.page.setContent('<p>$50.00</p>'); // contexts opened without a guard proxy reach no server
+        return w.page;
+      });
+      const second = await keeping.withWarmContext('kept', open, async (w) => w.page);
+      expect(second).toBe(first);
+      expect(second.url()).toBe('about:blank');
+    } finally {
+      await keeping.close();
+    }
+  }, 60_000);
+
+  it('no page gets a prerendered address-bar popup (a renderer process of its own)', async () => {
+    const targets = await pool.withContext({}, async (ctx) => {
+      const page = await ctx.newPage();
+      await page.setContent('<p>$50.00</p>');
+      const cdp = await ctx.browser()!.newBrowserCDPSession();
+      return (await cdp.send('Target.getTargets')).targetInfos.map((t) => `${t.type} ${t.url}`);
+    });
+    expect(targets.some((t) => t.startsWith('page '))).toBe(true);
+    expect(targets.filter((t) => t.includes('omnibox'))).toEqual([]);
+    // Chromium keeps only the last --disable-features: ours must carry Playwright's list too.
+    const { args, ignoreDefaultArgs } = await chromiumFlags();
+    const lists = args.filter((x) => x.startsWith('--disable-features='));
+    expect(lists).toHaveLength(1);
+    const ours = lists[0]!.split('=')[1]!.split(',');
+    expect(ignoreDefaultArgs).toHaveLength(1);
+    for (const f of ignoreDefaultArgs[0]!.split('=')[1]!.split(',')) expect(ours).toContain(f);
+    expect(ours).toEqual(expect.arrayContaining(['PaintHolding', 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup']));
   }, 60_000);
 
   it('does not keep the context of a failed read', async () => {

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 export interface VariantReport {
   variant: string;
@@ -70,6 +71,85 @@ export function treeRssMiB(root = process.pid): number {
   }
 }
 
+/** One process of a sampled tree: what it is (node, browser, renderer, gpu-process, …) and its memory. */
+export interface TreeProcess {
+  pid: number;
+  kind: string;
+  rssMiB: number;
+  pssMiB: number;
+}
+
+export interface TreeMemory {
+  /** Sum of RSS: memory shared between processes (Chromium's binary, its shared regions) counts once per process. */
+  rssMiB: number;
+  /** Sum of PSS (/proc/<pid>/smaps_rollup): shared pages divided among the processes sharing them, so the sum is what the tree really holds. */
+  pssMiB: number;
+  processes: TreeProcess[];
+}
+
+function kindOf(pid: number, root: number): string {
+  if (pid === root) return 'node';
+  try {
+    // Chromium rewrites its argv as one space-separated title (setproctitle).
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+    const type = argv.find((a) => a.startsWith('--type='))?.slice(7);
+    const sub = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19);
+    if (type) return sub ? `${type}:${sub.replace(/\.mojom\./, '.')}` : type;
+    const exe = path.basename(argv[0] ?? '');
+    return /chrom|headless_shell/.test(exe) && !/crashpad/.test(exe) ? 'browser' : exe || 'other';
+  } catch {
+    return 'gone';
+  }
+}
+
+function pssKiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS and PSS of `root` and every descendant, per process (Linux). */
+export function treeMemory(root = process.pid): TreeMemory {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  const kids = new Map<number, number[]>();
+  for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
+  const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
+  const processes: TreeProcess[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (p !== root && !rss.has(p)) continue;
+    // `ps` itself (a child of the sampler, not of root) never appears here.
+    processes.push({ pid: p, kind: kindOf(p, root), rssMiB: (rss.get(p) ?? 0) / 1024, pssMiB: pssKiB(p) / 1024 });
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return {
+    rssMiB: processes.reduce((a, x) => a + x.rssMiB, 0),
+    pssMiB: processes.reduce((a, x) => a + x.pssMiB, 0),
+    processes,
+  };
+}
+
+/** "renderer 9 × 95 MiB PSS (141 RSS), …": the processes of a tree grouped by kind, largest first. */
+export function describeTree(t: TreeMemory): string {
+  const by = new Map<string, { n: number; rss: number; pss: number }>();
+  for (const p of t.processes) {
+    const g = by.get(p.kind) ?? { n: 0, rss: 0, pss: 0 };
+    by.set(p.kind, { n: g.n + 1, rss: g.rss + p.rssMiB, pss: g.pss + p.pssMiB });
+  }
+  return [...by]
+    .sort((a, b) => b[1].pss - a[1].pss)
+    .map(([k, g]) => `${k} ${g.n} x ${(g.pss / g.n).toFixed(0)} MiB PSS (${(g.rss / g.n).toFixed(0)} RSS)`)
+    .join(', ');
+}
+
 /**
  * Runs `node --import tsx <script> ...args` and returns its last stdout line as JSON.
  * Async, so the parent can keep serving fixture pages meanwhile.
@@ -79,9 +159,21 @@ export function runVariantChild<T>(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
   opts: { sampleTreeRss?: boolean } = {},
-): Promise<{ report: T; treeCpuSeconds: number; peakTreeRssMb: number }> {
+): Promise<{
+  report: T;
+  treeCpuSeconds: number;
+  peakTreeRssMb: number;
+  /** Peak of the tree's PSS sum (sampled with the RSS), and the tree at that moment. */
+  peakTreePssMb: number;
+  atPeak?: TreeMemory;
+  /** Largest number of processes the tree had at any sample. */
+  peakProcesses: number;
+}> {
   const cpu0 = reapedChildrenCpuSeconds();
   let peakTreeRssMb = 0;
+  let peakTreePssMb = 0;
+  let peakProcesses = 0;
+  let atPeak: TreeMemory | undefined;
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every variant.
     const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -90,9 +182,17 @@ export function runVariantChild<T>(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Sampled from here, so the sampling (a `ps` every 250 ms) is not in the child's own figures.
-    const sampler = opts.sampleTreeRss
-      ? setInterval(() => (peakTreeRssMb = Math.max(peakTreeRssMb, treeRssMiB(child.pid))), 250)
-      : undefined;
+    const sample = () => {
+      try {
+        const t = treeMemory(child.pid);
+        peakTreeRssMb = Math.max(peakTreeRssMb, t.rssMiB);
+        peakProcesses = Math.max(peakProcesses, t.processes.length);
+        if (t.pssMiB > peakTreePssMb) [peakTreePssMb, atPeak] = [t.pssMiB, t];
+      } catch {
+        // the child is exiting
+      }
+    };
+    const sampler = opts.sampleTreeRss ? setInterval(sample, 250) : undefined;
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,7 +205,14 @@ export function runVariantChild<T>(
         reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(-3000) || out.slice(-3000)}`));
         return;
       }
-      resolve({ report: JSON.parse(last) as T, treeCpuSeconds: reapedChildrenCpuSeconds() - cpu0, peakTreeRssMb });
+      resolve({
+        report: JSON.parse(last) as T,
+        treeCpuSeconds: reapedChildrenCpuSeconds() - cpu0,
+        peakTreeRssMb,
+        peakTreePssMb,
+        peakProcesses,
+        ...(atPeak ? { atPeak } : {}),
+      });
     });
   });
 }

@@ -16,7 +16,7 @@ import type { ObservationDraft } from '../types.js';
 import type { Fetcher, CheckContext } from './check-context.js';
 import { failedReadDraft } from './contain-read-failure.js';
 import type { Finding } from './findings.js';
-import { readListing } from './read-listing.js';
+import { markupAbstains, readListing } from './read-listing.js';
 
 export type { Finding };
 
@@ -66,6 +66,7 @@ export async function readForCheck(
         headers: fo.headers,
         allowPrivate: fo.allowPrivate,
         gate: fo.gate,
+        layoutWanted: (html, finalUrl) => markupAbstains(html, finalUrl, cfg),
       });
       return rendered.fetch;
     };

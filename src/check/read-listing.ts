@@ -36,6 +36,23 @@ export interface ReadListingExtras {
   layout?: LayoutReader;
 }
 
+function extractOptionsFor(cfg: LoadedSite['config'], finalUrl: string) {
+  const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
+  return { url: finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
+}
+
+/** The markup alone names no price, or disagrees: the read that a layout read may settle. */
+const abstains = (r: ExtractResult) => r.ambiguous || !r.primary;
+
+/**
+ * Whether readListing would ask for the layout read of this page (its markup alone abstains),
+ * so a browser read can skip annotating the pages that settle without it. Same extraction,
+ * same rule as readListing.
+ */
+export function markupAbstains(html: string, finalUrl: string, cfg: LoadedSite['config']): boolean {
+  return abstains(extractOffers(html, extractOptionsFor(cfg, finalUrl)));
+}
+
 export async function readListing(
   site: LoadedSite,
   listing: Pick<SiteListing, 'url'>,
@@ -73,11 +90,10 @@ export async function readListing(
     html,
     contentSha256: createHash('sha256').update(html).digest('hex'),
   };
-  const defaultCurrency = processConfig().MAPWATCH_DEFAULT_CURRENCY;
-  const extractOpts = { url: res.finalUrl, site: cfg, ...(defaultCurrency ? { defaultCurrency } : {}) };
+  const extractOpts = extractOptionsFor(cfg, res.finalUrl);
   const $ = parseHtml(html);
   let result = extractOffers($, extractOpts);
-  if (extras.layout && (result.ambiguous || !result.primary)) {
+  if (extras.layout && abstains(result)) {
     // The static read abstained: the same HTML laid out may settle it. Only a settled read
     // replaces it; the stored HTML stays the page as fetched.
     const laid = await extras.layout(html).catch(() => null);

@@ -2,29 +2,24 @@
  * One Chromium per process, restarted every `restartAfter` pages so a long-running worker's
  * memory stays flat; a restart waits for the jobs still using the old browser. Two ways in:
  * - `withContext`: a fresh context per job, always closed after it;
- * - `withWarmContext`: a context (and its page) kept open after the job for the next job with
- *   the same key, so one site's pages reuse one renderer and one HTTP cache. The key is the
- *   caller's promise of isolation: a warm context is only ever handed to a job with the very
- *   same key (renderPage keys it by host and request options, so never across sites). At most
- *   `maxWarm` idle contexts are kept, the least recently used closed first.
+ * - `withWarmContext`: a context kept open after the job for the next job with the same key,
+ *   so one site's reads share its cookies, HTTP cache and guard proxy. The key is the caller's
+ *   promise of isolation: a warm context is only ever handed to a job with the very same key
+ *   (renderPage keys it by host and request options, so never across sites). At most
+ *   `maxWarm` idle contexts are kept, the least recently used closed first, and none longer
+ *   than `warmIdleMs`.
+ * By default an idle warm context keeps no page, so the number of renderer processes (about
+ * 30 MB of their own each, 100 MB resident) follows the jobs in flight, not the sites seen
+ * lately. The price is a new page for each job, which starts a renderer: a few hundred ms on a
+ * busy machine. `maxWarmPages` idle contexts keep theirs (parked on about:blank), for callers
+ * that would rather spend the memory: the first that fit keep them, so a cyclic order of
+ * sites still finds some.
  */
 import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from 'playwright-core';
+import { chromiumFlags } from './chromium-flags.js';
 import { findChromium } from './find-chromium.js';
 
-export const HEADLESS_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  // WebRTC may use UDP only through a proxy, and an HTTP proxy carries no UDP: so no STUN or
-  // TURN/UDP packet ever leaves unchecked. TCP candidates go through the guard proxy.
-  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
-  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
-];
+export { HEADLESS_ARGS } from './chromium-flags.js';
 
 /**
  * The browser-wide proxy: a closed port, so a context opened without its own guard proxy
@@ -45,11 +40,16 @@ export interface BrowserPoolOptions {
   launchTimeoutMs?: number;
   /** Idle warm contexts kept for reuse (withWarmContext). */
   maxWarm?: number;
+  /** An idle warm context is closed after this long unused. */
+  warmIdleMs?: number;
+  /** Idle warm contexts that keep their page (and so a renderer process) for the next job. */
+  maxWarmPages?: number;
 }
 
 /** A context kept open between jobs with the same key, with whatever its opener set up. */
 export interface WarmContext<S> {
   ctx: BrowserContext;
+  /** The job's page: the opener's for a new context, a new one for a reused context (idle contexts keep none). */
   page: Page;
   state: S;
   /** Frees what the opener set up beside the context (its guard proxy); the pool closes the context. */
@@ -62,6 +62,7 @@ interface Idle {
   key: string;
   gen: Generation;
   warm: WarmContext<unknown>;
+  timer: NodeJS.Timeout;
 }
 
 interface Generation {
@@ -81,6 +82,8 @@ export class BrowserPool {
   private waiters: (() => void)[] = [];
   private closed = false;
   private readonly maxWarm: number;
+  private readonly warmIdleMs: number;
+  private readonly maxWarmPages: number;
   /** Idle warm contexts, least recently used first. */
   private idle: Idle[] = [];
   /** Browsers launched so far (restarts included), for tests and the benchmark. */
@@ -92,29 +95,32 @@ export class BrowserPool {
     this.maxContexts = opts.maxContexts ?? 4;
     this.launchTimeoutMs = opts.launchTimeoutMs ?? 30_000;
     this.maxWarm = opts.maxWarm ?? 8;
+    this.warmIdleMs = opts.warmIdleMs ?? 60_000;
+    this.maxWarmPages = opts.maxWarmPages ?? 0;
   }
 
   private generation(): Generation {
     if (this.closed) throw new Error('browser pool is closed');
     if (!this.current || this.current.retired) {
       this.launches++;
-      const browser = chromium.launch({
-        executablePath: this.executablePath,
-        args: HEADLESS_ARGS,
-        proxy: FAIL_CLOSED_PROXY,
-        headless: true,
-        timeout: this.launchTimeoutMs,
-        // Our commands handle SIGINT/SIGTERM themselves and close the pool last. Playwright's own
-        // SIGINT handler would exit the process (code 130) before the database is closed.
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-      });
+      const browser = chromiumFlags().then(({ args, ignoreDefaultArgs }) =>
+        chromium.launch({
+          executablePath: this.executablePath,
+          args,
+          ignoreDefaultArgs,
+          proxy: FAIL_CLOSED_PROXY,
+          headless: true,
+          timeout: this.launchTimeoutMs,
+          // Our commands handle SIGINT/SIGTERM themselves and close the pool last. Playwright's own
+          // SIGINT handler would exit the process (code 130) before the database is closed.
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+        }),
+      );
       const gen: Generation = { browser, used: 0, active: 0, retired: false };
       // Warm contexts of a crashed browser that no job closed since: their proxies must go too.
-      const stale = this.idle.filter((x) => x.gen.active === 0);
-      this.idle = this.idle.filter((x) => x.gen.active !== 0);
-      for (const x of stale) void shut(x.warm);
+      for (const x of this.idle.filter((i) => i.gen.active === 0)) void this.drop(x);
       // A crashed browser is replaced on the next job instead of failing every job after it.
       browser.then(
         (b) => b.on('disconnected', () => (gen.retired = true)),
@@ -167,9 +173,8 @@ export class BrowserPool {
     if (gen.used >= this.restartAfter) gen.retired = true;
     let warm: WarmContext<S> | undefined;
     try {
-      const i = this.idle.findIndex((x) => x.key === key && x.gen === gen);
-      if (i >= 0) warm = this.idle.splice(i, 1)[0]!.warm as WarmContext<S>;
-      else {
+      warm = (await this.takeIdle(key, gen)) as WarmContext<S> | undefined;
+      if (!warm) {
         const browser = await gen.browser;
         warm = await open((o) => newContext(browser, o));
       }
@@ -180,14 +185,52 @@ export class BrowserPool {
       if (warm) warm.reusable = false;
       throw err;
     } finally {
-      if (warm) {
-        if (warm.reusable && !gen.retired && !this.closed && !warm.page.isClosed()) {
-          this.idle.push({ key, gen, warm: warm as WarmContext<unknown> });
-          while (this.idle.length > this.maxWarm) await shut(this.idle.shift()!.warm);
-        } else await shut(warm);
-      }
+      if (warm) await this.park(key, gen, warm as WarmContext<unknown>);
       await this.done(gen);
     }
+  }
+
+  /** The idle context of `key` with a new page, or undefined (none, or it died while idle). */
+  private async takeIdle(key: string, gen: Generation): Promise<WarmContext<unknown> | undefined> {
+    const i = this.idle.findIndex((x) => x.key === key && x.gen === gen);
+    if (i < 0) return undefined;
+    const [x] = this.idle.splice(i, 1);
+    clearTimeout(x!.timer);
+    try {
+      if (x!.warm.page.isClosed()) x!.warm.page = await x!.warm.ctx.newPage();
+      return x!.warm;
+    } catch {
+      await shut(x!.warm);
+      return undefined;
+    }
+  }
+
+  /** Keeps a reusable context for the next job of `key`, without its pages; closes it otherwise. */
+  private async park(key: string, gen: Generation, warm: WarmContext<unknown>): Promise<void> {
+    if (!warm.reusable || gen.retired || this.closed) return shut(warm);
+    const withPage = this.idle.filter((x) => !x.warm.page.isClosed()).length;
+    const keep = withPage < this.maxWarmPages ? warm.page : undefined;
+    // Closing a page ends the site's scripts and frees its renderer; cookies and cache stay.
+    // A kept page leaves the site (about:blank) so nothing of it runs while it waits.
+    const ok = await Promise.all([
+      ...warm.ctx.pages().map((p) => (p === keep ? p.goto('about:blank') : p.close())),
+    ]).then(
+      () => true,
+      () => false,
+    );
+    if (!ok || this.closed) return shut(warm);
+    const entry: Idle = { key, gen, warm, timer: setTimeout(() => void this.drop(entry), this.warmIdleMs) };
+    entry.timer.unref();
+    this.idle.push(entry);
+    while (this.idle.length > this.maxWarm) await this.drop(this.idle[0]!);
+  }
+
+  private async drop(x: Idle): Promise<void> {
+    const i = this.idle.indexOf(x);
+    if (i < 0) return;
+    this.idle.splice(i, 1);
+    clearTimeout(x.timer);
+    await shut(x.warm);
   }
 
   private async done(gen: Generation): Promise<void> {
@@ -197,9 +240,7 @@ export class BrowserPool {
   }
 
   private async closeGeneration(gen: Generation): Promise<void> {
-    const mine = this.idle.filter((x) => x.gen === gen);
-    this.idle = this.idle.filter((x) => x.gen !== gen);
-    await Promise.all(mine.map((x) => shut(x.warm)));
+    await Promise.all(this.idle.filter((x) => x.gen === gen).map((x) => this.drop(x)));
     try {
       const b = await gen.browser;
       await b.close();
@@ -210,9 +251,7 @@ export class BrowserPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    const idle = this.idle;
-    this.idle = [];
-    await Promise.all(idle.map((x) => shut(x.warm)));
+    await Promise.all([...this.idle].map((x) => this.drop(x)));
     const gen = this.current;
     this.current = undefined;
     if (gen) await this.closeGeneration(gen);

@@ -102,6 +102,12 @@ export interface RenderOptions {
    * here (no second request for it), its subresources load normally, and no steps run.
    */
   preloaded?: { html: string; status: number; headers: Record<string, string> };
+  /**
+   * Whether this rendered page needs the layout annotation (`laidOut`): given by a caller that
+   * knows when it will use it (readForCheck: only when the markup alone abstains), so the other
+   * pages skip an evaluate and a second serialization. Without it every page is annotated.
+   */
+  layoutWanted?: (html: string, finalUrl: string) => boolean;
 }
 
 const DEFAULT_BROWSER: BrowserConfig = {
@@ -435,9 +441,17 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         : undefined;
     // The page is laid out already, with its real stylesheets: annotating it costs one
     // evaluate, and lets the layout read settle a tie the markup alone cannot.
-    const laidOut = await annotateLayout(page)
-      .then(() => page.content())
-      .catch(() => undefined);
+    let wanted = true;
+    try {
+      wanted = opts.layoutWanted?.(html, page.url()) ?? true;
+    } catch {
+      // annotate, as without a predicate
+    }
+    const laidOut = wanted
+      ? await annotateLayout(page)
+          .then(() => page.content())
+          .catch(() => undefined)
+      : undefined;
     const exchanges = (await Promise.all(pending)).filter((e): e is Exchange => e !== null);
     return {
       fetch: finish({
@@ -484,15 +498,9 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         async (warm) => {
           warm.state.current = current;
           const r = await read(warm.ctx, warm.page, warm.state.guard);
-          for (const popup of warm.ctx.pages()) if (popup !== warm.page) await popup.close().catch(() => {});
           // A failed or walled read may have left state behind (a challenge cookie): not reused.
-          // Otherwise the page leaves the site so nothing of it runs while it waits.
-          warm.reusable =
-            r.fetch.status === 'ok' &&
-            (await warm.page.goto('about:blank').then(
-              () => true,
-              () => false,
-            ));
+          // A reused one keeps no page while it waits (the pool closes them, popups included).
+          warm.reusable = r.fetch.status === 'ok';
           return r;
         },
       );
