@@ -47,25 +47,32 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
+/** `root` and every descendant (one `ps` call), each with its RSS in KiB. */
+function processTree(root: number): { pid: number; rssKiB: number }[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
+  const rows = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  const kids = new Map<number, number[]>();
+  for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
+  const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
+  const tree: { pid: number; rssKiB: number }[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (p !== root && !rss.has(p)) continue;
+    // `ps` itself (a child of the sampler, not of root) never appears here.
+    tree.push({ pid: p, rssKiB: rss.get(p) ?? 0 });
+    stack.push(...(kids.get(p) ?? []));
+  }
+  return tree;
+}
+
 /** RSS of `root` plus every descendant (e.g. Chromium and its renderers), in MiB. */
 export function treeRssMiB(root = process.pid): number {
   try {
-    const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
-    const rows = out
-      .trim()
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/).map(Number));
-    const kids = new Map<number, number[]>();
-    for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
-    const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
-    let total = 0;
-    const stack = [root];
-    while (stack.length) {
-      const p = stack.pop()!;
-      total += rss.get(p) ?? 0;
-      stack.push(...(kids.get(p) ?? []));
-    }
-    return total / 1024;
+    return processTree(root).reduce((a, p) => a + p.rssKiB, 0) / 1024;
   } catch {
     return NaN;
   }
@@ -113,23 +120,12 @@ function pssKiB(pid: number): number {
 
 /** RSS and PSS of `root` and every descendant, per process (Linux). */
 export function treeMemory(root = process.pid): TreeMemory {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' });
-  const rows = out
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const kids = new Map<number, number[]>();
-  for (const [pid, ppid] of rows) kids.set(ppid!, [...(kids.get(ppid!) ?? []), pid!]);
-  const rss = new Map(rows.map(([pid, , r]) => [pid!, r!]));
-  const processes: TreeProcess[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    if (p !== root && !rss.has(p)) continue;
-    // `ps` itself (a child of the sampler, not of root) never appears here.
-    processes.push({ pid: p, kind: kindOf(p, root), rssMiB: (rss.get(p) ?? 0) / 1024, pssMiB: pssKiB(p) / 1024 });
-    stack.push(...(kids.get(p) ?? []));
-  }
+  const processes: TreeProcess[] = processTree(root).map(({ pid, rssKiB }) => ({
+    pid,
+    kind: kindOf(pid, root),
+    rssMiB: rssKiB / 1024,
+    pssMiB: pssKiB(pid) / 1024,
+  }));
   return {
     rssMiB: processes.reduce((a, x) => a + x.rssMiB, 0),
     pssMiB: processes.reduce((a, x) => a + x.pssMiB, 0),

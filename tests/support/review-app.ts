@@ -11,6 +11,7 @@ import { type App, openApp } from '../../src/app/open-app.js';
 import { loadProcessConfig } from '../../src/config/process-config.js';
 import type { DbHandle } from '../../src/db/connect.js';
 import { LocalEvidenceStore } from '../../src/evidence/evidence-store.js';
+import { HEADLESS_ARGS } from '../../src/fetch/browser/chromium-flags.js';
 import { findChromium } from '../../src/fetch/browser/find-chromium.js';
 import { createApiToken } from '../../src/http/auth/create-api-token.js';
 import { createUser } from '../../src/http/auth/create-user.js';
@@ -28,17 +29,8 @@ export const EMAIL: Record<UserRole, string> = {
   viewer: 'vic@northwind.example',
 };
 
-/** The flags the app's own browser pool uses, minus its network guard (these pages are ours). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+/** The flags the app's own browser pool uses, minus its network guard's WebRTC switches (these pages are ours). */
+export const CHROMIUM_ARGS = HEADLESS_ARGS.filter((a) => !a.includes('webrtc'));
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS, headless: true });
