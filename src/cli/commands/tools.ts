@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UserError } from '../../errors.js';
-import { isCurrencyCode } from '../../normalize/currency.js';
-import { parsePrice } from '../../normalize/parse-price.js';
 import { json, safeText } from '../output.js';
+import { type PrintPriceOptions, printPrice } from '../print-price.js';
 import type { EnvLoader } from '../with-db.js';
 
 export function registerToolCommands(program: Command, env: EnvLoader): void {
@@ -67,14 +66,10 @@ export function registerToolCommands(program: Command, env: EnvLoader): void {
     .option('--currency-hint <code>', 'currency for bare amounts and ambiguous symbols ($, kr)')
     .option('--locale <locale>', 'locale hint for separators, e.g. de-DE')
     .option('--json', 'print as JSON')
-    .action((text: string, opts: { currencyHint?: string; locale?: string; json?: boolean }) => {
-      const hint = opts.currencyHint?.toUpperCase();
-      if (hint && !isCurrencyCode(hint))
-        throw new UserError(`--currency-hint: "${opts.currencyHint}" is not an ISO 4217 currency code`);
-      const r = parsePrice(text, { currencyHint: hint, locale: opts.locale });
-      if (opts.json) console.log(json(r));
-      else console.log(r.amount === null ? 'no price' : `${r.amount} ${r.currency ?? '(currency unknown)'}`);
-      if (r.amount === null) process.exitCode = 1;
+    .action((text: string, opts: PrintPriceOptions) => {
+      // The same printer as the instant path (run-instant-command.ts), which usually runs `price` instead.
+      const code = printPrice(text, opts);
+      if (code !== 0) process.exitCode = code;
     });
 
   program
