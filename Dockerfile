@@ -14,6 +14,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The build bundles the CLI entry (tools/bundle-cli.mjs) for a faster start.
+COPY tools/bundle-cli.mjs ./tools/
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 

@@ -236,6 +236,9 @@ export const CONFIG_FIELDS = {
       .default('UTC')
       .refine(
         (tz) => {
+          // UTC (the default) is always valid: checking it would set up Intl's time zone data,
+          // 20–60 ms of every command's start that reads the configuration.
+          if (tz === 'UTC') return true;
           try {
             new Intl.DateTimeFormat('en', { timeZone: tz });
             return true;
