@@ -2,13 +2,21 @@
 import type { Verdict } from '../compare/compare-to-map.js';
 import { formatMoney } from '../normalize/currency.js';
 import type { CaseRow } from '../queries/list-cases.js';
-import type { CrawlSummary } from '../check/crawl-now.js';
+import type { CrawlResult, CrawlSummary } from '../check/crawl-now.js';
 import { safeText, table } from './output.js';
 
-export function formatCrawlSummary(summary: CrawlSummary): string {
-  const rows = [...summary.results]
-    .sort((a, b) => a.site.localeCompare(b.site) || a.sku.localeCompare(b.sku))
-    .map((r) => [
+/** One listing's line of the crawl table: its sort keys and printed cells, all a sweep keeps of its read. */
+export interface CrawlRow {
+  site: string;
+  sku: string;
+  cells: string[];
+}
+
+export function crawlRow(r: CrawlResult): CrawlRow {
+  return {
+    site: r.site,
+    sku: r.sku,
+    cells: [
       r.site,
       safeText(r.sku, 30),
       r.draft.status,
@@ -24,12 +32,26 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
             : explainRule(r.verdict),
         70,
       ),
-    ]);
+    ],
+  };
+}
+
+/**
+ * The crawl's table and totals. `rows` are the listings' lines (crawlRow), collected while the crawl
+ * ran (`mapwatch crawl` keeps only these, not the whole results); by default made from summary.results.
+ */
+export function formatCrawlSummary(
+  summary: CrawlSummary,
+  rows: readonly CrawlRow[] = summary.results.map(crawlRow),
+): string {
+  const sorted = [...rows]
+    .sort((a, b) => a.site.localeCompare(b.site) || a.sku.localeCompare(b.sku))
+    .map((r) => r.cells);
   const counts = Object.entries(summary.byStatus)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
   return (
-    table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], rows) +
+    table(['site', 'sku', 'status', 'price', 'verdict', 'detail'], sorted) +
     `\n\nChecked ${summary.checked} listing(s): ${counts}. ` +
     `Cases: ${summary.cases.opened} opened, ${summary.cases.updated} updated, ${summary.cases.resolved} resolved` +
     (summary.cases.suppressed ? `, ${summary.cases.suppressed} violation(s) suppressed (site needs attention)` : '') +

@@ -9,10 +9,10 @@ import { resolveSiteRefs } from '../../config/sync-sites.js';
 import { formatProblem, InputError, type InputProblem, UserError } from '../../errors.js';
 import { checkSavedPages } from '../../check/check-saved-pages.js';
 import { openApp } from '../../app/open-app.js';
-import { crawlNow, listingsRead } from '../../check/crawl-now.js';
+import { type CrawlResult, crawlNow, listingsRead } from '../../check/crawl-now.js';
 import { observationBatchFor } from '../../check/batch-observations.js';
 import { json, progressLine, safeText } from '../output.js';
-import { formatCrawlSummary } from '../print.js';
+import { type CrawlRow, crawlRow, formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
 import { redactUrl } from '../../redact-url.js';
 
@@ -111,9 +111,14 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
         observationBatch: observationBatchFor(opts.concurrency),
       });
       let summary;
+      // The summary keeps counts only; the table keeps one short line per listing, not its whole
+      // read (crawl-now.ts, keepResults), and --json prints no table at all.
+      const rows: CrawlRow[] = [];
       try {
         summary = await crawlNow(app.ctx, chosen, {
           concurrency: opts.concurrency,
+          keepResults: false,
+          ...(!opts.json && { onResult: (r: CrawlResult) => rows.push(crawlRow(r)) }),
           onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${p.site} ${p.status} ${p.url}`),
         });
       } finally {
@@ -136,7 +141,7 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
           }),
         );
       } else {
-        console.log(formatCrawlSummary(summary));
+        console.log(formatCrawlSummary(summary, rows));
       }
       for (const f of summary.failures)
         process.stderr.write(`mapwatch: ${f.site} ${redactUrl(f.url)}: ${redactUrl(f.message)}\n`);
