@@ -34,6 +34,7 @@ import {
   type VariantReport,
 } from './support/measure.js';
 import { centsOf, type FixtureListing, fixtureListings, serveFixtureStores } from './support/fixture-stores.js';
+import { recordBrowserGoals } from './support/goals.js';
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -226,6 +227,18 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const crawlee = rows.find((x) => x.r.variant === 'crawlee');
   const idle = rows.find((x) => x.r.variant === 'crawlee-networkidle');
   const ratio = (r: ChildReport, base?: { r: ChildReport }) => (base ? `${(rate(r) / rate(base.r)).toFixed(2)}x` : '-');
+  // The goals' table (bench/support/goals.ts).
+  recordBrowserGoals(
+    rows.map(({ r, cpu, rss, pss }) => ({
+      variant: r.variant,
+      pagesPerSecond: rate(r),
+      cpuSecondsPer1000: (cpu / r.checks) * 1000,
+      peakRssMb: rss,
+      peakPssMb: pss,
+      correct: r.correct,
+      checks: r.checks,
+    })),
+  );
   return formatTable(
     `Browser path: ${listings.length} JS-rendered pages (price by XHR) on ${domains} local domains, ${concurrency} concurrent pages for every variant, Chromium ${'headless'}`,
     [

@@ -30,6 +30,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { spawnMapwatch } from '../tests/support/cli.js';
 import { freePort } from '../tests/support/private-postgres.js';
 import { seedApp } from '../tests/support/seed-app.js';
+import { recordGoal } from './support/goals.js';
 import { envNumber, formatTable, processCpuSeconds, reapedChildrenCpuSeconds } from './support/measure.js';
 
 /** The checkout whose built CLI is timed: this one, or BENCH_CLI_ROOT (e.g. a build of the commit before a change). */
@@ -170,7 +171,22 @@ export async function runCliBench(): Promise<string> {
     }
 
     const node = samples.get(startup[0]!.name)!;
+    const price = samples.get(startup[2]!.name)!;
+    const casesAlone = samples.get(embedded[2]!.name)!;
+    const p50 = (x: Sample) => quantile(x.wallMs, 0.5);
+    recordGoal({
+      id: 'cli-price',
+      measured: `${ms(p50(price))} (CPU ${ms(mean(price.cpuMs))}), load ${load()}`,
+      peer: `node -e '' ${ms(p50(node))}`,
+      met: p50(price) < 150,
+    });
     const oneShotOpen = samples.get(embedded[1]!.name)!;
+    recordGoal({
+      id: 'cli-cases',
+      measured: `${ms(p50(casesAlone))} alone (CPU ${ms(mean(casesAlone.cpuMs))}); ${ms(p50(samples.get('mapwatch cases while serve holds the database')!))} beside serve`,
+      peer: `bare PGlite open (one-shot) ${ms(p50(oneShotOpen))}`,
+      met: p50(casesAlone) < 1000,
+    });
     const rows = [...samples].map(([name, s]) => {
       const peer = name.startsWith('mapwatch cases') ? oneShotOpen : node;
       const d = quantile(s.wallMs, 0.5) - quantile(peer.wallMs, 0.5);

@@ -28,6 +28,7 @@ import { openDatabase } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Database } from '../src/db/tables.js';
 import type { ObservationDraft } from '../src/types.js';
+import { recordGoal } from './support/goals.js';
 import { envNumber, formatTable } from './support/measure.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -208,6 +209,12 @@ export async function runDbBench(): Promise<string> {
     const scale = total / sample.length;
     const best = Math.min(...runs);
 
+    recordGoal({
+      id: 'db-ingest',
+      measured: `recordObservation ${product.toFixed(0)} rows/s (txn + case check per row); INSERT batch 500 ${batched.toFixed(0)} rows/s`,
+      peer: `INSERT batch 1 ${single.toFixed(0)} rows/s`,
+      met: null,
+    });
     const ingestTable = formatTable(
       'Database: observation ingest on Postgres (one connection, same row shape as the crawl writes)',
       ['method', 'rows', 'rows/s', 'vs batch 1'],

@@ -14,6 +14,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runStaticBench } from './static.js';
+import { recordGoal } from './support/goals.js';
 import { formatTable } from './support/measure.js';
 
 const DOMAINS = 100;
@@ -22,13 +23,19 @@ export async function runGrowthBench(): Promise<string> {
   const sizes = (process.env.BENCH_GROWTH_SIZES ?? '1000,3000').split(',').map(Number);
   const load0 = os.loadavg()[0]!.toFixed(2);
   const rows: (string | number)[][] = [];
-  let first: { msPerListing: number } | undefined;
+  let first: { checks: number; msPerListing: number; peakRssMb: number } | undefined;
+  let last: typeof first;
   for (const size of sizes) {
     const perDomain = Math.max(1, Math.round(size / DOMAINS));
     const { reports } = await runStaticBench({ domains: DOMAINS, perDomain, variants: ['mapwatch-crawl'] });
     const r = reports[0]!;
     const msPerListing = (r.seconds / r.checks) * 1000;
-    first ??= { msPerListing };
+    first ??= { checks: r.checks, msPerListing, peakRssMb: r.peakRssMb };
+    last = { checks: r.checks, msPerListing, peakRssMb: r.peakRssMb };
+    const rssPerListing =
+      r.checks > first.checks
+        ? `${(((r.peakRssMb - first.peakRssMb) * 1024) / (r.checks - first.checks)).toFixed(2)}`
+        : '-';
     const bytesPerRead = (r.observationTableBytes ?? NaN) / (r.observationRows ?? NaN);
     rows.push([
       r.checks,
@@ -37,10 +44,29 @@ export async function runGrowthBench(): Promise<string> {
       `${(msPerListing / first.msPerListing).toFixed(2)}x`,
       (((r.cpuSeconds + (r.serviceCpuSeconds ?? 0)) / r.checks) * 1000).toFixed(2),
       r.peakRssMb.toFixed(0),
+      rssPerListing,
       bytesPerRead.toFixed(0),
       ((bytesPerRead * 1e6) / 2 ** 30).toFixed(2),
       `${r.correct}/${r.checks}`,
     ]);
+  }
+  // The goals' table (bench/support/goals.ts): near-linear time and flat memory, smallest to largest sweep.
+  if (first && last && last.checks > first.checks) {
+    const span = `${first.checks} -> ${last.checks} listings`;
+    const time = last.msPerListing / first.msPerListing;
+    const rss = last.peakRssMb / first.peakRssMb;
+    recordGoal({
+      id: 'growth-time',
+      measured: `${time.toFixed(2)}x (${first.msPerListing.toFixed(2)} -> ${last.msPerListing.toFixed(2)} ms/listing, ${span})`,
+      peer: `the ${first.checks}-listing sweep of the same run`,
+      met: time <= 1.25,
+    });
+    recordGoal({
+      id: 'growth-memory',
+      measured: `${rss.toFixed(2)}x (${first.peakRssMb.toFixed(0)} -> ${last.peakRssMb.toFixed(0)} MB, ${span})`,
+      peer: `the ${first.checks}-listing sweep of the same run`,
+      met: rss <= 1.25,
+    });
   }
   return formatTable(
     `Growth of one sweep (mapwatch crawl on Postgres, ${DOMAINS} local domains, concurrency 16)`,
@@ -51,6 +77,7 @@ export async function runGrowthBench(): Promise<string> {
       'vs first',
       'CPU ms/listing (incl. Postgres)',
       'peak RSS MB',
+      'RSS KB per extra listing',
       'observation bytes/read',
       'GiB per 1M reads',
       'price right',
@@ -58,6 +85,7 @@ export async function runGrowthBench(): Promise<string> {
     rows,
     [
       `load average (1 min) before: ${load0}; after: ${os.loadavg()[0]!.toFixed(2)}`,
+      'RSS KB per extra listing: (peak RSS − the first size’s) ÷ (listings − the first size’s); flat memory is about 0',
       'bytes/read: pg_total_relation_size(observations) (table, indexes, TOAST) ÷ its rows; per 1M reads: that × 1,000,000',
     ],
   );

@@ -3,6 +3,7 @@
  * `npm run bench -- --quick`: the static comparison only, on fewer pages (under a minute); its last line is
  * `static end-to-end vs crawlee: N.NN×`, the figure the issue-15 goal is stated in.
  */
+import os from 'node:os';
 import { runExtractBench } from './extract.js';
 import { runBrowserBench } from './browser.js';
 import { runQueueBench } from './queue.js';
@@ -13,6 +14,7 @@ import { runAppPagesBench } from './app-pages.js';
 import { runKpiBench } from './kpis.js';
 import { runCliBench } from './cli.js';
 import { runGrowthBench } from './growth.js';
+import { formatGoals } from './support/goals.js';
 
 const quick = process.argv.includes('--quick');
 const endToEnd = (ratio: number) => `static end-to-end vs crawlee: ${ratio.toFixed(2)}×`;
@@ -24,6 +26,7 @@ if (quick) {
     variants: ['raw', 'crawlee', 'mapwatch-crawl'],
   });
   console.log(text);
+  console.log('\n' + formatGoals('Goals (issue 15; quick mode: the static rows only, on 200 listings)'));
   console.log(endToEnd(speedRatio(reports, 'mapwatch-crawl', 'crawlee')));
 } else {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -44,5 +47,15 @@ if (quick) {
   if (wants('cli')) console.log('\n' + (await runCliBench()));
   // Issue 15 item 6: one sweep's time, peak RSS and observation bytes as the listings grow.
   if (wants('growth')) console.log('\n' + (await runGrowthBench()));
+  // Issue 15: every goal beside its peer, from the sections above (bench/support/goals.ts).
+  console.log(
+    '\n' +
+      formatGoals(
+        `Goals (issue 15), ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? '?'}, Node ${process.version}, load ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+      ),
+  );
   if (staticRun) console.log('\n' + endToEnd(speedRatio(staticRun.reports, 'mapwatch-crawl', 'crawlee')));
 }
