@@ -100,5 +100,20 @@ describe.each(BACKENDS)('crawlNow order on %s', (backend) => {
     expect(summary.failures).toEqual([]);
     expect(summary.results.map((r) => r.site)).toEqual(['s0', 's1', 's2', 's0', 's1', 's2', 's0', 's1', 's2']);
     expect(summary.results.map((r) => r.draft.amountMinor)).toEqual(listings.map((l) => l.priceMinor));
+
+    // A long sweep keeps no results, only counts: each result goes to onResult as it comes.
+    const streamed: string[] = [];
+    const counted = await crawlNow(
+      { db: h.db, policy: loadPolicy({}), fetchOptions: { allowPrivate: ['127.0.0.0/8'] } },
+      loadSites(dir).sites,
+      { concurrency: 1, keepResults: false, onResult: (r) => streamed.push(`${r.site} ${r.draft.amountMinor}`) },
+    );
+    expect(counted.results).toEqual([]);
+    expect(streamed).toEqual(summary.results.map((r) => `${r.site} ${r.draft.amountMinor}`));
+    expect({ checked: counted.checked, byStatus: counted.byStatus, failures: counted.failures }).toEqual({
+      checked: 9,
+      byStatus: summary.byStatus,
+      failures: [],
+    });
   });
 });
