@@ -30,6 +30,12 @@ export default tseslint.config(
     },
   },
   {
+    // The launcher is CommonJS (bin/package.json), so the instant commands skip Node's ES module loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Migrations run against whatever schema exists at that point in history, so they are
     // written against an untyped Kysely by design (Kysely's own migration docs do the same).
     files: ['migrations/**/*.ts', 'src/db/migrate.ts'],

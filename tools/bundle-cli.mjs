@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the CLI (src/cli/run.ts) into dist/cli-bundle/ for bin/mapwatch.js; part of `npm run build`.
+// Bundles the CLI (src/cli/run.ts) into dist/cli-bundle/ for bin/mapwatch.js, and its instant commands
+// (src/cli/run-instant-command.ts) into dist/cli-bundle/instant.cjs; part of `npm run build`.
 //
 // Why: a command's start is mostly module loading. From node_modules, kysely is ~260 files and zod
 // ~95, each resolved, read and compiled on its own: `mapwatch cases` spent 0.3–0.5 s on that before
@@ -72,6 +73,20 @@ await build({
   banner: {
     js: "import { createRequire as __mwCreateRequire } from 'node:module';\nconst require = __mwCreateRequire(import.meta.url);",
   },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The instant commands for the CommonJS launcher (bin/mapwatch.js): one small file, no ES module loader.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/run-instant-command.ts'],
+  outfile: path.join(outdir, 'instant.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  plugins: [externals],
   legalComments: 'none',
   logLevel: 'warning',
 });
