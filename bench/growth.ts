@@ -4,11 +4,16 @@
  * `mapwatch crawl` sweep (bench/static.ts, variant mapwatch-crawl: crawlNow on Postgres, fast local
  * pages on 100 domains, concurrency 16) in a child process of its own, in a fresh schema.
  *
+ * Memory: the sweep streams its results into counters (crawlNow with keepResults: false, as
+ * `mapwatch crawl` runs it), so what grows with the listings is their input: the site configs, the
+ * synced listing rows, and this benchmark's own job file and expected prices. "RSS KB per extra
+ * listing" is that growth; flat memory is about 0.
+ *
  * Reads that change no case write no evidence (the fixture prices are compliant), so the evidence
  * store does not grow here; it grows with the cases opened, not with the reads.
  *
  *   node --import tsx bench/growth.ts                  (1,000 and 3,000 listings: about a minute)
- *   BENCH_GROWTH_SIZES=1000,3000,10000,100000          (10,000 takes minutes, 100,000 about an hour)
+ *   BENCH_GROWTH_SIZES=1000,10000,100000               (10,000 takes about a minute, 100,000 about 6)
  */
 import path from 'node:path';
 import os from 'node:os';
