@@ -61,12 +61,14 @@ export async function rollUpBlocks(trx: Kysely<Database>, o: { from: string; to:
       left join (
         select block, dimension, key, array_agg(b order by b) as buckets, array_agg(n order by b) as counts
         from (
-          select block, dimension, key, u.b, sum(u.n)::integer as n
+          -- The key in code-point order ("C", the order C.UTF-8 gives): the sort that groups
+          -- these rows then compares bytes, not strcoll() (a third of this statement's time).
+          select block, dimension collate "C" as dimension, key collate "C" as key, u.b, sum(u.n)::integer as n
           from src cross join lateral unnest(src.variance_buckets, src.variance_counts) as u(b, n)
-          group by block, dimension, key, u.b
+          group by 1, 2, 3, 4
         ) x
         group by block, dimension, key
-      ) h on h.block = s.block and h.dimension = s.dimension and h.key = s.key`.execute(trx);
+      ) h on h.block = s.block and h.dimension = s.dimension collate "C" and h.key = s.key collate "C"`.execute(trx);
     written += Number(r.numAffectedRows ?? 0);
   }
   return written;
