@@ -65,8 +65,8 @@ const readAggs = (): string =>
           (count(*) filter (where ob.trusted and ob.verdict = 'compliant'))::integer as compliant_reads,
           (count(*) filter (where ob.trusted and ob.verdict = 'violation'))::integer as violating_reads,
           (count(*) filter (where ob.status = 'blocked'))::integer as blocked_reads,
-          min(ob.currency) filter (where ob.trusted) as min_currency,
-          max(ob.currency) filter (where ob.trusted) as max_currency,
+          min(ob.currency collate "C") filter (where ob.trusted) as min_currency,
+          max(ob.currency collate "C") filter (where ob.trusted) as max_currency,
           min(ob.amount_minor) filter (where ob.trusted) as min_price_minor,
           sum(ob.amount_minor) filter (where ob.trusted) as sum_price_minor,
           sum(100 * (ob.map_minor - ob.normalized_minor)::float8 / ob.map_minor)
@@ -99,12 +99,22 @@ export function listingDayCtes(): string {
       )`;
 }
 
-/** The CTEs (each preceded by a comma) that aggregate `g`, ending in `ins_<name>` (the insert). */
+/**
+ * The CTEs (each preceded by a comma) that aggregate `g`, ending in `ins_<name>` (the insert).
+ * The day's-end counts come with the read sums when the grain's source is l1 itself (one
+ * aggregate of l1 instead of two joined back); the keys of reads, cases and notices meet in
+ * full joins (the cases and notices are the few rows hashed) rather than a union of all keys
+ * hashed again and joined to each part.
+ */
 export function grainCtes(g: RollupGrain): string {
   const k = g.keys.join(', ');
   const obk = g.keys.map((c) => `ob.${c}`).join(', ');
   const n = g.name;
   const extra = g.extra ?? [];
+  const eodAggs = `count(ob.last_read) as eod_listings,
+          count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings`;
+  const eodInRead = g.source === 'l1';
+  const e = eodInRead ? 'r' : 'e';
   return `,
       read_${n} as (
         select ${obk},
@@ -118,15 +128,17 @@ export function grainCtes(g: RollupGrain): string {
           coalesce(sum(ob.sum_depth_pct), 0) as sum_depth_pct, max(ob.max_depth_pct) as max_depth_pct,
           sum(ob.msrp_reads) as msrp_reads, coalesce(sum(ob.sum_msrp_variance), 0) as sum_msrp_variance
           ${extra.map((e) => `, ${e.agg} as ${e.column}`).join('')}
+          ${eodInRead ? `, ${eodAggs}` : ''}
         from l1 ob
         group by ${obk}
       ),
-      eod_${n} as (
-        select ${obk}, count(ob.last_read) as eod_listings,
-          count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings
-        from ${g.source} ob
-        group by ${obk}
-      ),
+      ${
+        eodInRead
+          ? ''
+          : `eod_${n} as (
+        select ${obk}, ${eodAggs} from ${g.source} ob group by ${obk}
+      ),`
+      }
       case_${n} as (
         select ${k}, count(*) filter (where opened) as cases_opened, count(*) filter (where resolved) as cases_resolved,
           count(*) filter (where open_eod) as cases_open_eod
@@ -137,30 +149,27 @@ export function grainCtes(g: RollupGrain): string {
           count(*) filter (where step >= 3) as notices_step3
         from notices_in group by ${k}
       ),
-      keys_${n} as (
-        select ${k} from read_${n} union select ${k} from case_${n} union select ${k} from notice_${n}
-      ),
       ins_${n} as (
         insert into ${g.table} (${k}, reseller_id, ${extra.map((e) => `${e.column}, `).join('')}currency, reads,
           trustworthy_reads, compliant_reads, violating_reads, blocked_reads, min_price_minor, sum_price_minor,
           sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance, listings_covered, eod_listings,
           eod_compliant_listings, cases_opened, cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3)
-        select ${g.keys.map((c) => `kk.${c}`).join(', ')}, s.reseller_id, ${extra.map((e) => `r.${e.column}, `).join('')}r.currency,
+        select ${k}, s.reseller_id, ${extra.map((e) => `r.${e.column}, `).join('')}r.currency,
           coalesce(r.reads, 0), coalesce(r.trustworthy_reads, 0), coalesce(r.compliant_reads, 0),
           coalesce(r.violating_reads, 0), coalesce(r.blocked_reads, 0),
           case when r.currency is not null then r.min_price_minor end,
           case when r.currency is not null then coalesce(r.sum_price_minor, 0) else 0 end,
           coalesce(r.sum_depth_pct, 0), r.max_depth_pct, coalesce(r.msrp_reads, 0), coalesce(r.sum_msrp_variance, 0),
           -- Listings with a trustworthy read that day: those with a last one.
-          coalesce(e.eod_listings, 0), coalesce(e.eod_listings, 0), coalesce(e.eod_compliant_listings, 0),
+          coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_compliant_listings, 0),
           coalesce(c.cases_opened, 0), coalesce(c.cases_resolved, 0), coalesce(c.cases_open_eod, 0),
           coalesce(nt.notices_step1, 0), coalesce(nt.notices_step2, 0), coalesce(nt.notices_step3, 0)
-        from keys_${n} kk
-        join sites s on s.id = kk.site_id
-        left join read_${n} r using (${k})
-        left join eod_${n} e using (${k})
-        left join case_${n} c using (${k})
-        left join notice_${n} nt using (${k})
+        -- The keys (unqualified below) are those the full joins merge: a group's from whichever part has it.
+        from read_${n} r
+        full join case_${n} c using (${k})
+        full join notice_${n} nt using (${k})
+        join sites s on s.id = site_id
+        ${eodInRead ? '' : `left join eod_${n} e using (${k})`}
         returning 1
       )`;
 }
