@@ -58,25 +58,17 @@ export const DIMENSION_SOURCES: readonly Source[] = [
 function sourceSql(s: Source, o: { from: string; to: string }) {
   const from = sql`${sql.raw(`${s.table} r${s.joinProducts ? ' join products p on p.id = r.product_id' : ''}`)}
         where r.day between ${o.from}::date and ${o.to}::date`;
-  // Keys compare in code-point order ("C"): the same order the database's C.UTF-8 gives, but
-  // without a strcoll() per comparison in the sort that groups them.
-  const key = sql.raw(`(${s.key}) collate "C"`);
-  // One pass over the fine rows: grouped by day, key and variance bucket first (each fine row
-  // with an MSRP read counts once in its bucket), then by day and key, the buckets becoming
-  // the histogram, instead of a second scan for the histogram joined back to the sums.
+  const key = sql.raw(s.key);
+  // One pass over the fine rows: the sums, and each row's variance bucket collected per day
+  // and key; the few buckets of a group are then counted on their own (a lateral subquery
+  // per group), instead of a second scan grouped by bucket, sorted and joined back.
   return sql`
-      select b.day, ${sql.lit(s.dimension)}, b.key, min(b.ref_id), min(b.label collate "C"), sum(b.reads),
-        sum(b.trustworthy_reads), sum(b.compliant_reads), sum(b.violating_reads), sum(b.blocked_reads),
-        sum(b.sum_depth_pct), max(b.max_depth_pct), sum(b.msrp_reads), sum(b.sum_msrp_variance),
-        sum(b.eod_listings), sum(b.eod_compliant_listings), sum(b.cases_opened), sum(b.cases_resolved),
-        sum(b.notices_sent),
-        coalesce(array_agg(b.bucket order by b.bucket) filter (where b.bucket is not null), '{}'),
-        coalesce(array_agg(b.n order by b.bucket) filter (where b.bucket is not null), '{}')
+      select s.day, ${sql.lit(s.dimension)}, s.key, s.ref_id, s.label, s.reads, s.trustworthy_reads, s.compliant_reads,
+        s.violating_reads, s.blocked_reads, s.sum_depth_pct, s.max_depth_pct, s.msrp_reads, s.sum_msrp_variance,
+        s.eod_listings, s.eod_compliant_listings, s.cases_opened, s.cases_resolved, s.notices_sent,
+        coalesce(h.buckets, '{}'), coalesce(h.counts, '{}')
       from (
-        select r.day, ${key} as key,
-          case when r.msrp_reads > 0
-            then round(${sql.lit(VARIANCE_BUCKETS_PER_UNIT)} * r.sum_msrp_variance / r.msrp_reads)::integer end as bucket,
-          ${sql.raw(s.ref)} as ref_id, ${sql.raw(s.label)} as label, sum(r.reads) as reads,
+        select r.day, ${key} as key, ${sql.raw(s.ref)} as ref_id, ${sql.raw(s.label)} as label, sum(r.reads) as reads,
           sum(r.trustworthy_reads) as trustworthy_reads, sum(r.compliant_reads) as compliant_reads,
           sum(r.violating_reads) as violating_reads, sum(r.blocked_reads) as blocked_reads,
           sum(r.sum_depth_pct) as sum_depth_pct, max(r.max_depth_pct) as max_depth_pct,
@@ -84,11 +76,15 @@ function sourceSql(s: Source, o: { from: string; to: string }) {
           sum(r.eod_listings) as eod_listings, sum(r.eod_compliant_listings) as eod_compliant_listings,
           sum(r.cases_opened) as cases_opened, sum(r.cases_resolved) as cases_resolved,
           sum(r.notices_step1 + r.notices_step2 + r.notices_step3) as notices_sent,
-          count(*)::integer as n
+          array_agg(round(${sql.lit(VARIANCE_BUCKETS_PER_UNIT)} * r.sum_msrp_variance / r.msrp_reads)::integer)
+            filter (where r.msrp_reads > 0) as bucket_list
         from ${from}
-        group by 1, 2, 3
-      ) b
-      group by b.day, b.key`;
+        group by r.day, ${key}
+      ) s
+      left join lateral (
+        select array_agg(b order by b) as buckets, array_agg(n order by b) as counts
+        from (select b, count(*)::integer as n from unnest(s.bucket_list) b group by b) x
+      ) h on true`;
 }
 
 /**
