@@ -55,18 +55,15 @@ export async function rollUpBlocks(trx: Kysely<Database>, o: { from: string; to:
         coalesce(h.buckets, '{}'), coalesce(h.counts, '{}'),
         coalesce(h.buckets, '{}')::text || coalesce(h.counts, '{}')::text
       from (
-        select block, dimension, key, min(ref_id) as ref_id, min(label collate "C") as label, ${sql.raw(SUMS)}
+        select block, dimension, key, min(ref_id) as ref_id, min(label collate "C") as label, ${sql.raw(SUMS)},
+          -- The parts' histograms end to end (a block has two or three parts), added up below.
+          concat_int_arrays(variance_buckets) as bucket_list, concat_int_arrays(variance_counts) as count_list
         from src group by block, dimension, key
       ) s
-      left join (
-        select block, dimension, key, array_agg(b order by b) as buckets, array_agg(n order by b) as counts
-        from (
-          select block, dimension, key, u.b, sum(u.n)::integer as n
-          from src cross join lateral unnest(src.variance_buckets, src.variance_counts) as u(b, n)
-          group by block, dimension, key, u.b
-        ) x
-        group by block, dimension, key
-      ) h on h.block = s.block and h.dimension = s.dimension and h.key = s.key`.execute(trx);
+      left join lateral (
+        select array_agg(b order by b) as buckets, array_agg(n order by b) as counts
+        from (select u.b, sum(u.n)::integer as n from unnest(s.bucket_list, s.count_list) as u(b, n) group by u.b) x
+      ) h on true`.execute(trx);
     written += Number(r.numAffectedRows ?? 0);
   }
   return written;
