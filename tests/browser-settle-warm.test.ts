@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../src/fetch/browser/browser-pool.js';
 import { chromiumFlags } from '../src/fetch/browser/chromium-flags.js';
 import { renderPage, type RenderOptions } from '../src/fetch/browser/render-page.js';
+import { settlePage, trackRequests } from '../src/fetch/browser/settle-page.js';
 import { startServer, type TestServer } from './support/server.js';
 
-const page = (body: string, script = '') =>
+const htmlPage = (body: string, script = '') =>
   `<!doctype html><html><head><meta charset="utf-8"><title>p</title></head><body>${body}<script>${script}</script></body></html>`;
 
 function cookieServer(): Promise<TestServer> {
@@ -23,7 +24,7 @@ function cookieServer(): Promise<TestServer> {
           'content-type': 'text/html; charset=utf-8',
           'set-cookie': `visit=${req.headers.host}; Path=/`,
         })
-        .end(page(`<h1>Amp</h1><span class="price">$50.00</span><p id="seen">${seen}</p>`));
+        .end(htmlPage(`<h1>Amp</h1><span class="price">$50.00</span><p id="seen">${seen}</p>`));
     },
   });
 }
@@ -42,7 +43,7 @@ describe('browser settle wait and warm contexts', () => {
       // The page shows a price at once, then asks for the real one a moment later and the
       // answer is slow: the read must wait for it.
       '/late': {
-        body: page(
+        body: htmlPage(
           '<h1>Late Amp</h1><span class="price">$10.00</span>',
           `setTimeout(()=>fetch('/api/late').then(r=>r.json()).then(j=>{document.querySelector('.price').textContent='$'+j.price}),150)`,
         ),
@@ -55,7 +56,7 @@ describe('browser settle wait and warm contexts', () => {
       },
       // No selector match and no structured data: the old network-idle wait still applies.
       '/plain': {
-        body: page(
+        body: htmlPage(
           '<h1>Plain Amp</h1><p id="x">loading…</p>',
           `setTimeout(()=>{document.getElementById('x').innerHTML='<span class="cost">$33.00</span>'},300)`,
         ),
@@ -81,6 +82,46 @@ describe('browser settle wait and warm contexts', () => {
   it('waits for the page to go quiet when the price is not named', async () => {
     const r = await renderPage(pool, `${shop.origin}/plain`, extract({ currency: 'USD' } as RenderOptions['site']));
     expect(r.fetch.body).toContain('$33.00');
+  }, 60_000);
+
+  // settlePage watches the price in the page (a MutationObserver, the page's own timer) and
+  // confirms from Node: a page that takes those away must still be read at its final price.
+  it('settles on the final price even when the page disables MutationObserver and setTimeout', async () => {
+    const { outcome, text } = await pool.withContext({}, async (ctx) => {
+      const page = await ctx.newPage();
+      const tracker = trackRequests(page);
+      await page.setContent(
+        htmlPage(
+          '<span class="price">$10.00</span>',
+          `const later = setTimeout;
+          later(() => { document.querySelector('.price').textContent = '$12.00'; }, 200);
+          window.MutationObserver = undefined; window.setTimeout = () => 0;`,
+        ),
+      );
+      const outcome = await settlePage(page, tracker, { priceSelector: '.price', maxMs: 5000 });
+      tracker.dispose();
+      return { outcome, text: await page.textContent('.price') };
+    });
+    expect(outcome).toBe('price');
+    expect(text).toBe('$12.00');
+  }, 60_000);
+
+  it('a price that never stops changing is not taken as settled', async () => {
+    const outcome = await pool.withContext({}, async (ctx) => {
+      const page = await ctx.newPage();
+      const tracker = trackRequests(page);
+      await page.setContent(
+        htmlPage(
+          '<span class="price">$10.00</span>',
+          `let n = 0;
+          setInterval(() => { document.querySelector('.price').textContent = '$1' + (n++ % 2) + '.00'; }, 100);`,
+        ),
+      );
+      const outcome = await settlePage(page, tracker, { priceSelector: '.price', maxMs: 1500 });
+      tracker.dispose();
+      return outcome;
+    });
+    expect(outcome).toBe('timeout');
   }, 60_000);
 
   it('reuses a warm context within one site and never across sites', async () => {

@@ -36,6 +36,36 @@ export const HEADLESS_ARGS = [
  */
 export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess'];
 
+/*
+ * Measured on Chromium 156 and left out (2 December 2026; 20 JS-rendered pages, 4 at once, a
+ * fresh context per site as the pool opens them; PSS of the Chromium processes at the peak,
+ * 428–444 MB with the flags above):
+ * - `--renderer-process-limit=N` with site isolation off (`--disable-site-isolation-trials`,
+ *   `--disable-features=IsolateOrigins,site-per-process`): no renderer saved. Chromium never
+ *   puts two browser contexts in one renderer process, so with a context per site there is still
+ *   one renderer per page in flight. Sharing needs one context for many sites (measured: 2
+ *   renderers instead of 4, about -60 MB PSS), which would give up the per-site cookie, cache
+ *   and guard-proxy isolation, and site isolation would then be all that keeps one reseller's
+ *   page from another's memory. Switching isolation off for nothing is a pure loss: not used.
+ * - `--in-process-gpu`: -20 to -30 MB PSS (the GPU process's work moves into the browser), but
+ *   SwiftShader runs pages' WebGL shaders in the browser process itself. Without a sandbox the
+ *   separate GPU process is still a process boundary an untrusted page must cross to reach the
+ *   browser (all contexts' cookies, the DevTools pipe), and a GPU crash would take every read
+ *   in flight down with the browser. Not used.
+ * - `--disable-software-rasterizer`: about -15 MB PSS in the GPU process, but pages lose WebGL
+ *   (SwiftShader is its only implementation here), a well-known headless tell to bot walls, so
+ *   more reads would come back blocked. Not used.
+ * - `--no-zygote`: more memory (+60 MB PSS): renderers forked from the zygote share its pages.
+ * - `--enable-features=NetworkServiceInProcess`: no effect on Linux desktop Chromium (the
+ *   network service stays a process of its own).
+ * - `--single-process`: the first page of a new context fails at once (the target is closed;
+ *   the mode does not support several contexts), and it would put every page in the browser.
+ * - `--enable-low-end-device-mode`, `--js-flags=--lite-mode`: no measurable change on product
+ *   pages this small; a V8 heap cap (`--js-flags=--max-old-space-size`) saves nothing either
+ *   (pages never come near it) and would only turn a heavy page into a crashed read.
+ * `--disable-dev-shm-usage` is in HEADLESS_ARGS already (and in Playwright's own list).
+ */
+
 export interface ChromiumFlags {
   args: string[];
   /** Playwright's own feature switches, replaced by the merged ones in `args`. */
