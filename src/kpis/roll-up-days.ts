@@ -1,10 +1,9 @@
 /**
  * Computes the daily KPI rollups for a range of reporting days, set-based: daily_rollups
- * (day × site × product), daily_seller_rollups (the same split by marketplace seller) and
- * daily_dimension_rollups (day × dimension value, the sums of those rows: roll-up-dimensions.ts),
- * deleted and rewritten for the range in one transaction by one statement that reads the
- * observations once, then the blocks of days over them (roll-up-blocks.ts), so a re-run gives
- * the same rows, a backfill is just a wider range,
+ * (day × site × product) and daily_seller_rollups (the same split by marketplace seller),
+ * deleted and rewritten for the range in one transaction by one INSERT statement that reads
+ * the observations once, then daily_dimension_rollups (day × dimension value) from those
+ * rows (roll-up-dimensions.ts), so a re-run gives the same rows, a backfill is just a wider range,
  * and days whose rows vanished (a purged listing) lose them. Days are calendar days in the
  * reporting time zone (MAPWATCH_REPORT_TIME_ZONE).
  *
@@ -22,7 +21,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { InvalidInputError } from '../errors.js';
 import { rollUpBlocks } from './roll-up-blocks.js';
-import { dimensionCtes } from './roll-up-dimensions.js';
+import { rollUpDimensions } from './roll-up-dimensions.js';
 import { grainCtes, listingDayCtes, SELLER_GRAIN, sellerKeySql, SITE_PRODUCT_GRAIN } from './rollup-grain-sql.js';
 
 export interface RollUpDaysOptions {
@@ -54,10 +53,12 @@ export async function rollUpDays(db: Kysely<Database>, o: RollUpDaysOptions): Pr
     // (90-odd functions) cost more than it saved on a rollup of 1,000,000 reads (0.5-1 s of
     // the dimension step alone).
     await sql`set local jit = off`.execute(trx);
-    for (const t of ['daily_rollups', 'daily_seller_rollups', 'daily_dimension_rollups'])
+    for (const t of ['daily_rollups', 'daily_seller_rollups'])
       await sql`delete from ${sql.table(t)} where day between ${o.from}::date and ${o.to}::date`.execute(trx);
     const r = await rollUpStatement(o).execute(trx);
-    // Then the blocks of days holding the per-dimension rows just written (roll-up-blocks.ts).
+    // Then the per-dimension rows of the same days, from the rows just written, and the
+    // blocks of days holding them (roll-up-blocks.ts).
+    await rollUpDimensions(trx, o);
     await rollUpBlocks(trx, o);
     return Number(r.rows[0]?.rows ?? 0);
   });
@@ -135,8 +136,7 @@ export function rollUpStatement(o: RollUpDaysOptions) {
       ${sql.raw(listingDayCtes())}
       ${sql.raw(grainCtes(SITE_PRODUCT_GRAIN))}
       ${sql.raw(grainCtes(SELLER_GRAIN))}
-      ${sql.raw(dimensionCtes())}
-      -- (ins_sel and ins_dims run all the same: a data-modifying CTE always runs to completion.)
+      -- (ins_sel runs all the same: a data-modifying CTE always runs to completion.)
       select count(*) as rows from ins_sp
     `;
 }

@@ -1,7 +1,7 @@
 /**
  * The per-day, per-dimension pre-aggregate (daily_dimension_rollups, migration
- * 20261204030000), written by the rollup's statement from the fine rows it writes for the
- * same days (roll-up-days.ts), so it is exactly their sum: a late read or a re-run that
+ * 20261204030000), rewritten from the fine rollups of the same days in the roll-up's own
+ * transaction (roll-up-days.ts), so it is exactly their sum: a late read or a re-run that
  * rewrites a day rewrites its dimension rows too. KPI queries read these rows (a few
  * thousand for 30 days) instead of every day × site × product row (kpi-dimensions.ts).
  *
@@ -11,6 +11,8 @@
  * nearest to it, so a percentile read from the summed histograms is within half a bucket
  * (0.05 point) of the exact one over the same listing-days.
  */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/tables.js';
 
 /** Buckets per unit of variance (1 = 100 %): 1000, i.e. 0.1 percentage point wide. */
 export const VARIANCE_BUCKETS_PER_UNIT = 1000;
@@ -53,23 +55,20 @@ export const DIMENSION_SOURCES: readonly Source[] = [
   },
 ];
 
-/** The rollup statement's CTE holding the rows it writes to each fine table (rollup-grain-sql.ts). */
-const ROWS_OF = { daily_rollups: 'rows_sp', daily_seller_rollups: 'rows_sel' } as const;
-
-function sourceSql(s: Source): string {
-  const from = `${ROWS_OF[s.table]} r${s.joinProducts ? ' join products p on p.id = r.product_id' : ''}`;
+function sourceSql(s: Source, o: { from: string; to: string }) {
+  const from = sql`${sql.raw(`${s.table} r${s.joinProducts ? ' join products p on p.id = r.product_id' : ''}`)}
+        where r.day between ${o.from}::date and ${o.to}::date`;
+  const key = sql.raw(s.key);
   // One pass over the fine rows: the sums, and each row's variance bucket collected per day
   // and key; the few buckets of a group are then counted on their own (a lateral subquery
-  // per group), instead of a second scan grouped by bucket, sorted and joined back. The
-  // bucket is of the variance as the fine table stores it (numeric), so a value on a
-  // bucket's edge rounds as it does when read back from there.
-  return `
-      select s.day, '${s.dimension}', s.key, s.ref_id, s.label, s.reads, s.trustworthy_reads, s.compliant_reads,
+  // per group), instead of a second scan grouped by bucket, sorted and joined back.
+  return sql`
+      select s.day, ${sql.lit(s.dimension)}, s.key, s.ref_id, s.label, s.reads, s.trustworthy_reads, s.compliant_reads,
         s.violating_reads, s.blocked_reads, s.sum_depth_pct, s.max_depth_pct, s.msrp_reads, s.sum_msrp_variance,
         s.eod_listings, s.eod_compliant_listings, s.cases_opened, s.cases_resolved, s.notices_sent,
         coalesce(h.buckets, '{}'), coalesce(h.counts, '{}')
       from (
-        select r.day, ${s.key} as key, ${s.ref} as ref_id, ${s.label} as label, sum(r.reads) as reads,
+        select r.day, ${key} as key, ${sql.raw(s.ref)} as ref_id, ${sql.raw(s.label)} as label, sum(r.reads) as reads,
           sum(r.trustworthy_reads) as trustworthy_reads, sum(r.compliant_reads) as compliant_reads,
           sum(r.violating_reads) as violating_reads, sum(r.blocked_reads) as blocked_reads,
           sum(r.sum_depth_pct) as sum_depth_pct, max(r.max_depth_pct) as max_depth_pct,
@@ -77,10 +76,10 @@ function sourceSql(s: Source): string {
           sum(r.eod_listings) as eod_listings, sum(r.eod_compliant_listings) as eod_compliant_listings,
           sum(r.cases_opened) as cases_opened, sum(r.cases_resolved) as cases_resolved,
           sum(r.notices_step1 + r.notices_step2 + r.notices_step3) as notices_sent,
-          array_agg(round(${VARIANCE_BUCKETS_PER_UNIT} * r.sum_msrp_variance::numeric / r.msrp_reads)::integer)
+          array_agg(round(${sql.lit(VARIANCE_BUCKETS_PER_UNIT)} * r.sum_msrp_variance / r.msrp_reads)::integer)
             filter (where r.msrp_reads > 0) as bucket_list
         from ${from}
-        group by r.day, ${s.key}
+        group by r.day, ${key}
       ) s
       left join lateral (
         select array_agg(b order by b) as buckets, array_agg(n order by b) as counts
@@ -89,17 +88,22 @@ function sourceSql(s: Source): string {
 }
 
 /**
- * The CTE (preceded by a comma) that writes the dimension rows of the rollup statement's days
- * (their old rows deleted first) from the fine rows the same statement writes (rows_sp,
- * rows_sel), so they are exactly the sums of those rows, without reading them back.
+ * Rewrites the dimension rows of [from, to] from the fine rollups of those days (which the
+ * caller has just written, in the same transaction). Returns the rows written.
  */
-export function dimensionCtes(): string {
-  return `,
-      ins_dims as (
-        insert into daily_dimension_rollups (day, dimension, key, ref_id, label, reads, trustworthy_reads,
-          compliant_reads, violating_reads, blocked_reads, sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance,
-          eod_listings, eod_compliant_listings, cases_opened, cases_resolved, notices_sent, variance_buckets, variance_counts)
-        ${DIMENSION_SOURCES.map((x) => sourceSql(x)).join(' union all ')}
-        returning 1
-      )`;
+export async function rollUpDimensions(trx: Kysely<Database>, o: { from: string; to: string }): Promise<number> {
+  await sql`delete from daily_dimension_rollups where day between ${o.from}::date and ${o.to}::date`.execute(trx);
+  const r = await dimensionStatement(o).execute(trx);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** The insert of [from, to]'s dimension rows (after their delete). */
+export function dimensionStatement(o: { from: string; to: string }) {
+  return sql`insert into daily_dimension_rollups (day, dimension, key, ref_id, label, reads, trustworthy_reads,
+      compliant_reads, violating_reads, blocked_reads, sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance,
+      eod_listings, eod_compliant_listings, cases_opened, cases_resolved, notices_sent, variance_buckets, variance_counts)
+    ${sql.join(
+      DIMENSION_SOURCES.map((s) => sourceSql(s, o)),
+      sql` union all `,
+    )}`;
 }

@@ -115,10 +115,6 @@ export function grainCtes(g: RollupGrain): string {
           count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings`;
   const eodInRead = g.source === 'l1';
   const e = eodInRead ? 'r' : 'e';
-  const cols = `${k}, reseller_id, ${extra.map((x) => `${x.column}, `).join('')}currency, reads, trustworthy_reads,
-          compliant_reads, violating_reads, blocked_reads, min_price_minor, sum_price_minor, sum_depth_pct, max_depth_pct,
-          msrp_reads, sum_msrp_variance, listings_covered, eod_listings, eod_compliant_listings, cases_opened,
-          cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3`;
   return `,
       read_${n} as (
         select ${obk},
@@ -153,31 +149,27 @@ export function grainCtes(g: RollupGrain): string {
           count(*) filter (where step >= 3) as notices_step3
         from notices_in group by ${k}
       ),
-      rows_${n} as (
+      ins_${n} as (
+        insert into ${g.table} (${k}, reseller_id, ${extra.map((e) => `${e.column}, `).join('')}currency, reads,
+          trustworthy_reads, compliant_reads, violating_reads, blocked_reads, min_price_minor, sum_price_minor,
+          sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance, listings_covered, eod_listings,
+          eod_compliant_listings, cases_opened, cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3)
         select ${k}, s.reseller_id, ${extra.map((e) => `r.${e.column}, `).join('')}r.currency,
-          coalesce(r.reads, 0) as reads, coalesce(r.trustworthy_reads, 0) as trustworthy_reads,
-          coalesce(r.compliant_reads, 0) as compliant_reads, coalesce(r.violating_reads, 0) as violating_reads,
-          coalesce(r.blocked_reads, 0) as blocked_reads,
-          case when r.currency is not null then r.min_price_minor end as min_price_minor,
-          case when r.currency is not null then coalesce(r.sum_price_minor, 0) else 0 end as sum_price_minor,
-          coalesce(r.sum_depth_pct, 0) as sum_depth_pct, r.max_depth_pct, coalesce(r.msrp_reads, 0) as msrp_reads,
-          coalesce(r.sum_msrp_variance, 0) as sum_msrp_variance,
+          coalesce(r.reads, 0), coalesce(r.trustworthy_reads, 0), coalesce(r.compliant_reads, 0),
+          coalesce(r.violating_reads, 0), coalesce(r.blocked_reads, 0),
+          case when r.currency is not null then r.min_price_minor end,
+          case when r.currency is not null then coalesce(r.sum_price_minor, 0) else 0 end,
+          coalesce(r.sum_depth_pct, 0), r.max_depth_pct, coalesce(r.msrp_reads, 0), coalesce(r.sum_msrp_variance, 0),
           -- Listings with a trustworthy read that day: those with a last one.
-          coalesce(${e}.eod_listings, 0) as listings_covered, coalesce(${e}.eod_listings, 0) as eod_listings,
-          coalesce(${e}.eod_compliant_listings, 0) as eod_compliant_listings,
-          coalesce(c.cases_opened, 0) as cases_opened, coalesce(c.cases_resolved, 0) as cases_resolved,
-          coalesce(c.cases_open_eod, 0) as cases_open_eod, coalesce(nt.notices_step1, 0) as notices_step1,
-          coalesce(nt.notices_step2, 0) as notices_step2, coalesce(nt.notices_step3, 0) as notices_step3
-        -- The keys (unqualified here) are those the full joins merge: a group's from whichever part has it.
+          coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_compliant_listings, 0),
+          coalesce(c.cases_opened, 0), coalesce(c.cases_resolved, 0), coalesce(c.cases_open_eod, 0),
+          coalesce(nt.notices_step1, 0), coalesce(nt.notices_step2, 0), coalesce(nt.notices_step3, 0)
+        -- The keys (unqualified below) are those the full joins merge: a group's from whichever part has it.
         from read_${n} r
         full join case_${n} c using (${k})
         full join notice_${n} nt using (${k})
         join sites s on s.id = site_id
         ${eodInRead ? '' : `left join eod_${n} e using (${k})`}
-      ),
-      ins_${n} as (
-        insert into ${g.table} (${cols})
-        select ${cols} from rows_${n}
         returning 1
       )`;
 }
