@@ -15,6 +15,7 @@
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { ObservationWriter } from './check/batch-observations.js';
+import type { OpenCaseLookup } from './check/prefetch-open-cases.js';
 import type { OnCaseChange } from './cases/record-observation.js';
 import type { ComparePolicy } from './config/policy.js';
 import type { ProcessConfig } from './config/process-config.js';
@@ -51,6 +52,11 @@ export interface AppContext {
    * check still returns only once its row is written. Absent: every read is its own transaction.
    */
   observationBatch?: ObservationWriter;
+  /**
+   * Set by a crawl: listings' open cases read a window of checks at a time, in one statement
+   * (src/check/prefetch-open-cases.ts). Absent: each check reads its listing's open case.
+   */
+  openCases?: OpenCaseLookup;
   /** Chromium for `render: browser` sites, the static fallback and screenshots. Absent: those reads are `error`. */
   browser?: BrowserPool;
   /** Where evidence files go. Absent: no evidence is captured. */

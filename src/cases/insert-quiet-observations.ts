@@ -13,7 +13,7 @@
  * statement is the same for every batch size and never nears the bind-parameter limit. The ids
  * are drawn from the sequence before the insert, so each row's id is known by its position.
  */
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { observationValues } from './record-observation.js';
 
@@ -41,25 +41,19 @@ const COLUMNS = [
   ['seller', 'text'],
 ] as const satisfies readonly (readonly [keyof ObservationRow, string])[];
 
-/** Ids in the order of `rows`; null where the row was not written (open case, or read key taken). */
-export async function insertQuietObservations(
-  db: Kysely<Database>,
-  rows: readonly ObservationRow[],
-): Promise<(number | null)[]> {
-  if (!rows.length) return [];
+/**
+ * The statement's text, built once: it is the same for every batch (one array parameter per
+ * column), so no check pays for composing and compiling it (issue 15's profile).
+ */
+const STATEMENT = (() => {
+  const names = COLUMNS.map(([col]) => `"${col}"`).join(', ');
   // jsonb travels as text[] and is cast per element (an array of jsonb literals is not a jsonb[] literal).
-  const arrays = COLUMNS.map(([col, type]) => {
-    const values = rows.map((r) => (r[col] === undefined ? null : r[col]));
-    return type === 'jsonb' ? sql`${values}::text[]` : sql`${values}::${sql.raw(type)}[]`;
-  });
-  const names = sql.join(COLUMNS.map(([col]) => sql.ref(col)));
-  const picked = sql.join(
-    COLUMNS.map(([col, type]) => (type === 'jsonb' ? sql`v.${sql.ref(col)}::jsonb` : sql`v.${sql.ref(col)}`)),
-  );
-  const result = await sql<{ ord: string | number; id: number | null }>`
+  const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
+  const picked = COLUMNS.map(([col, type]) => (type === 'jsonb' ? `v."${col}"::jsonb` : `v."${col}"`)).join(', ');
+  return `
     with v as (
       select nextval(pg_get_serial_sequence('observations', 'id')) as id, u.*
-      from unnest(${sql.join(arrays)}) with ordinality as u(${names}, ord)
+      from unnest(${arrays}) with ordinality as u(${names}, ord)
     ),
     ins as (
       insert into observations (id, ${names})
@@ -70,7 +64,19 @@ export async function insertQuietObservations(
       on conflict (read_key) do nothing
       returning id
     )
-    select v.ord, ins.id from v left join ins on ins.id = v.id order by v.ord`.execute(db);
+    select v.ord, ins.id from v left join ins on ins.id = v.id order by v.ord`;
+})();
+
+/** Ids in the order of `rows`; null where the row was not written (open case, or read key taken). */
+export async function insertQuietObservations(
+  db: Kysely<Database>,
+  rows: readonly ObservationRow[],
+): Promise<(number | null)[]> {
+  if (!rows.length) return [];
+  const arrays = COLUMNS.map(([col]) => rows.map((r) => (r[col] === undefined ? null : r[col])));
+  const result = await db.executeQuery<{ ord: string | number; id: number | null }>(
+    CompiledQuery.raw(STATEMENT, arrays),
+  );
   const ids: (number | null)[] = rows.map(() => null);
   for (const r of result.rows) ids[Number(r.ord) - 1] = r.id === null ? null : Number(r.id);
   return ids;

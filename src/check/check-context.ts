@@ -19,6 +19,7 @@ export type CheckContext = Pick<
   | 'isSuppressed'
   | 'onCaseChange'
   | 'observationBatch'
+  | 'openCases'
   | 'browser'
   | 'evidence'
   | 'recheckDelayMs'

@@ -150,7 +150,8 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   const earlier: StoredRead = readKey ? await findStoredRead(ctx.db, readKey) : { state: 'none' };
   if (earlier.state === 'finished') return finished(earlier);
 
-  const open = await openCaseOf(ctx.db, listing.id);
+  // A crawl reads open cases a window of checks at a time (prefetch-open-cases.ts).
+  let open = ctx.openCases ? await ctx.openCases.get(listing.id) : await openCaseOf(ctx.db, listing.id);
   let first: ListingRead;
   let verdict: Verdict | null;
   if (earlier.state === 'awaiting_recheck') {
@@ -159,6 +160,9 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
     // A read of a listing with an open case will update it, so it is captured as evidence.
     ({ read: first, verdict } = await learn(judged(await readOnce(ctx.evidence !== undefined && open !== undefined))));
   }
+  // Whether a violation is re-checked is asked live: a prefetched answer may be a second old, and
+  // a case closed or opened meanwhile must neither skip the re-check nor ask for one in vain.
+  if (ctx.openCases && verdict?.kind === 'violation') open = await openCaseOf(ctx.db, listing.id);
   const suppressed = verdict?.kind === 'violation' && ctx.isSuppressed ? await ctx.isSuppressed(listing.siteId) : false;
   if (!needsRecheck({ verdict, open, severityOrder: ctx.policy.severityOrder, suppressed })) {
     if (earlier.state === 'awaiting_recheck') return { ...finished(earlier), verdict };

@@ -5,6 +5,7 @@
  * site's rate_limit); across domains, up to `concurrency` checks run at once.
  */
 import { loadMapRules } from '../catalog/load-map-rules.js';
+import { preloadSiteLocators } from '../learn/cached-locator.js';
 import type { LoadedSite } from '../config/load-sites.js';
 import { syncValidSites } from '../config/sync-sites.js';
 import type { InputProblem } from '../errors.js';
@@ -14,6 +15,7 @@ import type { CheckContext } from './check-context.js';
 import { SiteHealthBatch } from '../health/batch-site-health.js';
 import { ObservationBatch, observationBatchFor } from './batch-observations.js';
 import { type CheckResult, checkListing } from './check-listing.js';
+import { OpenCasePrefetch } from './prefetch-open-cases.js';
 
 export interface CrawlProgress {
   done: number;
@@ -87,6 +89,11 @@ export async function crawlNow(
     ctx.db,
     synced.flatMap((s) => s.listings.map((l) => l.productId)),
   );
+  // Every site's learned price locator in one statement, not one per site on its first read.
+  await preloadSiteLocators(
+    ctx.db,
+    synced.map((s) => s.id),
+  );
   const gate = opts.gate ?? ctx.fetchOptions.gate ?? new InProcessDomainGate();
   for (const s of synced) {
     gate.configure(s.site.config.domain, {
@@ -106,10 +113,20 @@ export async function crawlNow(
   // Site health is judged per batch of reads as well (batch-site-health.ts), the context's or this crawl's own.
   const ownHealth = ctx.health && !ctx.siteHealth ? new SiteHealthBatch(ctx.db, ctx.health) : undefined;
   const siteHealth = ctx.siteHealth ?? ownHealth;
+  // Open cases are read for a window of tasks at once, in task order (prefetch-open-cases.ts):
+  // four checks per worker, so a window is read about once per round of the workers.
+  const openCases =
+    ctx.openCases ??
+    new OpenCasePrefetch(
+      ctx.db,
+      tasks.map((t) => t.l.id),
+      { window: Math.max(64, concurrency * 4) },
+    );
   const crawlCtx: CheckContext = {
     ...ctx,
     fetchOptions: { ...ctx.fetchOptions, gate },
     observationBatch: ctx.observationBatch ?? batch,
+    openCases,
     ...(siteHealth ? { siteHealth } : {}),
   };
   const summary: CrawlSummary = {

@@ -92,19 +92,29 @@ export async function syncSites(db: Kysely<Database>, sites: readonly LoadedSite
   });
 }
 
+/**
+ * Set-based: one upsert for the sites, one update and one upsert for their listings (each in
+ * chunks under the bind-parameter limit), whatever the number of sites. Three statements per
+ * site made a crawl's start wait on hundreds of round trips before its first read (issue 15).
+ */
 async function writeSites(trx: Kysely<Database>, sites: readonly LoadedSite[], refs: Refs): Promise<SyncedSite[]> {
-  const out: SyncedSite[] = [];
+  if (!sites.length) return [];
   const skuById = new Map([...refs.productIds].map(([sku, id]) => [id, sku]));
-  for (const site of sites) {
-    const { id: siteId } = await trx
+  // loadSites refuses two sites of one name; a caller's list that repeats one writes its last row,
+  // as a site-by-site sync did (one statement may not update a row twice).
+  const byName = new Map(sites.map((site) => [site.name, site]));
+  const siteRows = [...byName.values()].map((site) => ({
+    name: site.name,
+    reseller_id: refs.resellerIds.get(site.config.reseller)!,
+    domain: site.config.domain.toLowerCase(),
+    config_hash: site.hash,
+    config_path: site.file,
+  }));
+  const siteIds = new Map<string, number>();
+  for (const slice of chunks(siteRows, rowsPerInsert(5))) {
+    const saved = await trx
       .insertInto('sites')
-      .values({
-        name: site.name,
-        reseller_id: refs.resellerIds.get(site.config.reseller)!,
-        domain: site.config.domain.toLowerCase(),
-        config_hash: site.hash,
-        config_path: site.file,
-      })
+      .values(slice)
       .onConflict((oc) =>
         oc.column('name').doUpdateSet((eb) => ({
           reseller_id: eb.ref('excluded.reseller_id'),
@@ -114,49 +124,54 @@ async function writeSites(trx: Kysely<Database>, sites: readonly LoadedSite[], r
           updated_at: new Date(),
         })),
       )
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    // Everything the config no longer lists ends inactive; what it lists is re-activated below.
-    // Listings discovery added are not the config's to end (src/discover/ tracks them as gone).
+      .returning(['id', 'name'])
+      .execute();
+    for (const r of saved) siteIds.set(r.name, r.id);
+  }
+  // Everything the configs no longer list ends inactive; what they list is re-activated below.
+  // Listings discovery added are not the config's to end (src/discover/ tracks them as gone).
+  for (const slice of chunks([...siteIds.values()], rowsPerInsert(1)))
     await trx
       .updateTable('listings')
       .set({ active: false })
-      .where('site_id', '=', siteId)
+      .where('site_id', 'in', slice)
       .where('discovered', '=', false)
       .execute();
-    const rows = site.listings.map((l) => ({
-      site_id: siteId,
+  const rows = [...byName.values()].flatMap((site) =>
+    site.listings.map((l) => ({
+      site_id: siteIds.get(site.name)!,
       product_id: refs.productIds.get(l.sku)!,
       url: l.url,
       pack_size: l.pack_size,
       active: true,
-    }));
-    const saved = [];
-    for (const slice of chunks(rows, rowsPerInsert(5))) {
-      saved.push(
-        ...(await trx
-          .insertInto('listings')
-          .values(slice)
-          .onConflict((oc) =>
-            oc
-              .columns(['site_id', 'product_id', 'url'])
-              .doUpdateSet((eb) => ({ pack_size: eb.ref('excluded.pack_size'), active: true })),
-          )
-          .returning(['id', 'product_id', 'url', 'pack_size'])
-          .execute()),
-      );
-    }
-    out.push({
-      id: siteId,
-      site,
-      listings: saved.map((r) => ({
+    })),
+  );
+  const bySite = new Map<number, SyncedListing[]>();
+  for (const slice of chunks(rows, rowsPerInsert(5))) {
+    const saved = await trx
+      .insertInto('listings')
+      .values(slice)
+      .onConflict((oc) =>
+        oc
+          .columns(['site_id', 'product_id', 'url'])
+          .doUpdateSet((eb) => ({ pack_size: eb.ref('excluded.pack_size'), active: true })),
+      )
+      .returning(['id', 'site_id', 'product_id', 'url', 'pack_size'])
+      .execute();
+    for (const r of saved) {
+      let list = bySite.get(r.site_id);
+      if (!list) bySite.set(r.site_id, (list = []));
+      list.push({
         id: r.id,
         sku: skuById.get(r.product_id)!,
         url: r.url,
         packSize: r.pack_size,
         productId: r.product_id,
-      })),
-    });
+      });
+    }
   }
-  return out;
+  return sites.map((site) => {
+    const id = siteIds.get(site.name)!;
+    return { id, site, listings: bySite.get(id) ?? [] };
+  });
 }

@@ -16,12 +16,12 @@
  * - learnFromRead, after a trustworthy read (status ok with a verdict): keep this listing's
  *   sample and derive the locator from the site's latest samples.
  */
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { parsedPage } from '../extract/parsed-page.js';
 import type { ObservationDraft } from '../types.js';
 import { siteLocator, wroteLocator } from './cached-locator.js';
-import { applyLocator, deriveLocator, locatorCandidates } from './price-locators.js';
+import { applyLocator, byPreference, deriveLocator, locatorCandidates, MIN_LISTINGS } from './price-locators.js';
 
 /**
  * Reads on which the site's locator agreed with the model. Their sample is the locator
@@ -131,44 +131,57 @@ export async function learnFromRead(
   const candidates = agreed
     ? [agreed]
     : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
-  const row = {
-    amount_minor: draft.amountMinor,
+  const learnedAt = new Date();
+  const kept = await keepSample(db, {
+    siteId: opts.siteId,
+    listingId: opts.listingId,
+    amountMinor: draft.amountMinor,
     currency: draft.currency,
-    selectors: JSON.stringify(candidates),
+    candidates,
     at: draft.capturedAt,
-  };
-  await db
-    .insertInto('price_locator_samples')
-    .values({ site_id: opts.siteId, listing_id: opts.listingId, ...row })
-    .onConflict((oc) => oc.columns(['site_id', 'listing_id']).doUpdateSet(row))
-    .execute();
-  const samples = await db
-    .selectFrom('price_locator_samples')
-    .select(['selectors'])
-    .where('site_id', '=', opts.siteId)
-    .orderBy('at', 'desc')
-    .limit(SAMPLE_WINDOW)
-    .execute();
-  const derived = deriveLocator(samples.map((s) => parseSelectors(s.selectors)));
+    learnedAt,
+  });
+  const samples = kept.samples.map(parseSelectors);
+  const derived = deriveLocator(samples);
   if (!derived && samples.length >= SAMPLE_WINDOW) {
     if (!unsettledSites.has(opts.siteId)) unsettledSites.set(opts.siteId, 0);
   } else unsettledSites.delete(opts.siteId);
   if (!derived) return { candidates, locator: null };
-  // One statement for both cases: the same locator verified on this page too (it matched now,
-  // and keeps when it was learned), or a new one replacing the old.
-  const values = {
-    selector: derived.selector,
-    verified_listings: derived.verified,
-    learned_at: new Date(),
-    last_matched_at: draft.capturedAt,
-    last_checked_at: null,
-    misses: 0,
-    last_miss_reason: null,
-  };
+  // deriveLocator decides: the statement's own pick is written again when it differs (it can
+  // only when this read's sample is not among the latest, e.g. another worker's are newer).
+  if (kept.wrote !== derived.selector)
+    await writeLocator(db, {
+      siteId: opts.siteId,
+      selector: derived.selector,
+      verified: derived.verified,
+      matchedAt: draft.capturedAt,
+      learnedAt,
+    });
+  wroteLocator(db, opts.siteId, { selector: derived.selector, misses: 0, last_matched_at: draft.capturedAt });
+  return { candidates, locator: derived };
+}
+
+/**
+ * The locator row after a read that derived one: the same locator verified on this page too (it
+ * matched now, and keeps when it was learned), or a new one replacing the old.
+ */
+async function writeLocator(
+  db: Kysely<Database>,
+  l: { siteId: number; selector: string; verified: number; matchedAt: Date; learnedAt: Date },
+): Promise<void> {
   const same = sql<boolean>`price_locators.selector = excluded.selector`;
   await db
     .insertInto('price_locators')
-    .values({ site_id: opts.siteId, ...values })
+    .values({
+      site_id: l.siteId,
+      selector: l.selector,
+      verified_listings: l.verified,
+      learned_at: l.learnedAt,
+      last_matched_at: l.matchedAt,
+      last_checked_at: null,
+      misses: 0,
+      last_miss_reason: null,
+    })
     .onConflict((oc) =>
       oc.column('site_id').doUpdateSet((eb) => ({
         selector: eb.ref('excluded.selector'),
@@ -181,8 +194,101 @@ export async function learnFromRead(
       })),
     )
     .execute();
-  wroteLocator(db, opts.siteId, { selector: derived.selector, misses: 0, last_matched_at: draft.capturedAt });
-  return { candidates, locator: derived };
+}
+
+/**
+ * One statement for a learning read (three round trips were a third of a first sweep's
+ * statements, issue 15): keeps this listing's sample, reads the site's latest SAMPLE_WINDOW
+ * samples (this one included), and writes the locator they share, as writeLocator does.
+ *
+ * The insert's own row is not visible to the rest of the statement, so it joins the other
+ * listings' samples from the parameters. The locator is the first of this page's candidates,
+ * in order of preference, that every latest sample has: what deriveLocator picks whenever this
+ * sample is among the latest (the shared selectors are then some of its candidates). The caller
+ * checks the pick with deriveLocator over the samples returned.
+ *
+ * Its commit does not wait for the WAL flush (`synchronous_commit` off for this statement's own
+ * transaction only): a sample is learned from a read whose observation is written durably apart,
+ * and a server crash could only lose the latest samples, which the next reads of the site
+ * rebuild, never a read or a price. The flush was most of a learning read's database CPU.
+ */
+const KEEP_SAMPLE = `
+  with durability as (select set_config('synchronous_commit', 'off', true)),
+  kept as (
+    insert into price_locator_samples (site_id, listing_id, amount_minor, currency, selectors, at)
+    select $1::int4, $2::int4, $3::int8, $4::text, $5::jsonb, $6::timestamptz from durability
+    on conflict (site_id, listing_id) do update set
+      amount_minor = excluded.amount_minor, currency = excluded.currency,
+      selectors = excluded.selectors, at = excluded.at
+    returning 1
+  ),
+  latest as (
+    select selectors, at from (
+      (select selectors, at from price_locator_samples
+        where site_id = $1::int4 and listing_id <> $2::int4
+        order by at desc limit $7::int4)
+      union all
+      select $5::jsonb, $6::timestamptz
+    ) both_
+    order by at desc
+    limit $7::int4
+  ),
+  pick as (
+    select c.selector from unnest($8::text[]) with ordinality as c(selector, ord)
+    where (select count(*) from latest) >= $9::int4
+      and not exists (select 1 from latest where not latest.selectors @> jsonb_build_array(c.selector))
+    order by c.ord
+    limit 1
+  ),
+  wrote as (
+    insert into price_locators as p
+      (site_id, selector, verified_listings, learned_at, last_matched_at, last_checked_at, misses, last_miss_reason)
+    select $1::int4, pick.selector, (select count(*) from latest), $10::timestamptz, $6::timestamptz, null::timestamptz, 0, null::text
+    from pick
+    on conflict (site_id) do update set
+      selector = excluded.selector,
+      verified_listings = excluded.verified_listings,
+      last_matched_at = excluded.last_matched_at,
+      misses = 0,
+      last_miss_reason = null,
+      learned_at = case when p.selector = excluded.selector then p.learned_at else excluded.learned_at end,
+      last_checked_at = case when p.selector = excluded.selector then p.last_checked_at else null end
+    returning selector
+  )
+  select (select coalesce(jsonb_agg(selectors order by at desc), '[]'::jsonb) from latest) as samples,
+    (select selector from wrote) as wrote,
+    (select count(*) from kept) as kept`;
+
+async function keepSample(
+  db: Kysely<Database>,
+  s: {
+    siteId: number;
+    listingId: number;
+    amountMinor: number;
+    currency: string;
+    candidates: readonly string[];
+    at: Date;
+    learnedAt: Date;
+  },
+): Promise<{ samples: unknown[]; wrote: string | null }> {
+  const ranked = [...new Set(s.candidates)].sort(byPreference);
+  const { rows } = await db.executeQuery<{ samples: unknown; wrote: string | null }>(
+    CompiledQuery.raw(KEEP_SAMPLE, [
+      s.siteId,
+      s.listingId,
+      s.amountMinor,
+      s.currency,
+      JSON.stringify(s.candidates),
+      s.at,
+      SAMPLE_WINDOW,
+      ranked,
+      MIN_LISTINGS,
+      s.learnedAt,
+    ]),
+  );
+  const r = rows[0];
+  const samples: unknown = typeof r?.samples === 'string' ? JSON.parse(r.samples) : r?.samples;
+  return { samples: Array.isArray(samples) ? samples : [], wrote: r?.wrote ?? null };
 }
 
 /** jsonb comes back parsed from Postgres and as text from some drivers; both are handled. */

@@ -30,6 +30,24 @@ function minorAt(el: Element, currency: string): number | null {
   // textOf stops reading past the limit: a container's whole text is never built.
   const raw = (el.attribs['content'] ?? textOf(el, MAX_VALUE_CHARS * 2)).replace(/\s+/g, ' ').trim();
   if (!raw || raw.length > MAX_VALUE_CHARS || !/\d/.test(raw)) return null;
+  const key = `${currency}\u0000${raw}`;
+  const known = minorOfText.get(key);
+  if (known !== undefined) return known;
+  const minor = readMinor(raw, currency);
+  if (minorOfText.size >= MAX_KNOWN_TEXTS) minorOfText.clear();
+  minorOfText.set(key, minor);
+  return minor;
+}
+
+/**
+ * readMinor by text and currency: the same short texts (navigation, related products, labels)
+ * come back on every page of a site, and a candidate search reads every element's text; the
+ * price parser was most of a search's time (issue 15's profile). A pure function of its key.
+ */
+const minorOfText = new Map<string, number | null>();
+const MAX_KNOWN_TEXTS = 5000;
+
+function readMinor(raw: string, currency: string): number | null {
   const p = priceFromText(raw, currency);
   if (p?.currency && p.currency !== currency) return null;
   // A price element shows one amount and at most a short label ("Price:", "incl. VAT");
