@@ -119,7 +119,9 @@ export async function crawlNow(
     ctx.openCases ??
     new OpenCasePrefetch(
       ctx.db,
-      tasks.map((t) => t.l.id),
+      // The task order as listing ids only (a second pass of the same generator): a number per
+      // listing, not a task object.
+      Array.from(roundRobin(synced), (t) => t.l.id),
       { window: Math.max(64, concurrency * 4) },
     );
   const crawlCtx: CheckContext = {
