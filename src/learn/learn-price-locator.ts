@@ -16,7 +16,7 @@
  * - learnFromRead, after a trustworthy read (status ok with a verdict): keep this listing's
  *   sample and derive the locator from the site's latest samples.
  */
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
 import { parsedPage } from '../extract/parsed-page.js';
 import type { ObservationDraft } from '../types.js';
@@ -169,32 +169,29 @@ async function writeLocator(
   db: Kysely<Database>,
   l: { siteId: number; selector: string; verified: number; matchedAt: Date; learnedAt: Date },
 ): Promise<void> {
-  const same = sql<boolean>`price_locators.selector = excluded.selector`;
-  await db
-    .insertInto('price_locators')
-    .values({
-      site_id: l.siteId,
-      selector: l.selector,
-      verified_listings: l.verified,
-      learned_at: l.learnedAt,
-      last_matched_at: l.matchedAt,
-      last_checked_at: null,
-      misses: 0,
-      last_miss_reason: null,
-    })
-    .onConflict((oc) =>
-      oc.column('site_id').doUpdateSet((eb) => ({
-        selector: eb.ref('excluded.selector'),
-        verified_listings: eb.ref('excluded.verified_listings'),
-        last_matched_at: eb.ref('excluded.last_matched_at'),
-        misses: 0,
-        last_miss_reason: null,
-        learned_at: sql`case when ${same} then price_locators.learned_at else excluded.learned_at end`,
-        last_checked_at: sql`case when ${same} then price_locators.last_checked_at else null end`,
-      })),
-    )
-    .execute();
+  await db.executeQuery(
+    CompiledQuery.raw(
+      `insert into price_locators as p
+        (site_id, selector, verified_listings, learned_at, last_matched_at, last_checked_at, misses, last_miss_reason)
+      values ($1::int4, $2::text, $3::int4, $4::timestamptz, $5::timestamptz, null, 0, null)
+      ${LOCATOR_UPSERT}`,
+      [l.siteId, l.selector, l.verified, l.learnedAt, l.matchedAt],
+    ),
+  );
 }
+
+/**
+ * How a derived locator replaces the site's row (writeLocator and the learning statement): the
+ * same selector verified again keeps when it was learned and last checked; a new one starts over.
+ */
+const LOCATOR_UPSERT = `on conflict (site_id) do update set
+      selector = excluded.selector,
+      verified_listings = excluded.verified_listings,
+      last_matched_at = excluded.last_matched_at,
+      misses = 0,
+      last_miss_reason = null,
+      learned_at = case when p.selector = excluded.selector then p.learned_at else excluded.learned_at end,
+      last_checked_at = case when p.selector = excluded.selector then p.last_checked_at else null end`;
 
 /**
  * One statement for a learning read (three round trips were a third of a first sweep's
@@ -245,14 +242,7 @@ const KEEP_SAMPLE = `
       (site_id, selector, verified_listings, learned_at, last_matched_at, last_checked_at, misses, last_miss_reason)
     select $1::int4, pick.selector, (select count(*) from latest), $10::timestamptz, $6::timestamptz, null::timestamptz, 0, null::text
     from pick
-    on conflict (site_id) do update set
-      selector = excluded.selector,
-      verified_listings = excluded.verified_listings,
-      last_matched_at = excluded.last_matched_at,
-      misses = 0,
-      last_miss_reason = null,
-      learned_at = case when p.selector = excluded.selector then p.learned_at else excluded.learned_at end,
-      last_checked_at = case when p.selector = excluded.selector then p.last_checked_at else null end
+    ${LOCATOR_UPSERT}
     returning selector
   )
   select (select coalesce(jsonb_agg(selectors order by at desc), '[]'::jsonb) from latest) as samples,
