@@ -10,15 +10,19 @@
  * currency, and with the text model forced on) every extraction result is identical, offers,
  * warnings and abstentions included.
  *
+ * The document is bound to cheerio without cheerio's `load` (bind-document.ts: a class per
+ * page kept every document alive until a full GC).
+ *
  * The one difference that could change a read is kept out: cheerio's parse5 runs with scripting
  * on, so the content of `<noscript>` (and of iframe, noembed, noframes) is raw text there, never
  * elements; a price, meta tag or microdata inside it must not become visible to extraction here
  * either. Such content is turned back into one raw text node, as parse5 has it. Newlines are
  * normalised as parse5 does, so text and attribute values are the same strings.
  */
-import { type CheerioAPI, load } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import { type AnyNode, type Element, Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
+import { bindDocument } from './bind-document.js';
 
 /** Elements whose content parse5 (scripting on) keeps as raw text. */
 const RAW_TEXT = new Set(['noscript', 'iframe', 'noembed', 'noframes']);
@@ -27,7 +31,7 @@ const HAS_RAW_TEXT = /<(noscript|iframe|noembed|noframes)[\s>/]/i;
 export function parseHtml(source: string): CheerioAPI {
   // parse5 reads CR LF and a lone CR as LF (the HTML input stream's newline normalisation).
   const html = source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
-  if (!HAS_RAW_TEXT.test(html)) return load(parseDocument(html));
+  if (!HAS_RAW_TEXT.test(html)) return bindDocument(parseDocument(html));
   // Source positions are kept only here, to cut each raw-text element's content out of the source.
   const doc = parseDocument(html, { withStartIndices: true, withEndIndices: true });
   const stack: AnyNode[] = [doc];
@@ -41,7 +45,7 @@ export function parseHtml(source: string): CheerioAPI {
     }
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
-  return load(doc);
+  return bindDocument(doc);
 }
 
 /** Replaces the element's children with one text node of their source, undecoded (parse5's RAWTEXT). */
