@@ -22,8 +22,27 @@ function norm(s: string): string {
     .replace(/\s+/g, ' ');
 }
 
+/** Whitespace that `\s+ -> ' '` would change: a run of two, or one that is not a space. */
+const UNCOLLAPSED = /[^\S ]|\s\s/;
+
+/**
+ * norm(text) without the passes that change nothing: every read looks for the phrases in its
+ * page's visible text (bot-wall.ts visibleText, already collapsed), and the text of a product
+ * page is tens of kilobytes.
+ */
+function normText(text: string): string {
+  let hay = text.toLowerCase();
+  if (hay.includes('\u2019')) hay = hay.replace(/\u2019/g, "'");
+  return UNCOLLAPSED.test(hay) ? hay.replace(/\s+/g, ' ') : hay;
+}
+
+/** The phrases normalised once per list (a site's list is the same array on every read). */
+const normalised = new WeakMap<readonly string[], string[]>();
+
 /** The phrases (from `phrases`) that occur in `text`, case- and whitespace-insensitively. */
 export function findEvasionPhrases(text: string, phrases: readonly string[] = DEFAULT_EVASION_PHRASES): string[] {
-  const hay = norm(text);
-  return phrases.filter((p) => hay.includes(norm(p)));
+  let needles = normalised.get(phrases);
+  if (!needles) normalised.set(phrases, (needles = phrases.map(norm)));
+  const hay = normText(text);
+  return phrases.filter((_, i) => hay.includes(needles[i]!));
 }
