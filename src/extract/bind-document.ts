@@ -91,7 +91,8 @@ const statics = Object.fromEntries(
 export function bindDocument(doc: Document): CheerioAPI {
   const root = new Bound([doc as AnyNode], null, options);
   root._root = root;
-  const $ = (selector?: unknown, context?: unknown) => make(root, selector, context);
+  // A bound function, not a closure: no function object is compiled or named per page.
+  const $ = make.bind(null, root);
   Object.assign($, statics, {
     load,
     _root: doc,
