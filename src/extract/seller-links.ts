@@ -47,6 +47,9 @@ export function findSellerLinks($: CheerioAPI, pageUrl: string, regions: RegionC
   const out: SellerLink[] = [];
   $('a[href]').each((_, a) => {
     if (out.length >= 200) return false;
+    // The region first: most links of a page (menus, footer, carousels) are outside the main
+    // region, and resolving and reading each of them cost more than the whole walk up.
+    if (regions.of(a) !== 'main') return;
     const href = a.attribs['href'] ?? '';
     let url: string;
     try {
@@ -56,7 +59,7 @@ export function findSellerLinks($: CheerioAPI, pageUrl: string, regions: RegionC
     }
     if (!/^https?:/i.test(url)) return;
     const name = $(a).text().replace(/\s+/g, ' ').trim();
-    if (!name || name.length > 120 || regions.of(a) !== 'main') return;
+    if (!name || name.length > 120) return;
     if (storefrontId(url) || SOLD_BY.test(textBefore(a))) out.push({ el: a, name, url });
     return;
   });
