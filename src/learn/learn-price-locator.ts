@@ -18,7 +18,7 @@
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/tables.js';
-import { parsedPage } from '../extract/parsed-page.js';
+import { parsedPage, releaseParsed } from '../extract/parsed-page.js';
 import type { ObservationDraft } from '../types.js';
 import { siteLocator, wroteLocator } from './cached-locator.js';
 import { applyLocator, byPreference, deriveLocator, locatorCandidates, MIN_LISTINGS } from './price-locators.js';
@@ -83,6 +83,7 @@ export async function crossCheckLocator(
   const now = new Date();
   if (got.kind === 'agree') {
     agreedOn.set(draft, locator.selector);
+    releaseParsed(draft); // learning from an agreed read needs no document (learnFromRead)
     // Site health reads `misses` and when the locator last matched: neither changes here.
     const matched = locator.last_matched_at ? new Date(locator.last_matched_at).getTime() : -Infinity;
     if (locator.misses === 0 && draft.capturedAt.getTime() - matched < MATCH_REFRESH_MS) return draft;
@@ -131,6 +132,9 @@ export async function learnFromRead(
   const candidates = agreed
     ? [agreed]
     : locatorCandidates(parsedPage(draft, draft.html), draft.amountMinor, draft.currency);
+  // The document is not read again: let it go before the round trip, so a whole parsed page
+  // is not carried across it (and promoted to the old generation with the check's other state).
+  releaseParsed(draft);
   const learnedAt = new Date();
   const kept = await keepSample(db, {
     siteId: opts.siteId,
