@@ -3,7 +3,6 @@
  * (`price`, `--version`) run without loading commander or the command table (run-instant-command.ts);
  * every other call goes through main().
  */
-import { prewarmEmbeddedDb } from './prewarm-embedded-db.js';
 import { runInstantCommand } from './run-instant-command.js';
 
 /** The full CLI (commander, the command table, error reporting), loaded only when needed. */
@@ -14,8 +13,6 @@ try {
   const instant = await runInstantCommand(process.argv.slice(2));
   if (instant !== undefined) process.exitCode = instant;
   else {
-    // Before loading the full CLI: PGlite's WASM compiles while it loads (prewarm-embedded-db.ts).
-    prewarmEmbeddedDb(process.argv.slice(2));
     const { main, reportError } = await full();
     // Not awaited: a command whose promise is left pending when the event loop empties (as before
     // this entry had an instant path) must end the process quietly, not as an unsettled top-level await.

@@ -23,7 +23,6 @@ import { DataDirInUseError, lockDataDir } from './lock-data-dir.js';
 import { advertiseSocket, holderSocket } from './share-pglite-socket.js';
 import { ResilientClient } from './resilient-pg-client.js';
 import { useBaselineWasmOnly } from './wasm-quick-start.js';
-import { prewarmedPglite } from './prewarm-pglite.js';
 import type { Database } from './tables.js';
 
 export interface DbHandle {
@@ -133,12 +132,9 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   }
   let pglite;
   try {
-    // Compiled early by a one-shot command (prewarm-pglite.ts); otherwise PGlite compiles it here.
-    const pgliteWasmModule = opts.oneShot ? await prewarmedPglite() : undefined;
     const sharedBuffers = opts.readsLittle ? READ_LITTLE_SHARED_BUFFERS : ONE_SHOT_SHARED_BUFFERS;
     pglite = await PGlite.create(dataDir, {
       extensions: { btree_gist },
-      ...(pgliteWasmModule && { pgliteWasmModule }),
       ...(opts.oneShot && {
         startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
       }),
