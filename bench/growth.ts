@@ -104,9 +104,7 @@ export async function runGrowthBench(): Promise<string> {
       'bytes/read: pg_total_relation_size(observations) (table, indexes, TOAST) ÷ its rows; per 1M reads: that × 1,000,000',
     ],
   );
-  const evidenceSizes = (
-    process.env.BENCH_GROWTH_EVIDENCE_SIZES ?? sizes.filter((n) => n <= 10_000).join(',')
-  )
+  const evidenceSizes = (process.env.BENCH_GROWTH_EVIDENCE_SIZES ?? sizes.filter((n) => n <= 10_000).join(','))
     .split(',')
     .map(Number)
     .filter((n) => n > 0);

@@ -35,10 +35,19 @@ function walk(dir: string): { files: number; bytes: number; disk: number } {
   return out;
 }
 
-export async function evidenceSnapshot(db: Kysely<Database>, schema: string, storeDir: string): Promise<EvidenceSnapshot> {
+export async function evidenceSnapshot(
+  db: Kysely<Database>,
+  schema: string,
+  storeDir: string,
+): Promise<EvidenceSnapshot> {
   const count = async (table: 'observations' | 'cases' | 'evidence') =>
     Number(
-      (await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
     );
   const size = await sql<{ bytes: string }>`
     select pg_total_relation_size(format('%I.evidence', ${schema}::text)::regclass) as bytes`.execute(db);

@@ -176,10 +176,7 @@ export function fixtureListings(
       const p = productOf(n);
       const below = kind === 'static' && every > 0 && out.length % every === every - 1;
       out.push({
-        url:
-          kind === 'spa'
-            ? `${origin}/spa/${n}`
-            : `${origin}/${below ? 'sale' : 'products'}/${p.handle}-${n}`,
+        url: kind === 'spa' ? `${origin}/spa/${n}` : `${origin}/${below ? 'sale' : 'products'}/${p.handle}-${n}`,
         sku: p.sku,
         domain: d,
         priceMinor: below ? belowMapMinorFor(n) : priceMinorFor(d, n),
