@@ -6,23 +6,12 @@
  * `new Response(null, { cf: ... })`, and Node's global `Response` is a lazy getter that loads
  * undici, Node's fetch (about 85 ms of CPU on the 2-core machine, in every process that opens a
  * database: a `mapwatch cases` spent it before its first query). mapwatch runs on Node only, so
- * `Response` is hidden from that one synchronous load and put back as it was; nothing else runs
- * in between. A later `import 'pg'` (tests, benchmarks) gets this same module from Node's cache.
+ * `Response` is hidden while `pg` loads (hide-response.ts, imported first) and put back as it was
+ * right after. A static import, so the CLI bundle (tools/bundle-cli.mjs) can carry `pg` itself.
  */
-import { createRequire } from 'node:module';
-import type PgModule from 'pg';
+import restoreResponse from './hide-response.js';
+import pg from 'pg';
 
-function loadPg(): typeof PgModule {
-  const requireCjs = createRequire(import.meta.url);
-  const response = Object.getOwnPropertyDescriptor(globalThis, 'Response');
-  if (!response?.configurable) return requireCjs('pg') as typeof PgModule;
-  Object.defineProperty(globalThis, 'Response', { value: undefined, configurable: true, writable: true });
-  try {
-    return requireCjs('pg') as typeof PgModule;
-  } finally {
-    Object.defineProperty(globalThis, 'Response', response);
-  }
-}
+restoreResponse();
 
-const pg = loadPg();
 export default pg;
