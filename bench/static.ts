@@ -49,6 +49,7 @@ import {
 import { DEMO_PRODUCTS } from '../src/demo/storefronts/catalog.js';
 import { profileWindow } from './support/profile-window.js';
 import { recordStaticGoals } from './support/goals.js';
+import { type EvidenceSnapshot, evidenceSnapshot } from './support/evidence-size.js';
 
 const self = fileURLToPath(import.meta.url);
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,6 +57,8 @@ const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:
 interface Job {
   listings: FixtureListing[];
   concurrency: number;
+  /** mapwatch crawl only: keep evidence (a local store, re-checks at once) and sweep twice (bench/growth.ts). */
+  evidence?: boolean;
 }
 
 export const STATIC_VARIANTS = ['raw', 'crawlee', 'mapwatch-read', 'mapwatch-crawl'] as const;
@@ -222,6 +225,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { loadPolicy } = await import('../src/config/policy.js');
   const { openApp } = await import('../src/app/open-app.js');
   const { crawlNow } = await import('../src/check/crawl-now.js');
+  const { LocalEvidenceStore } = await import('../src/evidence/evidence-store.js');
   const { sql } = await import('kysely');
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
@@ -284,35 +288,58 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // The context `mapwatch crawl` and the workers open: site health judged after the reads and
-    // suppression asked on violations. No evidence store (no read here touches a case), and the
-    // crawl's own observation batch, sized to its concurrency.
+    // suppression asked on violations, and the crawl's own observation batch, sized to its
+    // concurrency. No evidence store unless asked (only reads that open or update a case keep
+    // evidence, and the compliant fixture opens none); with one, a violation is re-checked at once
+    // (a site's default wait is 5 s) and the case it opens keeps the re-check's page as evidence.
+    const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-evidence-'));
     const mw = await openApp({
       db: h,
       policy: loadPolicy({}),
-      evidence: false,
+      evidence: job.evidence ? new LocalEvidenceStore(storeDir) : false,
+      ...(job.evidence && { recheckDelayMs: 0 }),
       observationBatch: false,
       fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
     });
     // Results are counted as they come, not kept: a sweep's memory must not grow with its size (issue 15, goal 6).
-    const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
+    // Right: the price the page shows, and the verdict that price calls for.
+    const expected = new Map(job.listings.map((l) => [l.url, l]));
     let correct = 0;
-    const summary = await profileWindow('mapwatch-crawl', () =>
+    const sweep = () =>
       crawlNow(mw.ctx, sites, {
         concurrency: job.concurrency,
         keepResults: false,
         onResult: (r) => {
-          if (r.draft.amountMinor === expected.get(r.url) && r.verdict?.kind === 'compliant') correct++;
+          const l = expected.get(r.url);
+          if (r.draft.amountMinor === l?.priceMinor && r.verdict?.kind === (l.belowMap ? 'violation' : 'compliant'))
+            correct++;
         },
-      }).finally(() => mw.close()),
-    );
-    const report = finish('mapwatch-crawl', job.listings.length, 0, t0, cpu0);
+      });
+    // With evidence: a first sweep opens the cases, a second reads every listing again as a
+    // recurring crawl does, each read of a listing with an open case keeping evidence.
+    const snapshots: EvidenceSnapshot[] = [];
+    const summary = await profileWindow('mapwatch-crawl', async () => {
+      try {
+        const first = await sweep();
+        if (!job.evidence) return first;
+        snapshots.push(await evidenceSnapshot(h.db, h.schema, storeDir));
+        const second = await sweep();
+        snapshots.push(await evidenceSnapshot(h.db, h.schema, storeDir));
+        return { ...second, failures: [...first.failures, ...second.failures] };
+      } finally {
+        await mw.close();
+      }
+    });
+    const sweeps = job.evidence ? 2 : 1;
+    const report = finish('mapwatch-crawl', job.listings.length * sweeps, 0, t0, cpu0);
+    if (snapshots.length) report.evidence = snapshots;
     pg.Client.prototype.query = query;
     if (process.env.BENCH_STATEMENTS)
       fs.writeFileSync(
         process.env.BENCH_STATEMENTS,
         [...kinds]
           .sort((a, b) => b[1] - a[1])
-          .map(([text, n]) => `${(n / job.listings.length).toFixed(3)} per check  ${text}\n`)
+          .map(([text, n]) => `${(n / report.checks).toFixed(3)} per check  ${text}\n`)
           .join(''),
       );
     const pgSeconds = (await pgCpu()) - pg0;
@@ -330,7 +357,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       select pg_total_relation_size(format('%I.observations', ${h.schema}::text)::regclass) as bytes`.execute(h.db);
     report.observationRows = Number(rows.n);
     report.observationTableBytes = Number(size.rows[0]!.bytes);
-    report.note = `${rows.n} observations written, ${judged.n} sites' health judged; ${(statements / job.listings.length).toFixed(2)} statements per check; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
+    report.note = `${rows.n} observations written, ${judged.n} sites' health judged; ${(statements / report.checks).toFixed(2)} statements per check; Postgres backends ${pgSeconds.toFixed(2)} CPU s${summary.failures.length ? `; ${summary.failures.length} failures: ${summary.failures[0]!.message}` : ''}`;
     return report;
   } finally {
     await sql`drop schema ${sql.id(h.schema)} cascade`.execute(h.db).catch(() => {});
@@ -349,6 +376,10 @@ export interface StaticBenchOptions {
   domains?: number;
   perDomain?: number;
   variants?: readonly string[];
+  /** This share of the listings priced below MAP (fixture-stores.ts, /sale/ pages). */
+  belowMapShare?: number;
+  /** mapwatch crawl: keep evidence and sweep twice (Job.evidence). */
+  evidence?: boolean;
 }
 
 export interface StaticBenchResult {
@@ -370,8 +401,8 @@ export async function runStaticBench(opts: StaticBenchOptions = {}): Promise<Sta
   const only = opts.variants ?? process.env.BENCH_STATIC_VARIANTS?.split(',') ?? [...STATIC_VARIANTS];
   const stores = await serveFixtureStores(domains);
   const jobFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-static-')), 'job.json');
-  const listings = fixtureListings(stores.origins, perDomain, 'static');
-  fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency } satisfies Job));
+  const listings = fixtureListings(stores.origins, perDomain, 'static', { belowMapShare: opts.belowMapShare });
+  fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency, evidence: opts.evidence } satisfies Job));
   const reports: VariantReport[] = [];
   try {
     for (const v of STATIC_VARIANTS.filter((x) => only.includes(x))) {

@@ -7,10 +7,15 @@
  * - /products/<handle>-<n>: a static product page the way Shopify-like themes ship them:
  *   JSON-LD Product/Offer, a visible price, a related-products carousel with its own prices,
  *   a theme config script and a long description (about 60 KB of HTML);
- * - /spa/<n>: a JS-rendered shell whose price arrives by XHR from /api/price/<n>.
- * Prices are above MAP (every read is compliant), so no variant re-reads a page and all do
- * the same work: one page fetch per listing.
+ * - /spa/<n>: a JS-rendered shell whose price arrives by XHR from /api/price/<n>;
+ * - /sale/<handle>-<n>: the static page of /products/, priced 15 % below MAP, with a token that
+ *   changes on every request (as storefronts' CSRF and session tokens do), so no two reads of it
+ *   are the same bytes and the evidence store cannot share one read's HTML with the next;
+ * Listings are on /products/ and /spa/ unless asked for a share below MAP (bench/growth.ts, the
+ * evidence store's growth): their prices are above MAP (every read is compliant), so no variant
+ * re-reads a page and all do the same work: one page fetch per listing.
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEMO_PRODUCTS, type DemoProduct } from '../../src/demo/storefronts/catalog.js';
@@ -22,6 +27,8 @@ export interface FixtureListing {
   domain: number;
   /** Price the page shows, in cents (USD). */
   priceMinor: number;
+  /** A /sale/ page: priced below MAP, every read a violation. */
+  belowMap?: boolean;
 }
 
 export interface FixtureStores {
@@ -35,6 +42,12 @@ export const productOf = (n: number): DemoProduct => DEMO_PRODUCTS[n % DEMO_PROD
 export function priceMinorFor(domain: number, n: number): number {
   const map = Math.round(Number(productOf(n).mapUsd) * 100);
   return map + ((domain * 7 + n * 3) % 40) * 100 + 99;
+}
+
+/** The price of a /sale/ page: 15 % below MAP, well past any tolerance, so every read is a violation. */
+export function belowMapMinorFor(n: number): number {
+  const map = Math.round(Number(productOf(n).mapUsd) * 100);
+  return Math.round((map * 0.85) / 100) * 100 - 1;
 }
 
 const dollars = (minor: number) => (minor / 100).toFixed(2);
@@ -56,9 +69,9 @@ const DESCRIPTION = Array.from(
     `<p>Feature ${i + 1}: engineered drivers, a tuned enclosure and careful crossover design deliver a balanced sound at every volume. Free shipping on orders over $50; see our returns policy.</p>`,
 ).join('\n');
 
-export function staticPage(domain: number, n: number): string {
+export function staticPage(domain: number, n: number, opts: { belowMap?: boolean; token?: string } = {}): string {
   const p = productOf(n);
-  const price = dollars(priceMinorFor(domain, n));
+  const price = dollars(opts.belowMap ? belowMapMinorFor(n) : priceMinorFor(domain, n));
   const related = [1, 2, 3, 4]
     .map((k) => {
       const r = productOf(n + k);
@@ -69,7 +82,10 @@ export function staticPage(domain: number, n: number): string {
   return page({
     title: p.name,
     store,
-    head: jsonLd(productLd(p, { price, currency: 'USD', seller: store })) + THEME_CONFIG,
+    head:
+      jsonLd(productLd(p, { price, currency: 'USD', seller: store })) +
+      THEME_CONFIG +
+      (opts.token ? `<meta name="csrf-token" content="${opts.token}">` : ''),
     body: `<nav>${Array.from({ length: 30 }, (_, i) => `<a href="/collections/c${i}">Collection ${i}</a>`).join(' ')}</nav>
 <h1>${esc(p.name)}</h1><div class="product-price">$${price}</div><del class="was">$${p.listUsd}</del>
 <button class="buy">Add to cart</button><section class="description">${DESCRIPTION}</section>
@@ -105,6 +121,10 @@ export async function serveFixtureStores(domains: number): Promise<FixtureStores
         return res.writeHead(200, { 'content-type': 'text/plain' }).end('User-agent: *\nDisallow: /checkout\n');
       if (path.startsWith('/products/') && Number.isInteger(n))
         return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(staticPage(d, n));
+      if (path.startsWith('/sale/') && Number.isInteger(n))
+        return res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(staticPage(d, n, { belowMap: true, token: randomBytes(16).toString('hex') }));
       if (path.startsWith('/spa/') && Number.isInteger(n))
         return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(spaShell(n));
       if (path.startsWith('/api/price/') && Number.isInteger(n)) {
@@ -138,21 +158,29 @@ export async function serveFixtureStores(domains: number): Promise<FixtureStores
   };
 }
 
-/** Listings in round-robin domain order (domain 0, 1, …, then the next listing of each). */
+/**
+ * Listings in round-robin domain order (domain 0, 1, …, then the next listing of each).
+ * `belowMapShare` (static only): that share of the listings, evenly spread (every k-th listing), are
+ * /sale/ pages priced below MAP.
+ */
 export function fixtureListings(
   origins: readonly string[],
   perDomain: number,
   kind: 'static' | 'spa',
+  opts: { belowMapShare?: number } = {},
 ): FixtureListing[] {
+  const every = opts.belowMapShare ? Math.max(1, Math.round(1 / opts.belowMapShare)) : 0;
   const out: FixtureListing[] = [];
   for (let n = 0; n < perDomain; n++) {
     origins.forEach((origin, d) => {
       const p = productOf(n);
+      const below = kind === 'static' && every > 0 && out.length % every === every - 1;
       out.push({
-        url: kind === 'static' ? `${origin}/products/${p.handle}-${n}` : `${origin}/spa/${n}`,
+        url: kind === 'spa' ? `${origin}/spa/${n}` : `${origin}/${below ? 'sale' : 'products'}/${p.handle}-${n}`,
         sku: p.sku,
         domain: d,
-        priceMinor: priceMinorFor(d, n),
+        priceMinor: below ? belowMapMinorFor(n) : priceMinorFor(d, n),
+        ...(below && { belowMap: true }),
       });
     });
   }

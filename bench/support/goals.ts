@@ -20,6 +20,7 @@ const GOALS = [
   { id: 'capacity-browser', goal: 'capacity, browser: pages/day on 2 cores (CPU)', target: 'reported' },
   { id: 'growth-time', goal: 'growth: time per listing, smallest -> largest sweep', target: '<= 1.25x' },
   { id: 'growth-memory', goal: 'growth: peak RSS, smallest -> largest sweep', target: '<= 1.25x' },
+  { id: 'growth-storage', goal: 'growth: evidence store per 1M reads', target: 'reported' },
 ] as const;
 
 export type GoalId = (typeof GOALS)[number]['id'];

@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EvidenceSnapshot } from './evidence-size.js';
 
 export interface VariantReport {
   variant: string;
@@ -21,6 +22,8 @@ export interface VariantReport {
   /** `mapwatch crawl` only: the observations table's rows and its size with indexes and TOAST (bench/growth.ts). */
   observationRows?: number;
   observationTableBytes?: number;
+  /** `mapwatch crawl` with evidence (bench/growth.ts): the evidence after the first sweep and after the second. */
+  evidence?: EvidenceSnapshot[];
   note?: string;
 }
 

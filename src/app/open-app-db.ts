@@ -12,6 +12,8 @@ export interface OpenAppDbOptions {
   migrate?: boolean;
   /** One command, then exit (the CLI): the embedded database starts faster (connect.ts, `oneShot`). */
   oneShot?: boolean;
+  /** One-shot and reading a page of rows only: a smaller buffer cache starts faster (connect.ts, `readsLittle`). */
+  readsLittle?: boolean;
 }
 
 export async function openAppDb(env: Env, opts: OpenAppDbOptions = {}): Promise<DbHandle & { applied: string[] }> {
@@ -20,6 +22,7 @@ export async function openAppDb(env: Env, opts: OpenAppDbOptions = {}): Promise<
     : await openDatabase({
         dataDir: path.join(env.dataDir, 'pgdata'),
         oneShot: opts.oneShot,
+        readsLittle: opts.oneShot && opts.readsLittle,
       });
   try {
     // An up-to-date database (every open after the first) skips the migrator and its file imports.

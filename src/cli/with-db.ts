@@ -5,8 +5,17 @@ import { openAppDb } from '../app/open-app-db.js';
 
 export type EnvLoader = () => Env;
 
-export async function withDb<T>(env: Env, fn: (h: DbHandle & { applied: string[] }) => Promise<T>): Promise<T> {
-  const h = await openAppDb(env, { oneShot: true });
+export interface WithDbOptions {
+  /** The command reads a page of rows and writes nothing: the embedded database starts with a smaller cache. */
+  readsLittle?: boolean;
+}
+
+export async function withDb<T>(
+  env: Env,
+  fn: (h: DbHandle & { applied: string[] }) => Promise<T>,
+  opts: WithDbOptions = {},
+): Promise<T> {
+  const h = await openAppDb(env, { oneShot: true, readsLittle: opts.readsLittle });
   try {
     return await fn(h);
   } finally {

@@ -14,9 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
 import { UnavailableError, UserError } from '../errors.js';
 import { redactUrl } from '../redact-url.js';
+import pg from './load-pg.js';
 import { guardExtendedProtocol } from './pglite-batch-guard.js';
 import { DataDirInUseError, lockDataDir } from './lock-data-dir.js';
 import { advertiseSocket, holderSocket } from './share-pglite-socket.js';
@@ -28,7 +29,7 @@ export interface DbHandle {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
   /** Settings a second `pg` client (e.g. BullMQ's backend) can use to reach the same database. */
-  pgConfig: pg.PoolConfig;
+  pgConfig: PoolConfig;
   schema: string;
   close(): Promise<void>;
 }
@@ -47,10 +48,21 @@ export interface OpenOptions {
    * Together about 40 % of an embedded start; long-running processes (serve, worker) keep both.
    */
   oneShot?: boolean;
+  /**
+   * PGlite one-shot only: the command reads a page of rows and writes nothing (`mapwatch cases`).
+   * Postgres starts with an 8MB buffer cache instead of 32MB: at start it zeroes all of its shared
+   * memory through the WASM `memset` (42MB at 32MB of buffers, 15MB at 8MB; 80–200 ms of baseline
+   * code on the 2-core machine). Not for commands that write or scan much (import, rollup, crawl):
+   * with a quarter of the cache they would read pages again and evict dirty pages sooner, each a
+   * write through PGlite's file layer, which costs more than the start saves.
+   */
+  readsLittle?: boolean;
 }
 
 /** shared_buffers of a one-shot open: enough for one command's pages, small enough to set up fast. */
 const ONE_SHOT_SHARED_BUFFERS = '32MB';
+/** shared_buffers of a one-shot command that reads a page of rows (`readsLittle`): 1,024 pages. */
+const READ_LITTLE_SHARED_BUFFERS = '8MB';
 
 const INT8_OID = 20;
 
@@ -61,12 +73,12 @@ function parseInt8(value: string): number {
   return n;
 }
 
-const types: pg.CustomTypesConfig = {
+const types: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
-function makeDb(config: pg.PoolConfig): { db: Kysely<Database>; pool: pg.Pool } {
+function makeDb(config: PoolConfig): { db: Kysely<Database>; pool: Pool } {
   const pool = new pg.Pool({ ...config, types });
   // An idle client losing its connection must not crash the process; the next query reports it.
   // (Checked-out clients are covered by ResilientClient, set in every pgConfig.)
@@ -80,7 +92,7 @@ export async function openDatabase(opts: OpenOptions): Promise<DbHandle> {
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<DbHandle> {
   const schema = opts.schema ?? 'public';
-  const pgConfig: pg.PoolConfig = {
+  const pgConfig: PoolConfig = {
     Client: ResilientClient,
     connectionString: url,
     max: opts.poolSize ?? 10,
@@ -120,10 +132,11 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   }
   let pglite;
   try {
+    const sharedBuffers = opts.readsLittle ? READ_LITTLE_SHARED_BUFFERS : ONE_SHOT_SHARED_BUFFERS;
     pglite = await PGlite.create(dataDir, {
       extensions: { btree_gist },
       ...(opts.oneShot && {
-        startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${ONE_SHOT_SHARED_BUFFERS}`],
+        startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
       }),
     });
   } catch (err) {
@@ -143,7 +156,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
   guardExtendedProtocol(server);
   await server.start();
   const withdraw = dataDir.startsWith('memory://') ? () => {} : advertiseSocket(dataDir, { host: sockDir, port });
-  const pgConfig: pg.PoolConfig = {
+  const pgConfig: PoolConfig = {
     Client: ResilientClient,
     host: sockDir,
     port,
@@ -173,7 +186,7 @@ async function openPglite(opts: OpenOptions): Promise<DbHandle> {
 
 /** The embedded database another process holds, reached over its socket; closing leaves it running. */
 function attachedPglite(socket: { host: string; port: number }, opts: OpenOptions): DbHandle {
-  const pgConfig: pg.PoolConfig = {
+  const pgConfig: PoolConfig = {
     Client: ResilientClient,
     host: socket.host,
     port: socket.port,

@@ -12,7 +12,8 @@
  * The class is handed to pools through the `Client` option, including the pool BullMQ's
  * PostgreSQL backend builds from the same settings, so both sides are covered.
  */
-import pg from 'pg';
+import type { ClientConfig } from 'pg';
+import pg from './load-pg.js';
 
 /** Error codes and messages that mean "the server went away"; retrying later may succeed. */
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
@@ -41,7 +42,7 @@ function report(err: Error): void {
 }
 
 export class ResilientClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
+  constructor(config?: string | ClientConfig) {
     super(config);
     this.on('error', report);
   }

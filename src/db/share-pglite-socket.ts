@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import pg from './load-pg.js';
 
 const POINTER = 'mapwatch.socket';
 /** How long a locked-out process waits for the holder's socket to answer before giving up. */

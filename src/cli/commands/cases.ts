@@ -50,13 +50,16 @@ export function registerCasesCommands(program: Command, env: EnvLoader): void {
         throw new UserError(
           parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/_/g, '-')}: ${i.message}`).join('; '),
         );
-      const rows = await withDb(env(), ({ db }) =>
-        listCases(db, {
-          ...parsed.data,
-          severityOrder: loadPolicy().severityOrder,
-          limit: opts.limit,
-          offset: opts.offset,
-        }),
+      const rows = await withDb(
+        env(),
+        ({ db }) =>
+          listCases(db, {
+            ...parsed.data,
+            severityOrder: loadPolicy().severityOrder,
+            limit: opts.limit,
+            offset: opts.offset,
+          }),
+        { readsLittle: true },
       );
       if (opts.json) {
         console.log(json(rows));
