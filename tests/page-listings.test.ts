@@ -7,7 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureListings, fixturePriceOf, type FixtureStores, serveFixtureStores } from '../bench/support/fixture-stores.js';
+import {
+  fixtureListings,
+  fixturePriceOf,
+  type FixtureStores,
+  serveFixtureStores,
+} from '../bench/support/fixture-stores.js';
 import { crawlNow } from '../src/check/crawl-now.js';
 import { countActiveListings, pageListings } from '../src/check/page-listings.js';
 import { OpenCasePrefetch } from '../src/check/prefetch-open-cases.js';
@@ -116,7 +121,8 @@ describe.each(BACKENDS)('a paged sweep on %s', (backend) => {
     const dropped = urlsBySite[2]![1]!;
     await h.db.updateTable('listings').set({ active: false }).where('url', '=', dropped).execute();
     const left: string[] = [];
-    for await (const page of pageListings(h.db, [...ids, ids[0]!], { pageSize: 2 })) left.push(...page.map((l) => l.url));
+    for await (const page of pageListings(h.db, [...ids, ids[0]!], { pageSize: 2 }))
+      left.push(...page.map((l) => l.url));
     expect(left).toEqual(roundRobin([urlsBySite[0]!, urlsBySite[1]!, urlsBySite[2]!.filter((u) => u !== dropped)]));
     expect((await countActiveListings(h.db, ids)).total).toBe(10);
     await h.db.updateTable('listings').set({ active: true }).where('url', '=', dropped).execute();

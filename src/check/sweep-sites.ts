@@ -88,7 +88,9 @@ export async function sweepSites(
   // ids are appended as it is read; the positions kept cover the page being checked and the one
   // before (a check asks after its read, when later tasks may already have been taken).
   const window = Math.max(64, concurrency * 4);
-  const prefetch = ctx.openCases ? undefined : new OpenCasePrefetch(ctx.db, [], { window, retain: 2 * pageSize + window });
+  const prefetch = ctx.openCases
+    ? undefined
+    : new OpenCasePrefetch(ctx.db, [], { window, retain: 2 * pageSize + window });
   const crawlCtx: CheckContext = {
     ...ctx,
     fetchOptions: { ...ctx.fetchOptions, gate },

@@ -254,7 +254,9 @@ export function* loadSiteFiles(dir: string): Generator<{ site?: LoadedSite; prob
     const prev = byName.get(r.site.name);
     if (prev) {
       yield {
-        problems: [{ file: r.site.file, field: 'name', message: `site name "${r.site.name}" is already used by ${prev}` }],
+        problems: [
+          { file: r.site.file, field: 'name', message: `site name "${r.site.name}" is already used by ${prev}` },
+        ],
       };
       continue;
     }

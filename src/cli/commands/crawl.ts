@@ -116,9 +116,7 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
         if (opts.site && !found.chosen) {
           const bad = found.problems.filter((p) => path.basename(p.file).replace(/\.ya?ml$/, '') === opts.site);
           if (bad.length) throw new InputError(bad);
-          throw new UserError(
-            `--site: no site named "${opts.site}" (known: ${found.names.join(', ') || 'none'})`,
-          );
+          throw new UserError(`--site: no site named "${opts.site}" (known: ${found.names.join(', ') || 'none'})`);
         }
         // A broken config never stops the valid ones from being crawled; it is reported.
         for (const p of found.problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
