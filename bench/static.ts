@@ -232,7 +232,11 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { loadPolicy } = await import('../src/config/policy.js');
   const { openApp } = await import('../src/app/open-app.js');
   const { sweepSites } = await import('../src/check/crawl-now.js');
+  const { boundHeapGrowth } = await import('../src/check/bound-heap-growth.js');
   const { sql } = await import('kysely');
+  // The heap bound `mapwatch crawl` sets first thing (src/check/bound-heap-growth.ts): the child's
+  // peak RSS is its whole life's. BENCH_HEAP_DEFAULT=1 keeps V8's defaults, to compare.
+  if (!process.env.BENCH_HEAP_DEFAULT) boundHeapGrowth();
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
   const h = await openDatabase({
@@ -309,6 +313,16 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
     // listings, then the sweep reads the listings back a page at a time (sync-site-files.ts).
     const expected = fixturePriceOf(job.origins);
     let correct = 0;
+    // BENCH_HEAP_TRACE=<file>: the child's RSS and V8 heap every second of the sweep (seconds, MB).
+    const heapTrace = process.env.BENCH_HEAP_TRACE;
+    const tracer =
+      heapTrace &&
+      setInterval(() => {
+        const m = process.memoryUsage();
+        const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+        const line = `${((performance.now() - t0) / 1000).toFixed(0)} rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external + m.arrayBuffers)}\n`;
+        fs.appendFileSync(heapTrace, line);
+      }, 1000);
     const summary = await profileWindow('mapwatch-crawl', async () => {
       try {
         const found = await syncSiteFiles(dir, { db: async () => h.db });
@@ -324,6 +338,7 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       }
     });
     const report = finish('mapwatch-crawl', checksOf(job), 0, t0, cpu0);
+    if (tracer) clearInterval(tracer);
     pg.Client.prototype.query = query;
     if (process.env.BENCH_STATEMENTS)
       fs.writeFileSync(
