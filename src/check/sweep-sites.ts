@@ -86,11 +86,11 @@ export async function sweepSites(
   // Open cases are read for a window of tasks at once, in task order (prefetch-open-cases.ts):
   // four checks per worker, so a window is read about once per round of the workers. Each page's
   // ids are appended as it is read; the positions kept cover the page being checked and the one
-  // before (a check asks after its read, when later tasks may already have been taken).
+  // before (a check asks after its read, when later tasks may already have been taken). A page
+  // holds fewer than pageSize + one listing per site (page-listings.ts).
   const window = Math.max(64, concurrency * 4);
-  const prefetch = ctx.openCases
-    ? undefined
-    : new OpenCasePrefetch(ctx.db, [], { window, retain: 2 * pageSize + window });
+  const retain = 2 * (pageSize + siteIds.length) + window;
+  const prefetch = ctx.openCases ? undefined : new OpenCasePrefetch(ctx.db, [], { window, retain });
   const crawlCtx: CheckContext = {
     ...ctx,
     fetchOptions: { ...ctx.fetchOptions, gate },
