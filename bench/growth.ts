@@ -4,10 +4,13 @@
  * `mapwatch crawl` sweep (bench/static.ts, variant mapwatch-crawl: crawlNow on Postgres, fast local
  * pages on 100 domains, concurrency 16) in a child process of its own, in a fresh schema.
  *
- * Memory: the sweep streams its results into counters (crawlNow with keepResults: false, as
- * `mapwatch crawl` runs it), so what grows with the listings is their input: the site configs, the
- * synced listing rows, and this benchmark's own job file and expected prices. "RSS KB per extra
- * listing" is that growth; flat memory is about 0.
+ * Memory: as `mapwatch crawl` runs it, each site config is read and synced in turn and kept without
+ * its listings (src/config/sync-site-files.ts), the sweep reads the listings back from the database
+ * a page at a time in round-robin order (src/check/page-listings.ts), streams its results into
+ * counters (keepResults: false), and the process bounds V8's heap growth at 1.5× its live data
+ * (src/check/bound-heap-growth.ts). The child derives each listing's expected price from its URL
+ * (no list of every listing). "RSS KB per extra listing" is what still grows; flat memory is about 0.
+ * BENCH_HEAP_TRACE=<file> samples the child's heap each second; BENCH_HEAP_DEFAULT=1 keeps V8's defaults.
  *
  * The evidence store: reads that change no case keep no evidence, and the sweeps above are all
  * compliant, so its growth is measured apart (evidenceGrowth below): a share of the listings

@@ -43,6 +43,7 @@ import {
   centsOf,
   type FixtureListing,
   fixtureListings,
+  fixturePriceOf,
   serveFixtureStores,
   staticPage,
 } from './support/fixture-stores.js';
@@ -54,12 +55,24 @@ import { type EvidenceSnapshot, evidenceSnapshot } from './support/evidence-size
 const self = fileURLToPath(import.meta.url);
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * What a variant child runs: the fixture listings are derived from the stores' origins (one per
+ * domain) and the listings per domain, in round-robin domain order. A job file of every listing,
+ * read back whole by the child, grew its memory with the sweep (issue 15, goal 6).
+ */
 interface Job {
-  listings: FixtureListing[];
+  origins: string[];
+  perDomain: number;
   concurrency: number;
   /** mapwatch crawl only: keep evidence (a local store, re-checks at once) and sweep twice (bench/growth.ts). */
   evidence?: boolean;
+  /** The share of listings that are /sale/ pages priced below MAP (fixtureListings). */
+  belowMapShare?: number;
 }
+
+const listingsOf = (job: Job): FixtureListing[] =>
+  fixtureListings(job.origins, job.perDomain, 'static', { belowMapShare: job.belowMapShare });
+const checksOf = (job: Job): number => job.origins.length * job.perDomain;
 
 export const STATIC_VARIANTS = ['raw', 'crawlee', 'mapwatch-read', 'mapwatch-crawl'] as const;
 type Variant = (typeof STATIC_VARIANTS)[number];
@@ -99,15 +112,16 @@ async function runRaw(job: Job): Promise<VariantReport> {
   const { request, Agent } = await import('undici');
   const { load } = await import('cheerio');
   const dispatcher = new Agent({ connections: 4 });
+  const listings = listingsOf(job);
   let correct = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await runPool(job.listings, job.concurrency, async (l) => {
+  await runPool(listings, job.concurrency, async (l) => {
     const res = await request(l.url, { dispatcher });
     const html = await res.body.text();
     if (jsonLdCents(load(html)) === l.priceMinor) correct++;
   });
-  const r = finish('raw', job.listings.length, correct, t0, cpu0);
+  const r = finish('raw', listings.length, correct, t0, cpu0);
   await dispatcher.close();
   return r;
 }
@@ -116,7 +130,8 @@ async function runCrawlee(job: Job): Promise<VariantReport> {
   process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
   const { CheerioCrawler, Configuration, log } = await import('@crawlee/cheerio');
   log.setLevel(log.LEVELS.WARNING);
-  const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
+  const listings = listingsOf(job);
+  const expected = new Map(listings.map((l) => [l.url, l.priceMinor]));
   let correct = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -132,10 +147,10 @@ async function runCrawlee(job: Job): Promise<VariantReport> {
     },
     new Configuration({ persistStorage: false, purgeOnStart: true }),
   );
-  const stats = await crawler.run(job.listings.map((l) => l.url));
+  const stats = await crawler.run(listings.map((l) => l.url));
   return finish(
     'crawlee',
-    job.listings.length,
+    listings.length,
     correct,
     t0,
     cpu0,
@@ -143,22 +158,20 @@ async function runCrawlee(job: Job): Promise<VariantReport> {
   );
 }
 
-/** Site configs for the fixture stores, as `mapwatch sites check` would load them. */
+/** Site configs for the fixture stores, as `mapwatch sites check` would load them (one domain's listings at a time). */
 async function writeSites(job: Job, dir: string): Promise<void> {
-  const byDomain = new Map<number, FixtureListing[]>();
-  for (const l of job.listings) byDomain.set(l.domain, [...(byDomain.get(l.domain) ?? []), l]);
-  for (const [d, ls] of byDomain) {
-    const host = new URL(ls[0]!.url).host;
+  job.origins.forEach((origin, d) => {
+    const ls = fixtureListings([origin], job.perDomain, 'static');
     const yaml = [
       `reseller: "Reseller ${d}"`,
-      `domain: "${host}"`,
+      `domain: "${new URL(origin).host}"`,
       'currency: USD',
       'rate_limit: { concurrency: 1, delay_ms: 0 }',
       'listings:',
       ...ls.map((l) => `  - { sku: ${l.sku}, url: "${l.url}" }`),
     ].join('\n');
     fs.writeFileSync(path.join(dir, `store-${d}.yaml`), yaml + '\n');
-  }
+  });
 }
 
 async function runMapwatchRead(job: Job): Promise<VariantReport> {
@@ -203,30 +216,34 @@ async function runMapwatchRead(job: Job): Promise<VariantReport> {
     ]),
   );
   const siteOf = new Map(sites.flatMap((s) => s.listings.map((l) => [l.url, s] as const)));
+  const listings = listingsOf(job);
   let correct = 0;
   let compliant = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await runPool(job.listings, job.concurrency, async (l) => {
+  await runPool(listings, job.concurrency, async (l) => {
     const site = siteOf.get(l.url)!;
     const r = rules.get(l.sku)!;
     const draft = await readListing(site, { url: l.url }, { gtin: r.gtin }, { allowPrivate: ['127.0.0.0/8'], gate });
     if (draft.amountMinor === l.priceMinor) correct++;
     if (judge(draft, site, { packSize: 1 }, r, policy)?.kind === 'compliant') compliant++;
   });
-  return finish('mapwatch-read', job.listings.length, correct, t0, cpu0, `${compliant} compliant verdicts`);
+  return finish('mapwatch-read', listings.length, correct, t0, cpu0, `${compliant} compliant verdicts`);
 }
 
 async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
   const { openDatabase } = await import('../src/db/connect.js');
   const { migrateToLatest } = await import('../src/db/migrate.js');
-  const { loadSites } = await import('../src/config/load-sites.js');
-  const { syncSites } = await import('../src/config/sync-sites.js');
+  const { syncSiteFiles } = await import('../src/config/sync-site-files.js');
   const { loadPolicy } = await import('../src/config/policy.js');
   const { openApp } = await import('../src/app/open-app.js');
-  const { crawlNow } = await import('../src/check/crawl-now.js');
+  const { sweepSites } = await import('../src/check/crawl-now.js');
+  const { boundHeapGrowth } = await import('../src/check/bound-heap-growth.js');
   const { LocalEvidenceStore } = await import('../src/evidence/evidence-store.js');
   const { sql } = await import('kysely');
+  // The heap bound `mapwatch crawl` sets first thing (src/check/bound-heap-growth.ts): the child's
+  // peak RSS is its whole life's. BENCH_HEAP_DEFAULT=1 keeps V8's defaults, to compare.
+  if (!process.env.BENCH_HEAP_DEFAULT) boundHeapGrowth();
   const app = `mwbench_${randomBytes(4).toString('hex')}`;
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}application_name=${app}`;
   const h = await openDatabase({
@@ -252,16 +269,16 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
         })),
       )
       .execute();
-    const domains = [...new Set(job.listings.map((l) => l.domain))];
     await h.db
       .insertInto('resellers')
-      .values(domains.map((d) => ({ name: `Reseller ${d}` })))
+      .values(job.origins.map((_, d) => ({ name: `Reseller ${d}` })))
       .execute();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-sites-'));
     await writeSites(job, dir);
-    const { sites, problems } = loadSites(dir);
-    if (problems.length) throw new Error(JSON.stringify(problems[0]));
-    await syncSites(h.db, sites); // first sync inserts every listing; not part of a recurring crawl
+    // The first sync inserts every listing; it is not part of a recurring crawl.
+    const first = await syncSiteFiles(dir, { db: async () => h.db });
+    if (first.problems.length || first.skipped.length)
+      throw new Error(JSON.stringify([...first.problems, ...first.skipped][0]));
     // Warm the pool so every backend exists, then note their CPU (they are separate processes).
     await Promise.all(Array.from({ length: job.concurrency }, () => sql`select pg_sleep(0.01)`.execute(h.db)));
     const backends = async () =>
@@ -301,20 +318,35 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       observationBatch: false,
       fetchOptions: { allowPrivate: ['127.0.0.0/8'] },
     });
-    // Results are counted as they come, not kept: a sweep's memory must not grow with its size (issue 15, goal 6).
-    // Right: the price the page shows, and the verdict that price calls for.
-    const expected = new Map(job.listings.map((l) => [l.url, l]));
+    // Results are counted as they come, not kept, and each one's expected price and verdict are
+    // derived from its URL, not looked up in a list of every listing: a sweep's memory must not
+    // grow with its size (issue 15, goal 6). As `mapwatch crawl` runs it: each config synced in
+    // turn, kept without its listings, then the sweep reads the listings back a page at a time
+    // (sync-site-files.ts). Right: the price the page shows, and the verdict that price calls for.
+    const expected = fixturePriceOf(job.origins);
     let correct = 0;
-    const sweep = () =>
-      crawlNow(mw.ctx, sites, {
+    // BENCH_HEAP_TRACE=<file>: the child's RSS and V8 heap every second of the sweep (seconds, MB).
+    const heapTrace = process.env.BENCH_HEAP_TRACE;
+    const tracer =
+      heapTrace &&
+      setInterval(() => {
+        const m = process.memoryUsage();
+        const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+        const line = `${((performance.now() - t0) / 1000).toFixed(0)} rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external + m.arrayBuffers)}\n`;
+        fs.appendFileSync(heapTrace, line);
+      }, 1000);
+    const sweep = async () => {
+      const found = await syncSiteFiles(dir, { db: async () => h.db });
+      return sweepSites(mw.ctx, found.sites, {
         concurrency: job.concurrency,
         keepResults: false,
         onResult: (r) => {
-          const l = expected.get(r.url);
-          if (r.draft.amountMinor === l?.priceMinor && r.verdict?.kind === (l.belowMap ? 'violation' : 'compliant'))
+          const belowMap = new URL(r.url).pathname.startsWith('/sale/');
+          if (r.draft.amountMinor === expected(r.url) && r.verdict?.kind === (belowMap ? 'violation' : 'compliant'))
             correct++;
         },
       });
+    };
     // With evidence: a first sweep opens the cases, a second reads every listing again as a
     // recurring crawl does, each read of a listing with an open case keeping evidence.
     const snapshots: EvidenceSnapshot[] = [];
@@ -331,8 +363,9 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       }
     });
     const sweeps = job.evidence ? 2 : 1;
-    const report = finish('mapwatch-crawl', job.listings.length * sweeps, 0, t0, cpu0);
+    const report = finish('mapwatch-crawl', checksOf(job) * sweeps, 0, t0, cpu0);
     if (snapshots.length) report.evidence = snapshots;
+    if (tracer) clearInterval(tracer);
     pg.Client.prototype.query = query;
     if (process.env.BENCH_STATEMENTS)
       fs.writeFileSync(
@@ -344,11 +377,12 @@ async function runMapwatchCrawl(job: Job): Promise<VariantReport> {
       );
     const pgSeconds = (await pgCpu()) - pg0;
     report.serviceCpuSeconds = pgSeconds;
-    report.correct = correct;
     const rows = await h.db
       .selectFrom('observations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('listing_id').distinct().as('listings')])
       .executeTakeFirstOrThrow();
+    // Right only if every listing was read once a sweep: as many listings read as checks, and each price right.
+    report.correct = Math.min(correct, Number(rows.listings) * sweeps);
     const judged = await h.db
       .selectFrom('site_health')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -401,8 +435,17 @@ export async function runStaticBench(opts: StaticBenchOptions = {}): Promise<Sta
   const only = opts.variants ?? process.env.BENCH_STATIC_VARIANTS?.split(',') ?? [...STATIC_VARIANTS];
   const stores = await serveFixtureStores(domains);
   const jobFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-static-')), 'job.json');
-  const listings = fixtureListings(stores.origins, perDomain, 'static', { belowMapShare: opts.belowMapShare });
-  fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency, evidence: opts.evidence } satisfies Job));
+  const checks = stores.origins.length * perDomain;
+  fs.writeFileSync(
+    jobFile,
+    JSON.stringify({
+      origins: stores.origins,
+      perDomain,
+      concurrency,
+      evidence: opts.evidence,
+      belowMapShare: opts.belowMapShare,
+    } satisfies Job),
+  );
   const reports: VariantReport[] = [];
   try {
     for (const v of STATIC_VARIANTS.filter((x) => only.includes(x))) {
@@ -426,7 +469,7 @@ export async function runStaticBench(opts: StaticBenchOptions = {}): Promise<Sta
   const ratio = (r: VariantReport, base?: VariantReport) => (base ? `${(rate(r) / rate(base)).toFixed(2)}x` : '-');
   const pageKb = (Buffer.byteLength(staticPage(0, 0)) / 1024).toFixed(0);
   const text = formatTable(
-    `Static path: ${listings.length} listing checks on ${domains} local domains (127.0.10.x), ~${pageKb} KB product pages, concurrency ${concurrency} for every variant`,
+    `Static path: ${checks} listing checks on ${domains} local domains (127.0.10.x), ~${pageKb} KB product pages, concurrency ${concurrency} for every variant`,
     ['variant', 'checks/s', 'CPU s/1000 checks', 'peak RSS MB', 'price right', 'vs raw', 'vs crawlee'],
     reports.map((r) => [
       r.variant,

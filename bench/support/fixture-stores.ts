@@ -187,6 +187,23 @@ export function fixtureListings(
   return out;
 }
 
+/**
+ * The price a fixture listing's page shows, from its URL alone (its store's origin and the
+ * listing number at the end of its path; a /sale/ page's is below MAP): a sweep's checker needs
+ * no list of every listing.
+ * NaN for a URL that is not a fixture listing's.
+ */
+export function fixturePriceOf(origins: readonly string[]): (url: string) => number {
+  const domainOf = new Map(origins.map((o, d) => [new URL(o).origin, d]));
+  return (url) => {
+    const u = new URL(url);
+    const d = domainOf.get(u.origin);
+    const n = /-(\d+)$/.exec(u.pathname)?.[1] ?? /^\/spa\/(\d+)$/.exec(u.pathname)?.[1];
+    if (d === undefined || n === undefined) return NaN;
+    return u.pathname.startsWith('/sale/') ? belowMapMinorFor(Number(n)) : priceMinorFor(d, Number(n));
+  };
+}
+
 /** Reads "$1,234.56" or "1234.56" into cents; NaN when unreadable. */
 export function centsOf(text: string | undefined | null): number {
   const m = /(\d[\d,]*)\.(\d{2})/.exec(text ?? '');

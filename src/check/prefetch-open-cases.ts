@@ -37,6 +37,13 @@ export interface OpenCasePrefetchOptions {
   window?: number;
   /** The longest an answer is used after it was read, in ms. Default 1000. */
   maxAgeMs?: number;
+  /**
+   * How many of the latest task positions are kept (default: all). A sweep that pages its
+   * listings appends each page's ids as it reads them (`append`) and keeps only the positions
+   * its checks can still ask for, so the lookup does not grow with the sweep; a listing asked
+   * for after its position was forgotten is read on its own, as one outside the tasks.
+   */
+  retain?: number;
 }
 
 interface Window {
@@ -45,25 +52,56 @@ interface Window {
   cases: Promise<Map<number, OpenCase>>;
 }
 
+/** One window's listing ids in task order (filled as pages are appended). */
+type WindowIds = number[];
+
 export class OpenCasePrefetch implements OpenCaseLookup {
+  /** Listing id → its (first) task position. */
   private readonly index = new Map<number, number>();
+  /** Window number → its listing ids; only the retained windows. */
+  private readonly ids = new Map<number, WindowIds>();
   private readonly windows = new Map<number, Window>();
   private readonly window: number;
   private readonly maxAgeMs: number;
+  private readonly retain: number;
+  /** Task positions appended so far. */
+  private length = 0;
   /** Statements sent (for benchmarks and tests). */
   readonly stats = { statements: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
-    /** Listing ids in the order the checks will ask for them. */
-    private readonly listingIds: readonly number[],
+    /** Listing ids in the order the checks will ask for them (more may be appended). */
+    listingIds: readonly number[] = [],
     opts: OpenCasePrefetchOptions = {},
   ) {
     this.window = Math.max(1, Math.floor(opts.window ?? 64));
     this.maxAgeMs = Math.max(0, opts.maxAgeMs ?? 1000);
-    listingIds.forEach((id, i) => {
-      if (!this.index.has(id)) this.index.set(id, i);
-    });
+    this.retain = Math.max(this.window, opts.retain ?? Infinity);
+    this.append(listingIds);
+  }
+
+  /** The next listing ids in task order; positions older than `retain` are forgotten. */
+  append(listingIds: readonly number[]): void {
+    if (!listingIds.length) return;
+    // A window read before these ids joined it does not know them: it is read again when asked.
+    if (this.length % this.window) this.windows.delete(Math.floor(this.length / this.window));
+    for (const id of listingIds) {
+      const w = Math.floor(this.length / this.window);
+      let list = this.ids.get(w);
+      if (!list) this.ids.set(w, (list = []));
+      list.push(id);
+      if (!this.index.has(id)) this.index.set(id, this.length);
+      this.length++;
+    }
+    // Whole windows that fell out of the retained positions go, with their answers.
+    const keepFrom = Math.floor(Math.max(0, this.length - this.retain) / this.window);
+    for (const [w, list] of this.ids) {
+      if (w >= keepFrom) break; // Map iterates in insertion order: windows ascend
+      for (const id of list) if (Math.floor(this.index.get(id)! / this.window) === w) this.index.delete(id);
+      this.ids.delete(w);
+      this.windows.delete(w);
+    }
   }
 
   async get(listingId: number): Promise<OpenCase | undefined> {
@@ -86,7 +124,7 @@ export class OpenCasePrefetch implements OpenCaseLookup {
   }
 
   private async load(w: number): Promise<Map<number, OpenCase>> {
-    const ids = this.listingIds.slice(w * this.window, (w + 1) * this.window);
+    const ids = [...(this.ids.get(w) ?? [])]; // appends after this read must not change it
     this.stats.statements++;
     const rows = await selectInChunks(ids, (slice) =>
       this.db

@@ -238,25 +238,39 @@ function safeHost(url: string): string | undefined {
   }
 }
 
-export function loadSites(dir: string): LoadResult {
-  const sites: LoadedSite[] = [];
-  const problems: InputProblem[] = [];
+/**
+ * Each config file's site, or its problems, one file at a time (sorted by path); a second site
+ * of a name already loaded is refused. A caller that syncs each site as it comes and keeps
+ * only its settings (sync-site-files.ts) never holds every listing of every config at once.
+ */
+export function* loadSiteFiles(dir: string): Generator<{ site?: LoadedSite; problems: InputProblem[] }> {
   const byName = new Map<string, string>();
   for (const file of listConfigFiles(dir)) {
     const r = loadSiteFile(file);
-    problems.push(...r.problems);
-    if (!r.site) continue;
+    if (!r.site) {
+      yield r;
+      continue;
+    }
     const prev = byName.get(r.site.name);
     if (prev) {
-      problems.push({
-        file: r.site.file,
-        field: 'name',
-        message: `site name "${r.site.name}" is already used by ${prev}`,
-      });
+      yield {
+        problems: [
+          { file: r.site.file, field: 'name', message: `site name "${r.site.name}" is already used by ${prev}` },
+        ],
+      };
       continue;
     }
     byName.set(r.site.name, r.site.file);
-    sites.push(r.site);
+    yield r;
+  }
+}
+
+export function loadSites(dir: string): LoadResult {
+  const sites: LoadedSite[] = [];
+  const problems: InputProblem[] = [];
+  for (const r of loadSiteFiles(dir)) {
+    problems.push(...r.problems);
+    if (r.site) sites.push(r.site);
   }
   return { sites, problems };
 }

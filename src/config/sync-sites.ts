@@ -8,7 +8,7 @@
  * never stops the valid ones from being crawled.
  */
 import type { Kysely } from 'kysely';
-import { chunks, rowsPerInsert, selectInChunks } from '../db/chunks.js';
+import { chunks, chunksOf, rowsPerInsert, selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import type { LoadedSite } from './load-sites.js';
@@ -72,15 +72,26 @@ export async function resolveSiteRefs(db: Kysely<Database>, sites: readonly Load
   return { resellerIds, productIds, problems: [...problemsBySite.values()].flat(), problemsBySite };
 }
 
+export interface SyncOptions {
+  /**
+   * Return each site's synced listing rows (default true). A sweep reads them back from the
+   * database a page at a time instead (src/check/page-listings.ts): 100,000 rows held for the
+   * whole sweep were most of its memory growth (issue 15, goal 6). Without them, each site's
+   * `listings` is empty.
+   */
+  listings?: boolean;
+}
+
 /** Syncs the sites whose reseller and SKUs exist; each other site is skipped with its problems. */
 export async function syncValidSites(
   db: Kysely<Database>,
   sites: readonly LoadedSite[],
+  opts: SyncOptions = {},
 ): Promise<{ synced: SyncedSite[]; skipped: InputProblem[] }> {
   return db.transaction().execute(async (trx) => {
     const refs = await resolveSiteRefs(trx, sites);
     const valid = sites.filter((s) => !refs.problemsBySite.has(s));
-    return { synced: await writeSites(trx, valid, refs), skipped: refs.problems };
+    return { synced: await writeSites(trx, valid, refs, opts), skipped: refs.problems };
   });
 }
 
@@ -97,7 +108,12 @@ export async function syncSites(db: Kysely<Database>, sites: readonly LoadedSite
  * chunks under the bind-parameter limit), whatever the number of sites. Three statements per
  * site made a crawl's start wait on hundreds of round trips before its first read (issue 15).
  */
-async function writeSites(trx: Kysely<Database>, sites: readonly LoadedSite[], refs: Refs): Promise<SyncedSite[]> {
+async function writeSites(
+  trx: Kysely<Database>,
+  sites: readonly LoadedSite[],
+  refs: Refs,
+  opts: SyncOptions = {},
+): Promise<SyncedSite[]> {
   if (!sites.length) return [];
   const skuById = new Map([...refs.productIds].map(([sku, id]) => [id, sku]));
   // loadSites refuses two sites of one name; a caller's list that repeats one writes its last row,
@@ -137,27 +153,34 @@ async function writeSites(trx: Kysely<Database>, sites: readonly LoadedSite[], r
       .where('site_id', 'in', slice)
       .where('discovered', '=', false)
       .execute();
-  const rows = [...byName.values()].flatMap((site) =>
-    site.listings.map((l) => ({
-      site_id: siteIds.get(site.name)!,
-      product_id: refs.productIds.get(l.sku)!,
-      url: l.url,
-      pack_size: l.pack_size,
-      active: true,
-    })),
-  );
+  // The rows are built a statement's worth at a time: a list of every listing's row first was,
+  // at 100,000 listings, a peak of heap the whole sweep kept in its RSS.
+  const rows = (function* () {
+    for (const site of byName.values())
+      for (const l of site.listings)
+        yield {
+          site_id: siteIds.get(site.name)!,
+          product_id: refs.productIds.get(l.sku)!,
+          url: l.url,
+          pack_size: l.pack_size,
+          active: true,
+        };
+  })();
   const bySite = new Map<number, SyncedListing[]>();
-  for (const slice of chunks(rows, rowsPerInsert(5))) {
-    const saved = await trx
+  for (const slice of chunksOf(rows, rowsPerInsert(5))) {
+    const upsert = trx
       .insertInto('listings')
       .values(slice)
       .onConflict((oc) =>
         oc
           .columns(['site_id', 'product_id', 'url'])
           .doUpdateSet((eb) => ({ pack_size: eb.ref('excluded.pack_size'), active: true })),
-      )
-      .returning(['id', 'site_id', 'product_id', 'url', 'pack_size'])
-      .execute();
+      );
+    if (opts.listings === false) {
+      await upsert.execute();
+      continue;
+    }
+    const saved = await upsert.returning(['id', 'site_id', 'product_id', 'url', 'pack_size']).execute();
     for (const r of saved) {
       let list = bySite.get(r.site_id);
       if (!list) bySite.set(r.site_id, (list = []));

@@ -16,6 +16,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Consecutive slices of at most `size` items, built one slice at a time (a generator's rows are never all held). */
+export function* chunksOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a whole number ≥ 1, got ${size}`);
+  let slice: T[] = [];
+  for (const item of items) {
+    slice.push(item);
+    if (slice.length >= size) {
+      yield slice;
+      slice = [];
+    }
+  }
+  if (slice.length) yield slice;
+}
+
 /** Rows per multi-row insert when each row binds `columns` values. */
 export function rowsPerInsert(columns: number): number {
   return Math.max(1, Math.floor(PARAMS_PER_STATEMENT / Math.max(1, columns)));

@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { type LoadedSite, loadSites } from '../../config/load-sites.js';
 import { siteConfigSchema } from '../../config/site-config.schema.js';
 import { resolveSiteRefs } from '../../config/sync-sites.js';
+import { syncSiteFiles } from '../../config/sync-site-files.js';
 import { formatProblem, InputError, type InputProblem, UserError } from '../../errors.js';
 import { checkSavedPages } from '../../check/check-saved-pages.js';
 import { openApp } from '../../app/open-app.js';
-import { type CrawlResult, crawlNow, listingsRead } from '../../check/crawl-now.js';
+import { type CrawlResult, listingsRead, sweepSites } from '../../check/crawl-now.js';
 import { observationBatchFor } from '../../check/batch-observations.js';
+import { boundHeapGrowth } from '../../check/bound-heap-growth.js';
 import { json, progressLine, safeText } from '../output.js';
 import { type CrawlRow, crawlRow, formatCrawlSummary } from '../print.js';
 import { type EnvLoader, withDb } from '../with-db.js';
@@ -88,42 +90,50 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { site?: string; dir?: string; concurrency: number; json?: boolean }) => {
       const e = env();
-      const { sites: loaded, problems } = loadSites(path.resolve(opts.dir ?? e.crawlersDir));
-      const chosen = opts.site ? loaded.filter((s) => s.name === opts.site) : loaded;
-      if (opts.site && !chosen.length) {
-        const bad = problems.filter((p) => path.basename(p.file).replace(/\.ya?ml$/, '') === opts.site);
-        if (bad.length) throw new InputError(bad);
-        throw new UserError(
-          `--site: no site named "${opts.site}" (known: ${loaded.map((s) => s.name).join(', ') || 'none'})`,
-        );
-      }
-      // A broken config never stops the valid ones from being crawled; it is reported.
-      for (const p of problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
-      if (!chosen.length) throw new UserError('no valid site configs to crawl');
-      const progress = progressLine();
+      // The sweep's heap at 1.5× its live data, not V8's up to 4×: flat memory however many listings (bound-heap-growth.ts).
+      boundHeapGrowth();
       // The same wiring as the workers: evidence, Chromium on demand, site health and
       // suppression, and the notifier (read now, so a bad notify config stops the command
       // instead of every check; alerts go into the outbox in each observation's transaction).
-      const app = await openApp({
-        config: e,
-        browser: 'auto',
-        notify: 'eager',
-        observationBatch: observationBatchFor(opts.concurrency),
-      });
+      // Opened at the first site to sync: a folder with nothing to crawl opens nothing.
+      let app: Awaited<ReturnType<typeof openApp>> | undefined;
+      const opened = async () =>
+        (app ??= await openApp({
+          config: e,
+          browser: 'auto',
+          notify: 'eager',
+          observationBatch: observationBatchFor(opts.concurrency),
+        }));
+      const progress = progressLine();
       let summary;
       // The summary keeps counts only; the table keeps one short line per listing, not its whole
-      // read (crawl-now.ts, keepResults), and --json prints no table at all.
+      // read (sweep-sites.ts, keepResults), and --json prints no table at all.
       const rows: CrawlRow[] = [];
       try {
-        summary = await crawlNow(app.ctx, chosen, {
+        // Each config is read and synced in turn, and kept without its listings: the sweep
+        // reads them from the database a page at a time (sync-site-files.ts, issue 15).
+        const found = await syncSiteFiles(path.resolve(opts.dir ?? e.crawlersDir), {
+          ...(opts.site !== undefined && { only: opts.site }),
+          db: async () => (await opened()).ctx.db,
+        });
+        if (opts.site && !found.chosen) {
+          const bad = found.problems.filter((p) => path.basename(p.file).replace(/\.ya?ml$/, '') === opts.site);
+          if (bad.length) throw new InputError(bad);
+          throw new UserError(`--site: no site named "${opts.site}" (known: ${found.names.join(', ') || 'none'})`);
+        }
+        // A broken config never stops the valid ones from being crawled; it is reported.
+        for (const p of found.problems) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
+        if (!found.chosen) throw new UserError('no valid site configs to crawl');
+        summary = await sweepSites((await opened()).ctx, found.sites, {
           concurrency: opts.concurrency,
           keepResults: false,
           ...(!opts.json && { onResult: (r: CrawlResult) => rows.push(crawlRow(r)) }),
           onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${p.site} ${p.status} ${p.url}`),
         });
+        summary.skipped.push(...found.skipped);
       } finally {
         progress.done();
-        await app.close();
+        await app?.close();
       }
       if (summary.checked === 0 && summary.skipped.length) throw new InputError(summary.skipped);
       for (const p of summary.skipped) process.stderr.write(`mapwatch: skipped: ${formatProblem(p)}\n`);
