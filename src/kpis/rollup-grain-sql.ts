@@ -218,6 +218,9 @@ export function grainCtes(g: RollupGrain): string {
         join sites s on s.id = site_id
         ${eodInRead ? '' : `left join eod_${n} e using (${k})`}
         ${only ? '' : 'left join split_sp x using (day, site_id, product_id)'}
+        -- In primary key order: the hashed groups come out in no order, and a btree fed keys at
+        -- random splits pages all over (a third more time than the sort, at 140,000 rows).
+        order by ${k}
         returning 1
       )`;
 }
