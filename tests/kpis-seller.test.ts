@@ -11,6 +11,7 @@
  * Direct (its own shop, no seller named) lists WID:
  *   2 Feb 12:00 105.00 compliant −16 %
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMapRules } from '../src/catalog/load-map-rules.js';
 import { compareToMap } from '../src/compare/compare-to-map.js';
@@ -18,6 +19,7 @@ import { recordObservation } from '../src/cases/record-observation.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { rollUpDays } from '../src/kpis/roll-up-days.js';
 import { rollUpDue } from '../src/kpis/roll-up-due.js';
+import { SELLER_ROLLUP_ROWS } from '../src/kpis/rollup-grain-sql.js';
 import { queryKpis, type KpiDimension } from '../src/kpis/query-kpis.js';
 import { queryWeeklyTrend } from '../src/kpis/query-weekly-trend.js';
 import type { ObservationDraft } from '../src/types.js';
@@ -183,8 +185,25 @@ describe.each(BACKENDS)('KPIs by marketplace seller (%s)', (backend) => {
     expect(market.kpis.msrp_variance_p90).toBeCloseTo(-20, 6);
     expect(k.Direct!.sums).toMatchObject({ reads: 1, compliantReads: 1, eodListings: 1 });
     expect(await h.db.selectFrom('daily_rollups').select('day').execute()).toHaveLength(3);
-    // Marketly 2 Feb: Gadget Hub, Bargain Bin; 3 Feb: the same two and Marketly itself; Direct 2 Feb.
-    expect(await h.db.selectFrom('daily_seller_rollups').select('day').execute()).toHaveLength(6);
+    // Stored: Marketly 2 Feb: Gadget Hub, Bargain Bin; 3 Feb: the same two and Marketly itself.
+    // Direct names no seller: its seller split is its site × product row, not a copy of it.
+    const { site_id: directSite } = await h.db
+      .selectFrom('listings')
+      .select('site_id')
+      .where('id', '=', ids.direct!)
+      .executeTakeFirstOrThrow();
+    const stored = await h.db.selectFrom('daily_seller_rollups').select(['day', 'site_id', 'seller_key']).execute();
+    expect(stored).toHaveLength(5);
+    expect(stored.filter((r) => r.site_id === directSite)).toEqual([]);
+    const own = await h.db
+      .selectFrom('daily_rollups')
+      .select([sql<string>`day::text`.as('day'), 'site_id', 'only_reseller'])
+      .execute();
+    expect(own.filter((r) => r.only_reseller)).toEqual([
+      { day: '2026-02-02', site_id: directSite, only_reseller: true },
+    ]);
+    const all = await sql<{ n: string }>`select count(*) as n from ${sql.raw(SELLER_ROLLUP_ROWS)} r`.execute(h.db);
+    expect(Number(all.rows[0]!.n)).toBe(6);
   });
 
   it('weekly trend lines by seller', async () => {
@@ -199,23 +218,11 @@ describe.each(BACKENDS)('KPIs by marketplace seller (%s)', (backend) => {
   });
 
   it('a re-run changes nothing; a late read joins its seller’s day at the next run', async () => {
-    const snapshot = () =>
-      h.db
-        .selectFrom('daily_seller_rollups')
-        .select([
-          'day',
-          'site_id',
-          'seller_key',
-          'seller_name',
-          'reads',
-          'compliant_reads',
-          'sum_depth_pct',
-          'eod_listings',
-        ])
-        .orderBy('day')
-        .orderBy('site_id')
-        .orderBy('seller_key')
-        .execute();
+    const snapshot = async () =>
+      (
+        await sql`select day, site_id, seller_key, seller_name, reads, compliant_reads, sum_depth_pct, eod_listings
+          from ${sql.raw(SELLER_ROLLUP_ROWS)} r order by day, site_id, seller_key`.execute(h.db)
+      ).rows;
     const before = await snapshot();
     await rollUpDays(h.db, { from: '2026-02-01', to: '2026-02-03', timeZone: TZ });
     expect(await snapshot()).toEqual(before);

@@ -370,8 +370,8 @@ export interface DomainLeasesTable {
   expires_at: Timestamp;
 }
 
-/** Daily KPI rollup (migrations/20261201260000): one reporting day × site × product. */
-export interface DailyRollupsTable {
+/** The figures of a daily KPI rollup row, whatever its grain. */
+export interface RollupFigures {
   day: ColumnType<string, string, string>;
   site_id: number;
   product_id: number;
@@ -401,8 +401,20 @@ export interface DailyRollupsTable {
   computed_at: Generated<Date>;
 }
 
-/** The daily rollup by marketplace seller (migrations/20261203040000): day × site × product × seller. */
-export interface DailySellerRollupsTable extends DailyRollupsTable {
+/** Daily KPI rollup (migrations/20261201260000): one reporting day × site × product. */
+export interface DailyRollupsTable extends RollupFigures {
+  /**
+   * No read, case or notice of the group names a marketplace seller, so daily_seller_rollups
+   * holds no row for it: its seller split is this row (migrations/20261207000000).
+   */
+  only_reseller: Generated<boolean>;
+}
+
+/**
+ * The daily rollup by marketplace seller (migrations/20261203040000): day × site × product ×
+ * seller, for the groups split between sellers (the others: daily_rollups.only_reseller).
+ */
+export interface DailySellerRollupsTable extends RollupFigures {
   /** The seller's name key, '' when the page named no seller (the reseller itself). */
   seller_key: string;
   seller_name: string | null;

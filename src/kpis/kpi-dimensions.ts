@@ -11,13 +11,15 @@
  * brand when its days were rolled up.
  *
  * Every dimension but `seller` reads daily_rollups (day × site × product) joined to its
- * site, reseller and product. `seller` reads daily_seller_rollups, the same figures split by
+ * site, reseller and product. `seller` reads the seller rows (SELLER_ROLLUP_ROWS: daily_seller_rollups
+ * and the site × product rows that name no seller), the same figures split by
  * the marketplace seller the page names: a seller is its name key, and reads that name no
  * seller count under the site's reseller, which sells itself; the value shown is the
  * seller's name as a page spelled it (the first spelling in code-point order in the group).
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { DaySpan } from './rollup-blocks.js';
+import { SELLER_ROLLUP_ROWS } from './rollup-grain-sql.js';
 
 export const KPI_DIMENSIONS = [
   'reseller',
@@ -62,7 +64,7 @@ const joins = (table: string) =>
 export function rollupDimension(by: KpiDimension): RollupDimension {
   if (by === 'seller')
     return {
-      from: joins('daily_seller_rollups'),
+      from: joins(SELLER_ROLLUP_ROWS),
       group: sql.raw(`case when r.seller_key = '' then 'reseller:' || r.reseller_id else 'name:' || r.seller_key end`),
       label: sql.raw('min(coalesce(r.seller_name, rs.name) collate "C")'),
     };

@@ -13,6 +13,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.js';
+import { SELLER_ROLLUP_ROWS } from './rollup-grain-sql.js';
 
 /** Buckets per unit of variance (1 = 100 %): 1000, i.e. 0.1 percentage point wide. */
 export const VARIANCE_BUCKETS_PER_UNIT = 1000;
@@ -20,7 +21,8 @@ export const VARIANCE_BUCKETS_PER_UNIT = 1000;
 /** What a dimension's rows are grouped by in a fine rollup table `r` (products as `p`). */
 interface Source {
   dimension: 'reseller' | 'site' | 'product' | 'brand' | 'seller';
-  table: 'daily_rollups' | 'daily_seller_rollups';
+  /** The fine rows: daily_rollups, or every seller row (SELLER_ROLLUP_ROWS, a subquery). */
+  table: string;
   key: string;
   /** Aggregates: the id the key names (null for brand), and the label (null: none stored). */
   ref: string;
@@ -48,7 +50,7 @@ export const DIMENSION_SOURCES: readonly Source[] = [
   },
   {
     dimension: 'seller',
-    table: 'daily_seller_rollups',
+    table: SELLER_ROLLUP_ROWS,
     key: "case when r.seller_key = '' then 'reseller:' || r.reseller_id else 'name:' || r.seller_key end",
     ref: "min(case when r.seller_key = '' then r.reseller_id end)",
     label: 'min(r.seller_name collate "C")',

@@ -25,6 +25,13 @@ export interface RollupGrain {
   keys: readonly string[];
   /** Extra columns written (besides the keys), with the aggregate of the source that fills each. */
   extra?: readonly { column: string; agg: string }[];
+  /**
+   * How the grain meets `split_sp`, the day × site × product groups where some read, case or
+   * notice names a marketplace seller: the site × product grain marks the others
+   * `only_reseller`; the seller grain writes rows for split groups only (the others' one
+   * seller row would be a copy of their site × product row: SELLER_ROLLUP_ROWS reads it there).
+   */
+  split: 'mark' | 'only';
 }
 
 export const SITE_PRODUCT_GRAIN: RollupGrain = {
@@ -32,6 +39,7 @@ export const SITE_PRODUCT_GRAIN: RollupGrain = {
   table: 'daily_rollups',
   source: 'l1sp',
   keys: ['day', 'site_id', 'product_id'],
+  split: 'mark',
 };
 
 export const SELLER_GRAIN: RollupGrain = {
@@ -41,7 +49,27 @@ export const SELLER_GRAIN: RollupGrain = {
   keys: ['day', 'site_id', 'product_id', 'seller_key'],
   // One spelling of the day (l1 has tidied it), code-point order, so every backend picks the same.
   extra: [{ column: 'seller_name', agg: 'min(ob.seller_name collate "C")' }],
+  split: 'only',
 };
+
+const FINE_COLUMNS = `reads, trustworthy_reads, compliant_reads, violating_reads, blocked_reads, min_price_minor,
+  sum_price_minor, sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance, listings_covered, eod_listings,
+  eod_compliant_listings, cases_opened, cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3,
+  computed_at`;
+
+/**
+ * Every day × site × product × seller row, as a subquery (alias it): the rows stored in
+ * daily_seller_rollups (groups split between sellers), and for the groups where nothing
+ * names a seller their site × product row as the reseller's own (seller_key '', no name).
+ * A filter on day outside it is pushed into both halves.
+ */
+export const SELLER_ROLLUP_ROWS = `(
+    select day, site_id, product_id, reseller_id, seller_key, seller_name, currency, ${FINE_COLUMNS}
+    from daily_seller_rollups
+    union all
+    select day, site_id, product_id, reseller_id, '' as seller_key, null::text as seller_name, currency, ${FINE_COLUMNS}
+    from daily_rollups where only_reseller
+  )`;
 
 /**
  * sellerNameKey (src/catalog/seller-key.ts) in SQL: NFKC, trimmed, runs of white space made
@@ -81,7 +109,8 @@ const readAggs = (): string =>
 
 /**
  * The shared CTEs (each preceded by a comma) over `obs` (the range's reads with trust, day,
- * seller key and MSRP): l1 per day × listing × seller, l1sp per day × listing.
+ * seller key and MSRP): l1 per day × listing × seller, l1sp per day × listing, and split_sp
+ * (from l1, cases_in and notices_in: the caller's statement defines the last two before these).
  */
 export function listingDayCtes(): string {
   return `,
@@ -96,6 +125,15 @@ export function listingDayCtes(): string {
         select ob.day, ob.listing_id, ob.site_id, ob.product_id, max(ob.last_read) as last_read
         from l1 ob where ob.last_read is not null
         group by ob.day, ob.listing_id, ob.site_id, ob.product_id
+      ),
+      -- The day × site × product groups where something names a marketplace seller (a few:
+      -- most listings are a reseller's own shop), hashed for the grains' semi-joins.
+      split_sp as (
+        select day, site_id, product_id from l1 where seller_key <> ''
+        union
+        select day, site_id, product_id from cases_in where seller_key <> ''
+        union
+        select day, site_id, product_id from notices_in where seller_key <> ''
       )`;
 }
 
@@ -115,6 +153,8 @@ export function grainCtes(g: RollupGrain): string {
           count(*) filter (where ob.last_read[3] = 1) as eod_compliant_listings`;
   const eodInRead = g.source === 'l1';
   const e = eodInRead ? 'r' : 'e';
+  const only = g.split === 'only';
+  const inSplit = only ? `where (day, site_id, product_id) in (select * from split_sp)` : '';
   return `,
       read_${n} as (
         select ${obk},
@@ -129,7 +169,12 @@ export function grainCtes(g: RollupGrain): string {
           sum(ob.msrp_reads) as msrp_reads, coalesce(sum(ob.sum_msrp_variance), 0) as sum_msrp_variance
           ${extra.map((e) => `, ${e.agg} as ${e.column}`).join('')}
           ${eodInRead ? `, ${eodAggs}` : ''}
-        from l1 ob
+        from l1 ob${
+          only
+            ? `
+        where (ob.day, ob.site_id, ob.product_id) in (select * from split_sp)`
+            : ''
+        }
         group by ${obk}
       ),
       ${
@@ -142,18 +187,19 @@ export function grainCtes(g: RollupGrain): string {
       case_${n} as (
         select ${k}, count(*) filter (where opened) as cases_opened, count(*) filter (where resolved) as cases_resolved,
           count(*) filter (where open_eod) as cases_open_eod
-        from cases_in group by ${k}
+        from cases_in ${inSplit} group by ${k}
       ),
       notice_${n} as (
         select ${k}, count(*) filter (where step = 1) as notices_step1, count(*) filter (where step = 2) as notices_step2,
           count(*) filter (where step >= 3) as notices_step3
-        from notices_in group by ${k}
+        from notices_in ${inSplit} group by ${k}
       ),
       ins_${n} as (
         insert into ${g.table} (${k}, reseller_id, ${extra.map((e) => `${e.column}, `).join('')}currency, reads,
           trustworthy_reads, compliant_reads, violating_reads, blocked_reads, min_price_minor, sum_price_minor,
           sum_depth_pct, max_depth_pct, msrp_reads, sum_msrp_variance, listings_covered, eod_listings,
-          eod_compliant_listings, cases_opened, cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3)
+          eod_compliant_listings, cases_opened, cases_resolved, cases_open_eod, notices_step1, notices_step2, notices_step3
+          ${only ? '' : ', only_reseller'})
         select ${k}, s.reseller_id, ${extra.map((e) => `r.${e.column}, `).join('')}r.currency,
           coalesce(r.reads, 0), coalesce(r.trustworthy_reads, 0), coalesce(r.compliant_reads, 0),
           coalesce(r.violating_reads, 0), coalesce(r.blocked_reads, 0),
@@ -164,12 +210,17 @@ export function grainCtes(g: RollupGrain): string {
           coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_listings, 0), coalesce(${e}.eod_compliant_listings, 0),
           coalesce(c.cases_opened, 0), coalesce(c.cases_resolved, 0), coalesce(c.cases_open_eod, 0),
           coalesce(nt.notices_step1, 0), coalesce(nt.notices_step2, 0), coalesce(nt.notices_step3, 0)
+          ${only ? '' : ', x.day is null'}
         -- The keys (unqualified below) are those the full joins merge: a group's from whichever part has it.
         from read_${n} r
         full join case_${n} c using (${k})
         full join notice_${n} nt using (${k})
         join sites s on s.id = site_id
         ${eodInRead ? '' : `left join eod_${n} e using (${k})`}
+        ${only ? '' : 'left join split_sp x using (day, site_id, product_id)'}
+        -- In primary key order: the hashed groups come out in no order, and a btree fed keys at
+        -- random splits pages all over (a third more time than the sort, at 140,000 rows).
+        order by ${k}
         returning 1
       )`;
 }
