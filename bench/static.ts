@@ -42,6 +42,7 @@ import {
 import {
   centsOf,
   type FixtureListing,
+  fixtureListing,
   fixtureListings,
   fixturePriceOf,
   serveFixtureStores,
@@ -161,7 +162,9 @@ async function runCrawlee(job: Job): Promise<VariantReport> {
 /** Site configs for the fixture stores, as `mapwatch sites check` would load them (one domain's listings at a time). */
 async function writeSites(job: Job, dir: string): Promise<void> {
   job.origins.forEach((origin, d) => {
-    const ls = fixtureListings([origin], job.perDomain, 'static');
+    const ls = Array.from({ length: job.perDomain }, (_, n) =>
+      fixtureListing(job.origins, d, n, 'static', { belowMapShare: job.belowMapShare }),
+    );
     const yaml = [
       `reseller: "Reseller ${d}"`,
       `domain: "${new URL(origin).host}"`,

@@ -169,22 +169,32 @@ export function fixtureListings(
   kind: 'static' | 'spa',
   opts: { belowMapShare?: number } = {},
 ): FixtureListing[] {
-  const every = opts.belowMapShare ? Math.max(1, Math.round(1 / opts.belowMapShare)) : 0;
   const out: FixtureListing[] = [];
-  for (let n = 0; n < perDomain; n++) {
-    origins.forEach((origin, d) => {
-      const p = productOf(n);
-      const below = kind === 'static' && every > 0 && out.length % every === every - 1;
-      out.push({
-        url: kind === 'spa' ? `${origin}/spa/${n}` : `${origin}/${below ? 'sale' : 'products'}/${p.handle}-${n}`,
-        sku: p.sku,
-        domain: d,
-        priceMinor: below ? belowMapMinorFor(n) : priceMinorFor(d, n),
-        ...(below && { belowMap: true }),
-      });
-    });
-  }
+  for (let n = 0; n < perDomain; n++) origins.forEach((_, d) => out.push(fixtureListing(origins, d, n, kind, opts)));
   return out;
+}
+
+/**
+ * Listing n of domain d, as fixtureListings has it (its place in the round-robin order decides
+ * whether it is a /sale/ page), without building the others: one domain's config at a time.
+ */
+export function fixtureListing(
+  origins: readonly string[],
+  d: number,
+  n: number,
+  kind: 'static' | 'spa',
+  opts: { belowMapShare?: number } = {},
+): FixtureListing {
+  const every = opts.belowMapShare ? Math.max(1, Math.round(1 / opts.belowMapShare)) : 0;
+  const p = productOf(n);
+  const below = kind === 'static' && every > 0 && (n * origins.length + d) % every === every - 1;
+  return {
+    url: kind === 'spa' ? `${origins[d]}/spa/${n}` : `${origins[d]}/${below ? 'sale' : 'products'}/${p.handle}-${n}`,
+    sku: p.sku,
+    domain: d,
+    priceMinor: below ? belowMapMinorFor(n) : priceMinorFor(d, n),
+    ...(below && { belowMap: true }),
+  };
 }
 
 /**
