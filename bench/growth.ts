@@ -135,6 +135,12 @@ async function evidenceGrowth(sizes: readonly number[], share: number): Promise<
     const r = reports[0]!;
     const [first, second] = r.evidence ?? [];
     if (!first || !second) throw new Error('bench/growth.ts: the evidence sweep reported no evidence snapshots');
+    // The fixture puts `share` of the listings below MAP: no case opened means the fixture or the
+    // crawl is broken, and bytes per case would be a division by zero printed as a figure.
+    if (first.casesOpened === 0)
+      throw new Error(
+        `bench/growth.ts: the evidence sweep of ${size} listings opened no case (${share * 100} % are below MAP)`,
+      );
     const bytes = (s: EvidenceSnapshot) => s.storeDiskBytes + s.evidenceTableBytes;
     const perCase = bytes(first) / first.casesOpened;
     const reads2 = second.reads - first.reads;
