@@ -164,6 +164,11 @@ describe.each(BACKENDS)('page figures equal their definitions (%s)', (backend) =
     await check();
     await db.updateTable('listings').set({ site_id: siteIds[5]! }).where('id', '=', listingIds[2]![5]!).execute();
     await check();
+    // Several listings moved in one statement, to different sites (one statement-level trigger
+    // moves their reads, migrations/20261208000000).
+    await sql`update listings set site_id = case id when ${listingIds[3]![1]!} then ${siteIds[0]!}::int else ${siteIds[4]!}::int end
+      where id in (${listingIds[3]![1]!}, ${listingIds[1]![2]!})`.execute(db);
+    await check();
     await sql`delete from observations where id in (select id from observations order by captured_at desc limit 40)`.execute(
       db,
     );
