@@ -11,7 +11,8 @@
  * from 1,000 to 100,000 listings, at the same CPU per listing (3.88–3.97 against 3.89–3.94 ms at
  * 10,000); at 2× it was 235 → 299 MB (bench/growth.ts, 2 December 2026, load 2–3.7).
  *
- * Process-wide, so it is the command's to set (`mapwatch crawl`, the benchmark's crawl child),
+ * Process-wide, so it is the command's to set (`mapwatch crawl`, `worker` and `serve` where they run
+ * jobs, the benchmark's crawl child),
  * not the sweep's: a test or an embedding process keeps V8's defaults. A factor given on the
  * command line or in NODE_OPTIONS is left as it is.
  */

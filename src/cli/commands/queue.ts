@@ -4,6 +4,7 @@
  * app's database (BullMQ's PostgreSQL backend). On the embedded database only one
  * process may open it, so `mapwatch serve` runs worker, scheduler and HTTP together.
  */
+import { boundHeapGrowth } from '../../check/bound-heap-growth.js';
 import type { Command } from 'commander';
 import { type App, openApp } from '../../app/open-app.js';
 import type { Env } from '../../config/env.js';
@@ -71,6 +72,10 @@ async function runService(e: Env, o: RunOpts): Promise<void> {
   // Checked before anything starts: a half-configured queue UI is a start-up error.
   const queueUi = o.http ? queueUiSettings(e) : undefined;
   if (o.http) oidcSettingsFrom(e); // so are incomplete single sign-on settings
+  // A worker runs sweep after sweep: each check's page dies in the old generation, so with
+  // V8's default growing factor its heap (and RSS) grows to 3–4× the live data, as
+  // `mapwatch crawl`'s did (bound-heap-growth.ts). Only where jobs run; a user's own flag wins.
+  if (o.worker) boundHeapGrowth();
   // One Chromium per process, launched on first use (reads in a worker, audit PDFs in the
   // review app); evidence next to the data; the notifier read at its first use, so a worker
   // without a notify config still crawls.
