@@ -24,6 +24,7 @@ import { type RedactOptions, type Redaction, redactExchange } from './redact-exc
 import { runSteps, stepCaption } from './run-steps.js';
 import { annotateLayout } from './annotate-layout.js';
 import { settlePage, trackRequests } from './settle-page.js';
+import { WATCH_WORK_INIT } from './watch-page-work.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
 const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
@@ -119,6 +120,8 @@ const DEFAULT_BROWSER: BrowserConfig = {
 };
 
 async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () => ReadState): Promise<void> {
+  // Lets the settle wait see what the page still has scheduled (watch-page-work.ts).
+  await ctx.addInitScript(WATCH_WORK_INIT);
   await ctx.route('**/*', async (route) => {
     const { opts, url, refusals } = state();
     const mode = opts.mode;
@@ -367,7 +370,16 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
       maxMs: Math.min(cfg.step_timeout_ms, 5000),
     }).finally(() => tracker.dispose());
 
-    const headers = await res.allHeaders().catch(() => res!.headers());
+    // Nothing below changes the page before the steps run: ask for all of it at once, one wait
+    // for the browser instead of four in turn. The HTML too when no step will run.
+    const noSteps = opts.preloaded !== undefined || cfg.steps.length === 0;
+    const early = noSteps ? page.content() : undefined;
+    early?.catch(() => {}); // awaited below, where a failure surfaces as before
+    const [headers, sec, pageText] = await Promise.all([
+      res.allHeaders().catch(() => res!.headers()),
+      res.securityDetails().catch(() => null),
+      page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => ''),
+    ]);
     if (headers[REFUSED_HEADER])
       return fail(
         refusals.find((r) => r.includes(new URL(res.url()).hostname)) ?? refusals[0] ?? 'private_address: refused',
@@ -377,7 +389,6 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     const finalUrl = new URL(res.url());
     const serverIp = guard.lastPeer.get(peerKey(finalUrl.hostname, finalUrl.port, finalUrl.protocol));
     const httpStatus = res.status();
-    const sec = await res.securityDetails().catch(() => null);
     const tls: TlsDetails | null = sec
       ? {
           protocol: sec.protocol,
@@ -401,7 +412,6 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         }),
       };
 
-    const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
     const stepShots: StepShot[] = [];
     const shots = opts.mode === 'capture' && !opts.preloaded ? shootSteps(page, cfg.steps, stepShots) : undefined;
     try {
@@ -416,7 +426,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     } catch (err) {
       return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
     }
-    const html = await page.content();
+    const html = await (early ?? page.content());
     const wall = detectBotWall(html, headers);
     if (wall) {
       return {
