@@ -131,8 +131,14 @@ describe('settle: the price is read early only when the page has nothing schedul
 
   it('leaves the hooked functions looking native', async () => {
     const look = (p: Page) =>
-      p.evaluate(() => [setTimeout.name, String(fetch).includes('[native code]'), setInterval.length]);
+      p.evaluate(() => [
+        setTimeout.name,
+        String(fetch),
+        setInterval.length,
+        Function.prototype.toString.call(setTimeout),
+        String(Function.prototype.toString),
+      ]);
     expect(await onPage('', look)).toEqual(await onPage('', look, false));
-    expect(await onPage('', look)).toEqual(['setTimeout', true, 1]);
+    expect((await onPage('', look))[3]).toBe('function setTimeout() { [native code] }');
   }, 60_000);
 });

@@ -15,26 +15,32 @@
  * read: milliseconds), which the shorter quiet floor in settle-page.ts waits out; a timer due
  * within the window is always waited for, as is anything it starts.
  *
- * The hooks are Proxies of the native functions (their name and length stay, and their source
- * text still reads as native code), and keep their state in a closure; only a reader sits on the
- * window, under a registered symbol. A page that fakes the reader can only make its own read
+ * The hooks are Proxies of the native functions (their name, length and source text stay the
+ * native ones), and keep their state in a closure; only a reader sits on the window, under a
+ * symbol named afresh per process. A page that fakes the reader can only make its own read
  * earlier, never show another page's price.
  */
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
+
+/** The reader's name on the window: a fresh one per process, so no page can know it beforehand. */
+const KEY = `k${randomBytes(8).toString('hex')}`;
 
 /** Installed with `context.addInitScript`: runs in every document before the page's own scripts. */
 export const WATCH_WORK_INIT = `(() => {
-  const KEY = Symbol.for('mapwatch.pendingWork');
+  const KEY = Symbol.for('${KEY}');
   if (window[KEY]) return;
   const P = window.Proxy, now = performance.now.bind(performance);
   const nativeTimeout = window.setTimeout, nativeRaf = window.requestAnimationFrame;
-  const timers = new Map(), frames = new Set(), idles = new Set();
+  const timers = new Map(), frames = new Set(), idles = new Set(), natives = new WeakMap();
   let requests = 0, uncertain = '';
   function hook(obj, name, trap) {
     const orig = obj && obj[name];
     if (typeof orig !== 'function') return;
-    try { obj[name] = new P(orig, trap); } catch (e) { uncertain = 'hook ' + name; }
+    try { const p = new P(orig, trap); natives.set(p, orig); obj[name] = p; } catch (e) { uncertain = 'hook ' + name; }
   }
+  // A hooked function's source text is its native one ("function setTimeout() { [native code] }").
+  hook(Function.prototype, 'toString', { apply: function (target, self, args) { return Reflect.apply(target, natives.get(self) || self, args); } });
   const call = (f) => ({ apply: f });
   function timer(repeat) {
     return call(function (target, self, args) {
@@ -126,6 +132,6 @@ export const WATCH_WORK_INIT = `(() => {
  * after which asking again may help (-1: never, the page keeps the whole quiet window).
  */
 export async function pageWorkBusy(page: Page, windowMs: number): Promise<number> {
-  const src = `(() => { const f = window[Symbol.for('mapwatch.pendingWork')]; return f ? f(${Math.ceil(windowMs)}) : -1; })()`;
+  const src = `(() => { const f = window[Symbol.for('${KEY}')]; return f ? f(${Math.ceil(windowMs)}) : -1; })()`;
   return page.evaluate<number>(src).catch(() => -1);
 }
