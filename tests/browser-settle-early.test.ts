@@ -117,6 +117,10 @@ describe('settle: the price is read early only when the page has nothing schedul
     expect(await onPage('setTimeout(()=>{},300)', (p) => pageWorkBusy(p, 500))).toBeGreaterThan(0);
     expect(await onPage('setInterval(()=>{},100)', (p) => pageWorkBusy(p, 500))).toBeGreaterThan(0);
     expect(await onPage("fetch('/slow')", (p) => pageWorkBusy(p, 500))).toBeGreaterThan(0);
+    // A document that changed lately, anywhere: what the change sets off may not have shown yet.
+    const change = "document.body.appendChild(document.createElement('p'))";
+    expect(await onPage(change, (p) => pageWorkBusy(p, 500, 60_000))).toBeGreaterThan(0);
+    expect(await onPage(change, (p) => pageWorkBusy(p, 500, 0))).toBe(0);
   }, 60_000);
 
   it('gives up (keeps the whole window) on what it cannot time, and without its script', async () => {

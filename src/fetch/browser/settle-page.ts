@@ -19,8 +19,8 @@
  * waiting out 500 ms of nothing was about half of a read's time. So once the price and the
  * network have been quiet for `floorMs` (150 ms), the page is asked what it still has scheduled
  * (watch-page-work.ts: timers, frame and idle callbacks, fetch/XHR, with hooks installed before
- * its scripts); if nothing could run before the quiet window would end, and a fresh look shows
- * the same price, it is read then. A timer due within the window, a request, a frame loop, or
+ * its scripts); if nothing could run before the quiet window would end, no part of the document
+ * changed for floorMs either, and a fresh look shows the same price, it is read then. A timer due within the window, a request, a frame loop, or
  * anything whose timing the page cannot know (a worker, a socket, another frame, an animation)
  * sends it back to the whole window, so every price the window caught is still caught: a change
  * needs script, and script within the window runs only from what the page has scheduled. The
@@ -219,7 +219,10 @@ export async function settlePage(page: Page, tracker: RequestTracker, opts: Sett
         : Infinity;
     if (need > 0 && early <= 0) {
       const before = tracker.lastActivity();
-      const both = await within<[Look, number]>([Promise.all([probe(seen, 0), pageWorkBusy(page, quietMs)])], left());
+      const both = await within<[Look, number]>(
+        [Promise.all([probe(seen, 0), pageWorkBusy(page, quietMs, floorMs)])],
+        left(),
+      );
       if (both === LATE) return 'timeout';
       const [fresh, busy] = both;
       const same = (fresh === FAILED ? null : fresh) === seen;

@@ -33,7 +33,13 @@ export const WATCH_WORK_INIT = `(() => {
   const P = window.Proxy, now = performance.now.bind(performance);
   const nativeTimeout = window.setTimeout, nativeRaf = window.requestAnimationFrame;
   const timers = new Map(), frames = new Set(), idles = new Set(), natives = new WeakMap();
-  let requests = 0, uncertain = '';
+  let requests = 0, uncertain = '', changed = now();
+  // Any change to the document, not only to the price: what a change sets off (an observer, a
+  // lazy load) has had its frames to show itself once the whole document has been still.
+  try {
+    new MutationObserver(() => { changed = now(); })
+      .observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  } catch (e) { uncertain = 'MutationObserver'; }
   function hook(obj, name, trap) {
     const orig = obj && obj[name];
     if (typeof orig !== 'function') return;
@@ -106,21 +112,22 @@ export const WATCH_WORK_INIT = `(() => {
   // Resolves with 0 when nothing the page scheduled can run within windowMs, else with how long
   // to wait before asking again (-1: not knowable, keep the whole window). It first lets one
   // rendering step pass, so observers fed by the last change (resize, intersection) have run.
-  function busy(windowMs) {
+  function busy(windowMs, stillMs) {
     if (uncertain) return -1;
     if (window.frames.length > 0) return -1;
     if (document.querySelector('video, audio, meta[http-equiv="refresh" i]')) return -1;
     try { if (document.getAnimations().some((a) => a.playState === 'running')) return -1; } catch (e) { return -1; }
     if (requests > 0 || frames.size > 0 || idles.size > 0) return 50;
     const t = now();
+    if (t - changed < stillMs) return stillMs - (t - changed) + 10;
     let next = Infinity;
     timers.forEach((due) => { if (due < next) next = due; });
     return next <= t + windowMs ? Math.max(20, next - t + 20) : 0;
   }
   Object.defineProperty(window, KEY, {
-    value: (windowMs) => new Promise((resolve) => {
+    value: (windowMs, stillMs) => new Promise((resolve) => {
       let done = false;
-      const go = () => { if (!done) { done = true; resolve(busy(windowMs)); } };
+      const go = () => { if (!done) { done = true; resolve(busy(windowMs, stillMs)); } };
       try { nativeRaf.call(window, () => nativeTimeout.call(window, go, 0)); } catch (e) {}
       nativeTimeout.call(window, () => { if (!done) { done = true; resolve(-1); } }, 200);
     }),
@@ -128,10 +135,12 @@ export const WATCH_WORK_INIT = `(() => {
 })();`;
 
 /**
- * 0 when the page has nothing scheduled that could run within `windowMs`; otherwise the ms
- * after which asking again may help (-1: never, the page keeps the whole quiet window).
+ * 0 when the page has nothing scheduled that could run within `windowMs` and its document has
+ * not changed for `stillMs`; otherwise the ms after which asking again may help (-1: never, the
+ * page keeps the whole quiet window).
  */
-export async function pageWorkBusy(page: Page, windowMs: number): Promise<number> {
-  const src = `(() => { const f = window[Symbol.for('${KEY}')]; return f ? f(${Math.ceil(windowMs)}) : -1; })()`;
+export async function pageWorkBusy(page: Page, windowMs: number, stillMs = 0): Promise<number> {
+  const args = `${Math.ceil(windowMs)}, ${Math.ceil(stillMs)}`;
+  const src = `(() => { const f = window[Symbol.for('${KEY}')]; return f ? f(${args}) : -1; })()`;
   return page.evaluate<number>(src).catch(() => -1);
 }
