@@ -25,9 +25,9 @@ import { runSteps, stepCaption } from './run-steps.js';
 import { annotateLayout } from './annotate-layout.js';
 import { settlePage, trackRequests } from './settle-page.js';
 import { WATCH_WORK_INIT } from './watch-page-work.js';
+import { blockHeavyResources } from './block-heavy-resources.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
-const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 /** Full-page screenshots stop here: an endless feed must not produce a 200 MB PNG. */
 export const FULL_PAGE_MAX_HEIGHT = 8000;
 /** Bytes of response bodies kept for the WARC of one page. */
@@ -119,12 +119,23 @@ const DEFAULT_BROWSER: BrowserConfig = {
   navigation_timeout_ms: 30_000,
 };
 
-async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () => ReadState): Promise<void> {
+/**
+ * Capture reads (and preloaded ones): the route serves a preloaded document and refuses a
+ * private address before the request leaves (the guard proxy would refuse it too). Extract
+ * reads set no route: with one, every request stops in Node first (block-heavy-resources.ts
+ * blocks what they skip).
+ */
+async function guardContext(
+  ctx: BrowserContext,
+  guard: AddressGuard,
+  state: () => ReadState,
+  withRoute: boolean,
+): Promise<void> {
   // Lets the settle wait see what the page still has scheduled (watch-page-work.ts).
   await ctx.addInitScript(WATCH_WORK_INIT);
+  if (!withRoute) return;
   await ctx.route('**/*', async (route) => {
     const { opts, url, refusals } = state();
-    const mode = opts.mode;
     const req = route.request();
     if (opts.preloaded && req.resourceType() === 'document' && req.url() === url) {
       const headers = Object.fromEntries(
@@ -141,7 +152,6 @@ async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () 
       return route.abort('blockedbyclient');
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return route.continue();
-    if (mode === 'extract' && BLOCKED_TYPES.has(req.resourceType())) return route.abort('blockedbyclient');
     try {
       await guard.resolve(u.hostname);
     } catch (err) {
@@ -325,6 +335,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
   const read = async (ctx: BrowserContext, page: Page, guard: AddressGuard): Promise<RenderResult> => {
     ctx.setDefaultTimeout(cfg.step_timeout_ms);
     ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
+    if (opts.mode === 'extract') await blockHeavyResources(page);
     if (opts.mode === 'capture') recordExchanges(page, pending, secretsOf(opts, cfg));
     const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
       fetch: finish({
@@ -498,7 +509,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
           const proxy = await startGuardProxy(guard, { onRefuse: (reason) => state.current.refusals.push(reason) });
           try {
             const ctx = await newContext(contextOptions(proxy.server));
-            await guardContext(ctx, guard, () => state.current);
+            await guardContext(ctx, guard, () => state.current, false);
             return { ctx, page: await ctx.newPage(), state, dispose: () => proxy.close(), reusable: true };
           } catch (err) {
             await proxy.close();
@@ -519,7 +530,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     const proxy = await startGuardProxy(guard, { onRefuse: (reason) => refusals.push(reason) });
     try {
       return await pool.withContext(contextOptions(proxy.server), async (ctx) => {
-        await guardContext(ctx, guard, () => current);
+        await guardContext(ctx, guard, () => current, opts.mode === 'capture' || opts.preloaded !== undefined);
         return read(ctx, await ctx.newPage(), guard);
       });
     } finally {
