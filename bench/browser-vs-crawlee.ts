@@ -6,7 +6,8 @@
  * - mapwatch:  readForCheck (the check's own read): BrowserPool (one Chromium, a warm context
  *              and page per site, at most BENCH_BROWSER_MAX_WARM idle, default the pool's 8),
  *              renderPage in extract mode (images/fonts/media blocked, goto `load`, then until
- *              the price is in the page with no request in flight and 500 ms quiet: settle-page.ts),
+ *              the price is in the page with no request in flight and 500 ms quiet, or 150 ms when
+ *              the page has nothing scheduled within the 500: settle-page.ts),
  *              extractOffers with `selectors.price`.
  * - crawlee:   PlaywrightCrawler, incognito page per request (a fresh context, as mapwatch),
  *              default fingerprints, `page.waitForSelector('.product-price')`, then its text.
@@ -264,7 +265,7 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
       ratio(r, idle),
     ]),
     [
-      'mapwatch waits until the price is in the page, no request is in flight and nothing changed for 500 ms (at most 5 s); crawlee waits only for the price element',
+      'mapwatch waits until the price is in the page, no request is in flight and nothing changed for 500 ms, or for 150 ms when the page has nothing scheduled within the 500 (at most 5 s); crawlee waits only for the price element',
       'RSS (tree sum) counts memory shared between processes once per process; PSS divides it among them (/proc/<pid>/smaps_rollup)',
       ...rows.filter((x) => x.r.note).map((x) => `${x.r.variant}: ${x.r.note}`),
       ...rows.filter((x) => x.atPeak).map((x) => `${x.r.variant} at peak PSS: ${describeTree(x.atPeak!)}`),

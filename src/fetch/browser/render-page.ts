@@ -24,9 +24,10 @@ import { type RedactOptions, type Redaction, redactExchange } from './redact-exc
 import { runSteps, stepCaption } from './run-steps.js';
 import { annotateLayout } from './annotate-layout.js';
 import { settlePage, trackRequests } from './settle-page.js';
+import { WATCH_WORK_INIT } from './watch-page-work.js';
+import { blockHeavyResources } from './block-heavy-resources.js';
 import type { SiteConfig } from '../../config/site-config.schema.js';
 
-const BLOCKED_TYPES = new Set(['image', 'font', 'media']);
 /** Full-page screenshots stop here: an endless feed must not produce a 200 MB PNG. */
 export const FULL_PAGE_MAX_HEIGHT = 8000;
 /** Bytes of response bodies kept for the WARC of one page. */
@@ -118,10 +119,23 @@ const DEFAULT_BROWSER: BrowserConfig = {
   navigation_timeout_ms: 30_000,
 };
 
-async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () => ReadState): Promise<void> {
+/**
+ * Capture reads (and preloaded ones): the route serves a preloaded document and refuses a
+ * private address before the request leaves (the guard proxy would refuse it too). Extract
+ * reads set no route: with one, every request stops in Node first (block-heavy-resources.ts
+ * blocks what they skip).
+ */
+async function guardContext(
+  ctx: BrowserContext,
+  guard: AddressGuard,
+  state: () => ReadState,
+  withRoute: boolean,
+): Promise<void> {
+  // Lets the settle wait see what the page still has scheduled (watch-page-work.ts).
+  await ctx.addInitScript(WATCH_WORK_INIT);
+  if (!withRoute) return;
   await ctx.route('**/*', async (route) => {
     const { opts, url, refusals } = state();
-    const mode = opts.mode;
     const req = route.request();
     if (opts.preloaded && req.resourceType() === 'document' && req.url() === url) {
       const headers = Object.fromEntries(
@@ -138,7 +152,6 @@ async function guardContext(ctx: BrowserContext, guard: AddressGuard, state: () 
       return route.abort('blockedbyclient');
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return route.continue();
-    if (mode === 'extract' && BLOCKED_TYPES.has(req.resourceType())) return route.abort('blockedbyclient');
     try {
       await guard.resolve(u.hostname);
     } catch (err) {
@@ -322,6 +335,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
   const read = async (ctx: BrowserContext, page: Page, guard: AddressGuard): Promise<RenderResult> => {
     ctx.setDefaultTimeout(cfg.step_timeout_ms);
     ctx.setDefaultNavigationTimeout(cfg.navigation_timeout_ms);
+    if (opts.mode === 'extract') await blockHeavyResources(page);
     if (opts.mode === 'capture') recordExchanges(page, pending, secretsOf(opts, cfg));
     const fail = (reason: string, retryable: boolean, extra: Partial<FetchResult> = {}): RenderResult => ({
       fetch: finish({
@@ -367,7 +381,16 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
       maxMs: Math.min(cfg.step_timeout_ms, 5000),
     }).finally(() => tracker.dispose());
 
-    const headers = await res.allHeaders().catch(() => res!.headers());
+    // Nothing below changes the page before the steps run: ask for all of it at once, one wait
+    // for the browser instead of four in turn. The HTML too when no step will run.
+    const noSteps = opts.preloaded !== undefined || cfg.steps.length === 0;
+    const early = noSteps ? page.content() : undefined;
+    early?.catch(() => {}); // awaited below, where a failure surfaces as before
+    const [headers, sec, pageText] = await Promise.all([
+      res.allHeaders().catch(() => res!.headers()),
+      res.securityDetails().catch(() => null),
+      page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => ''),
+    ]);
     if (headers[REFUSED_HEADER])
       return fail(
         refusals.find((r) => r.includes(new URL(res.url()).hostname)) ?? refusals[0] ?? 'private_address: refused',
@@ -377,7 +400,6 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     const finalUrl = new URL(res.url());
     const serverIp = guard.lastPeer.get(peerKey(finalUrl.hostname, finalUrl.port, finalUrl.protocol));
     const httpStatus = res.status();
-    const sec = await res.securityDetails().catch(() => null);
     const tls: TlsDetails | null = sec
       ? {
           protocol: sec.protocol,
@@ -401,7 +423,6 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
         }),
       };
 
-    const pageText = await page.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '');
     const stepShots: StepShot[] = [];
     const shots = opts.mode === 'capture' && !opts.preloaded ? shootSteps(page, cfg.steps, stepShots) : undefined;
     try {
@@ -416,7 +437,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     } catch (err) {
       return { ...fail(`steps_failed: ${(err as Error).message}`, true, common), pageText };
     }
-    const html = await page.content();
+    const html = await (early ?? page.content());
     const wall = detectBotWall(html, headers);
     if (wall) {
       return {
@@ -488,7 +509,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
           const proxy = await startGuardProxy(guard, { onRefuse: (reason) => state.current.refusals.push(reason) });
           try {
             const ctx = await newContext(contextOptions(proxy.server));
-            await guardContext(ctx, guard, () => state.current);
+            await guardContext(ctx, guard, () => state.current, false);
             return { ctx, page: await ctx.newPage(), state, dispose: () => proxy.close(), reusable: true };
           } catch (err) {
             await proxy.close();
@@ -509,7 +530,7 @@ export async function renderPage(pool: BrowserPool, url: string, opts: RenderOpt
     const proxy = await startGuardProxy(guard, { onRefuse: (reason) => refusals.push(reason) });
     try {
       return await pool.withContext(contextOptions(proxy.server), async (ctx) => {
-        await guardContext(ctx, guard, () => current);
+        await guardContext(ctx, guard, () => current, opts.mode === 'capture' || opts.preloaded !== undefined);
         return read(ctx, await ctx.newPage(), guard);
       });
     } finally {
