@@ -40,7 +40,9 @@ export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', '
  * Features switched on on top of Playwright's:
  * - NetworkServiceInProcess2 (the string behind Chromium's kNetworkServiceInProcess; the name
  *   without the 2 does nothing): the network service runs as threads of the browser process
- *   instead of a utility process of its own, one process (about 15 MB PSS) less per browser.
+ *   instead of a utility process of its own: one process less per browser, about 20-25 MB
+ *   PSS (3 December 2026, 4 pages at once: the 37 MB network process goes, the browser and
+ *   zygotes grow by 12-15 MB).
  *
  *   The security trade-off: the network stack parses what servers send (HTTP, TLS, cookies)
  *   and takes requests from renderers; out of process, an exploit of it lands in a process
