@@ -74,12 +74,24 @@ function report(
   };
 }
 
+/** Every module a variant's run imports: loaded by the run, and by the unmeasured warm-up run. */
+const mapwatchModules = async () => ({
+  ...(await import('../src/fetch/browser/browser-pool.js')),
+  ...(await import('../src/check/read-for-check.js')),
+  ...(await import('../src/config/site-config.schema.js')),
+  ...(await import('../src/fetch/domain-gate.js')),
+  ...(await import('../src/config/policy.js')),
+});
+
+const crawleeModules = async () => ({
+  ...(await import('@crawlee/playwright')),
+  chromium: (await import('playwright')).chromium,
+  ...(await import('../src/fetch/browser/chromium-flags.js')),
+  ...(await import('../src/fetch/browser/find-chromium.js')),
+});
+
 async function runMapwatch(job: Job): Promise<ChildReport> {
-  const { BrowserPool } = await import('../src/fetch/browser/browser-pool.js');
-  const { readForCheck } = await import('../src/check/read-for-check.js');
-  const { siteConfigSchema } = await import('../src/config/site-config.schema.js');
-  const { InProcessDomainGate } = await import('../src/fetch/domain-gate.js');
-  const { loadPolicy } = await import('../src/config/policy.js');
+  const { BrowserPool, readForCheck, siteConfigSchema, InProcessDomainGate, loadPolicy } = await mapwatchModules();
   const gtin = new Map(DEMO_PRODUCTS.map((p) => [p.sku, p.gtin]));
   const gate = new InProcessDomainGate({ defaults: { concurrency: 1, delayMs: 0 } });
   const sites = new Map<string, import('../src/config/load-sites.js').LoadedSite>();
@@ -140,16 +152,14 @@ async function runMapwatch(job: Job): Promise<ChildReport> {
 
 async function runCrawlee(job: Job, waitForIdle: boolean): Promise<ChildReport> {
   process.env.CRAWLEE_STORAGE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-crawlee-'));
-  const { PlaywrightCrawler, Configuration, log } = await import('@crawlee/playwright');
-  const { chromium } = await import('playwright');
-  const { chromiumFlags, HEADLESS_ARGS } = await import('../src/fetch/browser/chromium-flags.js');
+  const { PlaywrightCrawler, Configuration, log, chromium, chromiumFlags, HEADLESS_ARGS, findChromium } =
+    await crawleeModules();
   // BENCH_CRAWLEE_FLAGS=playwright: Crawlee as it was run before, with Playwright's feature list
   // untouched (so with the address-bar popup renderer per page), for comparison with old figures.
   const { args, ignoreDefaultArgs } =
     process.env.BENCH_CRAWLEE_FLAGS === 'playwright'
       ? { args: HEADLESS_ARGS, ignoreDefaultArgs: [] }
       : await chromiumFlags();
-  const { findChromium } = await import('../src/fetch/browser/find-chromium.js');
   log.setLevel(log.LEVELS.WARNING);
   const expected = new Map(job.listings.map((l) => [l.url, l.priceMinor]));
   const cpu0 = process.cpuUsage();
@@ -203,14 +213,19 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
   const listings = fixtureListings(stores.origins, perDomain, 'spa');
   fs.writeFileSync(jobFile, JSON.stringify({ listings, concurrency } satisfies Job));
   const rows: { r: ChildReport; cpu: number; rss: number; pss: number; procs: number; atPeak?: TreeMemory }[] = [];
+  const env = { ...process.env, TMPDIR: dir };
+  const variants = BROWSER_VARIANTS.filter((x) => only.includes(x));
   try {
-    for (const v of BROWSER_VARIANTS.filter((x) => only.includes(x))) {
-      const out = await runVariantChild<ChildReport>(
-        self,
-        ['--variant', v, '--job', jobFile],
-        { ...process.env, TMPDIR: dir },
-        { sampleTreeRss: true },
-      );
+    // tsx compiles each TypeScript module on its first import and caches the output under TMPDIR:
+    // unwarmed, the first variant (mapwatch, all of whose modules are TypeScript) would pay for
+    // esbuild in its CPU and carry esbuild's process in its memory tree, which Crawlee's
+    // JavaScript never does. A run of each variant that only imports its modules, unmeasured,
+    // fills the cache first (and the OS's file cache for both sides alike).
+    for (const v of variants) await runVariantChild<{ warmed: string }>(self, ['--variant', v, '--warm'], env);
+    for (const v of variants) {
+      const out = await runVariantChild<ChildReport>(self, ['--variant', v, '--job', jobFile], env, {
+        sampleTreeRss: true,
+      });
       rows.push({
         r: out.report,
         cpu: out.treeCpuSeconds - out.report.startupCpuSeconds,
@@ -274,7 +289,11 @@ export async function runBrowserVsCrawleeBench(): Promise<string> {
 }
 
 const variant = argOf('variant') as Variant | undefined;
-if (variant) {
+if (variant && process.argv.includes('--warm')) {
+  await (variant === 'mapwatch' ? mapwatchModules() : crawleeModules());
+  process.stdout.write(JSON.stringify({ warmed: variant }) + '\n');
+  process.exit(0);
+} else if (variant) {
   const job = JSON.parse(fs.readFileSync(argOf('job')!, 'utf8')) as Job;
   const r = await RUNNERS[variant](job);
   process.stdout.write(JSON.stringify(r) + '\n');

@@ -185,8 +185,9 @@ describe('browser settle wait and warm contexts', () => {
     const lists = args.filter((x) => x.startsWith('--disable-features='));
     expect(lists).toHaveLength(1);
     const ours = lists[0]!.split('=')[1]!.split(',');
-    expect(ignoreDefaultArgs).toHaveLength(1);
-    for (const f of ignoreDefaultArgs[0]!.split('=')[1]!.split(',')) expect(ours).toContain(f);
+    const theirs = ignoreDefaultArgs.filter((x) => x.startsWith('--disable-features='));
+    expect(theirs).toHaveLength(1);
+    for (const f of theirs[0]!.split('=')[1]!.split(',')) expect(ours).toContain(f);
     expect(ours).toEqual(expect.arrayContaining(['PaintHolding', 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup']));
   }, 60_000);
 

@@ -2,10 +2,10 @@
  * The command line mapwatch starts Chromium with. Chromium keeps only the LAST value of a
  * repeated switch, and Playwright already passes its own `--disable-features` and
  * `--enable-features` lists (features it needs: CDPScreenshotNewSurface for screenshots, no
- * PaintHolding, no HTTPS upgrades of HTTP routes, …). A second `--disable-features=X` in our
- * args would silently drop all of them, so ours are merged into Playwright's lists instead:
- * Playwright's originals are left out with `ignoreDefaultArgs` and one merged switch of each
- * kind is passed.
+ * PaintHolding, no HTTPS upgrades of HTTP routes, …). A second `--disable-features=X` or
+ * `--enable-features=Y` in our args would silently drop all of them, so ours are merged into
+ * Playwright's lists instead: Playwright's originals are left out with `ignoreDefaultArgs` and
+ * one merged switch of each kind is passed.
  */
 import { createRequire } from 'node:module';
 
@@ -36,6 +36,31 @@ export const HEADLESS_ARGS = [
  */
 export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', 'SpareRendererForSitePerProcess'];
 
+/**
+ * Features switched on on top of Playwright's:
+ * - NetworkServiceInProcess2 (the string behind Chromium's kNetworkServiceInProcess; the name
+ *   without the 2 does nothing): the network service runs as threads of the browser process
+ *   instead of a utility process of its own: one process less per browser, about 20-25 MB
+ *   PSS (3 December 2026, 4 pages at once: the 37 MB network process goes, the browser and
+ *   zygotes grow by 12-15 MB).
+ *
+ *   The security trade-off: the network stack parses what servers send (HTTP, TLS, cookies)
+ *   and takes requests from renderers; out of process, an exploit of it lands in a process
+ *   apart from the browser's (which holds the DevTools pipe and every context). That process
+ *   is a privilege boundary only when Chromium's sandbox confines it, and HEADLESS_ARGS always
+ *   passes --no-sandbox (Docker's default seccomp profile refuses the user namespaces the
+ *   sandbox is built on). Unsandboxed, the network process runs as the browser's user with no
+ *   seccomp filter and no namespaces: code run in it can already read and write every file
+ *   mapwatch's user can and open any socket past the guard proxy, and it holds every
+ *   context's cookies and sees every response decrypted anyway. Moving it into the browser
+ *   adds only the browser's address space to that; the renderers (page JavaScript, the far
+ *   larger surface) stay processes of their own. A crash of the network stack now takes the
+ *   browser down: the reads in flight fail (never a wrong price) and the pool relaunches the
+ *   browser for the next job. If the sandbox is ever switched on, take this feature out: it
+ *   would move the network stack out of its sandbox into the browser process.
+ */
+export const ENABLED_FEATURES = ['NetworkServiceInProcess2'];
+
 /*
  * Measured on Chromium 156 and left out (2 December 2026; 20 JS-rendered pages, 4 at once, a
  * fresh context per site as the pool opens them; PSS of the Chromium processes at the peak,
@@ -56,8 +81,8 @@ export const DISABLED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup', '
  *   (SwiftShader is its only implementation here), a well-known headless tell to bot walls, so
  *   more reads would come back blocked. Not used.
  * - `--no-zygote`: more memory (+60 MB PSS): renderers forked from the zygote share its pages.
- * - `--enable-features=NetworkServiceInProcess`: no effect on Linux desktop Chromium (the
- *   network service stays a process of its own).
+ * - `--enable-features=NetworkServiceInProcess` (without the 2): no effect, the feature's
+ *   string is NetworkServiceInProcess2 (used above).
  * - `--single-process`: the first page of a new context fails at once (the target is closed;
  *   the mode does not support several contexts), and it would put every page in the browser.
  * - `--enable-low-end-device-mode`, `--js-flags=--lite-mode`: no measurable change on product
@@ -79,7 +104,7 @@ let cached: ChromiumFlags | undefined;
  * server (no public API gives them); if that ever fails after an upgrade, Chromium runs with
  * Playwright's lists untouched and only our memory savings are lost, never its features.
  */
-async function playwrightFeatureSwitches(): Promise<string[]> {
+async function playwrightDefaultArgs(): Promise<string[] | undefined> {
   try {
     const require = createRequire(import.meta.url);
     const core = require('playwright-core/lib/coreBundle') as {
@@ -89,24 +114,30 @@ async function playwrightFeatureSwitches(): Promise<string[]> {
         };
       };
     };
-    const args = await core.server
+    return await core.server
       .createPlaywright({ sdkLanguage: 'javascript' })
       .chromium.defaultArgs({ headless: true, args: [] }, false, '/nonexistent');
-    return args.filter((a) => a.startsWith('--disable-features='));
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** One `--<kind>-features=` switch: Playwright's list (if it passes one) with ours appended. */
+function mergeSwitch(defaults: string[], prefix: string, ours: string[]) {
+  const original = defaults.find((a) => a.startsWith(prefix));
+  const theirs = original?.slice(prefix.length).split(',').filter(Boolean) ?? [];
+  const merged = [...theirs, ...ours.filter((f) => !theirs.includes(f))];
+  return { arg: prefix + merged.join(','), ignore: original ? [original] : [] };
 }
 
 export async function chromiumFlags(): Promise<ChromiumFlags> {
   if (cached) return cached;
-  const defaults = await playwrightFeatureSwitches();
-  const prefix = '--disable-features=';
-  const original = defaults.find((a) => a.startsWith(prefix));
-  // Without Playwright's list to merge into, ours would replace it: then Playwright's stays alone.
-  if (!original) return (cached = { args: HEADLESS_ARGS, ignoreDefaultArgs: [] });
-  const theirs = original.slice(prefix.length).split(',').filter(Boolean);
-  const merged = [...theirs, ...DISABLED_FEATURES.filter((f) => !theirs.includes(f))];
-  cached = { args: [...HEADLESS_ARGS, prefix + merged.join(',')], ignoreDefaultArgs: [original] };
+  const defaults = await playwrightDefaultArgs();
+  // Without Playwright's lists to merge into, ours would replace them: then Playwright's stay alone.
+  if (!defaults?.some((a) => a.startsWith('--disable-features=')))
+    return (cached = { args: HEADLESS_ARGS, ignoreDefaultArgs: [] });
+  const off = mergeSwitch(defaults, '--disable-features=', DISABLED_FEATURES);
+  const on = mergeSwitch(defaults, '--enable-features=', ENABLED_FEATURES);
+  cached = { args: [...HEADLESS_ARGS, off.arg, on.arg], ignoreDefaultArgs: [...off.ignore, ...on.ignore] };
   return cached;
 }
