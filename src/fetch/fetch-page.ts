@@ -27,7 +27,8 @@
  * FetchResult: status 'ok' | 'blocked' | 'error'; `reason` = '<code>: <text>' (codes: fetch-errors.ts);
  * `retryable`; `retryAfterMs` (429/503 Retry-After, also applied to the gate as a backoff);
  * requestedUrl, finalUrl, httpStatus, contentType, headers (lower-case names), body (decoded text, only
- * when 'ok'), bytes (decoded body size), serverIp, charset, redirects, fetchedAt, elapsedMs.
+ * when 'ok'), visibleText (of an HTML body), bytes (decoded body size), serverIp, charset, redirects,
+ * fetchedAt, elapsedMs.
  *
  * Order of checks per hop: URL scheme → address guard (DNS, all addresses) → cached robots verdict →
  * domain gate → robots.txt → GET (connection pinned to checked addresses) → redirect or classification:
@@ -42,6 +43,7 @@ import { destroyQuietly, readBody } from './read-body.js';
 import { decodeHtml } from './charset.js';
 import { classifyStatus, htmlContentType, mediaType, parseRetryAfter, sniffHtml } from './classify-response.js';
 import { botWallVendor, detectBotWall } from './bot-wall.js';
+import { visibleText } from './page-text.js';
 import { buildRequestHeaders, robotsToken, stripCredentials } from './user-agent.js';
 import { gunzipCapped } from './gunzip-capped.js';
 
@@ -75,6 +77,11 @@ export interface FetchResult {
   contentType?: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * visibleText(body) of an HTML page (not of a `document: 'data'` read): computed once here for the
+   * bot-wall check, and read again by the MAP-evasion check instead of a second pass over the page.
+   */
+  visibleText?: string;
   /** Charset the body was decoded with (only with a body). */
   charset?: string;
   bytes?: number;
@@ -305,12 +312,23 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       return done({ ...common, status: 'error', reason, retryable: false, bytes: buf.length });
     }
     const { text, charset } = decodeHtml(buf, contentType);
-    const wall = detectBotWall(text, res.headers);
+    // The visible text first: the bot-wall check reads it (a page with real text needs only the
+    // strong markers), and it goes out with the page for the evasion check.
+    const pageText = visibleText(text);
+    const wall = detectBotWall(text, res.headers, { text: pageText });
     if (wall) {
       const reason = `captcha: page looks like a bot wall (${wall.vendor})`;
       return done({ ...common, status: 'blocked', reason, retryable: false, bytes: buf.length });
     }
-    return done({ ...common, status: 'ok', retryable: false, body: text, charset, bytes: buf.length });
+    return done({
+      ...common,
+      status: 'ok',
+      retryable: false,
+      body: text,
+      visibleText: pageText,
+      charset,
+      bytes: buf.length,
+    });
   }
 
   /** A sitemap, feed or products.json: any type; a gzip file (not an encoding) is unpacked under maxBytes. */
