@@ -35,6 +35,7 @@
  * status (401/403/429/503 blocked; other 4xx/5xx error) → content type (HTML/XHTML only; sniffed when
  * missing) → size → charset decode → bot-wall detection.
  */
+import { createHash } from 'node:crypto';
 import { FetchProblem, problemFromError } from './fetch-errors.js';
 import { dispatcherFor, discardBody, sendGet, type HopResponse } from './http-hop.js';
 import { defaultDomainGate, type DomainGate, type GateRelease } from './domain-gate.js';
@@ -82,6 +83,12 @@ export interface FetchResult {
    * bot-wall check, and read again by the MAP-evasion check instead of a second pass over the page.
    */
   visibleText?: string;
+  /**
+   * sha256 (hex) of `body` encoded as UTF-8, with an HTML body: the observation's content digest.
+   * Taken of the bytes as read when they are that encoding exactly (nearly every page), which
+   * spares encoding the decoded text again just to hash it.
+   */
+  bodySha256?: string;
   /** Charset the body was decoded with (only with a body). */
   charset?: string;
   bytes?: number;
@@ -311,7 +318,7 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       const reason = `not_html: ${what} and the body does not look like HTML`;
       return done({ ...common, status: 'error', reason, retryable: false, bytes: buf.length });
     }
-    const { text, charset } = decodeHtml(buf, contentType);
+    const { text, charset, exactUtf8 } = decodeHtml(buf, contentType);
     // The visible text first: the bot-wall check reads it (a page with real text needs only the
     // strong markers), and it goes out with the page for the evasion check.
     const pageText = visibleText(text);
@@ -326,6 +333,9 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       retryable: false,
       body: text,
       visibleText: pageText,
+      bodySha256: createHash('sha256')
+        .update(exactUtf8 ? buf : text)
+        .digest('hex'),
       charset,
       bytes: buf.length,
     });
