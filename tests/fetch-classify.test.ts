@@ -88,7 +88,11 @@ describe('charset', () => {
     expect(decodeHtml(latin, 'text/html; charset=bogus-charset').charset).toBe('windows-1252');
     expect(decodeHtml(Buffer.concat([Buffer.from('<meta charset="latin1">'), latin])).text).toContain('é€');
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<p>é</p>')]);
-    expect(decodeHtml(bom, 'text/html; charset=windows-1252')).toEqual({ text: '<p>é</p>', charset: 'utf-8' });
+    expect(decodeHtml(bom, 'text/html; charset=windows-1252')).toEqual({
+      text: '<p>é</p>',
+      charset: 'utf-8',
+      exactUtf8: false,
+    });
     // A <meta> cannot switch an ASCII-compatible document to UTF-16.
     expect(decodeHtml(Buffer.from('<meta charset="utf-16"><p>x</p>')).charset).toBe('utf-8');
     expect(decodeHtml(Buffer.from([0x82, 0xa0]), 'text/html; charset=shift_jis').text).toBe('あ');

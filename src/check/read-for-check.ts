@@ -107,15 +107,18 @@ export async function readForCheck(
   const pool = ctx.browser;
   const layout = cfg.browser?.layout_fallback && pool ? (html: string) => layoutStaticHtml(pool, html) : undefined;
   const draft = await readListing(site, listing, { gtin }, ctx.fetchOptions, fetcher, layout ? { layout } : {});
+  // The fetch computed the page's visible text already (FetchResult.visibleText): reuse it.
+  const textOf = (html: string) =>
+    fetched?.body === html && fetched.visibleText !== undefined ? fetched.visibleText : visibleText(html);
   if (draft.status === 'no_price' && cfg.browser?.fallback && ctx.browser) {
     // A page that builds its price with script: the static read saw none, the browser may.
     const viaBrowser = await browserRead();
-    const phrases = findEvasionPhrases(visibleText(draft.html ?? ''), cfg.evasion_phrases);
+    const phrases = findEvasionPhrases(textOf(draft.html ?? ''), cfg.evasion_phrases);
     if (phrases.length && !viaBrowser.findings.length)
       viaBrowser.findings.push({ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } });
     return viaBrowser;
   }
-  const phrases = draft.html ? findEvasionPhrases(visibleText(draft.html), cfg.evasion_phrases) : [];
+  const phrases = draft.html ? findEvasionPhrases(textOf(draft.html), cfg.evasion_phrases) : [];
   const findings: Finding[] = phrases.length
     ? [{ kind: 'map_evasion', detail: { phrases, revealed_by_steps: false } }]
     : [];

@@ -88,7 +88,8 @@ export async function readListing(
     ...base,
     retryable: false,
     html,
-    contentSha256: createHash('sha256').update(html).digest('hex'),
+    // fetchPage hashed the page already, from its bytes when it could (FetchResult.bodySha256).
+    contentSha256: res.bodySha256 ?? createHash('sha256').update(html).digest('hex'),
   };
   const extractOpts = extractOptionsFor(cfg, res.finalUrl);
   const $ = parseHtml(html);

@@ -19,7 +19,15 @@
  * a captcha page (a decoy, a template left in, a hostile reseller), and reading it as a price
  * opened a false violation. Calling a real page `blocked` costs one read; calling a wall a
  * price is a false accusation.
+ *
+ * The visible text first: a caller that has it (fetchPage, which keeps it for the evasion check)
+ * passes it in, and on a page with 2000+ chars of it only a strong marker can decide, so the weak
+ * and widget patterns are not run at all and the strong ones only when one of their key words is
+ * in the page (STRONG_KEY_WORDS, one scan). Same answers as without the text, on every page.
  */
+import { visibleText } from './page-text.js';
+
+export { visibleText };
 
 export interface BotWall {
   /** Human label, e.g. 'Cloudflare challenge'. */
@@ -104,70 +112,15 @@ export const BOT_WALL_SCAN_CHARS = 1_000_000;
 /** A page that is little more than a captcha widget has less visible text than this. */
 const WIDGET_ONLY_TEXT_CHARS = 500;
 
-const RAW_TEXT_TAGS = new Set(['script', 'style', 'template', 'svg', 'noscript']);
-
-/** The longest name in RAW_TEXT_TAGS. */
-const RAW_TEXT_NAME_MAX = 8;
-
 /**
- * The name of the tag opening at `lt` (`<` at `lt`, its `>` at `gt`), when it is one of
- * RAW_TEXT_TAGS; else undefined. The same as /^<([a-z][a-z0-9-]*)/ on `lower.slice(lt,
- * min(gt, lt + 20))`, without a slice and a regex for each of a page's thousand tags.
+ * A key word of every STRONG pattern (each alternative of each, and Akamai's extra test, which
+ * needs its title): a page none of them occurs in matches no strong marker. One case-insensitive
+ * scan; the full patterns run only on the rare page it finds something in (a reCAPTCHA form or a
+ * `_Incapsula_Resource` script is enough). tests/fetch-bot-wall-text.test.ts holds a sample of each
+ * alternative; a new strong pattern needs a key word here.
  */
-function rawTextTagAt(lower: string, lt: number, gt: number): string | undefined {
-  const end = Math.min(gt, lt + 20);
-  let j = lt + 1;
-  const first = j < end ? lower.charCodeAt(j) : 0;
-  if (first < 97 || first > 122) return undefined;
-  for (j++; j < end; j++) {
-    const c = lower.charCodeAt(j);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) break;
-  }
-  if (j - lt - 1 > RAW_TEXT_NAME_MAX) return undefined;
-  const name = lower.slice(lt + 1, j);
-  return RAW_TEXT_TAGS.has(name) ? name : undefined;
-}
-
-/**
- * Rough visible text: tags, comments, scripts, styles and entities removed, whitespace collapsed.
- * A linear scanner (regexes like `<script[\s\S]*?</script>` go quadratic on unclosed tags).
- */
-export function visibleText(html: string): string {
-  const lower = html.toLowerCase();
-  const parts: string[] = [];
-  let i = 0;
-  while (i < html.length) {
-    const lt = html.indexOf('<', i);
-    if (lt === -1) {
-      parts.push(html.slice(i));
-      break;
-    }
-    if (lt > i) parts.push(html.slice(i, lt));
-    if (html.startsWith('<!--', lt)) {
-      const close = html.indexOf('-->', lt + 4);
-      if (close === -1) break;
-      i = close + 3;
-      continue;
-    }
-    const gt = html.indexOf('>', lt + 1);
-    if (gt === -1) break;
-    const name = rawTextTagAt(lower, lt, gt);
-    i = gt + 1;
-    if (name && lower[gt - 1] !== '/') {
-      const close = lower.indexOf(`</${name}`, i);
-      if (close === -1) break;
-      const closeEnd = html.indexOf('>', close);
-      if (closeEnd === -1) break;
-      i = closeEnd + 1;
-    }
-    parts.push(' ');
-  }
-  return parts
-    .join('')
-    .replace(/&[#a-z0-9]+;/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+const STRONG_KEY_WORDS =
+  /just a moment|cf[-_]chl|challenge|browser-verification|attention required|captcha|has been denied|edgesuite|access denied|incapsula|interruption|sucuri|['"]rt['"]/i;
 
 /** The title test Akamai's marker adds to its pattern (a page must match it to be that wall). */
 const AKAMAI_TITLE = /<title>\s*access denied\s*<\/title>/i;
@@ -197,12 +150,31 @@ export function botWallVendor(html: string, headers: Record<string, string> = {}
   return (firstMatch(STRONG, html) ?? firstMatch(WEAK, html) ?? firstMatch(WIDGET, html))?.vendor;
 }
 
+export interface DetectBotWallOptions {
+  /**
+   * visibleText(page), when the caller has it already. A page with real text (2000+ chars) is
+   * then judged on the strong markers alone: the weak ones need less text, the widgets less still.
+   */
+  text?: string;
+}
+
 /** A 2xx page that is really a bot wall / captcha, or null for an ordinary page. */
-export function detectBotWall(page: string, headers: Record<string, string> = {}): BotWall | null {
+export function detectBotWall(
+  page: string,
+  headers: Record<string, string> = {},
+  opts: DetectBotWallOptions = {},
+): BotWall | null {
   if (/challenge/i.test(headers['cf-mitigated'] ?? '')) return { vendor: 'Cloudflare challenge', strength: 'strong' };
   // Bot walls are small: the markers and the text are looked for in the first 1 MB only, so a
   // 5 MB page costs no more than a 1 MB one (every marker pattern runs over what is scanned).
   const html = page.length > BOT_WALL_SCAN_CHARS ? page.slice(0, BOT_WALL_SCAN_CHARS) : page;
+  // The text given is the whole page's: the scanned head's only when nothing was cut off.
+  const known = html === page ? opts.text : undefined;
+  if (known !== undefined && known.length >= CONTENT_TEXT_CHARS) {
+    if (!STRONG_KEY_WORDS.test(html)) return null;
+    const strong = firstMatch(STRONG, html);
+    return strong ? { vendor: strong.vendor, strength: 'strong' } : null;
+  }
   if (!ANY_MARKER.test(html)) return null;
   const strong = firstMatch(STRONG, html);
   const weak = strong ? undefined : firstMatch(WEAK, html);
@@ -210,7 +182,7 @@ export function detectBotWall(page: string, headers: Record<string, string> = {}
   if (!strong && !weak && !widget) return null;
 
   if (strong) return { vendor: strong.vendor, strength: 'strong' };
-  const text = visibleText(html);
+  const text = known ?? visibleText(html);
   if (weak) return text.length < CONTENT_TEXT_CHARS ? { vendor: weak.vendor, strength: 'weak' } : null;
   return text.length < WIDGET_ONLY_TEXT_CHARS ? { vendor: widget!.vendor, strength: 'weak' } : null;
 }

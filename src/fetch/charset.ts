@@ -9,6 +9,7 @@
  * and browsers detect that; so when nothing is declared we decode as UTF-8 if the bytes
  * are valid UTF-8, else as windows-1252.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import { ResultType, Sniffer } from 'encoding-sniffer/sniffer';
 
 /** How far into the body to look for a declaration (WHATWG says 1024; real pages put it later). */
@@ -29,15 +30,6 @@ export function charsetFromContentType(contentType: string | undefined): string 
   return m?.[2];
 }
 
-function isValidUtf8(buf: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The encoding the sniffer settles on, and whether anything in the response declared it. */
 export function sniffCharset(buf: Uint8Array, contentType?: string): { charset: string; declared: boolean } {
   const sniffer = new Sniffer({
@@ -46,19 +38,30 @@ export function sniffCharset(buf: Uint8Array, contentType?: string): { charset: 
   });
   sniffer.write(buf);
   const declared = sniffer.resultType !== ResultType.DEFAULT;
-  if (!declared) return { charset: isValidUtf8(buf) ? 'utf-8' : 'windows-1252', declared };
+  // isUtf8 validates as a fatal TextDecoder would, without building the text.
+  if (!declared) return { charset: isUtf8(buf) ? 'utf-8' : 'windows-1252', declared };
   return { charset: resolveCharset(sniffer.encoding) ?? 'windows-1252', declared };
 }
 
 export interface DecodedText {
   text: string;
   charset: string;
+  /**
+   * The bytes are exactly the UTF-8 encoding of `text`, so a digest of the text (as UTF-8) can be
+   * taken of the bytes as read, without encoding the text again: valid UTF-8 decoded as UTF-8 with
+   * no byte-order mark (the decoder drops it), or plain ASCII decoded as windows-1252.
+   */
+  exactUtf8: boolean;
 }
+
+const startsWithUtf8Bom = (b: Uint8Array) => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 export function decodeHtml(buf: Uint8Array, contentType?: string): DecodedText {
   const { charset } = sniffCharset(buf, contentType);
   const text = charset === 'windows-1252' ? decodeWindows1252(buf) : new TextDecoder(charset).decode(buf);
-  return { text, charset };
+  const exactUtf8 =
+    charset === 'utf-8' ? !startsWithUtf8Bom(buf) && isUtf8(buf) : charset === 'windows-1252' && isAscii(buf);
+  return { text, charset, exactUtf8 };
 }
 
 /** windows-1252 bytes 0x80–0x9F (the rest is ISO-8859-1); 0 marks the five undefined bytes. */

@@ -27,13 +27,15 @@
  * FetchResult: status 'ok' | 'blocked' | 'error'; `reason` = '<code>: <text>' (codes: fetch-errors.ts);
  * `retryable`; `retryAfterMs` (429/503 Retry-After, also applied to the gate as a backoff);
  * requestedUrl, finalUrl, httpStatus, contentType, headers (lower-case names), body (decoded text, only
- * when 'ok'), bytes (decoded body size), serverIp, charset, redirects, fetchedAt, elapsedMs.
+ * when 'ok'), visibleText (of an HTML body), bytes (decoded body size), serverIp, charset, redirects,
+ * fetchedAt, elapsedMs.
  *
  * Order of checks per hop: URL scheme → address guard (DNS, all addresses) → cached robots verdict →
  * domain gate → robots.txt → GET (connection pinned to checked addresses) → redirect or classification:
  * status (401/403/429/503 blocked; other 4xx/5xx error) → content type (HTML/XHTML only; sniffed when
  * missing) → size → charset decode → bot-wall detection.
  */
+import { createHash } from 'node:crypto';
 import { FetchProblem, problemFromError } from './fetch-errors.js';
 import { dispatcherFor, discardBody, sendGet, type HopResponse } from './http-hop.js';
 import { defaultDomainGate, type DomainGate, type GateRelease } from './domain-gate.js';
@@ -42,6 +44,7 @@ import { destroyQuietly, readBody } from './read-body.js';
 import { decodeHtml } from './charset.js';
 import { classifyStatus, htmlContentType, mediaType, parseRetryAfter, sniffHtml } from './classify-response.js';
 import { botWallVendor, detectBotWall } from './bot-wall.js';
+import { visibleText } from './page-text.js';
 import { buildRequestHeaders, robotsToken, stripCredentials } from './user-agent.js';
 import { gunzipCapped } from './gunzip-capped.js';
 
@@ -75,6 +78,17 @@ export interface FetchResult {
   contentType?: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * visibleText(body) of an HTML page (not of a `document: 'data'` read): computed once here for the
+   * bot-wall check, and read again by the MAP-evasion check instead of a second pass over the page.
+   */
+  visibleText?: string;
+  /**
+   * sha256 (hex) of `body` encoded as UTF-8, with an HTML body: the observation's content digest.
+   * Taken of the bytes as read when they are that encoding exactly (nearly every page), which
+   * spares encoding the decoded text again just to hash it.
+   */
+  bodySha256?: string;
   /** Charset the body was decoded with (only with a body). */
   charset?: string;
   bytes?: number;
@@ -304,13 +318,27 @@ export async function fetchPage(url: string, opts: FetchOptions = {}): Promise<F
       const reason = `not_html: ${what} and the body does not look like HTML`;
       return done({ ...common, status: 'error', reason, retryable: false, bytes: buf.length });
     }
-    const { text, charset } = decodeHtml(buf, contentType);
-    const wall = detectBotWall(text, res.headers);
+    const { text, charset, exactUtf8 } = decodeHtml(buf, contentType);
+    // The visible text first: the bot-wall check reads it (a page with real text needs only the
+    // strong markers), and it goes out with the page for the evasion check.
+    const pageText = visibleText(text);
+    const wall = detectBotWall(text, res.headers, { text: pageText });
     if (wall) {
       const reason = `captcha: page looks like a bot wall (${wall.vendor})`;
       return done({ ...common, status: 'blocked', reason, retryable: false, bytes: buf.length });
     }
-    return done({ ...common, status: 'ok', retryable: false, body: text, charset, bytes: buf.length });
+    return done({
+      ...common,
+      status: 'ok',
+      retryable: false,
+      body: text,
+      visibleText: pageText,
+      bodySha256: createHash('sha256')
+        .update(exactUtf8 ? buf : text)
+        .digest('hex'),
+      charset,
+      bytes: buf.length,
+    });
   }
 
   /** A sitemap, feed or products.json: any type; a gzip file (not an encoding) is unpacked under maxBytes. */

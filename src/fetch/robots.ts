@@ -8,28 +8,21 @@
  *   A 429/5xx answer is reported as robots_unavailable; an unreachable server as the underlying
  *   problem (e.g. 'network: connection refused (fetching robots.txt; ...)').
  *
+ * Decisions are robots-parser's, behind an exact memo of the last one per origin (robots-rules.ts).
+ *
  * The fetch goes through the same guarded dispatcher and headers (user agent) as page fetches.
  * It is not gated itself: fetchPage calls `check` while holding the domain's gate slot.
  */
-import robotsParserModule from 'robots-parser';
 import { FetchProblem, problemFromError } from './fetch-errors.js';
 import { discardBody, sendGet, type GuardedDispatcher } from './http-hop.js';
 import { readBody } from './read-body.js';
-
-interface Robot {
-  isAllowed(url: string, ua?: string): boolean | undefined;
-}
-// robots-parser is CommonJS (`module.exports = fn`) while its typings declare a default export;
-// under NodeNext the two disagree, so take whichever shape is there at runtime.
-const robotsParser: (url: string, contents: string) => Robot =
-  (robotsParserModule as unknown as { default?: (u: string, c: string) => Robot }).default ??
-  (robotsParserModule as unknown as (u: string, c: string) => Robot);
+import { RobotRules } from './robots-rules.js';
 
 const MAX_ROBOTS_BYTES = 500 * 1024;
 const MAX_ROBOTS_REDIRECTS = 5;
 
 type Entry =
-  | { kind: 'rules'; robot: Robot; expires: number; fetched: number }
+  | { kind: 'rules'; rules: RobotRules; expires: number; fetched: number }
   | { kind: 'allow_all'; expires: number; fetched: number }
   | { kind: 'unavailable'; problem: FetchProblem; expires: number; fetched: number };
 
@@ -99,7 +92,7 @@ export class RobotsCache {
   private verdict(e: Entry, url: URL, token: string): FetchProblem | null {
     if (e.kind === 'allow_all') return null;
     if (e.kind === 'unavailable') return e.problem;
-    const allowed = e.robot.isAllowed(url.href, token);
+    const allowed = e.rules.isAllowed(url, token);
     return allowed === false
       ? new FetchProblem(
           'robots_disallowed',
@@ -115,7 +108,7 @@ export class RobotsCache {
     let entry: Entry;
     const outcome = await fetchRobotsTxt(robotsUrl, ctx);
     if (outcome.kind === 'text') {
-      entry = { kind: 'rules', robot: robotsParser(robotsUrl, outcome.text), expires: fetched + this.ttlMs, fetched };
+      entry = { kind: 'rules', rules: new RobotRules(robotsUrl, outcome.text), expires: fetched + this.ttlMs, fetched };
     } else if (outcome.kind === 'allow_all') {
       entry = { kind: 'allow_all', expires: fetched + this.ttlMs, fetched };
     } else {
