@@ -9,6 +9,7 @@ import type { Candidate } from './candidate.js';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
+import { elementById } from './select-cache.js';
 import {
   cartDistance,
   inCheckboxLabel,
@@ -223,8 +224,7 @@ export function extractVisibleText(
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
   const cartMap = mapCartControls(idx.controls);
-  const byId = (id: string): Element | undefined =>
-    $(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
+  const byId = (id: string): Element | undefined => elementById($, id);
   const out: TextCandidate[] = [];
   let order = 0;
   for (const el of idx.priceEls) {
