@@ -11,7 +11,7 @@ const doc = (body: string, title = 'Widget Pro 3000 | Shop') =>
   `<!doctype html><html><head><title>${title}</title><meta property="og:title" content="Widget Pro 3000"></head><body>${body}</body></html>`;
 const titleText = (html: string) => {
   const $ = cheerio.load(html);
-  const el = findTitle($, indexDom($));
+  const el = findTitle(indexDom($));
   return el ? $(el).text().trim() : null;
 };
 
@@ -45,7 +45,7 @@ describe('main product title', () => {
       'Widget Pro 3000',
     );
     const $ = cheerio.load(doc('<h1>Widget Pro 3000</h1><h2 class="product-name">Widget Pro 3000</h2>'));
-    expect((findTitle($, indexDom($)) as { name?: string } | null)?.name).toBe('h1');
+    expect((findTitle(indexDom($)) as { name?: string } | null)?.name).toBe('h1');
   });
 
   it('a heading sharing one word with the document title does not stand in for it', () => {

@@ -11,6 +11,11 @@
  * it loses any check in flight. The timer is not unref'd, so a pending batch keeps the process
  * alive until it is written.
  *
+ * A pool of workers that write through the batch (a sweep's, joinPool) gets its batch written as
+ * soon as every one of its workers waits on a row: no worker of the pool can add another, so
+ * waiting out the timer would only idle them all (issue 15: at the end of every page of a sweep,
+ * and whenever fewer workers than `maxRows` are reading, the whole pool sat for `maxWaitMs`).
+ *
  * A batch the database refuses for its data (a constraint one row breaks) must not cost the
  * others their reads: every row then answers null and each check writes its own row on the
  * transactional path, where only the bad row fails. A failure of the database itself rejects
@@ -41,18 +46,32 @@ export function observationBatchFor(concurrency: number): ObservationBatchOption
 export interface ObservationWriter {
   /** The row's id once written; null: write it on the transactional path (open case, stored read key, closed batch). */
   add(row: ObservationRow): Promise<number | null>;
+  /** One worker of a pool writing here; the batch is written once every member waits on it. */
+  joinPool?(): PoolMember;
+}
+
+/** A pool worker's own writer: its rows count as it waiting; leave() when the worker is done. */
+export interface PoolMember extends ObservationWriter {
+  leave(): void;
+}
+
+interface Member {
+  /** Rows of this worker not yet written. */
+  waiting: number;
 }
 
 interface Pending {
   row: ObservationRow;
   resolve: (id: number | null) => void;
   reject: (err: unknown) => void;
+  member?: Member;
 }
 
 export class ObservationBatch implements ObservationWriter {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly members = new Set<Member>();
   private readonly maxRows: number;
   private readonly maxWaitMs: number;
   /** Batches written and rows in them (for benchmarks and tests). */
@@ -67,12 +86,37 @@ export class ObservationBatch implements ObservationWriter {
   }
 
   add(row: ObservationRow): Promise<number | null> {
+    return this.push(row);
+  }
+
+  joinPool(): PoolMember {
+    const member: Member = { waiting: 0 };
+    this.members.add(member);
+    return {
+      add: (row) => this.push(row, member),
+      leave: () => {
+        this.members.delete(member);
+        this.flushIfPoolWaits();
+      },
+    };
+  }
+
+  private push(row: ObservationRow, member?: Member): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.pending.push({ row, resolve, reject });
+      this.pending.push({ row, resolve, reject, member });
+      if (member) member.waiting++;
       if (this.pending.length >= this.maxRows) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.maxWaitMs);
+      else if (!this.flushIfPoolWaits()) this.timer ??= setTimeout(() => void this.flush(), this.maxWaitMs);
     });
+  }
+
+  /** Writes the batch when a pool is joined and every member of it waits on a row. */
+  private flushIfPoolWaits(): boolean {
+    if (!this.pending.length || this.members.size === 0) return false;
+    for (const m of this.members) if (m.waiting === 0) return false;
+    void this.flush();
+    return true;
   }
 
   /** Writes what is buffered now. */
@@ -82,6 +126,11 @@ export class ObservationBatch implements ObservationWriter {
     const batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
+    // A member whose row is being written still waits (it adds no other row until it is answered);
+    // it stops waiting as its row is answered, before its check resumes.
+    const answered = () => {
+      for (const p of batch) if (p.member) p.member.waiting--;
+    };
     try {
       const ids = await insertQuietObservations(
         this.db,
@@ -89,8 +138,10 @@ export class ObservationBatch implements ObservationWriter {
       );
       this.stats.batches++;
       this.stats.rows += ids.filter((id) => id !== null).length;
+      answered();
       batch.forEach((p, i) => p.resolve(ids[i] ?? null));
     } catch (err) {
+      answered();
       if (isServiceFailure(err)) for (const p of batch) p.reject(err);
       else for (const p of batch) p.resolve(null);
     }

@@ -113,6 +113,17 @@ export async function sweepSites(
   })();
   const keepResults = opts.keepResults ?? true;
   const worker = async () => {
+    // Each worker writes as a member of the batch's pool: once all of them wait on their rows, the
+    // batch is written at once instead of after its timer (batch-observations.ts).
+    const member = crawlCtx.observationBatch?.joinPool?.();
+    const workerCtx: CheckContext = member ? { ...crawlCtx, observationBatch: member } : crawlCtx;
+    try {
+      await work(workerCtx);
+    } finally {
+      member?.leave();
+    }
+  };
+  const work = async (checkCtx: CheckContext) => {
     for (let task = await tasks.next(); !task.done; task = await tasks.next()) {
       const l = task.value;
       const { site } = siteOf.get(l.siteId)!;
@@ -124,7 +135,7 @@ export async function sweepSites(
         rules.set(l.productId, r);
         const sku = r.sku;
         const listing: SyncedListing & { siteId: number } = { ...l, sku };
-        const checked = await checkListing(crawlCtx, { site, listing, rules: r });
+        const checked = await checkListing(checkCtx, { site, listing, rules: r });
         delete checked.draft.html; // the summary must not pin every page in memory
         const result: CrawlResult = { ...checked, site: site.name, url: l.url, sku };
         if (keepResults) summary.results.push(result);

@@ -24,7 +24,12 @@ import { percentBelowMap } from './percent-below.js';
 import { currenciesInEffect, mapInEffect } from './map-in-effect.js';
 import { normalizeObserved, type VatAdjustment } from './normalize-observed.js';
 import { activePromo, loweredMap, promoInstants, type AppliedPromo } from './promo-window.js';
-import { comparisonInputSchema, type ComparisonInput, type PromoWindow } from './schemas.js';
+import {
+  comparisonInputSchema,
+  type ComparisonInput,
+  type ParsedComparisonInput,
+  type PromoWindow,
+} from './schemas.js';
 import { severityFor } from './severity.js';
 
 export interface RuleApplied {
@@ -71,10 +76,9 @@ export type Verdict =
       rule?: RuleApplied;
     };
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(input)'}: ${i.message}`)
-    .join('; ');
+/** The `invalid_input` detail for validation issues (also for the split parse in parse-compare-rules.ts). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(input)'}: ${i.message}`).join('; ');
 }
 
 function fractionString(f: Fraction): string {
@@ -87,6 +91,15 @@ function gte(a: Fraction, b: Fraction): boolean {
 }
 
 export function compareToMap(input: ComparisonInput): Verdict {
+  const parsed = comparisonInputSchema.safeParse(input);
+  if (!parsed.success) {
+    return { kind: 'not_comparable', reason: 'invalid_input', detail: describeIssues(parsed.error.issues) };
+  }
+  return compareParsed(parsed.data);
+}
+
+/** The decision on an already validated input (compareToMap, or the once-per-rules parse of parse-compare-rules.ts). */
+export function compareParsed(input: ParsedComparisonInput): Verdict {
   try {
     return compare(input);
   } catch (e) {
@@ -96,12 +109,7 @@ export function compareToMap(input: ComparisonInput): Verdict {
   }
 }
 
-function compare(raw: ComparisonInput): Verdict {
-  const parsed = comparisonInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { kind: 'not_comparable', reason: 'invalid_input', detail: describeIssues(parsed.error) };
-  }
-  const input = parsed.data;
+function compare(input: ParsedComparisonInput): Verdict {
   const { observed } = input;
   const at = observed.capturedAt;
 

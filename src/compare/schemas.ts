@@ -123,7 +123,12 @@ export const siteVatSchema = z.object({
   rate: finitePercent.refine((n) => n >= 0 && n <= 100, { message: 'must be between 0 and 100' }),
 });
 
-export const comparisonInputSchema = z.object({
+/*
+ * The comparison input in three parts that change at different rates: the observed read (every listing), the
+ * product's MAP rules and the site's VAT (once per product / site in a sweep) and the compare policy (once per
+ * process). parse-compare-rules.ts parses the slow parts once per rules object; compareToMap parses the whole.
+ */
+const observedShape = {
   observed: z.object({
     amountMinor: positiveMinor,
     currency,
@@ -131,16 +136,41 @@ export const comparisonInputSchema = z.object({
   }),
   /** Units sold under the observed price (site config per listing). */
   listingPackSize: z.number().int().min(1).default(1),
+};
+
+const productRulesShape = {
   /** Units the MAP is for (products table). */
   productPackSize: z.number().int().min(1).default(1),
-  /** How the site advertises; undefined = assume it matches the MAP basis. */
-  siteVat: siteVatSchema.optional(),
   /** Whether the MAP table is VAT-inclusive (US-style net MAP by default). */
   mapIncludesVat: z.boolean().default(false),
   mapPrices: z.array(mapPriceSchema),
   promos: z.array(promoWindowSchema).default([]),
+};
+
+const siteRulesShape = {
+  /** How the site advertises; undefined = assume it matches the MAP basis. */
+  siteVat: siteVatSchema.optional(),
+};
+
+const policyRulesShape = {
   tolerance: toleranceSchema.default({}),
   severityBands: severityBandsSchema,
+};
+
+export const observedInputSchema = z.object(observedShape);
+export const productRulesSchema = z.object(productRulesShape);
+export const siteRulesSchema = z.object(siteRulesShape);
+export const policyRulesSchema = z.object(policyRulesShape);
+
+/** Key order = the order of validation issues in an `invalid_input` detail (split parses sort to it). */
+export const comparisonInputSchema = z.object({
+  ...observedShape,
+  productPackSize: productRulesShape.productPackSize,
+  siteVat: siteRulesShape.siteVat,
+  mapIncludesVat: productRulesShape.mapIncludesVat,
+  mapPrices: productRulesShape.mapPrices,
+  promos: productRulesShape.promos,
+  ...policyRulesShape,
 });
 
 /** What callers pass (defaults optional). */
@@ -153,3 +183,7 @@ export type PromoWindow = z.output<typeof promoWindowSchema>;
 export type SeverityBand = z.output<typeof severityBandsSchema>[number];
 export type Tolerance = z.output<typeof toleranceSchema>;
 export type ParsedComparisonInput = z.output<typeof comparisonInputSchema>;
+export type ObservedInput = z.input<typeof observedInputSchema>;
+export type ProductRulesInput = z.input<typeof productRulesSchema>;
+export type SiteRulesInput = z.input<typeof siteRulesSchema>;
+export type PolicyRulesInput = z.input<typeof policyRulesSchema>;

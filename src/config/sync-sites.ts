@@ -8,7 +8,7 @@
  * never stops the valid ones from being crawled.
  */
 import type { Kysely } from 'kysely';
-import { chunks, chunksOf, rowsPerInsert, selectInChunks } from '../db/chunks.js';
+import { chunks, chunksOf, selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
 import { InputError, type InputProblem } from '../errors.js';
 import type { LoadedSite } from './load-sites.js';
@@ -104,9 +104,18 @@ export async function syncSites(db: Kysely<Database>, sites: readonly LoadedSite
 }
 
 /**
- * Set-based: one upsert for the sites, one update and one upsert for their listings (each in
- * chunks under the bind-parameter limit), whatever the number of sites. Three statements per
- * site made a crawl's start wait on hundreds of round trips before its first read (issue 15).
+ * Sites and listings per statement. Three statements per site made a crawl's start wait on
+ * hundreds of round trips before its first read; one statement of every row (12,000 under the
+ * bind-parameter limit) builds, sends and parses one huge statement and its returned rows at once.
+ * Groups of this size are few statements, each of a size the driver and server handle cheaply
+ * (issue 15); sync-site-files.ts groups the configs it reads by the same limits.
+ */
+export const SITES_PER_STATEMENT = 100;
+export const LISTINGS_PER_STATEMENT = 2000;
+
+/**
+ * Set-based: the sites upserted, their old listings deactivated and their listings upserted, each
+ * in groups of SITES_PER_STATEMENT / LISTINGS_PER_STATEMENT, whatever the number of sites.
  */
 async function writeSites(
   trx: Kysely<Database>,
@@ -127,7 +136,7 @@ async function writeSites(
     config_path: site.file,
   }));
   const siteIds = new Map<string, number>();
-  for (const slice of chunks(siteRows, rowsPerInsert(5))) {
+  for (const slice of chunks(siteRows, SITES_PER_STATEMENT)) {
     const saved = await trx
       .insertInto('sites')
       .values(slice)
@@ -146,7 +155,7 @@ async function writeSites(
   }
   // Everything the configs no longer list ends inactive; what they list is re-activated below.
   // Listings discovery added are not the config's to end (src/discover/ tracks them as gone).
-  for (const slice of chunks([...siteIds.values()], rowsPerInsert(1)))
+  for (const slice of chunks([...siteIds.values()], SITES_PER_STATEMENT))
     await trx
       .updateTable('listings')
       .set({ active: false })
@@ -167,7 +176,7 @@ async function writeSites(
         };
   })();
   const bySite = new Map<number, SyncedListing[]>();
-  for (const slice of chunksOf(rows, rowsPerInsert(5))) {
+  for (const slice of chunksOf(rows, LISTINGS_PER_STATEMENT)) {
     const upsert = trx
       .insertInto('listings')
       .values(slice)

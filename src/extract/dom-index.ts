@@ -19,6 +19,8 @@ export interface DomIndex {
   controls: Element[];
   /** Inline scripts that are not JSON-LD (state blobs, analytics): embedded-JSON evidence. */
   dataScripts: Element[];
+  /** `a[href]` in document order: where seller-links.ts looks for storefront links. */
+  links: Element[];
   canonical?: string;
   docTitle: string;
   /** `<html lang>`, when given. */
@@ -38,6 +40,7 @@ export function indexDom($: CheerioAPI): DomIndex {
     itemprops: [],
     priceEls: [],
     dataScripts: [],
+    links: [],
     controls: [],
     docTitle: '',
   };
@@ -74,6 +77,7 @@ export function indexDom($: CheerioAPI): DomIndex {
       a['href']
     )
       idx.canonical = a['href'];
+    if (name === 'a' && a['href'] !== undefined) idx.links.push(el);
     if (
       name === 'button' ||
       name === 'form' ||
@@ -116,6 +120,23 @@ export function textOf(
     }
     if ((n.type === 'script' || n.type === 'style') && n !== node) continue;
     if (n.type === 'tag' && n !== node && ((n as Element).name === 'template' || skip?.(n as Element))) continue;
+    const kids = (n as { children?: AnyNode[] }).children;
+    if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return out;
+}
+
+/**
+ * All text of a node, scripts and templates included: what cheerio's `.text()` gives (domutils'
+ * textContent), walked iteratively so a deeply nested page cannot overflow the stack.
+ */
+export function textContentOf(node: AnyNode): string {
+  let out = '';
+  const stack: AnyNode[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'text') out += (n as unknown as { data: string }).data;
+    else if (n.type === 'comment') continue;
     const kids = (n as { children?: AnyNode[] }).children;
     if (kids) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }

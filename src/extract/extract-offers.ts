@@ -85,7 +85,7 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
   });
   // the currency that settles `$`, `kr`, `¥` and amounts with no sign
   const siteCurrency = pageCurrency.currency ?? undefined;
-  const titleEl = findTitle($, idx);
+  const titleEl = findTitle(idx);
   const regions = new RegionClassifier(ancestorsOf(titleEl));
   const ctx: PageContext = {
     url: opts.url,
@@ -102,7 +102,7 @@ export function extractOffers(html: string | cheerio.CheerioAPI, opts: ExtractOp
   if (locale) ctx.locale = locale;
 
   const withSellers = (result: ExtractResult): ExtractResult => {
-    addSellerIdentities($, opts, regions, result.offers, siteCurrency, locale);
+    addSellerIdentities(idx, opts, regions, result.offers, siteCurrency, locale);
     return result;
   };
 
@@ -177,7 +177,7 @@ function settledByMarkup(
  * against the page. These offers never compete for the primary price (it is picked above).
  */
 function addSellerIdentities(
-  $: cheerio.CheerioAPI,
+  idx: DomIndex,
   opts: ExtractOptions,
   regions: RegionClassifier,
   offers: Offer[],
@@ -192,7 +192,7 @@ function addSellerIdentities(
       delete o.sellerUrl;
     }
   }
-  const links = findSellerLinks($, opts.url, regions);
+  const links = findSellerLinks(idx, opts.url, regions);
   if (!links.length) return;
   const byName = storefrontsByName(links);
   for (const o of offers) {
@@ -202,7 +202,7 @@ function addSellerIdentities(
     }
   }
   const named = new Set(offers.flatMap((o) => (o.seller ? [sellerNameKey(o.seller)] : [])));
-  for (const c of offerListingRows($, links, currencyHint, locale)) {
+  for (const c of offerListingRows(links, currencyHint, locale)) {
     if (named.has(sellerNameKey(c.seller!))) continue;
     offers.push(toOffer(c, c.currency!));
   }

@@ -5,6 +5,7 @@ import type { SiteSelectors } from '../config/site-config.schema.js';
 import { normalizeAvailability } from './availability.js';
 import { textOf } from './dom-index.js';
 import type { Candidate } from './candidate.js';
+import { selectFirst } from './select-cache.js';
 import { normalizeAmount } from './money.js';
 import { priceFromText } from './text-price.js';
 
@@ -12,7 +13,7 @@ function read($: CheerioAPI, selector: string | undefined, warnings: string[]): 
   if (!selector) return undefined;
   let el: Element | undefined;
   try {
-    el = $(selector).first().get(0) as Element | undefined;
+    el = selectFirst($, selector);
   } catch {
     warnings.push(`selector: invalid CSS selector "${selector}"`);
     return undefined;

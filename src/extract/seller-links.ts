@@ -8,12 +8,11 @@
  * product's). A row whose price is not unambiguous (two amounts, say price and shipping,
  * with no single price element) is skipped: a wrong price is worse than none.
  */
-import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { sellerNameKey, storefrontId } from '../catalog/seller-key.js';
 import { normalizeCondition } from './availability.js';
 import type { Candidate } from './candidate.js';
-import { notThePrice, textOf } from './dom-index.js';
+import { type DomIndex, notThePrice, textContentOf, textOf } from './dom-index.js';
 import type { RegionClassifier } from './regions.js';
 import { priceFromText } from './text-price.js';
 
@@ -43,26 +42,30 @@ function textBefore(el: Element): string {
   return s.replace(/\s+/g, ' ').slice(-60);
 }
 
-export function findSellerLinks($: CheerioAPI, pageUrl: string, regions: RegionClassifier): SellerLink[] {
+/** The page's seller links, from the DOM index's `a[href]` (the document is not walked or selected again). */
+export function findSellerLinks(
+  idx: Pick<DomIndex, 'links'>,
+  pageUrl: string,
+  regions: RegionClassifier,
+): SellerLink[] {
   const out: SellerLink[] = [];
-  $('a[href]').each((_, a) => {
-    if (out.length >= 200) return false;
+  for (const a of idx.links) {
+    if (out.length >= 200) break;
     // The region first: most links of a page (menus, footer, carousels) are outside the main
     // region, and resolving and reading each of them cost more than the whole walk up.
-    if (regions.of(a) !== 'main') return;
+    if (regions.of(a) !== 'main') continue;
     const href = a.attribs['href'] ?? '';
     let url: string;
     try {
       url = new URL(href, pageUrl).toString();
     } catch {
-      return;
+      continue;
     }
-    if (!/^https?:/i.test(url)) return;
-    const name = $(a).text().replace(/\s+/g, ' ').trim();
-    if (!name || name.length > 120) return;
+    if (!/^https?:/i.test(url)) continue;
+    const name = textContentOf(a).replace(/\s+/g, ' ').trim();
+    if (!name || name.length > 120) continue;
     if (storefrontId(url) || SOLD_BY.test(textBefore(a))) out.push({ el: a, name, url });
-    return;
-  });
+  }
   return out;
 }
 
@@ -100,11 +103,23 @@ function rowOf(link: SellerLink, links: readonly SellerLink[]): Element | null {
   return null;
 }
 
+/** The elements under `row` in document order (what `$(row).find('*')` gives), without a selector engine. */
+function descendants(row: Element): Element[] {
+  const out: Element[] = [];
+  const stack = [...row.children].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type !== 'tag' && n.type !== 'script' && n.type !== 'style') continue;
+    out.push(n as Element);
+    const kids = (n as Element).children;
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return out;
+}
+
 /** One unambiguous price in the row: its single price element, else the row's only amount. */
-function rowPrice($: CheerioAPI, row: Element, link: Element, currencyHint?: string, locale?: string) {
-  const priceEls = $(row)
-    .find('*')
-    .toArray()
+function rowPrice(row: Element, link: Element, currencyHint?: string, locale?: string) {
+  const priceEls = descendants(row)
     .filter((e) => {
       const cls = `${e.attribs['class'] ?? ''} ${e.attribs['itemprop'] ?? ''}`;
       return PRICE_CLASS.test(cls) && !NOT_PRICE_CLASS.test(cls) && !notThePrice(e);
@@ -121,17 +136,12 @@ function rowPrice($: CheerioAPI, row: Element, link: Element, currencyHint?: str
 const CONDITION = /\b(used|refurbished|renewed|pre-?owned|open[- ]box|damaged|new)\b/i;
 
 /** Offer rows of an "other sellers" block, as candidates with source `text` (never the primary). */
-export function offerListingRows(
-  $: CheerioAPI,
-  links: readonly SellerLink[],
-  currencyHint?: string,
-  locale?: string,
-): Candidate[] {
+export function offerListingRows(links: readonly SellerLink[], currencyHint?: string, locale?: string): Candidate[] {
   const out: Candidate[] = [];
   for (const link of links) {
     const row = rowOf(link, links);
     if (!row) continue;
-    const p = rowPrice($, row, link.el, currencyHint, locale);
+    const p = rowPrice(row, link.el, currencyHint, locale);
     if (!p || !p.currency) continue;
     const c: Candidate = {
       source: 'text',

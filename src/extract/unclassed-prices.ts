@@ -14,6 +14,7 @@ import { sameAmount } from './money.js';
 import { judgePrice } from './price-context.js';
 import { inCheckboxLabel, mapCartControls, type CartMap } from './price-features.js';
 import type { RegionClassifier } from './regions.js';
+import { elementById } from './select-cache.js';
 import { priceFromText } from './text-price.js';
 import type { TextCandidate, TextPick } from './visible-text.js';
 
@@ -169,8 +170,7 @@ export function findUnclassedPrices(o: UnclassedOptions): TextCandidate[] {
   const nodes = textNodes(o.$);
   const cart = mapCartControls(o.idx.controls);
   const found = [...labelled(nodes), ...inBuyForms(o.idx.controls, cart, nodes)];
-  const byId = (id: string): Element | undefined =>
-    o.$(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
+  const byId = (id: string): Element | undefined => elementById(o.$, id);
   const out: TextCandidate[] = [];
   for (const f of found) {
     if (!f.text || f.text.length > MAX_VALUE || skipped(f.el) || inCheckboxLabel(f.el, byId)) continue;

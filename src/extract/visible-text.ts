@@ -9,6 +9,7 @@ import type { Candidate } from './candidate.js';
 import { hiddenWithin, notThePrice, textOf, type DomIndex } from './dom-index.js';
 import { judgePrice } from './price-context.js';
 import type { RegionClassifier } from './regions.js';
+import { elementById } from './select-cache.js';
 import {
   cartDistance,
   inCheckboxLabel,
@@ -158,6 +159,15 @@ function inLinkOrTile(el: Element): boolean {
 const RELATED_HEADING =
   /(related|recommend|similar|also-?(bought|viewed|like)|upsell|cross-?sell|carousel|sponsored|recently-?viewed)/i;
 
+const CHROME_TAGS = new Set(['nav', 'footer', 'aside']);
+const HEADER_TAG = new Set(['header']);
+
+/** `el` or an ancestor is one of `names` (`$(el).closest(names)`, without a selector engine). */
+function withinTag(el: Element, names: ReadonlySet<string>): boolean {
+  for (let n: AnyNode | null = el; n && n.type === 'tag'; n = n.parent) if (names.has((n as Element).name)) return true;
+  return false;
+}
+
 /**
  * The main product title. The first h1 is not trusted: an h1 inside a link or a product tile
  * names another product, and some themes put the product name in an h2, `itemprop=name` or a
@@ -165,7 +175,7 @@ const RELATED_HEADING =
  * are scored by the words they share with the document title (og:title and <title>); a non-h1
  * needs two shared words and half of its own words to count.
  */
-export function findTitle($: CheerioAPI, idx: DomIndex): Element | null {
+export function findTitle(idx: DomIndex): Element | null {
   const og = idx.meta.find((m) => m.attribs['property'] === 'og:title')?.attribs['content'] ?? '';
   const ref = words(`${og} ${idx.docTitle}`);
   const pick = (els: Element[], h1: boolean): { el: Element | null; overlap: number } => {
@@ -174,12 +184,12 @@ export function findTitle($: CheerioAPI, idx: DomIndex): Element | null {
     let bestOverlap = 0;
     for (const el of els) {
       const t = norm(textOf(el, 400));
-      if (t.length < 3 || t.length > 300 || $(el).closest('nav,footer,aside').length > 0 || inLinkOrTile(el)) continue;
+      if (t.length < 3 || t.length > 300 || withinTag(el, CHROME_TAGS) || inLinkOrTile(el)) continue;
       const own = words(t);
       let overlap = 0;
       for (const w of own) if (ref.has(w)) overlap++;
       if (!h1 && (overlap < 2 || overlap < own.size / 2)) continue;
-      const score = overlap * 2 + ($(el).closest('header').length === 0 ? 1 : 0);
+      const score = overlap * 2 + (withinTag(el, HEADER_TAG) ? 0 : 1);
       if (score > bestScore) {
         best = el;
         bestScore = score;
@@ -214,8 +224,7 @@ export function extractVisibleText(
   for (let n: AnyNode | null = title, i = 0; n; n = n.parent, i++) titleLevels.set(n, i);
   const chosen = new Set<AnyNode>();
   const cartMap = mapCartControls(idx.controls);
-  const byId = (id: string): Element | undefined =>
-    $(`[id="${id.replace(/["\\]/g, '')}"]`).get(0) as Element | undefined;
+  const byId = (id: string): Element | undefined => elementById($, id);
   const out: TextCandidate[] = [];
   let order = 0;
   for (const el of idx.priceEls) {

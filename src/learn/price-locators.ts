@@ -15,6 +15,7 @@ import { parseHtml } from '../extract/parse-html.js';
 import type { Element } from 'domhandler';
 import { cssSelectorProblem } from '../config/css-selector.js';
 import { textOf } from '../extract/dom-index.js';
+import { selectAll } from '../extract/select-cache.js';
 import { normalizeAmount } from '../extract/money.js';
 import { priceFromText } from '../extract/text-price.js';
 import { toMinorUnits } from '../normalize/currency.js';
@@ -103,9 +104,10 @@ export type LocatorRead =
   { kind: 'agree' } | { kind: 'missing' } | { kind: 'disagree'; amounts: number[]; unreadable: number };
 
 export function applyLocator($: CheerioAPI, selector: string, minor: number, currency: string): LocatorRead {
-  let els: Element[];
+  let els: readonly Element[];
   try {
-    els = $(selector).toArray() as Element[];
+    // cached per page: the cross-check's locator comes back among the search's candidates
+    els = selectAll($, selector);
   } catch {
     return { kind: 'missing' };
   }
