@@ -11,7 +11,7 @@ import type { LoadedSite } from '../config/load-sites.js';
 import type { SyncedListing } from '../config/sync-sites.js';
 import { type HealthChange, updateSiteHealth } from '../health/update-site-health.js';
 import { releaseParsed } from '../extract/parsed-page.js';
-import { crossCheckLocator, learnFromRead } from '../learn/learn-price-locator.js';
+import { crossCheckLocator, learnFromRead, releaseUnlessLearning } from '../learn/learn-price-locator.js';
 import type { ObservationDraft } from '../types.js';
 import type { CheckContext } from './check-context.js';
 import { containReadFailure, failedReadDraft, isServiceFailure } from './contain-read-failure.js';
@@ -90,6 +90,7 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
       };
       r.findings.push(...findUnauthorizedSellers(r.draft, site.config, rules.gtin, judgeDraft, catalogSellers));
       r.findings.push(...findGreyMarketSignals(r.draft, rules, listing.packSize));
+      releaseUnlessLearning(r.draft);
       return r;
     });
   const judgeDraft = (d: ObservationDraft) => judge(d, site, listing, rules, ctx.policy);

@@ -13,6 +13,7 @@
  */
 import type { ProductRules } from '../catalog/load-map-rules.js';
 import { compatibilityObjects, compatibilitySentences } from '../extract/compatibility-wording.js';
+import { parsedPage } from '../extract/parsed-page.js';
 import { gtin14, hasCompanyPrefix } from '../normalize/gtin.js';
 import { normalizeMpn, sameBrand } from '../normalize/similarity.js';
 import type { ObservationDraft } from '../types.js';
@@ -60,11 +61,14 @@ export function findGreyMarketSignals(
     !hasCompanyPrefix(pageGtin, prefixes)
   )
     signals.push({ signal: 'foreign_gtin_prefix', gtin: pageGtin, brand: rules.brand });
-  if (draft.html) {
-    const parts = [rules.mpn, rules.sku]
-      .map((p) => normalizeMpn(p))
-      .filter((p): p is string => p !== null && p.length >= 4);
-    for (const { sentence, object } of compatibilityObjects(compatibilitySentences(draft.html))) {
+  const parts = [rules.mpn, rules.sku]
+    .map((p) => normalizeMpn(p))
+    .filter((p): p is string => p !== null && p.length >= 4);
+  // No part number to look for: the page's text is not walked.
+  if (draft.html && parts.length) {
+    for (const { sentence, object } of compatibilityObjects(
+      compatibilitySentences(draft.html, parsedPage(draft, draft.html)),
+    )) {
       const part = parts.find((p) => partPattern(p).test(object));
       if (part) {
         signals.push({ signal: 'compatible_wording', phrase: sentence, part });

@@ -42,7 +42,7 @@ export function readPageIdentity(html: string, url: string, site: Partial<SiteCo
       // an unparseable canonical says nothing
     }
   }
-  const sentences = compatibilitySentences(html);
+  const sentences = compatibilitySentences(html, $);
   if (sentences.length) out.compatibility = sentences;
   return out;
 }

@@ -82,8 +82,9 @@ export async function crossCheckLocator(
   const got = applyLocator(parsedPage(draft, draft.html), locator.selector, draft.amountMinor, draft.currency);
   const now = new Date();
   if (got.kind === 'agree') {
+    // Learning from an agreed read needs no document (learnFromRead); the check's page-text steps
+    // still read it, then let it go (releaseUnlessLearning).
     agreedOn.set(draft, locator.selector);
-    releaseParsed(draft); // learning from an agreed read needs no document (learnFromRead)
     // Site health reads `misses` and when the locator last matched: neither changes here.
     const matched = locator.last_matched_at ? new Date(locator.last_matched_at).getTime() : -Infinity;
     if (locator.misses === 0 && draft.capturedAt.getTime() - matched < MATCH_REFRESH_MS) return draft;
@@ -115,6 +116,15 @@ export interface LearnResult {
   candidates: string[];
   /** The site's locator after this read (null: nothing learned yet). */
   locator: { selector: string; verified: number } | null;
+}
+
+/**
+ * Called once the check's last step that reads the page's document is done, before the read is
+ * recorded: a read the locator agreed with teaches from the locator, not the page, so its parsed
+ * document is let go now rather than carried across the record's round trip.
+ */
+export function releaseUnlessLearning(draft: ObservationDraft): void {
+  if (agreedOn.has(draft)) releaseParsed(draft);
 }
 
 export async function learnFromRead(
