@@ -4,9 +4,10 @@
  * "compatible with" / "replacement for" wording (a non-genuine part sold under the OEM's
  * part number). Page text is untrusted: everything is cut to a bounded length.
  */
-import * as cheerio from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
 import { compatibilitySentences } from '../extract/compatibility-wording.js';
 import { extractOffers } from '../extract/extract-offers.js';
+import { parseHtml } from '../extract/parse-html.js';
 import type { SiteConfig } from '../config/site-config.schema.js';
 import type { Offer } from '../types.js';
 import type { PageIdentity } from './match-product.js';
@@ -21,9 +22,11 @@ const cut = (s: string | undefined, n = 300) =>
   s ? s.replace(/\s+/g, ' ').trim().slice(0, n) || undefined : undefined;
 
 export function readPageIdentity(html: string, url: string, site: Partial<SiteConfig>): PageRead {
-  const r = extractOffers(html, { url, site });
+  // One parse for the offers, the identity and the wording: the one a price read makes
+  // (htmlparser2), where a second cheerio.load (parse5) cost several times the first on real pages.
+  const $ = parseHtml(html);
+  const r = extractOffers($, { url, site });
   const offer = r.primary ?? r.offers[0];
-  const $ = cheerio.load(html);
   const ld = structuredIdentity($);
   const out: PageRead = { offers: r.offers };
   const gtin = offer?.gtin ?? ld.gtin ?? $('[itemprop^="gtin"]').first().attr('content');
@@ -48,7 +51,7 @@ export function readPageIdentity(html: string, url: string, site: Partial<SiteCo
 }
 
 /** The first JSON-LD Product's identity, for pages that state no price (no offer to carry it). */
-function structuredIdentity($: cheerio.CheerioAPI): Partial<Record<'gtin' | 'mpn' | 'brand' | 'name', string>> {
+function structuredIdentity($: CheerioAPI): Partial<Record<'gtin' | 'mpn' | 'brand' | 'name', string>> {
   for (const el of $('script[type="application/ld+json"]').toArray()) {
     let data: unknown;
     try {
