@@ -140,6 +140,20 @@ const ANY_MARKER = new RegExp(
   'i',
 );
 
+/**
+ * The STRONG patterns (and Akamai's title) in one alternation, the same kind of superset as
+ * ANY_MARKER: a page that matches none of them matches no strong marker. A third of real pages
+ * carry a strong key word ("captcha" of a login form's widget, "challenge"), and on those one
+ * pass of this took 2.4 ms a page against 4.0 ms for the nine patterns one by one (issue 15).
+ */
+const ANY_STRONG = new RegExp(
+  STRONG.map((m) => m.re.source)
+    .concat(AKAMAI_TITLE.source)
+    .map((s) => `(?:${s})`)
+    .join('|'),
+  'i',
+);
+
 function firstMatch(markers: Marker[], html: string): Marker | undefined {
   return markers.find((m) => m.re.test(html) || m.test?.(html) === true);
 }
@@ -171,7 +185,7 @@ export function detectBotWall(
   // The text given is the whole page's: the scanned head's only when nothing was cut off.
   const known = html === page ? opts.text : undefined;
   if (known !== undefined && known.length >= CONTENT_TEXT_CHARS) {
-    if (!STRONG_KEY_WORDS.test(html)) return null;
+    if (!STRONG_KEY_WORDS.test(html) || !ANY_STRONG.test(html)) return null;
     const strong = firstMatch(STRONG, html);
     return strong ? { vendor: strong.vendor, strength: 'strong' } : null;
   }
