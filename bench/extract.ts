@@ -17,12 +17,16 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = process.env.MAPWATCH_CORPUS ?? path.resolve(here, '../../shared/corpus');
 
-function loadPages(): { html: string; url: string }[] {
-  // Both manifests; a file is inflated when its bytes are gzip's, whatever its name says.
-  const lines = ['pages.jsonl', 'pages-2.jsonl']
+/** The lines of both manifests: one page each. */
+function manifestLines(): string[] {
+  return ['pages.jsonl', 'pages-2.jsonl']
     .filter((m) => fs.existsSync(path.join(corpus, m)))
     .flatMap((m) => fs.readFileSync(path.join(corpus, m), 'utf8').trim().split('\n'));
-  return lines.map((l) => {
+}
+
+function loadPages(): { html: string; url: string }[] {
+  // A file is inflated when its bytes are gzip's, whatever its name says.
+  return manifestLines().map((l) => {
     const rec = JSON.parse(l) as { file: string; url_if_known?: string };
     const buf = fs.readFileSync(path.join(corpus, rec.file));
     return {
@@ -105,7 +109,7 @@ export function runExtractBench(seconds: number): string {
   });
   const base = rows[0]!;
   const lines = [
-    `Extraction over ${corpus} (${loadPages().length} pages; ${seconds}s per variant, one core)`,
+    `Extraction over ${corpus} (${manifestLines().length} pages; ${seconds}s per variant, one core)`,
     'variant                  pages/s   CPU s/1000 pages   peak RSS MB   vs raw',
     ...rows.map(
       (r) =>

@@ -125,20 +125,25 @@ const STRONG_KEY_WORDS =
 /** The title test Akamai's marker adds to its pattern (a page must match it to be that wall). */
 const AKAMAI_TITLE = /<title>\s*access denied\s*<\/title>/i;
 
+/** The markers' patterns and Akamai's title (its extra test needs it) in one case-insensitive alternation. */
+function anyOf(markers: readonly Marker[]): RegExp {
+  return new RegExp(
+    markers
+      .map((m) => m.re.source)
+      .concat(AKAMAI_TITLE.source)
+      .map((s) => `(?:${s})`)
+      .join('|'),
+    'i',
+  );
+}
+
 /**
  * Every marker pattern in one alternation: a page that matches none of them (nearly every page)
  * is cleared in one pass over its text instead of one pass per marker. It is a superset of the
  * markers (each pattern, and the title Akamai's extra test needs), so it never clears a page a
  * marker would flag; a page it matches goes through the markers one by one, in their order.
  */
-const ANY_MARKER = new RegExp(
-  [...STRONG, ...WEAK, ...WIDGET]
-    .map((m) => m.re.source)
-    .concat(AKAMAI_TITLE.source)
-    .map((s) => `(?:${s})`)
-    .join('|'),
-  'i',
-);
+const ANY_MARKER = anyOf([...STRONG, ...WEAK, ...WIDGET]);
 
 /**
  * The STRONG patterns (and Akamai's title) in one alternation, the same kind of superset as
@@ -146,13 +151,7 @@ const ANY_MARKER = new RegExp(
  * carry a strong key word ("captcha" of a login form's widget, "challenge"), and on those one
  * pass of this took 2.4 ms a page against 4.0 ms for the nine patterns one by one (issue 15).
  */
-const ANY_STRONG = new RegExp(
-  STRONG.map((m) => m.re.source)
-    .concat(AKAMAI_TITLE.source)
-    .map((s) => `(?:${s})`)
-    .join('|'),
-  'i',
-);
+const ANY_STRONG = anyOf(STRONG);
 
 function firstMatch(markers: Marker[], html: string): Marker | undefined {
   return markers.find((m) => m.re.test(html) || m.test?.(html) === true);
