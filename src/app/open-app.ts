@@ -20,6 +20,7 @@ import type { BrowserPool, BrowserPoolOptions } from '../fetch/browser/browser-p
 import type { FetchOptions } from '../fetch/fetch-page.js';
 import { SiteHealthBatch } from '../health/batch-site-health.js';
 import { makeIsSuppressed } from '../health/is-suppressed.js';
+import { flushLearning } from '../learn/write-learning.js';
 import { type HealthThresholds, healthThresholdsFrom } from '../health/judge-site-health.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import type { NotifyConfig } from '../notify/notify-config.js';
@@ -111,6 +112,9 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ctx.siteHealth = judged;
       closers.push(() => judged.close());
     }
+    // Learning still queued (write-learning.ts) is written before the last reads are judged and
+    // the database closes (closers run in reverse).
+    closers.push(() => flushLearning(db.db));
     if (opts.observationBatch !== false) {
       // Closed before the database (closers run in reverse), so nothing buffered is left unwritten.
       const batch = new ObservationBatch(db.db, opts.observationBatch ?? {});

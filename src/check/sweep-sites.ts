@@ -13,6 +13,8 @@ import type { SyncedListing } from '../config/sync-sites.js';
 import { type DomainGate, InProcessDomainGate } from '../fetch/domain-gate.js';
 import { SiteHealthBatch } from '../health/batch-site-health.js';
 import { preloadSiteLocators } from '../learn/cached-locator.js';
+import { preloadSampleWindows } from '../learn/sample-windows.js';
+import { flushLearning } from '../learn/write-learning.js';
 import type { ObservationStatus } from '../types.js';
 import { ObservationBatch, observationBatchFor } from './batch-observations.js';
 import type { CheckContext } from './check-context.js';
@@ -66,8 +68,9 @@ export async function sweepSites(
   // and the number of listings for the progress line, before the first page is read.
   const { total, productIds } = await countActiveListings(ctx.db, siteIds);
   const rules = await loadMapRules(ctx.db, productIds);
-  // Every site's learned price locator in one statement, not one per site on its first read.
-  await preloadSiteLocators(ctx.db, siteIds);
+  // Every site's learned price locator and latest samples in a statement each, not one per site
+  // on its first read.
+  await Promise.all([preloadSiteLocators(ctx.db, siteIds), preloadSampleWindows(ctx.db, siteIds)]);
   const gate = opts.gate ?? ctx.fetchOptions.gate ?? new InProcessDomainGate();
   for (const { site } of siteOf.values()) {
     gate.configure(site.config.domain, {
@@ -155,6 +158,8 @@ export async function sweepSites(
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     await batch?.close();
+    // The sweep's learning is in the database when it returns (`sites learn`, the next process).
+    await flushLearning(ctx.db);
     // The last reads are judged before the crawl returns, so its summary has every change of health.
     try {
       await (ownHealth ? ownHealth.close() : siteHealth?.flush());

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { selectInChunks } from '../db/chunks.js';
 import type { Database } from '../db/tables.js';
+import { flushLearning } from './write-learning.js';
 
 /**
  * Each site's locator as this process last read or wrote it, so a read does not ask the database
@@ -82,6 +83,9 @@ export async function preloadSiteLocators(db: Kysely<Database>, siteIds: readonl
   const at = Date.now();
   const writes = cache.writes;
   const read = (async () => {
+    // What this process learned and still has queued is written first, so the rows read back
+    // hold it; what it learns meanwhile is newer than `writes` and kept below.
+    await flushLearning(db);
     const rows = await selectInChunks(ids, (slice) =>
       db
         .selectFrom('price_locators')

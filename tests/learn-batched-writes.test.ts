@@ -1,12 +1,13 @@
 /**
- * A learning read is one statement (issue 15): the sample, the site's latest samples and the
- * locator they share. deriveLocator still decides: when this read's sample is not among the
- * latest (other listings' samples are newer), the statement's pick can differ, and the
- * derived locator is what ends in the database.
+ * Learning reads derive the site's locator from its latest samples kept in memory (read from the
+ * database once per site) and write their samples and locators in batches (issue 15:
+ * write-learning.ts, sample-windows.ts). What ends in the database is what deriveLocator picks
+ * over the site's latest samples, this process's and those already stored alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../src/db/connect.js';
 import { learnFromRead } from '../src/learn/learn-price-locator.js';
+import { flushLearning } from '../src/learn/write-learning.js';
 import type { ObservationDraft } from '../src/types.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog } from './support/queue.js';
@@ -29,7 +30,7 @@ const draft = (cls: string, price: string, at: Date): ObservationDraft =>
     retryable: false,
   }) as ObservationDraft;
 
-describe.each(BACKENDS)('a learning read in one statement (%s)', (backend) => {
+describe.each(BACKENDS)('learning reads written in batches (%s)', (backend) => {
   let h: DbHandle;
   let productId = 0;
   let resellerId = 0;
@@ -89,6 +90,7 @@ describe.each(BACKENDS)('a learning read in one statement (%s)', (backend) => {
       trustworthy: true,
     });
     expect(r?.locator).toEqual({ selector: '.y-price', verified: 3 });
+    await flushLearning(h.db);
     expect(await locator(s.id)).toMatchObject({ selector: '.y-price', verified_listings: 3, misses: 0 });
     const kept = await h.db
       .selectFrom('price_locator_samples')
@@ -109,8 +111,66 @@ describe.each(BACKENDS)('a learning read in one statement (%s)', (backend) => {
       draft: draft('y-price', '12.00', new Date()),
       trustworthy: true,
     });
-    // The ten newer samples share .x-price; this page has none, so the statement picked nothing.
+    // The ten newer samples share .x-price; this page has none and is not among the latest ten.
     expect(r?.locator).toEqual({ selector: '.x-price', verified: 10 });
+    await flushLearning(h.db);
     expect(await locator(s.id)).toMatchObject({ selector: '.x-price', verified_listings: 10 });
+  });
+
+  it('writes nothing until the batch is written, then every sample and locator in it', async () => {
+    const a = await site('batch-a', 3);
+    const b = await site('batch-b', 3);
+    const at = new Date();
+    const learned = [];
+    for (const s of [a, b])
+      for (const [i, l] of s.listings.entries())
+        learned.push(
+          await learnFromRead(h.db, {
+            siteId: s.id,
+            listingId: l,
+            draft: draft('z-price', `${10 + i}.00`, at),
+            trustworthy: true,
+          }),
+        );
+    // The third listing of each site derives the locator at once, from memory.
+    expect(learned.map((r) => r?.locator?.verified ?? null)).toEqual([null, null, 3, null, null, 3]);
+    const selector = learned[2]!.locator!.selector;
+    expect(learned[5]!.locator!.selector).toBe(selector);
+    const stored = () =>
+      h.db
+        .selectFrom('price_locator_samples')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('site_id', 'in', [a.id, b.id])
+        .executeTakeFirstOrThrow();
+    expect(Number((await stored()).n)).toBe(0);
+    await flushLearning(h.db);
+    expect(Number((await stored()).n)).toBe(6);
+    expect(await locator(a.id)).toMatchObject({ selector, verified_listings: 3, misses: 0 });
+    expect(await locator(b.id)).toMatchObject({ selector, verified_listings: 3, misses: 0 });
+  });
+
+  it('a sample the database refuses costs the others in its batch nothing', async () => {
+    const s = await site('refused', 2);
+    const at = new Date();
+    await learnFromRead(h.db, {
+      siteId: s.id,
+      listingId: s.listings[0]!,
+      draft: draft('w-price', '5.00', at),
+      trustworthy: true,
+    });
+    // A listing that no longer exists (deleted while its read was in flight).
+    await learnFromRead(h.db, {
+      siteId: s.id,
+      listingId: 2_000_000_000,
+      draft: draft('w-price', '6.00', at),
+      trustworthy: true,
+    });
+    await flushLearning(h.db);
+    const rows = await h.db
+      .selectFrom('price_locator_samples')
+      .select('listing_id')
+      .where('site_id', '=', s.id)
+      .execute();
+    expect(rows.map((r) => r.listing_id)).toEqual([s.listings[0]]);
   });
 });
