@@ -12,24 +12,32 @@
  */
 import type { CheerioAPI } from 'cheerio';
 import { parseHtml } from '../extract/parse-html.js';
-import type { Element } from 'domhandler';
+import type { AnyNode, Element } from 'domhandler';
 import { cssSelectorProblem } from '../config/css-selector.js';
 import { textOf } from '../extract/dom-index.js';
 import { selectAll } from '../extract/select-cache.js';
 import { normalizeAmount } from '../extract/money.js';
 import { priceFromText } from '../extract/text-price.js';
 import { toMinorUnits } from '../normalize/currency.js';
+import { type Handle, matchHandles, parseHandle } from './match-handles.js';
+import { mayShowValue } from './short-text.js';
 
 /** Distinct listings that must share a locator before it is learned. */
 export const MIN_LISTINGS = 3;
 /** A price element holds a price and little else; longer texts are containers. */
 const MAX_VALUE_CHARS = 60;
 const MAX_CANDIDATES = 40;
+/** How much of an element's text is read: past MAX_VALUE_CHARS once its spaces are collapsed, it is a container. */
+const TEXT_LIMIT = MAX_VALUE_CHARS * 2;
 
 /** The amount (minor units of `currency`) an element shows, as selectors.ts would read it; null if none. */
 function minorAt(el: Element, currency: string): number | null {
+  const content = el.attribs['content'];
+  // Most elements of a page are containers or hold no digit: they are told from the text's
+  // length and digits alone, without building it (short-text.ts), a search reading every one.
+  if (content === undefined && !mayShowValue(el)) return null;
   // textOf stops reading past the limit: a container's whole text is never built.
-  const raw = (el.attribs['content'] ?? textOf(el, MAX_VALUE_CHARS * 2)).replace(/\s+/g, ' ').trim();
+  const raw = (content ?? textOf(el, TEXT_LIMIT)).replace(/\s+/g, ' ').trim();
   if (!raw || raw.length > MAX_VALUE_CHARS || !/\d/.test(raw)) return null;
   const key = `${currency}\u0000${raw}`;
   const known = minorOfText.get(key);
@@ -123,8 +131,37 @@ export function applyLocator($: CheerioAPI, selector: string, minor: number, cur
 /** Every stable selector that, on this page, matches only elements showing `minor` (best first). */
 export function locatorCandidates(html: string | CheerioAPI, minor: number, currency: string): string[] {
   const $ = typeof html === 'string' ? parseHtml(html) : html;
+  const seen = candidateHandles($, minor, currency);
+  // The selectors the search builds are matched in one walk of the page (match-handles.ts);
+  // anything else (a tag name CSS would read otherwise) is asked of css-select, as a
+  // configured selector is.
+  const agreed = new Set<string>();
+  const handles: Handle[] = [];
+  for (const sel of seen) {
+    const h = parseHandle(sel);
+    if (h) handles.push(h);
+    else if (cssSelectorProblem(sel) === null && applyLocator($, sel, minor, currency).kind === 'agree')
+      agreed.add(sel);
+  }
+  const disagreed = new Set<Handle>();
+  const matched = new Set<Handle>();
+  matchHandles($.root()[0]!, handles, (h, el) => {
+    matched.add(h);
+    if (minorAt(el, currency) === minor) return true;
+    disagreed.add(h);
+    return false;
+  });
+  for (const h of handles) if (matched.has(h) && !disagreed.has(h)) agreed.add(h.selector);
+  return [...agreed].sort(byPreference).slice(0, MAX_CANDIDATES);
+}
+
+/**
+ * The selectors a search tries: the stable handles of every element in the body (and the head's
+ * itemprop meta tags) that shows `minor`, alone and under a near ancestor's handle, in document order.
+ */
+export function candidateHandles($: CheerioAPI, minor: number, currency: string): Set<string> {
   const seen = new Set<string>();
-  for (const el of $('body *, head meta[itemprop]').toArray() as Element[]) {
+  for (const el of searchedElements($)) {
     if (minorAt(el, currency) !== minor) continue;
     const own = ownHandles(el);
     const up = ancestorHandles(el);
@@ -134,10 +171,24 @@ export function locatorCandidates(html: string | CheerioAPI, minor: number, curr
     }
     if (seen.size > MAX_CANDIDATES * 4) break;
   }
-  return [...seen]
-    .filter((s) => cssSelectorProblem(s) === null && applyLocator($, s, minor, currency).kind === 'agree')
-    .sort(byPreference)
-    .slice(0, MAX_CANDIDATES);
+  return seen;
+}
+
+/** `body *, head meta[itemprop]`, in document order, without a cheerio object of the whole page. */
+function* searchedElements($: CheerioAPI): Generator<Element> {
+  const stack: { node: AnyNode; inBody: boolean; inHead: boolean }[] = [];
+  const root = $.root()[0]!;
+  for (let i = root.children.length - 1; i >= 0; i--)
+    stack.push({ node: root.children[i]!, inBody: false, inHead: false });
+  while (stack.length) {
+    const { node, inBody, inHead } = stack.pop()!;
+    if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue;
+    const el = node as Element;
+    if (inBody || (inHead && el.name === 'meta' && el.attribs['itemprop'] !== undefined)) yield el;
+    const body = inBody || el.name === 'body';
+    const head = inHead || el.name === 'head';
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push({ node: el.children[i]!, inBody: body, inHead: head });
+  }
 }
 
 /** itemprop, then id, then class words; unqualified before qualified; then the shorter. */
