@@ -13,7 +13,13 @@ import { extractOffers } from '../src/extract/extract-offers.js';
 import { parseHtml } from '../src/extract/parse-html.js';
 import { toMinorUnits } from '../src/normalize/currency.js';
 import { matchHandles, parseHandle } from '../src/learn/match-handles.js';
-import { applyLocator, byPreference, candidateHandles, locatorCandidates } from '../src/learn/price-locators.js';
+import {
+  applyLocator,
+  byPreference,
+  candidateHandles,
+  locatorCandidates,
+  readMatches,
+} from '../src/learn/price-locators.js';
 import { mayShowValue } from '../src/learn/short-text.js';
 import { staticPage } from '../bench/support/fixture-stores.js';
 import { loadPages, MANIFESTS, readHtml } from './support/corpus.js';
@@ -21,7 +27,10 @@ import { loadPages, MANIFESTS, readHtml } from './support/corpus.js';
 /** What the search did before: each candidate verified by its own css-select query. */
 function searchBySelect($: CheerioAPI, minor: number, currency: string): string[] {
   return [...candidateHandles($, minor, currency)]
-    .filter((s) => cssSelectorProblem(s) === null && applyLocator($, s, minor, currency).kind === 'agree')
+    .filter(
+      (s) =>
+        cssSelectorProblem(s) === null && readMatches($(s).toArray() as Element[], minor, currency).kind === 'agree',
+    )
     .sort(byPreference)
     .slice(0, 40);
 }
@@ -90,6 +99,20 @@ describe('the locator search on real pages', () => {
       found += got.length;
     }
     expect(found).toBeGreaterThan(100);
+  });
+
+  it('cross-checks a learned locator as a css-select query does, on every page', () => {
+    let asked = 0;
+    for (const p of all)
+      for (const sel of [...candidateHandles(p.$, p.minor, p.currency)].slice(0, 20)) {
+        const bySelect = readMatches(p.$(sel).toArray() as Element[], p.minor, p.currency);
+        expect(applyLocator(p.$, sel, p.minor, p.currency), `${p.name} ${sel}`).toEqual(bySelect);
+        // and for another amount, as on a later page where the locator disagrees
+        const other = readMatches(p.$(sel).toArray() as Element[], p.minor + 1, p.currency);
+        expect(applyLocator(p.$, sel, p.minor + 1, p.currency), `${p.name} ${sel}`).toEqual(other);
+        asked++;
+      }
+    expect(asked).toBeGreaterThan(200);
   });
 });
 

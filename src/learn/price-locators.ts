@@ -112,13 +112,26 @@ export type LocatorRead =
   { kind: 'agree' } | { kind: 'missing' } | { kind: 'disagree'; amounts: number[]; unreadable: number };
 
 export function applyLocator($: CheerioAPI, selector: string, minor: number, currency: string): LocatorRead {
+  // A selector the search builds (every learned locator) is matched in one walk, cheaper than a
+  // css-select query on every read of the site; any other through css-select, cached per page.
+  const handle = parseHandle(selector);
   let els: readonly Element[];
-  try {
-    // cached per page: the cross-check's locator comes back among the search's candidates
-    els = selectAll($, selector);
-  } catch {
-    return { kind: 'missing' };
+  if (handle) {
+    const found: Element[] = [];
+    matchHandles($.root()[0]!, [handle], (_h, el) => found.push(el) > 0);
+    els = found;
+  } else {
+    try {
+      els = selectAll($, selector);
+    } catch {
+      return { kind: 'missing' };
+    }
   }
+  return readMatches(els, minor, currency);
+}
+
+/** What the elements a selector matched say of `minor`. */
+export function readMatches(els: readonly Element[], minor: number, currency: string): LocatorRead {
   if (!els.length) return { kind: 'missing' };
   const values = els.map((el) => minorAt(el, currency));
   const amounts = [...new Set(values.filter((v): v is number => v !== null))];
