@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../src/db/connect.js';
 import { learnFromRead } from '../src/learn/learn-price-locator.js';
 import { flushLearning } from '../src/learn/write-learning.js';
+import { preloadSampleWindows } from '../src/learn/sample-windows.js';
 import type { ObservationDraft } from '../src/types.js';
 import { BACKENDS, openTestDb } from './support/db.js';
 import { seedCatalog } from './support/queue.js';
@@ -172,5 +173,29 @@ describe.each(BACKENDS)('learning reads written in batches (%s)', (backend) => {
       .where('site_id', '=', s.id)
       .execute();
     expect(rows.map((r) => r.listing_id)).toEqual([s.listings[0]]);
+  });
+
+  it('reading the windows again keeps what this process learned and has not written yet', async () => {
+    const s = await site('merged', 3);
+    const at = new Date();
+    const read = (i: number) =>
+      learnFromRead(h.db, {
+        siteId: s.id,
+        listingId: s.listings[i]!,
+        draft: draft('v-price', `${20 + i}.00`, new Date(at.getTime() + i)),
+        trustworthy: true,
+      });
+    await read(0);
+    const stored = await h.db
+      .selectFrom('price_locator_samples')
+      .select('listing_id')
+      .where('site_id', '=', s.id)
+      .execute();
+    expect(stored).toEqual([]); // still queued
+    await preloadSampleWindows(h.db, [s.id]); // as the next sweep page does
+    await read(1);
+    // The first listing's sample is still in the window: three listings derive the locator.
+    expect((await read(2))?.locator?.verified).toBe(3);
+    await flushLearning(h.db);
   });
 });

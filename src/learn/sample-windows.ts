@@ -55,14 +55,19 @@ export async function preloadSampleWindows(db: Kysely<Database>, siteIds: readon
       where n <= ${SAMPLE_WINDOW}
       order by site_id, at desc`.execute(db);
     const readAt = Date.now();
-    for (const id of ids) cache.sites.delete(id);
-    for (const id of ids) cache.sites.set(id, { samples: [], readAt });
+    const stored = new Map<number, Sample[]>(ids.map((id) => [id, []]));
     for (const r of rows)
-      cache.sites.get(r.site_id)?.samples.push({
+      stored.get(r.site_id)?.push({
         listingId: r.listing_id,
         selectors: parseSelectors(r.selectors),
         at: new Date(r.at).getTime(),
       });
+    for (const [id, samples] of stored) {
+      // What this process kept meanwhile (its writes may still be queued) stays: merged, not replaced.
+      const kept = cache.sites.get(id)?.samples ?? [];
+      cache.sites.delete(id); // re-inserted last: the oldest-read sites are dropped first
+      cache.sites.set(id, { samples: latest([...kept, ...samples]), readAt });
+    }
     while (cache.sites.size > MAX_SITES) cache.sites.delete(cache.sites.keys().next().value!);
   })();
   for (const id of ids) cache.loading.set(id, read);
@@ -88,13 +93,22 @@ export async function keepSampleInWindow(
   }
   const w = cache.sites.get(s.siteId) ?? { samples: [], readAt: Date.now() };
   cache.sites.set(s.siteId, w);
-  const at = s.at.getTime();
   const others = w.samples.filter((x) => x.listingId !== s.listingId);
-  // Newest first; a sample older than all SAMPLE_WINDOW others is kept in the database only.
-  const i = others.findIndex((x) => x.at < at);
-  others.splice(i === -1 ? others.length : i, 0, { listingId: s.listingId, selectors: s.selectors, at });
-  w.samples = others.slice(0, SAMPLE_WINDOW);
+  w.samples = latest([...others, { listingId: s.listingId, selectors: s.selectors, at: s.at.getTime() }]);
   return w.samples.map((x) => [...x.selectors]);
+}
+
+/**
+ * One sample per listing (its newest), newest first, at most SAMPLE_WINDOW: a sample older than
+ * all SAMPLE_WINDOW others is kept in the database only.
+ */
+function latest(samples: readonly Sample[]): Sample[] {
+  const byListing = new Map<number, Sample>();
+  for (const x of samples) {
+    const had = byListing.get(x.listingId);
+    if (!had || x.at > had.at) byListing.set(x.listingId, x);
+  }
+  return [...byListing.values()].sort((a, b) => b.at - a.at).slice(0, SAMPLE_WINDOW);
 }
 
 /** jsonb comes back parsed from Postgres and as text from some drivers; both are handled. */
