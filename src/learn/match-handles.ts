@@ -10,7 +10,7 @@
  * Only the forms the search itself builds are matched here, with css-select's own semantics
  * for an HTML document (case-sensitive class, id and attribute values, lower-case tag names,
  * `A B` matching any ancestor): `[itemprop="w"]`, `#w`, `.w`, `tag.w`, each alone or after one
- * `#w` or `.w` ancestor, where w is a stable word. parse() returns null for anything else, and
+ * `#w` or `.w` ancestor, where w is a stable word. parseHandle() returns null for anything else, and
  * the caller asks css-select, as before.
  */
 import type { AnyNode, Element } from 'domhandler';
