@@ -26,6 +26,9 @@ import { UnavailableError, UserError } from '../errors.js';
 
 export type QueueKind = 'redis' | 'postgres';
 
+/** How often an idle worker looks for jobs where notifications do not wake it (PGlite), in seconds. */
+export const UNRELIABLE_POLL_SECONDS = 1;
+
 /** The constructors BullMQ gives us, bound to one backend. Typed loosely on purpose: the two backends' option types differ. */
 export interface QueueConnection {
   kind: QueueKind;
@@ -134,6 +137,19 @@ async function openPostgres(opts: QueueConnectionOptions): Promise<QueueConnecti
     });
   }
   await probe.close();
+  // While a job is delayed, BullMQ blocks an idle worker until that job is due, capped at the
+  // backend's maximum (3,600 s here), and counts on a NOTIFY to wake it for new work; drainDelay
+  // only applies when nothing is delayed. On PGlite the NOTIFY never arrives, so one domain's
+  // Retry-After (a crawl job moved to delayed for minutes) stalled every other job until it was
+  // due. There a worker never blocks longer than it polls.
+  const WorkerClass =
+    opts.db.kind === 'pglite'
+      ? class PolledWorker extends B.Worker {
+          override get maximumBlockTimeout(): number {
+            return UNRELIABLE_POLL_SECONDS;
+          }
+        }
+      : B.Worker;
   return {
     kind: 'postgres',
     describe:
@@ -142,7 +158,7 @@ async function openPostgres(opts: QueueConnectionOptions): Promise<QueueConnecti
     warnings: [],
     prefix: schema,
     newQueue: (name, o) => new B.Queue(name, { ...o, connection }) as unknown as Queue,
-    newWorker: (name, processor, o) => new B.Worker(name, processor, { ...o, connection }) as unknown as Worker,
+    newWorker: (name, processor, o) => new WorkerClass(name, processor, { ...o, connection }) as unknown as Worker,
     async close() {},
   };
 }

@@ -14,7 +14,7 @@ import type { Worker } from 'bullmq';
 import type { JobDefinition, QueueRole } from './job-registry.js';
 import { QUEUE_NAMES } from './job-registry.js';
 import { JOBS } from './jobs.js';
-import type { QueueConnection } from './connection.js';
+import { type QueueConnection, UNRELIABLE_POLL_SECONDS } from './connection.js';
 import { runJob } from './run-job.js';
 import type { AppContext } from '../context.js';
 import { redactUrl } from '../redact-url.js';
@@ -45,7 +45,8 @@ export function startWorkers(conn: QueueConnection, deps: AppContext, opts: Work
   const roles = opts.roles ?? (['crawl', 'notify'] as QueueRole[]);
   // Without working notifications an idle worker would block for its whole drain delay (up to
   // the next scheduled job) and miss new work; a one-second poll keeps it prompt.
-  const drainDelaySeconds = opts.drainDelaySeconds ?? (conn.notificationsUnreliable ? 1 : undefined);
+  const drainDelaySeconds =
+    opts.drainDelaySeconds ?? (conn.notificationsUnreliable ? UNRELIABLE_POLL_SECONDS : undefined);
   const workers = roles.map((role) =>
     conn.newWorker(QUEUE_NAMES[role], (job, token) => runJob(jobs, deps, job, token), {
       concurrency: role === 'crawl' ? (opts.concurrency ?? 8) : 1,
