@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSites } from '../src/config/load-sites.js';
 import { syncSites } from '../src/config/sync-sites.js';
-import { crawlListingJob, crawlSiteData, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
+import { crawlListingJob, crawlListingJobId, crawlSiteData, crawlSiteJob, readKeyOf } from '../src/queue/crawl-jobs.js';
 import { QUEUE_NAMES } from '../src/queue/job-registry.js';
 import { startWorkers } from '../src/queue/worker.js';
 import { SiteScheduler } from '../src/schedule/scheduler.js';
@@ -211,5 +211,45 @@ describe.each(COMBOS)('queued crawling on %s', (combo) => {
     } finally {
       await workers.close();
     }
+  });
+
+  it('a slot spreads its listing jobs over the site’s delay_ms, so each is tried about once', async () => {
+    for (const [path, name] of [
+      ['/q/a', 'A'],
+      ['/q/b', 'B'],
+      ['/q/c', 'C'],
+    ] as const)
+      shop.routes.set(path, { body: productPage({ name, price: '150.00' }) });
+    const dir = tmpDir({
+      'spread.yaml': siteYaml({
+        host: shop.host,
+        origin: shop.origin,
+        paths: [
+          ['A', '/q/a'],
+          ['B', '/q/b'],
+          ['C', '/q/c'],
+        ],
+        delayMs: 400,
+      }),
+    });
+    const [synced] = await syncSites(env.h.db, loadSites(dir).sites);
+    const ids = synced!.listings.map((l) => l.id);
+    const workers = startWorkers(env.conn, env.deps, { concurrency: 4, roles: ['crawl'] });
+    try {
+      await env.queues.crawl.add(crawlSiteJob.id, crawlSiteData(synced!.site, 77), { jobId: 'site-spread-77' });
+      await waitFor(
+        async () =>
+          (await env.h.db.selectFrom('observations').select('id').where('listing_id', 'in', ids).execute()).length ===
+          3,
+        'the three listings of the slot',
+      );
+    } finally {
+      await workers.close();
+    }
+    const jobs = await Promise.all(ids.map((id) => env.queues.crawl.getJob(crawlListingJobId(synced!.id, id, 77))));
+    // One start per 400 ms is all the domain allows: the jobs were enqueued that far apart.
+    expect(jobs.map((j) => j!.opts.delay ?? 0).sort((a, b) => a - b)).toEqual([0, 400, 800]);
+    // Enqueued at once, the third would have found the domain busy twice first.
+    for (const j of jobs) expect(j!.attemptsStarted ?? 1, `job ${j!.id}`).toBeLessThanOrEqual(2);
   });
 });
