@@ -79,7 +79,8 @@ export async function waitForJob(queue: Queue, jobId: string, timeoutMs = 60_000
   for (;;) {
     const job = await queue.getJob(jobId);
     const state = job ? await job.getState() : 'unknown';
-    if (job && state === 'completed') return job.returnvalue;
+    // Read again: a job that finished between getJob and getState still holds its old (null) return value.
+    if (job && state === 'completed') return (await queue.getJob(jobId))?.returnvalue ?? job.returnvalue;
     if (job && state === 'failed') throw new UserError(`job ${jobId} failed: ${job.failedReason}`);
     if (Date.now() > deadline)
       throw new UserError(`job ${jobId} did not finish within ${Math.round(timeoutMs / 1000)} s (state: ${state})`);
