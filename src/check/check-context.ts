@@ -5,6 +5,7 @@
 import type { CaseChange } from '../cases/record-observation.js';
 import type { AppContext } from '../context.js';
 import type { Fetcher } from '../fetch/fetch-page.js';
+import type { ReadSlots } from './read-slots.js';
 
 export type { CaseChange, Fetcher };
 
@@ -24,4 +25,7 @@ export type CheckContext = Pick<
   | 'evidence'
   | 'recheckDelayMs'
   | 'config'
->;
+> & {
+  /** A sweep's reads in flight (read-slots.ts); none: every check reads at once. */
+  readSlots?: ReadSlots;
+};

@@ -80,7 +80,8 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   // page makes the read throw ends as an `error` read with the reason (contain-read-failure.ts).
   const readOnce = (capture: boolean): Promise<ListingRead> =>
     containReadFailure(async () => {
-      const r = await readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
+      const read = () => readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
+      const r = await (ctx.readSlots ? ctx.readSlots.run(read) : read());
       // The site's learned price locator cross-checks the model before the read is judged.
       r.draft = await crossCheckLocator(ctx.db, { siteId: listing.siteId, draft: r.draft });
       const catalogSellers = {

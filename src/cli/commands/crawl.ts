@@ -86,7 +86,12 @@ export function registerCrawlCommands(program: Command, env: EnvLoader): void {
     .description('check every listing now, in this process')
     .option('--site <name>', 'only this site')
     .option('--dir <dir>', 'folder of site configs')
-    .option('--concurrency <n>', 'checks in flight across domains', (v) => positiveInt('--concurrency', v), 8)
+    .option(
+      '--concurrency <n>',
+      'reads in flight across domains (a check waiting on its write or re-check holds none)',
+      (v) => positiveInt('--concurrency', v),
+      8,
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { site?: string; dir?: string; concurrency: number; json?: boolean }) => {
       const e = env();
