@@ -9,7 +9,7 @@ import type { Verdict } from '../src/compare/compare-to-map.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { LoadedSite } from '../src/config/load-sites.js';
 import { judge } from '../src/check/judge-read.js';
-import { needsRecheck, readsAgree, recheckDelay } from '../src/check/recheck.js';
+import { needsRecheck, readsAgree, recheckDelay, recheckWaitLeft } from '../src/check/recheck.js';
 import type { ObservationDraft } from '../src/types.js';
 
 const read = (o: Partial<ObservationDraft>): ObservationDraft => ({
@@ -113,5 +113,20 @@ describe('judge: which reads are compared, and with what', () => {
     expect(
       judge(read({ amountMinor: 5999, currency: 'EUR' }), site, { packSize: 1 }, { ...rules, packSize: 2 }, policy),
     ).toMatchObject({ kind: 'violation', rule: { packFactor: { listingPackSize: 1, productPackSize: 2 } } });
+  });
+});
+
+describe('the wait left before the confirming read', () => {
+  const first = new Date('2026-12-04T12:00:00Z');
+  const at = (ms: number) => first.getTime() + ms;
+  it('is the whole delay right after the first read, the rest of it later, and nothing once it is over', () => {
+    expect(recheckWaitLeft(5000, first, at(0))).toBe(5000);
+    expect(recheckWaitLeft(5000, first, at(3200))).toBe(1800); // a deferred job run early, or a crash retried
+    expect(recheckWaitLeft(5000, first, at(5000))).toBe(0);
+    expect(recheckWaitLeft(5000, first, at(60_000))).toBe(0);
+    expect(recheckWaitLeft(0, first, at(0))).toBe(0);
+  });
+  it('never waits longer than the delay, even for a first read stamped in the future (a skewed clock)', () => {
+    expect(recheckWaitLeft(5000, first, at(-10_000))).toBe(5000);
   });
 });

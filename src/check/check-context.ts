@@ -28,4 +28,10 @@ export type CheckContext = Pick<
 > & {
   /** A sweep's reads in flight (read-slots.ts); none: every check reads at once. */
   readSlots?: ReadSlots;
+  /**
+   * Given by a queue job: rather than wait out a re-check's delay while holding the worker, the
+   * check calls this once its first read is stored, and it throws (the job is run again after
+   * `waitMs` and resumes at the stored read). Without it the check waits in process.
+   */
+  deferRecheck?: (waitMs: number) => never;
 };

@@ -28,6 +28,7 @@ import {
   recheckDelay,
   recheckDone,
   recordRecheck,
+  recheckWaitLeft,
   waitForRecheck,
 } from './recheck.js';
 import { recordRead, type RecordReadOptions } from './record-read.js';
@@ -182,7 +183,10 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
     return { ...result(r1, first, verdict), recheck: { agreed: done.agreed, firstObservationId: r1.observationId } };
 
   const delayMs = recheckDelay(ctx, site);
-  await waitForRecheck(delayMs);
+  const left = recheckWaitLeft(delayMs, first.draft.capturedAt);
+  // A queue job waits in the queue, not in the worker (job-deferred-error.ts); it resumes above.
+  if (left > 0 && ctx.deferRecheck) ctx.deferRecheck(left);
+  await waitForRecheck(left);
   const recheckRow = { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, delayMs };
   // A failure of our own services here (database, domain gate) is rethrown without a rechecks
   // row, so the retried job resumes at this point (find-stored-read.ts); the page's own

@@ -57,6 +57,15 @@ export async function waitForRecheck(ms: number): Promise<void> {
   if (ms > 0) await sleep(ms);
 }
 
+/**
+ * What is left of the re-check's delay after the first read, captured at `firstAt`. A resumed
+ * check (a deferred queue job, or a retry after a crash) waits only the rest, never the whole
+ * delay again.
+ */
+export function recheckWaitLeft(delayMs: number, firstAt: Date, now = Date.now()): number {
+  return Math.max(0, Math.min(delayMs, firstAt.getTime() + delayMs - now));
+}
+
 /** A retried job: the re-check of this first observation already happened (and is not repeated). */
 export async function recheckDone(
   db: Kysely<Database>,

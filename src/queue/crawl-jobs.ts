@@ -17,6 +17,7 @@ import { NotFoundError } from '../errors.js';
 import { checkListing } from '../check/check-listing.js';
 import type { CheckContext } from '../check/check-context.js';
 import { findStoredRead } from '../check/find-stored-read.js';
+import { JobDeferredError } from './job-deferred-error.js';
 import { defineJob, RETRY_DEFAULTS } from './job-registry.js';
 import { SharedDomainGate } from './shared-domain-gate.js';
 
@@ -150,7 +151,15 @@ export const crawlListingJob = defineJob({
     // (Before loading MAP rules too: a job for a busy domain is tried several times, and each
     // try should cost as little as possible.)
     await gate.preacquire(new URL(listing.url).host);
-    const ctx: CheckContext = { ...deps, fetchOptions: { ...deps.fetchOptions, gate } };
+    const ctx: CheckContext = {
+      ...deps,
+      fetchOptions: { ...deps.fetchOptions, gate },
+      // The re-check's delay is spent delayed in the queue: the worker's slot and the domain's go
+      // to other jobs meanwhile (the `finally` below gives the domain back).
+      deferRecheck: (waitMs) => {
+        throw new JobDeferredError(waitMs, `listing ${listing.id} awaits its re-check`);
+      },
+    };
     try {
       const rules = (await loadMapRules(deps.db, [listing.product_id])).get(listing.product_id);
       if (!rules) throw new NotFoundError(`product ${listing.sku} (id ${listing.product_id}) no longer exists`);

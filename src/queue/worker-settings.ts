@@ -7,10 +7,10 @@
  * them back to waiting (at most `maxStalledCount` times, then they fail). So a worker killed
  * mid-job has that job running again elsewhere after about lockDuration + 2 × stalledInterval.
  *
- * Why long waits never stall a healthy job: a re-check wait (`recheck.delay_ms`, up to 10 min)
- * is a timer, and browser pages render in Chromium's own processes, so neither blocks the
- * event loop that renews the lock; tests/queue-reliability.test.ts runs a re-check wait
- * longer than the lock and sees no stall. Only a blocked event loop can stall a healthy job:
+ * Why long waits never stall a healthy job: a re-check's wait (`recheck.delay_ms`, up to 10 min)
+ * is spent delayed in the queue, not inside the job (job-deferred-error.ts), and browser pages
+ * render in Chromium's own processes, so nothing blocks the event loop that renews the lock;
+ * tests/queue-reliability.test.ts runs a re-check delay longer than the lock and sees no stall. Only a blocked event loop can stall a healthy job:
  * the CPU-bound step is extracting one page (at most 5 MiB; well under a second), which the
  * 60 s default lock leaves ample slack for, even on a loaded machine.
  */
