@@ -35,6 +35,9 @@ import { recordRead, type RecordReadOptions } from './record-read.js';
 
 export { judge };
 
+/** A re-check wait this long or longer is spent in the queue by a queue job (CheckContext.deferRecheck). */
+const DEFER_RECHECK_FROM_MS = 1000;
+
 export interface CheckResult extends Recorded {
   draft: ObservationDraft;
   verdict: Verdict | null;
@@ -185,7 +188,8 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   const delayMs = recheckDelay(ctx, site);
   const left = recheckWaitLeft(delayMs, first.draft.capturedAt);
   // A queue job waits in the queue, not in the worker (job-deferred-error.ts); it resumes above.
-  if (left > 0 && ctx.deferRecheck) ctx.deferRecheck(left);
+  // A wait shorter than a queue round trip is worth is waited here.
+  if (left >= DEFER_RECHECK_FROM_MS && ctx.deferRecheck) ctx.deferRecheck(left);
   await waitForRecheck(left);
   const recheckRow = { siteId: listing.siteId, listingId: listing.id, firstObservationId: r1.observationId, delayMs };
   // A failure of our own services here (database, domain gate) is rethrown without a rechecks
