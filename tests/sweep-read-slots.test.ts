@@ -43,6 +43,30 @@ describe('ReadSlots', () => {
     await slots.run(async () => void (ran = true));
     expect(ran).toBe(true);
   });
+
+  it('starts reads in the order their places were taken, and a place released unused passes on', async () => {
+    const slots = new ReadSlots(1);
+    const order: string[] = [];
+    const read = (name: string) => async () => {
+      order.push(name);
+      await new Promise((r) => setTimeout(r, 2));
+    };
+    const a = slots.take(); // granted at once, not yet used
+    const b = slots.take();
+    const c = slots.take();
+    const d = slots.take();
+    const runs = [d.run(read('d')), b.run(read('b'))]; // asked for before a and c
+    c.release(); // never read (its check failed before the read): its place goes
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]); // a holds the only slot until it runs or lets go
+    a.release();
+    await Promise.all(runs);
+    expect(order).toEqual(['b', 'd']);
+    await expect(b.run(read('again'))).rejects.toThrow(/once/);
+    b.release(); // a no-op once run
+    await slots.run(read('e'));
+    expect(order).toEqual(['b', 'd', 'e']);
+  });
 });
 
 describe.each(BACKENDS)('a sweep on %s', (backend) => {

@@ -31,6 +31,7 @@ import {
   recheckWaitLeft,
   waitForRecheck,
 } from './recheck.js';
+import type { ReadTurn } from './read-slots.js';
 import { recordRead, type RecordReadOptions } from './record-read.js';
 
 export { judge };
@@ -57,6 +58,8 @@ export interface CheckListingOptions {
   rules: ProductRules;
   /** Idempotency key of this logical read (site + listing + slot): a retried job writes nothing twice. */
   readKey?: string;
+  /** The first read's place in the context's read slots, taken by a sweep with the listing (read-slots.ts). */
+  readTurn?: ReadTurn;
 }
 
 export async function checkListing(ctx: CheckContext, opts: CheckListingOptions): Promise<CheckResult> {
@@ -82,10 +85,14 @@ async function checkOnce(ctx: CheckContext, opts: CheckListingOptions): Promise<
   const failed = (reason: string): ListingRead => ({ draft: failedReadDraft(reason), capture: null, findings: [] });
   // Each read also looks for other sellers a marketplace site does not authorize. Whatever the
   // page makes the read throw ends as an `error` read with the reason (contain-read-failure.ts).
+  let reserved = opts.readTurn;
   const readOnce = (capture: boolean): Promise<ListingRead> =>
     containReadFailure(async () => {
       const read = () => readForCheck(ctx, { site, listing, gtin: rules.gtin, capture });
-      const r = await (ctx.readSlots ? ctx.readSlots.run(read) : read());
+      // The first read uses the place the sweep took with the listing; a re-check's joins the line.
+      const turn = reserved ?? ctx.readSlots?.take();
+      reserved = undefined;
+      const r = await (turn ? turn.run(read) : read());
       // The site's learned price locator cross-checks the model before the read is judged.
       r.draft = await crossCheckLocator(ctx.db, { siteId: listing.siteId, draft: r.draft });
       const catalogSellers = {

@@ -109,9 +109,10 @@ export async function sweepSites(
   const window = Math.max(64, workers * 4);
   const retain = 2 * (pageSize + siteIds.length) + window;
   const prefetch = ctx.openCases ? undefined : new OpenCasePrefetch(ctx.db, [], { window, retain });
+  const readSlots = new ReadSlots(concurrency);
   const crawlCtx: CheckContext = {
     ...ctx,
-    readSlots: new ReadSlots(concurrency),
+    readSlots,
     fetchOptions: { ...ctx.fetchOptions, gate },
     observationBatch: ctx.observationBatch ?? batch,
     openCases: ctx.openCases ?? prefetch,
@@ -146,6 +147,8 @@ export async function sweepSites(
     for (let task = await tasks.next(); !task.done; task = await tasks.next()) {
       const l = task.value;
       const { site } = siteOf.get(l.siteId)!;
+      // The read's place in line, taken with the task: reads start in task order (read-slots.ts).
+      const turn = readSlots.take();
       let status: CrawlProgress['status'];
       try {
         // A listing added since the sweep began may be of a product whose rules are not loaded yet.
@@ -154,7 +157,7 @@ export async function sweepSites(
         rules.set(l.productId, r);
         const sku = r.sku;
         const listing: SyncedListing & { siteId: number } = { ...l, sku };
-        const checked = await checkListing(checkCtx, { site, listing, rules: r });
+        const checked = await checkListing(checkCtx, { site, listing, rules: r, readTurn: turn });
         delete checked.draft.html; // the summary must not pin every page in memory
         const result: CrawlResult = { ...checked, site: site.name, url: l.url, sku };
         if (keepResults) summary.results.push(result);
@@ -164,6 +167,8 @@ export async function sweepSites(
         // A database or programming error on one listing must not stop the others; it is reported at the end.
         status = 'failed';
         summary.failures.push({ site: site.name, url: l.url, message: (err as Error).message });
+      } finally {
+        turn.release(); // unused when the check failed before its read
       }
       summary.checked++;
       summary.byStatus[status] = (summary.byStatus[status] ?? 0) + 1;
