@@ -4,17 +4,14 @@
  * and never has more requests in flight than asked. Real pages on 127.0.0.1, both backends.
  */
 import type http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importMapPrices } from '../src/catalog/import-map-prices.js';
-import { importProducts } from '../src/catalog/import-products.js';
-import { importResellers } from '../src/catalog/import-resellers.js';
 import { crawlNow, type CrawlResult } from '../src/check/crawl-now.js';
 import { ReadSlots } from '../src/check/read-slots.js';
 import { loadSites } from '../src/config/load-sites.js';
 import { loadPolicy } from '../src/config/policy.js';
 import type { DbHandle } from '../src/db/connect.js';
 import { BACKENDS, openTestDb } from './support/db.js';
+import { seedCatalog, siteYaml } from './support/queue.js';
 import { productPage, startServer, type TestServer } from './support/server.js';
 import { tmpDir } from './support/tmp.js';
 
@@ -33,14 +30,14 @@ describe('ReadSlots', () => {
       if (i === 1) throw new Error('page failed');
       return i;
     };
-    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) => slots.run(read(i))));
+    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) => slots.take().run(read(i))));
     expect(most).toBe(2);
     expect(started).toEqual([0, 1, 2, 3, 4, 5]);
     expect(results[1]).toMatchObject({ status: 'rejected' });
     expect(results.filter((r) => r.status === 'fulfilled').map((r) => r.value)).toEqual([0, 2, 3, 4, 5]);
     // every slot came back: a seventh read starts at once
     let ran = false;
-    await slots.run(async () => void (ran = true));
+    await slots.take().run(async () => void (ran = true));
     expect(ran).toBe(true);
   });
 
@@ -64,7 +61,7 @@ describe('ReadSlots', () => {
     expect(order).toEqual(['b', 'd']);
     await expect(b.run(read('again'))).rejects.toThrow(/once/);
     b.release(); // a no-op once run
-    await slots.run(read('e'));
+    await slots.take().run(read('e'));
     expect(order).toEqual(['b', 'd', 'e']);
   });
 });
@@ -96,28 +93,17 @@ describe.each(BACKENDS)('a sweep on %s', (backend) => {
       routes[`/p/${sku}`] = slowPage(
         productPage({ name: `Product ${sku}`, price: sku === 'LOW' ? '80.00' : '120.00' }),
       );
-    srv = await startServer({
-      '/robots.txt': { body: 'User-agent: *\nAllow: /\n', headers: { 'content-type': 'text/plain' } },
-      ...routes,
-    });
-    const catalog = tmpDir({
-      'products.csv': `sku,name,gtin\n${SKUS.map((s) => `${s},Product ${s},`).join('\n')}\n`,
-      'resellers.csv': 'name\nSlot Shop\n',
-      'map.csv': `sku,currency,map,effective_from\n${SKUS.map((s) => `${s},USD,100.00,2020-01-01`).join('\n')}\n`,
-    });
-    await importProducts(h.db, path.join(catalog, 'products.csv'));
-    await importResellers(h.db, path.join(catalog, 'resellers.csv'));
-    await importMapPrices(h.db, path.join(catalog, 'map.csv'));
+    srv = await startServer(routes);
+    await seedCatalog(h, SKUS);
     // The domain allows more than the sweep asks for: only the sweep's own limit holds reads back.
     crawlers = tmpDir({
-      'slot-shop.yaml': `reseller: Slot Shop
-domain: "${srv.host}"
-currency: USD
-rate_limit: { concurrency: 8, delay_ms: 0 }
-recheck: { delay_ms: 400 }
-listings:
-${SKUS.map((s) => `  - { sku: ${s}, url: "${srv.origin}/p/${s}" }`).join('\n')}
-`,
+      'slot-shop.yaml': siteYaml({
+        host: srv.host,
+        origin: srv.origin,
+        paths: SKUS.map((sku) => [sku, `/p/${sku}`]),
+        concurrency: 8,
+        recheckMs: 400,
+      }),
     });
   });
   afterAll(async () => {

@@ -64,11 +64,6 @@ export class ReadSlots {
     };
   }
 
-  /** Runs `read` at the end of the line. */
-  run<T>(read: () => Promise<T>): Promise<T> {
-    return this.take().run(read);
-  }
-
   /** Grants free slots to the head of the line. */
   private admit(): void {
     while (this.free > 0 && this.line.length) {
